@@ -1,0 +1,55 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { log } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import { toolError, ToolInputError } from "./tool-result.js";
+
+export interface ToolDefinition<Shape extends z.ZodRawShape> {
+  name: string;
+  description: string;
+  inputSchema: Shape;
+  annotations?: ToolAnnotations;
+  handler: (args: z.output<z.ZodObject<Shape>>) => Promise<CallToolResult>;
+}
+
+/**
+ * Registers tools so that every call is timed, counted, logged as one JSON line, and any thrown
+ * error becomes an MCP tool error the agent can read instead of a protocol failure.
+ */
+export class ToolRegistry {
+  constructor(
+    private readonly server: McpServer,
+    private readonly metrics: Metrics,
+  ) {}
+
+  define<Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>): void {
+    const instrumented = async (args: z.output<z.ZodObject<Shape>>): Promise<CallToolResult> => {
+      const started = performance.now();
+      let result: CallToolResult;
+      try {
+        result = await tool.handler(args);
+      } catch (error) {
+        result = toolError(describeFailure(tool.name, error));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const outcome = result.isError ? "error" : "ok";
+      this.metrics.recordToolCall(tool.name, outcome, seconds);
+      log("info", "tool_call", { tool: tool.name, outcome, duration_ms: Math.round(seconds * 10000) / 10 });
+      return result;
+    };
+    this.server.registerTool(
+      tool.name,
+      { description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations },
+      // The SDK's callback type is generic over the shape; the instrumented wrapper matches it.
+      instrumented as never,
+    );
+  }
+}
+
+function describeFailure(toolName: string, error: unknown): string {
+  if (error instanceof ToolInputError) return `${toolName}: ${error.message}`;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return `${toolName} failed${code ? ` (${code})` : ""}: ${message}`;
+}

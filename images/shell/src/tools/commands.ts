@@ -1,0 +1,77 @@
+import { z } from "zod";
+import type { Config } from "../config.js";
+import { resolveAgentPath, statExisting } from "../files/paths.js";
+import { runCommand } from "../process/run-command.js";
+import type { ToolRegistry } from "../tool-registry.js";
+import { structuredResult, toolError, ToolInputError } from "../tool-result.js";
+
+export const environmentSchema = z
+  .record(z.string(), z.string())
+  .optional()
+  .describe("Extra environment variables for the command, added to the agent's environment");
+
+export const cwdSchema = z
+  .string()
+  .optional()
+  .describe("Working directory; relative paths resolve against the workspace (default: the workspace)");
+
+export async function resolveWorkingDirectory(config: Config, cwd: string | undefined): Promise<string> {
+  const resolved = resolveAgentPath(config.workspaceDir, cwd ?? ".");
+  const info = await statExisting("cwd", resolved, "create it first or pass an existing directory");
+  if (!info.isDirectory()) throw new ToolInputError(`cwd '${resolved}' is not a directory`);
+  return resolved;
+}
+
+export function registerCommandTools(registry: ToolRegistry, config: Config): void {
+  registry.define({
+    name: "run_command",
+    description:
+      "Run a shell command with `bash -lc` and wait for it. Returns exit code, signal, stdout, stderr " +
+      `and duration. Each stream keeps at most ${config.outputCapBytes} bytes (head and tail; ` +
+      "`truncated` says when bytes were dropped). On timeout the whole process group is killed. " +
+      "For work longer than a couple of minutes use start_job instead.",
+    inputSchema: {
+      command: z.string().min(1).describe("The command line, interpreted by bash"),
+      cwd: cwdSchema,
+      timeout_seconds: z
+        .number()
+        .positive()
+        .optional()
+        .describe(`Kill the command after this many seconds (default 120, at most ${config.maxCommandTimeoutSeconds})`),
+      env: environmentSchema,
+    },
+    annotations: { destructiveHint: true, openWorldHint: true },
+    handler: async ({ command, cwd, timeout_seconds, env }) => {
+      const timeoutSeconds = timeout_seconds ?? 120;
+      if (timeoutSeconds > config.maxCommandTimeoutSeconds) {
+        return toolError(
+          `run_command: timeout_seconds ${timeoutSeconds} exceeds the maximum of ${config.maxCommandTimeoutSeconds}; ` +
+            "pass a smaller value or use start_job for long-running work",
+        );
+      }
+      const outcome = await runCommand({
+        command,
+        cwd: await resolveWorkingDirectory(config, cwd),
+        env: env ?? {},
+        timeoutMs: timeoutSeconds * 1000,
+        outputCapBytes: config.outputCapBytes,
+      });
+      if (outcome.timed_out) {
+        const result = structuredResult({ ...outcome });
+        return {
+          isError: true,
+          content: [
+            {
+              type: "text",
+              text:
+                `run_command: timed out after ${timeoutSeconds} s; the process group was killed. ` +
+                "Raise timeout_seconds or use start_job for long-running work. Output so far:",
+            },
+            ...result.content,
+          ],
+        };
+      }
+      return structuredResult({ ...outcome });
+    },
+  });
+}

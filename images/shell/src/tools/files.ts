@@ -1,0 +1,146 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import type { Config } from "../config.js";
+import { writeFileAtomically } from "../files/atomic-write.js";
+import { listDirectory } from "../files/list-directory.js";
+import { resolveAgentPath, statExisting } from "../files/paths.js";
+import { readTextSlice } from "../files/read-text.js";
+import { unifiedDiff } from "../files/unified-diff.js";
+import type { ToolRegistry } from "../tool-registry.js";
+import { textResult, ToolInputError } from "../tool-result.js";
+
+const IMAGE_TYPES: Record<string, string> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+};
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+const pathSchema = z.string().min(1).describe("File path; relative paths resolve against the workspace");
+
+export function registerFileTools(registry: ToolRegistry, config: Config): void {
+  const resolve = (input: string) => resolveAgentPath(config.workspaceDir, input);
+
+  registry.define({
+    name: "read_file",
+    description:
+      "Read a text file, whole or a range of lines (offset is the first line, 1-based; limit the number of " +
+      "lines). Images (png, jpeg, gif, webp) come back as image content. At most 4 MiB of text per call.",
+    inputSchema: {
+      path: pathSchema,
+      offset: z.number().int().min(1).optional().describe("First line to return, 1-based (default 1)"),
+      limit: z.number().int().positive().optional().describe("Number of lines to return (default: to the end)"),
+    },
+    annotations: { readOnlyHint: true },
+    handler: async ({ path: input, offset, limit }) => {
+      const filePath = resolve(input);
+      const info = await statExisting("path", filePath, "check the name with list_directory");
+      if (info.isDirectory()) throw new ToolInputError(`path '${filePath}' is a directory; use list_directory`);
+      const mimeType = IMAGE_TYPES[path.extname(filePath).toLowerCase()];
+      if (mimeType) {
+        if (info.size > MAX_IMAGE_BYTES) {
+          throw new ToolInputError(`path '${filePath}' is an image of ${info.size} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`);
+        }
+        return { content: [{ type: "image", data: (await readFile(filePath)).toString("base64"), mimeType }] };
+      }
+      const slice = await readTextSlice(filePath, info.size, offset ?? 1, limit);
+      const result = textResult(slice.text);
+      if (slice.more) {
+        result.content.push({
+          type: "text",
+          text: `[lines ${slice.firstLine}-${slice.lastLine} shown; the file continues: call read_file with offset=${slice.lastLine + 1}]`,
+        });
+      }
+      return result;
+    },
+  });
+
+  registry.define({
+    name: "write_file",
+    description:
+      "Write text to a file atomically (temporary file + rename), creating parent folders. With append=true " +
+      "the text is added to the end of the existing file.",
+    inputSchema: {
+      path: pathSchema,
+      content: z.string().describe("The text to write"),
+      append: z.boolean().optional().describe("Append instead of replacing (default false)"),
+    },
+    annotations: { destructiveHint: true },
+    handler: async ({ path: input, content, append }) => {
+      const filePath = resolve(input);
+      const bytes = await writeFileAtomically(filePath, content, append ?? false);
+      return textResult(`${append ? "appended" : "wrote"} ${bytes} bytes to ${filePath}`);
+    },
+  });
+
+  registry.define({
+    name: "edit_file",
+    description:
+      "Replace one exact occurrence of old_text with new_text in a file and return a unified diff. old_text " +
+      "must match exactly once (whitespace and line endings included); add surrounding lines to make it unique.",
+    inputSchema: {
+      path: pathSchema,
+      old_text: z.string().min(1).describe("Text to replace; must occur exactly once in the file"),
+      new_text: z.string().describe("Replacement text"),
+    },
+    annotations: { destructiveHint: true },
+    handler: async ({ path: input, old_text, new_text }) => {
+      const filePath = resolve(input);
+      const info = await statExisting("path", filePath, "create it with write_file");
+      if (info.isDirectory()) throw new ToolInputError(`path '${filePath}' is a directory, not a file`);
+      const before = await readFile(filePath, "utf8");
+      const first = before.indexOf(old_text);
+      if (first === -1) {
+        throw new ToolInputError(
+          `old_text was not found in '${filePath}'; read_file it and copy the text exactly (whitespace and line endings count)`,
+        );
+      }
+      const matchLines = [lineOf(before, first)];
+      for (let at = before.indexOf(old_text, first + 1); at !== -1; at = before.indexOf(old_text, at + 1)) {
+        matchLines.push(lineOf(before, at));
+      }
+      if (matchLines.length > 1) {
+        throw new ToolInputError(
+          `old_text occurs ${matchLines.length} times in '${filePath}' (lines ${matchLines.slice(0, 10).join(", ")}); ` +
+            "include more surrounding text so that it matches exactly once",
+        );
+      }
+      const after = before.slice(0, first) + new_text + before.slice(first + old_text.length);
+      await writeFileAtomically(filePath, after, false);
+      return textResult(unifiedDiff(path.relative(config.workspaceDir, filePath) || filePath, before, after));
+    },
+  });
+
+  registry.define({
+    name: "list_directory",
+    description:
+      "List a folder's entries sorted by name; folders end with '/', symlinks with '@'. recursive=true lists " +
+      "the whole tree (paths relative to the folder, symlinks not followed).",
+    inputSchema: {
+      path: z.string().min(1).describe("Folder path; relative paths resolve against the workspace ('.' is the workspace)"),
+      recursive: z.boolean().optional().describe("Descend into subfolders (default false)"),
+      max_entries: z.number().int().positive().max(100000).optional().describe("Most entries to return (default 2000)"),
+    },
+    annotations: { readOnlyHint: true },
+    handler: async ({ path: input, recursive, max_entries }) => {
+      const folder = resolve(input);
+      const info = await statExisting("path", folder, "check the parent folder with list_directory");
+      if (!info.isDirectory()) throw new ToolInputError(`path '${folder}' is a file, not a directory; use read_file`);
+      const maxEntries = max_entries ?? 2000;
+      const listing = await listDirectory(folder, recursive ?? false, maxEntries);
+      const lines = listing.entries;
+      if (listing.truncated) {
+        lines.push(`[truncated at ${maxEntries} entries; raise max_entries or list a subfolder]`);
+      }
+      return textResult(lines.length ? lines.join("\n") : "[empty directory]");
+    },
+  });
+}
+
+function lineOf(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}

@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const SERVER_ENTRY = path.join(PACKAGE_DIR, "dist", "main.js");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const port = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningServer {
+  process: ChildProcess;
+  port: number;
+  url: string;
+  token: string;
+  tokenFile: string;
+  workspace: string;
+  /** Every stderr line so far (the JSON logs). */
+  logs: string[];
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface ServerOptions {
+  workspace?: string;
+  port?: number;
+  token?: string;
+  env?: Record<string, string>;
+}
+
+/** Starts the built server (the same `node dist/main.js` the image runs) and waits until it listens. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const workspace = options.workspace ?? (await mkdtemp(path.join(os.tmpdir(), "shell-mcp workspace ")));
+  const token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
+  const tokenFile = path.join(await mkdtemp(path.join(os.tmpdir(), "shell-mcp-token-")), "mcp-token");
+  await writeFile(tokenFile, `${token}\n`);
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      WORKSPACE_DIR: workspace,
+      MCP_AUTH_TOKEN_FILE: tokenFile,
+      ...options.env,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const logs: string[] = [];
+  let pending = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on("data", (chunk: Buffer) => {
+      pending += chunk.toString("utf8");
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        logs.push(line);
+        if (line.includes('"msg":"listening"')) resolve();
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening: ${logs.join("\n")}${pending}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    process: child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    token,
+    tokenFile,
+    workspace,
+    logs,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export async function connectClient(server: RunningServer, token = server.token): Promise<Client> {
+  const client = new Client({ name: "shell-mcp-tests", version: "0.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
+  return client;
+}
+
+export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args }, undefined, { timeout: 300_000 })) as CallToolResult;
+}
+
+/** Text of the first content block. */
+export function textOf(result: CallToolResult): string {
+  const block = result.content[0];
+  if (block?.type !== "text") throw new Error(`expected text content, got ${JSON.stringify(result.content).slice(0, 200)}`);
+  return block.text;
+}
+
+/** The structured result of a successful tool call; fails loudly on a tool error. */
+export function dataOf<T = Record<string, any>>(result: CallToolResult): T {
+  if (result.isError) throw new Error(`tool error: ${JSON.stringify(result.content).slice(0, 500)}`);
+  return result.structuredContent as T;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
