@@ -48,9 +48,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const tokenFile = path.join(await mkdtemp(path.join(os.tmpdir(), "shell-mcp-token-")), "mcp-token");
   await writeFile(tokenFile, `${token}\n`);
   const port = options.port ?? (await freePort());
+  // A fresh home like the image's /home/agent: `bash -l` must not pick up this machine's dotfiles.
+  const home = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-home-"));
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     env: {
       ...process.env,
+      HOME: home,
       HOST: "127.0.0.1",
       PORT: String(port),
       WORKSPACE_DIR: workspace,
@@ -122,4 +125,22 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** True once `pid` has exited (zombies count as exited: they only wait to be reaped). */
+export async function hasExited(pid: number): Promise<boolean> {
+  try {
+    const { readFile } = await import("node:fs/promises");
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+
+/** Peak resident memory of a process in KiB (VmHWM), from /proc. */
+export async function peakRssKiB(pid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]);
 }
