@@ -1,0 +1,59 @@
+/** Defaults an operator gets without writing anything. */
+import { ContainerResources, ContainerRole } from "./types";
+
+export const DEFAULT_RESOLUTION = "1280x800";
+export const DEFAULT_MODEL = { provider: "Anthropic", name: "claude-sonnet-4-5" } as const;
+export const DEFAULT_STORAGE = { workspace: "20Gi", config: "5Gi" } as const;
+export const WORKSPACE_PATH = "/home/agent/workspace";
+
+/**
+ * Requests and limits per container. Requests follow the idle figures measured in bench/desktop and the
+ * kagent 0.10 defaults for the agent pod; limits leave room for a browser on the desktop, OCR in the
+ * sidecar and builds in the shell (see docs/benchmarks.md).
+ */
+export const DEFAULT_RESOURCES: Record<ContainerRole, ContainerResources> = {
+    desktop: { requests: { cpu: "250m", memory: "768Mi" }, limits: { cpu: "2", memory: "4Gi" } },
+    computerControl: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+    shell: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },
+    kagent: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+};
+
+export interface SystemMessageFacts {
+    name: string;
+    desktop: boolean;
+    resolution: string;
+    giteaHost?: string;
+    registry?: string;
+}
+
+/** A system message that tells the agent what it has: its tools, its workspace, its credentials. */
+export function defaultSystemMessage(facts: SystemMessageFacts): string {
+    const lines = [
+        `You are ${facts.name}, an AI agent with a long-lived Linux computer of your own.`,
+        "",
+        `Your persistent workspace is ${WORKSPACE_PATH}: keep your work there. It survives restarts of your`,
+        "computer; everything outside it (and running processes) does not.",
+        "",
+        "Shell tools: run_command for commands that finish within minutes; start_job, job_status,",
+        "read_job_output, kill_job and list_jobs for long builds and tests (jobs keep their output in the",
+        "workspace and show as interrupted after a restart); read_file, write_file, edit_file and",
+        "list_directory for files.",
+    ];
+    if (facts.desktop) {
+        lines.push(
+            "",
+            `You also have an Xfce desktop of ${facts.resolution} pixels. Look before you act: take_screenshot,`,
+            "then click_screen, move_mouse, drag_mouse, type_text (ASCII only) and press_keys; get_screen_size,",
+            "list_windows and activate_window find windows; take_screenshot_with_ocr reads text on screen but",
+            "is slow. Programs started from the shell with DISPLAY=:0 appear on this desktop.",
+        );
+    }
+    if (facts.giteaHost) {
+        lines.push("", `Git over HTTPS to ${facts.giteaHost} is already authenticated: clone and push without a password.`);
+    }
+    if (facts.registry) {
+        lines.push(`Your registry credentials for ${facts.registry} are in $DOCKER_CONFIG (skopeo, buildah and crane use them).`);
+    }
+    lines.push("", "Say what you are about to do, check the result of every step, and report failures plainly.");
+    return lines.join("\n");
+}

@@ -1,0 +1,3 @@
+export { PersistentAgent, PersistentAgentArgs } from "./agent";
+export { AgentImages, AgentImagesArgs } from "./images";
+export * from "./config";

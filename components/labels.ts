@@ -1,0 +1,20 @@
+/** Labels on every object of an agent, distinct from kagent's own (`app: kagent`, `kagent: <name>`). */
+
+export const AGENT_LABEL = "persistent-agents.dev/agent";
+/** Changing this label on the kagent Agent makes kagent re-render it with the current MCP token. */
+export const TOKEN_GENERATION_LABEL = "persistent-agents.dev/mcp-token-generation";
+
+export function agentLabels(agent: string, component: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": "persistent-agent",
+        "app.kubernetes.io/instance": agent,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/managed-by": "pulumi",
+        [AGENT_LABEL]: agent,
+    };
+}
+
+/** Selects the agent's computer pod, and nothing kagent creates. */
+export function computerSelector(agent: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer", [AGENT_LABEL]: agent };
+}
