@@ -49,7 +49,7 @@ function plan(raw: unknown): Plan {
   }
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   if (!upstreamSchemasAvailable()) {
-    return { obj, issues: [{ path: '(root)', message: `no schema for ${apiVersion} ${kind}: ${skipReason}` }] };
+    return { obj, issues: [{ path: 'apiVersion', message: `no schema for ${apiVersion} ${kind}; add it (or: ${skipReason})` }] };
   }
   const crd = findCrd(apiVersion, kind);
   if (!crd) {
