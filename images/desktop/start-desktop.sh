@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Entry point of the `desktop` container: Xvnc + an Xfce session on $DISPLAY.
+# Exits non-zero as soon as Xvnc or the session dies, so Kubernetes restarts the
+# container; exits 0 after a clean SIGTERM/SIGINT shutdown.
+set -euo pipefail
+
+DISPLAY="${DISPLAY:-:0}"
+RESOLUTION="${RESOLUTION:-1280x800}"
+VNC_PORT="${VNC_PORT:-5900}"
+VNC_PASSWORD_FILE="${VNC_PASSWORD_FILE:-/var/run/secrets/agent/vnc/vnc-password}"
+X_SOCKET_DIR="${X_SOCKET_DIR:-/tmp/.X11-unix}"
+X_READY_TIMEOUT_SECONDS="${X_READY_TIMEOUT_SECONDS:-30}"
+XAUTHORITY="${XAUTHORITY:-$HOME/.Xauthority}"
+export DISPLAY XAUTHORITY
+
+display_number="${DISPLAY#:}"
+display_number="${display_number%%.*}"
+
+log() { printf '%s start-desktop: %s\n' "$(date -u +%FT%TZ)" "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+[[ "$RESOLUTION" =~ ^[0-9]+x[0-9]+$ ]] || die "RESOLUTION must look like 1280x800, got '$RESOLUTION'"
+[[ -r "$VNC_PASSWORD_FILE" ]] || die "VNC password file $VNC_PASSWORD_FILE is missing or unreadable"
+
+umask 077
+runtime_dir="$(mktemp -d "${TMPDIR:-/tmp}/desktop.XXXXXX")"
+
+# The Secret is plain text; Xvnc wants TigerVNC's obfuscated form. The copy lives
+# outside $HOME/.config because that is a PVC shared with the shell container.
+vnc_password_obfuscated="$runtime_dir/vnc-passwd"
+vncpasswd -f <"$VNC_PASSWORD_FILE" >"$vnc_password_obfuscated"
+[[ -s "$vnc_password_obfuscated" ]] || die "vncpasswd produced no password (is $VNC_PASSWORD_FILE empty?)"
+
+# A fresh cookie per start: Xvnc only admits clients holding it, plus the local
+# user granted below. This keeps X access control on (no -ac, no xhost +).
+touch "$XAUTHORITY"
+xauth -f "$XAUTHORITY" remove "$DISPLAY" >/dev/null 2>&1 || true
+xauth -f "$XAUTHORITY" add "$DISPLAY" MIT-MAGIC-COOKIE-1 "$(mcookie)"
+
+# The socket directory is an emptyDir shared with the sidecars; a socket left by
+# a previous run of this container would make Xvnc refuse to start.
+mkdir -p "$X_SOCKET_DIR" 2>/dev/null || true
+rm -f "$X_SOCKET_DIR/X$display_number" "/tmp/.X$display_number-lock"
+
+xvnc_pid=""
+session_pid=""
+
+stop_children() {
+  local pid
+  for pid in "$session_pid" "$xvnc_pid"; do
+    if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+  # dbus-run-session leaves its bus (and the daemons it activated) behind when it
+  # is signalled. When this script leads its process group (PID 1 of the
+  # container, or started via setsid) the group holds exactly those: end it too.
+  if [[ "$(cut -d' ' -f5 "/proc/$$/stat")" == "$$" ]]; then
+    trap '' TERM
+    kill -TERM -- "-$$" 2>/dev/null || true
+  fi
+  for pid in "$session_pid" "$xvnc_pid"; do
+    if [[ -n "$pid" ]]; then wait "$pid" 2>/dev/null || true; fi
+  done
+  rm -rf "$runtime_dir"
+}
+
+# shellcheck disable=SC2317  # invoked by the trap below
+on_signal() {
+  log "stopping on signal"
+  trap - INT
+  stop_children
+  exit 0
+}
+trap on_signal TERM INT
+
+# -nolisten tcp: X is reachable only through the shared unix socket.
+# -s 0 (and xset s off below): a blanked screen would turn every screenshot black.
+Xvnc "$DISPLAY" \
+  -geometry "$RESOLUTION" \
+  -depth 24 \
+  -rfbport "$VNC_PORT" \
+  -SecurityTypes VncAuth \
+  -PasswordFile "$vnc_password_obfuscated" \
+  -auth "$XAUTHORITY" \
+  -nolisten tcp \
+  -AlwaysShared \
+  -s 0 \
+  -desktop "${HOSTNAME:-agent} desktop" &
+xvnc_pid=$!
+
+x_ready=false
+for ((i = 0; i < X_READY_TIMEOUT_SECONDS * 10; i++)); do
+  kill -0 "$xvnc_pid" 2>/dev/null || die "Xvnc exited during startup"
+  if xset q >/dev/null 2>&1; then
+    x_ready=true
+    break
+  fi
+  sleep 0.1
+done
+$x_ready || { stop_children; die "Xvnc did not accept connections within ${X_READY_TIMEOUT_SECONDS}s"; }
+
+# The computer-control sidecar runs as the same UID but has no cookie: admit it
+# by UID (server-interpreted localuser), which keeps access control enabled.
+xhost "+SI:localuser:$(id -un)" >/dev/null
+xset s off
+log "Xvnc ready on $DISPLAY ($RESOLUTION), VNC on port $VNC_PORT"
+
+# dbus-run-session gives Xfce its session bus and tears it down with the session.
+dbus-run-session -- xfce4-session &
+session_pid=$!
+
+# Whichever child ends first ends the container, so a dead desktop is restarted.
+finished_pid=""
+set +e
+wait -n -p finished_pid "$xvnc_pid" "$session_pid"
+status=$?
+set -e
+if [[ "$finished_pid" == "$xvnc_pid" ]]; then
+  log "Xvnc exited (status $status)"
+else
+  log "Xfce session exited (status $status)"
+fi
+trap - INT
+stop_children
+exit 1
