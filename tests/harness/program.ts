@@ -31,6 +31,14 @@ export interface ProgramRun {
     one(type: string, name: string): RegisteredResource;
 }
 
+/** The program threw while it ran; `registered` resources had been registered by then. */
+export class ProgramError extends Error {
+    constructor(readonly cause: Error, readonly registered: number) {
+        super(cause.message);
+        this.name = "ProgramError";
+    }
+}
+
 export interface RunOptions {
     /** Config values by key (without the project prefix); objects are JSON-encoded. */
     config: Record<string, unknown>;
@@ -55,10 +63,17 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     }
     pulumi.runtime.setAllConfig(config, (options.secretKeys ?? []).map((key) => `${PROJECT}:${key}`));
 
+    const waitForRegistrations = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
     delete require.cache[require.resolve(PROGRAM)];
-    const program = require(PROGRAM);
+    let program: Record<string, unknown>;
+    try {
+        program = require(PROGRAM);
+    } catch (err) {
+        await waitForRegistrations();
+        throw new ProgramError(err as Error, resources.length);
+    }
     const outputs = await settle(program);
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await waitForRegistrations();
 
     const byType = (type: string) => resources.filter((r) => r.type === type);
     return {
