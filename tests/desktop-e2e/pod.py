@@ -1,0 +1,301 @@
+"""Run the desktop pod's two containers as real processes on this machine.
+
+As in the pod: both run as UID 1000 with their own environment, they share only
+the X socket directory /tmp/.X11-unix, the sidecar reaches X through the
+desktop's `xhost +SI:localuser`, and secrets are files (docs/pod-contract.md).
+"""
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+START_DESKTOP = REPO / "images/desktop/start-desktop.sh"
+LAUNCHER = REPO / "images/computer-control-mcp/launcher.py"
+TOOLS_JSON = REPO / "images/computer-control-mcp/tools.json"
+AGENT_UID = 1000
+X_SOCKET_DIR = Path("/tmp/.X11-unix")
+SCREENSHOT_SCRATCH_DIR = Path("/tmp/computer-control-mcp")
+VENV_PYTHON = Path(os.environ.get("DESKTOP_E2E_VENV", Path(sys.executable).parents[1])) / "bin/python"
+RUN_MARKER_VARIABLE = "DESKTOP_E2E_RUN"
+
+
+def wait_until(condition, timeout: float, interval: float = 0.1, what: str = "condition"):
+    """Poll `condition` until it returns something truthy; that value is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached within {timeout:.0f}s")
+        time.sleep(interval)
+
+
+def display_in_use(number: int) -> bool:
+    return (X_SOCKET_DIR / f"X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists()
+
+
+def pick_display() -> str:
+    # Production uses :0; tests move elsewhere only when :0 is already taken.
+    number = next(n for n in [0, *range(40, 100)] if not display_in_use(n))
+    return f":{number}"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(preferred: int) -> int:
+    if port_is_free(preferred):
+        return preferred
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def tcp_accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def http_status(url: str, headers: dict | None = None, method: str = "GET", timeout: float = 5) -> int:
+    request = urllib.request.Request(url, method=method, headers=headers or {}, data=b"{}" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (urllib.error.URLError, OSError):
+        return 0
+
+
+@dataclass
+class Config:
+    resolution: str = os.environ.get("DESKTOP_E2E_RESOLUTION", "1280x800")
+    display: str = field(default_factory=pick_display)
+    vnc_port: int = field(default_factory=lambda: pick_port(5900))
+    mcp_port: int = field(default_factory=lambda: pick_port(8080))
+    vnc_password: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    mcp_token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    run_marker: str = field(default_factory=lambda: uuid.uuid4().hex)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="desktop-e2e-")))
+
+    def __post_init__(self):
+        self.user = pwd.getpwuid(AGENT_UID).pw_name
+        self.home = self.workdir / "home"
+        self.vnc_password_file = self.workdir / "secrets/vnc/vnc-password"
+        self.mcp_token_file = self.workdir / "secrets/mcp/mcp-token"
+        for directory in (self.workdir, self.home, self.workdir / "secrets/vnc", self.workdir / "secrets/mcp"):
+            directory.mkdir(parents=True, exist_ok=True)
+        self.vnc_password_file.write_text(self.vnc_password)
+        self.write_token(self.mcp_token)
+        if os.geteuid() == 0:
+            for path in [self.workdir, *self.workdir.rglob("*")]:
+                os.chown(path, AGENT_UID, AGENT_UID)
+        self.workdir.chmod(0o755)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        width, height = self.resolution.split("x")
+        return int(width), int(height)
+
+    @property
+    def mcp_url(self) -> str:
+        return f"http://127.0.0.1:{self.mcp_port}/mcp"
+
+    @property
+    def healthz_url(self) -> str:
+        return f"http://127.0.0.1:{self.mcp_port}/healthz"
+
+    @property
+    def xauthority(self) -> Path:
+        return self.home / ".Xauthority"
+
+    def write_token(self, token: str) -> None:
+        # Written in place, like the kubelet updating a mounted Secret.
+        self.mcp_token_file.write_text(token)
+        if os.geteuid() == 0:
+            os.chown(self.mcp_token_file, AGENT_UID, AGENT_UID)
+
+    def base_env(self) -> dict[str, str]:
+        return {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.home),
+            "USER": self.user,
+            "LOGNAME": self.user,
+            "LANG": "C.UTF-8",
+            "DISPLAY": self.display,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            RUN_MARKER_VARIABLE: self.run_marker,
+        }
+
+
+class AgentProcess:
+    """One container's main process, run as UID 1000 in its own process group."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: Path):
+        self.name, self.argv, self.env, self.log_path = name, argv, env, log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        prefix = []
+        if os.geteuid() == 0:
+            prefix = ["setpriv", f"--reuid={AGENT_UID}", f"--regid={AGENT_UID}", "--init-groups"]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                prefix + self.argv, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_exit(self, timeout: float) -> int:
+        return self.process.wait(timeout=timeout)
+
+    def stop(self, timeout: float = 20) -> int | None:
+        if self.process is None:
+            return None
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        return self.process.wait(timeout=5)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+class Pod:
+    def __init__(self, config: Config):
+        self.config = config
+        self.desktop: AgentProcess | None = None
+        self.sidecar: AgentProcess | None = None
+
+    # --- desktop container -------------------------------------------------
+    def start_desktop(self, timeout: float = 60) -> None:
+        c = self.config
+        env = c.base_env() | {
+            "RESOLUTION": c.resolution,
+            "VNC_PORT": str(c.vnc_port),
+            "VNC_PASSWORD_FILE": str(c.vnc_password_file),
+        }
+        self.desktop = AgentProcess("desktop", [str(START_DESKTOP)], env, c.workdir / "desktop.log")
+        self.desktop.start()
+        try:
+            wait_until(lambda: self.x_accepts_cookie() and tcp_accepts(c.vnc_port) or not self.desktop.alive(),
+                       timeout, what="Xvnc ready")
+        finally:
+            if not self.desktop.alive():
+                raise RuntimeError(f"start-desktop.sh exited early:\n{self.desktop.log_tail()}")
+
+    def x_client(self, xauthority: str | None, user_is_agent: bool) -> subprocess.CompletedProcess:
+        """Open an X connection from a separate process; returns its outcome."""
+        env = {"PATH": "/usr/bin:/bin", "DISPLAY": self.config.display, "HOME": "/nonexistent",
+               "XAUTHORITY": xauthority or "/nonexistent"}
+        prefix = []
+        if user_is_agent and os.geteuid() == 0:
+            prefix = ["setpriv", f"--reuid={AGENT_UID}", f"--regid={AGENT_UID}", "--init-groups"]
+        return subprocess.run(prefix + ["xset", "q"], env=env, capture_output=True, text=True, timeout=10)
+
+    def x_accepts_cookie(self) -> bool:
+        return self.config.xauthority.exists() and self.x_client(str(self.config.xauthority), False).returncode == 0
+
+    def xvnc_pid(self) -> int:
+        return self.child_pid_named("Xvnc")
+
+    def child_pid_named(self, command: str) -> int:
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                stat = (proc / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if name == command[:15] and int(fields[2]) == self.desktop.pid:  # fields[2] = pgid
+                return int(proc.name)
+        raise LookupError(f"no {command} in the desktop's process group")
+
+    # --- computer-control container ---------------------------------------
+    def start_sidecar(self, timeout: float = 120) -> None:
+        c = self.config
+        env = c.base_env() | {
+            "HOST": "0.0.0.0",
+            "PORT": str(c.mcp_port),
+            "MCP_AUTH_TOKEN_FILE": str(c.mcp_token_file),
+            "SCREENSHOT_SCRATCH_DIR": str(SCREENSHOT_SCRATCH_DIR),
+        }
+        self.sidecar = AgentProcess("computer-control", [str(VENV_PYTHON), str(LAUNCHER)], env,
+                                    c.workdir / "computer-control.log")
+        self.sidecar.start()
+        try:
+            wait_until(lambda: http_status(c.healthz_url) == 200 or not self.sidecar.alive(), timeout,
+                       interval=0.2, what="sidecar /healthz 200")
+        finally:
+            if not self.sidecar.alive():
+                raise RuntimeError(f"launcher.py exited early:\n{self.sidecar.log_tail()}")
+
+    # --- whole pod ----------------------------------------------------------
+    def stop(self) -> None:
+        for part in (self.sidecar, self.desktop):
+            if part is not None:
+                part.stop()
+        self.kill_leftovers()
+
+    def marked_pids(self) -> list[int]:
+        """Processes started on behalf of this run (they inherit the run marker)."""
+        marker = f"{RUN_MARKER_VARIABLE}={self.config.run_marker}".encode()
+        pids = []
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit() and int(proc.name) != os.getpid():
+                try:
+                    if marker in (proc / "environ").read_bytes().split(b"\0"):
+                        pids.append(int(proc.name))
+                except OSError:
+                    continue
+        return pids
+
+    def kill_leftovers(self) -> None:
+        # ssh-agent and gpg-agent detach from the session; in a container they die
+        # with it, here we end them by PID.
+        for pid in self.marked_pids():
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.config.workdir, ignore_errors=True)

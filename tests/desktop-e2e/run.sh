@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# End-to-end test of the desktop pod on this machine: installs the Debian
+# packages and the Python pins the images use (cached, reused when unchanged),
+# then runs pytest, which starts images/desktop/start-desktop.sh and
+# images/computer-control-mcp/launcher.py as UID 1000 sharing /tmp/.X11-unix.
+# Extra arguments go to pytest (e.g. `-k vnc`).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+desktop_image="$repo/images/desktop"
+sidecar_image="$repo/images/computer-control-mcp"
+cache_dir="${DESKTOP_E2E_CACHE:-/var/cache/persistent-agents/desktop-e2e}"
+agent_uid=1000
+
+log() { printf 'desktop-e2e: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+package_list() { sed -e 's/#.*//' "$@" | xargs; }
+
+# xwd (x11-apps) and patchelf are for the benchmark and the Python copy below.
+read -r -a debian_packages <<<"$(package_list "$desktop_image/packages-session.txt" "$sidecar_image/packages.txt") x11-apps patchelf git"
+
+install_debian_packages() {
+  local missing=()
+  local package
+  for package in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  [[ $EUID -eq 0 ]] || die "missing Debian packages (run as root to install): ${missing[*]}"
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_agent_user() {
+  getent passwd "$agent_uid" >/dev/null && return 0
+  [[ $EUID -eq 0 ]] || die "no user with UID $agent_uid (run as root to create 'agent')"
+  log "creating user agent (UID $agent_uid)"
+  useradd --uid "$agent_uid" --user-group --create-home --shell /bin/bash agent
+}
+
+runs_as_agent() {
+  if [[ $EUID -eq 0 ]]; then
+    setpriv --reuid="$agent_uid" --regid="$agent_uid" --init-groups "$@"
+  else
+    "$@"
+  fi
+}
+
+# The image runs Python 3.12. The interpreter must be usable by UID 1000: a
+# pyenv build under /root is not, so we copy its prefix into the cache and point
+# its libpython rpath at the copy ($ORIGIN), which makes the copy relocatable.
+pick_python() {
+  local candidate prefix version copy
+  for candidate in "${DESKTOP_E2E_PYTHON:-}" "$(command -v python3.12 || true)" /root/.pyenv/versions/3.12*/bin/python3.12; do
+    [[ -n "$candidate" && -x "$candidate" ]] || continue
+    if runs_as_agent "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+    prefix="$("$candidate" -c 'import sys; print(sys.base_prefix)')"
+    version="$("$candidate" -c 'import platform; print(platform.python_version())')"
+    copy="$cache_dir/python-$version"
+    if [[ ! -x "$copy/bin/python3.12" ]]; then
+      log "copying Python $version from $prefix to $copy (UID $agent_uid cannot reach it)"
+      rm -rf "$copy.partial"
+      cp -a "$prefix" "$copy.partial"
+      # shellcheck disable=SC2016  # $ORIGIN is for the dynamic loader, not the shell
+      patchelf --set-rpath '$ORIGIN/../lib' "$copy.partial/bin/python3.12"
+      mv "$copy.partial" "$copy"
+    fi
+    if runs_as_agent "$copy/bin/python3.12" -c 'pass'; then
+      echo "$copy/bin/python3.12"
+      return 0
+    fi
+  done
+  candidate="$(command -v python3)"
+  runs_as_agent "$candidate" -c 'import sys; assert sys.version_info >= (3, 10)' \
+    || die "need Python 3.12 (or at least 3.10) usable by UID $agent_uid"
+  log "NOTE: no usable Python 3.12; falling back to $($candidate --version) (the image uses 3.12)"
+  echo "$candidate"
+}
+
+prepare_venv() {
+  local python="$1" venv="$cache_dir/venv" stamp
+  stamp="$( { "$python" --version; cat "$sidecar_image/requirements.txt" "$sidecar_image/requirements-override.txt" \
+    "$sidecar_image/ocr_warmup.py" "$here/requirements.txt"; } | sha256sum | cut -d' ' -f1)-$python"
+  if [[ -f "$venv/.stamp" && "$(cat "$venv/.stamp")" == "$stamp" ]]; then
+    echo "$venv"
+    return 0
+  fi
+  log "building venv $venv with the image's exact pins"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  # Same two steps as images/computer-control-mcp/Dockerfile, then the test tools.
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$sidecar_image/requirements.txt" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps \
+    -r "$sidecar_image/requirements-override.txt" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt" >&2
+  "$venv/bin/pip" check >&2
+  "$venv/bin/python" "$sidecar_image/ocr_warmup.py" 2>/dev/null >&2
+  echo "$stamp" >"$venv/.stamp"
+  echo "$venv"
+}
+
+main() {
+  install -d -m 0755 "$cache_dir"
+  install_debian_packages
+  ensure_agent_user
+  local python venv
+  python="$(pick_python)"
+  venv="$(prepare_venv "$python")"
+  cd "$here"
+  export DESKTOP_E2E_VENV="$venv" PYTHONDONTWRITEBYTECODE=1
+  exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
+}
+
+main "$@"
