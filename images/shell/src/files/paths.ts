@@ -1,6 +1,6 @@
 import os from "node:os";
 import path from "node:path";
-import { stat } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { ToolInputError } from "../tool-result.js";
 
@@ -15,6 +15,19 @@ export function resolveAgentPath(workspaceDir: string, input: string): string {
 export async function statExisting(argument: string, resolved: string, hint: string): Promise<Stats> {
   try {
     return await stat(resolved);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new ToolInputError(`${argument} '${resolved}' does not exist; ${hint}`);
+    }
+    throw error;
+  }
+}
+
+/** open() for reading, with the same "missing" message as statExisting. */
+export async function openExisting(argument: string, resolved: string, hint: string): Promise<FileHandle> {
+  try {
+    return await open(resolved, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") {

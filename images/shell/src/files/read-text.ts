@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { open, readFile } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { ToolInputError } from "../tool-result.js";
 
@@ -17,27 +17,42 @@ export interface TextSlice {
   more: boolean;
 }
 
-async function looksBinary(filePath: string): Promise<boolean> {
-  const file = await open(filePath, "r");
-  try {
-    const buffer = Buffer.alloc(BINARY_SNIFF_BYTES);
-    const { bytesRead } = await file.read(buffer, 0, BINARY_SNIFF_BYTES, 0);
-    return buffer.subarray(0, bytesRead).includes(0);
-  } finally {
-    await file.close();
-  }
+function looksBinary(head: Buffer): boolean {
+  return head.subarray(0, BINARY_SNIFF_BYTES).includes(0);
 }
 
-/** Lines [offset, offset+limit) (1-based), capped at MAX_TEXT_BYTES. */
-export async function readTextSlice(filePath: string, size: number, offset: number, limit: number | undefined): Promise<TextSlice> {
-  if (await looksBinary(filePath)) {
+/** Fills a buffer of `size` bytes from an open file; a file that shrank meanwhile yields fewer. */
+async function readUpTo(file: FileHandle, size: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < size) {
+    const { bytesRead } = await file.read(buffer, filled, size - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/**
+ * Lines [offset, offset+limit) (1-based) of an open file, capped at MAX_TEXT_BYTES. Reads through
+ * the one handle (no separate stat/sniff/read opens): each fs call is a thread-pool round trip.
+ */
+export async function readTextSlice(
+  file: FileHandle,
+  filePath: string,
+  size: number,
+  offset: number,
+  limit: number | undefined,
+): Promise<TextSlice> {
+  const head = await readUpTo(file, Math.min(size, size <= WHOLE_FILE_LIMIT ? size : BINARY_SNIFF_BYTES));
+  if (looksBinary(head)) {
     throw new ToolInputError(
       `path '${filePath}' is a binary file (${size} bytes); inspect it with run_command (e.g. xxd, file, base64)`,
     );
   }
   if (size <= WHOLE_FILE_LIMIT) {
-    const text = await readFile(filePath, "utf8");
-    if (offset === 1 && limit === undefined && Buffer.byteLength(text) <= MAX_TEXT_BYTES) {
+    const text = head.toString("utf8");
+    if (offset === 1 && limit === undefined && head.length <= MAX_TEXT_BYTES) {
       return { text, firstLine: 1, lastLine: countLines(text), more: false };
     }
     return sliceLines(text.split("\n"), offset, limit);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Config } from "../config.js";
 import { writeFileAtomically } from "../files/atomic-write.js";
 import { listDirectory } from "../files/list-directory.js";
-import { resolveAgentPath, statExisting } from "../files/paths.js";
+import { openExisting, resolveAgentPath, statExisting } from "../files/paths.js";
 import { readTextSlice } from "../files/read-text.js";
 import { unifiedDiff } from "../files/unified-diff.js";
 import type { ToolRegistry } from "../tool-registry.js";
@@ -36,16 +36,22 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
     annotations: { readOnlyHint: true },
     handler: async ({ path: input, offset, limit }) => {
       const filePath = resolve(input);
-      const info = await statExisting("path", filePath, "check the name with list_directory");
-      if (info.isDirectory()) throw new ToolInputError(`path '${filePath}' is a directory; use list_directory`);
-      const mimeType = IMAGE_TYPES[path.extname(filePath).toLowerCase()];
-      if (mimeType) {
-        if (info.size > MAX_IMAGE_BYTES) {
-          throw new ToolInputError(`path '${filePath}' is an image of ${info.size} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`);
+      const file = await openExisting("path", filePath, "check the name with list_directory");
+      let slice;
+      try {
+        const info = await file.stat();
+        if (info.isDirectory()) throw new ToolInputError(`path '${filePath}' is a directory; use list_directory`);
+        const mimeType = IMAGE_TYPES[path.extname(filePath).toLowerCase()];
+        if (mimeType) {
+          if (info.size > MAX_IMAGE_BYTES) {
+            throw new ToolInputError(`path '${filePath}' is an image of ${info.size} bytes, over the ${MAX_IMAGE_BYTES}-byte limit`);
+          }
+          return { content: [{ type: "image", data: (await file.readFile()).toString("base64"), mimeType }] };
         }
-        return { content: [{ type: "image", data: (await readFile(filePath)).toString("base64"), mimeType }] };
+        slice = await readTextSlice(file, filePath, info.size, offset ?? 1, limit);
+      } finally {
+        await file.close();
       }
-      const slice = await readTextSlice(filePath, info.size, offset ?? 1, limit);
       const result = textResult(slice.text);
       if (slice.more) {
         result.content.push({
