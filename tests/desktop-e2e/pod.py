@@ -164,7 +164,7 @@ class AgentProcess:
             prefix = ["setpriv", f"--reuid={AGENT_UID}", f"--regid={AGENT_UID}", "--init-groups"]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                prefix + self.argv, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                prefix + self.argv, env=self.env, cwd=self.env["HOME"], stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )
 
@@ -230,6 +230,18 @@ class Pod:
 
     def x_accepts_cookie(self) -> bool:
         return self.config.xauthority.exists() and self.x_client(str(self.config.xauthority), False).returncode == 0
+
+    def pointer_position(self) -> tuple[int, int]:
+        """Where the X server says the pointer is, asked over our own connection."""
+        import Xlib.display
+
+        os.environ["XAUTHORITY"] = str(self.config.xauthority)
+        display = Xlib.display.Display(self.config.display)
+        try:
+            pointer = display.screen().root.query_pointer()
+            return pointer.root_x, pointer.root_y
+        finally:
+            display.close()
 
     def xvnc_pid(self) -> int:
         return self.child_pid_named("Xvnc")

@@ -55,6 +55,8 @@ pick_python() {
   local candidate prefix version copy
   for candidate in "${DESKTOP_E2E_PYTHON:-}" "$(command -v python3.12 || true)" /root/.pyenv/versions/3.12*/bin/python3.12; do
     [[ -n "$candidate" && -x "$candidate" ]] || continue
+    # Skips pyenv shims that resolve to another version.
+    "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null || continue
     if runs_as_agent "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
       echo "$candidate"
       return 0
