@@ -44,7 +44,24 @@ def wait_until(condition, timeout: float, interval: float = 0.1, what: str = "co
 
 
 def display_in_use(number: int) -> bool:
-    return (X_SOCKET_DIR / f"X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists()
+    """Like the X server itself: a display is taken while its lock names a live PID."""
+    try:
+        pid = int(Path(f"/tmp/.X{number}-lock").read_text().strip())
+    except (OSError, ValueError):
+        pid = None
+    if pid is not None:
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+    socket_path = X_SOCKET_DIR / f"X{number}"
+    if not socket_path.exists():
+        return False
+    with socket.socket(socket.AF_UNIX) as probe:
+        return probe.connect_ex(str(socket_path)) == 0
 
 
 def pick_display() -> str:

@@ -158,3 +158,10 @@ def test_move_mouse_moves_the_pointer_and_shows_the_clock_tooltip(pod, client):
     wait_until(lambda: changed_fraction(before, decode(client.screenshot_png()), tooltip_region) > 0.05,
                5, interval=0.2, what="tooltip drawn")
     client.call("move_mouse", {"x": width // 2, "y": height // 2})
+
+
+def test_a_visit_to_a_screen_corner_does_not_lock_later_calls(pod, client):
+    # pyautogui's FAILSAFE would make every call after this one raise.
+    client.call("move_mouse", {"x": 0, "y": 0})
+    client.call("move_mouse", {"x": 200, "y": 200})
+    assert pod.pointer_position() == (200, 200)
