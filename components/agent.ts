@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createAgentComputer, ComputerImages } from "./computer";
 import { AgentSpec, PlatformSpec } from "./config";
 import { createAgentCredentials } from "./credentials";
+import { createNamespaceGuards, createVaultAccess, podSecurityLabels } from "./isolation";
 import { createKagentObjects, mcpServerPlans } from "./kagent";
 import { agentLabels } from "./labels";
 import { PORTS, agentObjectNames, mcpUrl, serviceHost } from "./naming";
@@ -31,7 +32,7 @@ export class PersistentAgent extends pulumi.ComponentResource {
         const { agent, platform } = args;
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: agent.namespace, labels: agentLabels(agent.name, "namespace") },
+            metadata: { name: agent.namespace, labels: { ...agentLabels(agent.name, "namespace"), ...podSecurityLabels(agent) } },
         }, {
             parent: this,
             // Deleting the namespace would delete the workspace claims in it.
@@ -39,18 +40,22 @@ export class PersistentAgent extends pulumi.ComponentResource {
         });
         const namespaceName = namespace.metadata.name;
 
+        const guards = createNamespaceGuards(name, agent, platform, namespaceName, this);
+        const vaultAccess = createVaultAccess(name, agent, platform, namespaceName, this);
         const credentials = createAgentCredentials(name, {
             agent,
             platform,
             namespace: namespaceName,
-            secretStore: { kind: platform.secretStore.kind, name: platform.secretStore.name },
+            secretStore: vaultAccess.storeRef,
+            dependsOn: vaultAccess.dependsOn,
         }, this);
 
         createAgentComputer(name, {
             agent,
             namespace: namespaceName,
             images: args.images,
-            dependsOn: [credentials.externalSecret],
+            // Quotas and policies first: a pod admitted before them would escape them.
+            dependsOn: [credentials.externalSecret, ...guards],
         }, this);
 
         createKagentObjects(name, {

@@ -46,6 +46,8 @@ export interface AgentCredentialsArgs {
     platform: PlatformSpec;
     namespace: pulumi.Input<string>;
     secretStore: { kind: string; name: pulumi.Input<string> };
+    /** What must exist before the ExternalSecret can sync (the SecretStore and its Vault role). */
+    dependsOn: pulumi.Resource[];
 }
 
 export interface AgentCredentials {
@@ -73,7 +75,7 @@ export function createAgentCredentials(name: string, args: AgentCredentialsArgs,
         sources.set("harborPassword", operatorPath);
     }
 
-    const dependsOn: pulumi.Resource[] = [];
+    const dependsOn: pulumi.Resource[] = [...args.dependsOn];
     if (platform.vault.writeSecrets) {
         dependsOn.push(writeGeneratedSecrets(name, agent, platform, paths, parent));
     }

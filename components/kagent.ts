@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentSpec } from "./config";
 import { SECRET_KEYS } from "./credentials";
+import { KAGENT_POD_SECURITY } from "./isolation/podSecurity";
 import { TOKEN_GENERATION_LABEL, agentLabels } from "./labels";
 import { PORTS, agentObjectNames, mcpUrl } from "./naming";
 import { COMPUTER_CONTROL_TOOLS, SHELL_TOOLS } from "./toolNames";
@@ -127,6 +128,7 @@ export function createKagentObjects(name: string, args: KagentObjectsArgs, paren
                 })),
                 deployment: {
                     resources: agent.resources.kagent,
+                    ...KAGENT_POD_SECURITY,
                     labels: { [TOKEN_GENERATION_LABEL]: String(agent.rotation.mcpToken) },
                 },
             },

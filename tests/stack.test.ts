@@ -99,7 +99,7 @@ describe("stack: the test-cluster config", function () {
         assert.deepStrictEqual(Object.keys(servers).sort(), ["databot-shell", "devbot-computer-control", "devbot-shell"]);
         assert.strictEqual(servers["devbot-computer-control"].spec.url, "http://devbot-computer.agent-devbot.svc.cluster.local:8080/mcp");
         assert.strictEqual(servers["databot-shell"].spec.url, "http://databot-computer.agent-databot.svc.cluster.local:8081/mcp");
-        for (const server of Object.values(servers)) {
+        for (const server of Object.values(servers) as any[]) {
             assert.strictEqual(server.spec.protocol, "STREAMABLE_HTTP");
             assert.deepStrictEqual(server.spec.headersFrom, [{
                 name: "Authorization",

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentSpec } from "../config";
 import { agentLabels } from "../labels";
 import { PORTS, agentObjectNames } from "../naming";
-import { ComputerImages, computerPodLabels, computerPodSpec } from "./podSpec";
+import { ComputerImages, SUDO_LABEL, computerPodLabels, computerPodSpec } from "./podSpec";
 
 export { AGENT_UID, ComputerImages, MOUNTS, computerPodSpec } from "./podSpec";
 
@@ -56,7 +56,7 @@ export function createAgentComputer(name: string, args: AgentComputerArgs, paren
             strategy: { type: "Recreate" },
             selector: { matchLabels: podLabels },
             template: {
-                metadata: { labels: { ...labels, ...podLabels } },
+                metadata: { labels: { ...labels, ...podLabels, ...(agent.sudo ? { [SUDO_LABEL]: "true" } : {}) } },
                 spec: computerPodSpec(agent, args.images),
             },
         },

@@ -33,6 +33,8 @@ export interface ComputerImages {
     shell: pulumi.Input<string>;
 }
 
+export const SUDO_LABEL = "persistent-agents.dev/sudo";
+
 export function computerPodLabels(agent: string): Record<string, string> {
     return computerSelector(agent);
 }
@@ -72,6 +74,7 @@ export function computerPodSpec(agent: AgentSpec, images: ComputerImages): k8s.t
     }
 
     return {
+        runtimeClassName: agent.runtimeClassName,
         serviceAccountName: names.computer,
         automountServiceAccountToken: false,
         enableServiceLinks: false,
@@ -114,7 +117,7 @@ function desktopContainer(agent: AgentSpec, image: pulumi.Input<string>): Contai
         readinessProbe: { tcpSocket: { port: "vnc" }, periodSeconds: 10 },
         livenessProbe: { tcpSocket: { port: "vnc" }, periodSeconds: 20, failureThreshold: 3 },
         resources: resources(agent.resources.desktop),
-        securityContext: containerSecurity(),
+        securityContext: containerSecurity(agent.sudo),
     };
 }
 
@@ -139,7 +142,7 @@ function computerControlContainer(agent: AgentSpec, image: pulumi.Input<string>)
         readinessProbe: { httpGet: { path: "/healthz", port: "computer-mcp" }, periodSeconds: 10 },
         livenessProbe: { httpGet: { path: "/healthz", port: "computer-mcp" }, periodSeconds: 10, failureThreshold: 3 },
         resources: resources(agent.resources.computerControl),
-        securityContext: containerSecurity(),
+        securityContext: containerSecurity(false),
     };
 }
 
@@ -179,7 +182,7 @@ function shellContainer(agent: AgentSpec, image: pulumi.Input<string>): Containe
         readinessProbe: { httpGet: { path: "/healthz", port: "shell-mcp" }, periodSeconds: 10 },
         livenessProbe: { httpGet: { path: "/healthz", port: "shell-mcp" }, periodSeconds: 10, failureThreshold: 3 },
         resources: resources(agent.resources.shell),
-        securityContext: containerSecurity(),
+        securityContext: containerSecurity(agent.sudo),
     };
 }
 
@@ -204,9 +207,13 @@ function resources(figures: ContainerResources): k8s.types.input.core.v1.Resourc
     return { requests: { ...figures.requests }, limits: { ...figures.limits } };
 }
 
-function containerSecurity(): k8s.types.input.core.v1.SecurityContext {
+/**
+ * Non-root, no capabilities, default seccomp. Only an operator's `sudo: true` lets the setuid sudo
+ * binary work (no_new_privs otherwise stops it, whatever the image's sudoers say).
+ */
+function containerSecurity(sudo: boolean): k8s.types.input.core.v1.SecurityContext {
     return {
-        allowPrivilegeEscalation: false,
+        allowPrivilegeEscalation: sudo,
         capabilities: { drop: ["ALL"] },
         runAsNonRoot: true,
         runAsUser: AGENT_UID,

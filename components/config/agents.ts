@@ -1,6 +1,7 @@
 /** Parses and validates the `agents` list of the stack config. */
 import { DEFAULT_MODEL, DEFAULT_RESOLUTION, DEFAULT_RESOURCES, DEFAULT_STORAGE, defaultSystemMessage } from "./defaults";
 import * as formats from "./formats";
+import { NETWORK_KEYS, parseEgressRules, parseViewers } from "./network";
 import { Json, ObjectReader, Problems, describe } from "./problems";
 import { parseQuantity } from "./quantity";
 import {
@@ -10,7 +11,7 @@ import {
 
 export const AGENT_KEYS = [
     "name", "namespace", "description", "systemMessage", "model", "desktop", "storage", "resources",
-    "credentials", "secrets", "rotation",
+    "credentials", "secrets", "rotation", "network", "runtimeClassName", "sudo",
 ] as const;
 
 export const MAX_AGENT_NAME = 40;
@@ -70,6 +71,12 @@ function parseAgent(raw: Json, path: string, stored: boolean, platform: Platform
     const harbor = parseCredential(credentials, "harbor", `robot$${platform.imageRepository.replace(/\//g, "+")}+${shownName}`);
 
     const rotation = agent.child("rotation", ["mcpToken", "vncPassword"]);
+    const network = agent.child("network", NETWORK_KEYS);
+    const sudo = agent.boolean("sudo", false);
+    const ownViewers = network.has("vncViewers") ? parseViewers(network, "vncViewers", problems) : undefined;
+    if (!desktopEnabled && ownViewers) {
+        problems.add(network.at("vncViewers"), "is set but the agent has no desktop; remove it");
+    }
     const systemMessage = agent.string("systemMessage") ?? defaultSystemMessage({
         name: shownName,
         desktop: desktopEnabled,
@@ -103,6 +110,16 @@ function parseAgent(raw: Json, path: string, stored: boolean, platform: Platform
             mcpToken: rotation.integer("mcpToken", 0, 0, 1_000_000),
             vncPassword: rotation.integer("vncPassword", 0, 0, 1_000_000),
         },
+        network: {
+            // The agent's own rules add to the platform's; its viewers replace the platform's.
+            computerEgress: [...platform.network.computerEgress, ...parseEgressRules(network, "computerEgress", problems)],
+            agentEgress: [...platform.network.agentEgress, ...parseEgressRules(network, "agentEgress", problems)],
+            vncViewers: ownViewers ?? platform.network.vncViewers,
+        },
+        runtimeClassName: agent.string("runtimeClassName", { check: formats.dnsSubdomain }),
+        sudo,
+        // sudo needs setuid, which the restricted level forbids (allowPrivilegeEscalation must be false).
+        podSecurity: sudo ? "baseline" : platform.podSecurity,
     };
     return name === undefined ? undefined : spec;
 }

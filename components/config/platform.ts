@@ -1,17 +1,20 @@
 /** Parses the cluster-wide `platform` object of the stack config. */
 import * as formats from "./formats";
-import { ObjectReader, Problems } from "./problems";
+import { NETWORK_KEYS, parseEgressRules, parseViewers } from "./network";
+import { ObjectReader, Problems, describe } from "./problems";
 import { IMAGE_NAMES, ImageName, PlatformSpec } from "./types";
 
 export const PLATFORM_KEYS = [
     "namespacePrefix", "storageClass", "kagentNamespace", "registry", "imageRepository", "giteaHost",
-    "vault", "secretStore", "images",
+    "vault", "secretStore", "images", "network", "podSecurity",
 ] as const;
 
 export function parsePlatform(raw: unknown, stackName: string, problems: Problems): PlatformSpec {
     const platform = ObjectReader.of("platform", raw, problems, PLATFORM_KEYS);
 
-    const vault = platform.child("vault", ["address", "mount", "pathPrefix", "writeSecrets"]);
+    const vault = platform.child("vault", ["address", "mount", "pathPrefix", "writeSecrets", "authMount", "audience"]);
+    const network = platform.child("network", [...NETWORK_KEYS, "dns"]);
+    const dns = network.child("dns", ["namespace", "podLabels"]);
     const store = platform.child("secretStore", ["kind", "name"]);
     const images = platform.child("images", [...IMAGE_NAMES, "platforms", "tag", "registryUsername"]);
 
@@ -50,12 +53,26 @@ export function parsePlatform(raw: unknown, stackName: string, problems: Problem
             mount: vault.string("mount", { default: "secret", check: formats.vaultPath }) ?? "secret",
             pathPrefix: vault.string("pathPrefix", { default: "agents", check: formats.vaultPath }) ?? "agents",
             writeSecrets: vault.boolean("writeSecrets", true),
+            authMount: vault.string("authMount", { default: "kubernetes", check: formats.vaultPath }) ?? "kubernetes",
+            audience: vault.string("audience", { default: "vault" }) ?? "vault",
         },
         secretStore: {
-            kind: (store.string("kind", { default: "ClusterSecretStore", oneOf: ["SecretStore", "ClusterSecretStore"] }) ??
-                "ClusterSecretStore") as PlatformSpec["secretStore"]["kind"],
+            // Per-agent stores by default: a shared ClusterSecretStore lets every namespace read all its role can.
+            kind: (store.string("kind", { default: "SecretStore", oneOf: ["SecretStore", "ClusterSecretStore"] }) ??
+                "SecretStore") as PlatformSpec["secretStore"]["kind"],
             name: store.string("name", { default: "vault-backend", check: formats.dnsSubdomain }) ?? "vault-backend",
         },
+        network: {
+            computerEgress: parseEgressRules(network, "computerEgress", problems),
+            agentEgress: parseEgressRules(network, "agentEgress", problems),
+            vncViewers: parseViewers(network, "vncViewers", problems),
+            dns: {
+                namespace: dns.string("namespace", { default: "kube-system", check: formats.dnsLabel(63) }) ?? "kube-system",
+                podLabels: dnsLabels(dns, problems),
+            },
+        },
+        podSecurity: (platform.string("podSecurity", { default: "restricted", oneOf: ["restricted", "baseline"] }) ??
+            "restricted") as PlatformSpec["podSecurity"],
         images: {
             prebuilt,
             platforms: images.has("platforms")
@@ -68,4 +85,16 @@ export function parsePlatform(raw: unknown, stackName: string, problems: Problem
             registryUsername: images.string("registryUsername", { check: formats.username }),
         },
     };
+}
+
+function dnsLabels(dns: ObjectReader, problems: Problems): Record<string, string> {
+    const raw = dns.value.podLabels;
+    if (raw === undefined || raw === null) {
+        return { "k8s-app": "kube-dns" };
+    }
+    if (typeof raw !== "object" || Array.isArray(raw) || Object.values(raw).some((v) => typeof v !== "string")) {
+        problems.add(dns.at("podLabels"), `${describe(raw)} is not a map of label names to string values, e.g. {k8s-app: kube-dns}`);
+        return { "k8s-app": "kube-dns" };
+    }
+    return raw as Record<string, string>;
 }

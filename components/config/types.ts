@@ -53,6 +53,32 @@ export interface RotationSpec {
     vncPassword: number;
 }
 
+/** An egress destination the operator allows: a CIDR (public unless named) or an in-cluster namespace. */
+export interface EgressRule {
+    cidr?: string;
+    namespace?: string;
+    podLabels?: Record<string, string>;
+    /** Empty means every port. */
+    ports: number[];
+    protocol: "TCP" | "UDP";
+}
+
+/** Who may open the VNC port. */
+export interface ViewerSpec {
+    namespaces: string[];
+    cidrs: string[];
+}
+
+export interface NetworkSpec {
+    /** Where the computer may connect: Gitea, the registry, package mirrors. */
+    computerEgress: EgressRule[];
+    /** Where kagent's agent pod may connect besides kagent and its computer: the model API. */
+    agentEgress: EgressRule[];
+    vncViewers: ViewerSpec;
+}
+
+export type PodSecurityLevel = "restricted" | "baseline";
+
 export interface AgentSpec {
     name: string;
     namespace: string;
@@ -65,6 +91,13 @@ export interface AgentSpec {
     credentials: { gitea: CredentialSpec; harbor: CredentialSpec };
     secrets: OperatorSecrets;
     rotation: RotationSpec;
+    /** Platform rules plus the agent's own. */
+    network: NetworkSpec;
+    /** e.g. gvisor or kata: a sandboxed runtime for the computer pod. */
+    runtimeClassName?: string;
+    /** Passwordless sudo in the computer (the pod then allows privilege escalation, and PSA is baseline). */
+    sudo: boolean;
+    podSecurity: PodSecurityLevel;
 }
 
 export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell"] as const;
@@ -85,8 +118,15 @@ export interface VaultSpec {
     address: string;
     mount: string;
     pathPrefix: string;
-    /** Whether the stack writes its generated secrets to Vault (off only for a rendering-only local stack). */
+    /**
+     * Whether the stack writes to Vault: generated secrets, and each agent's policy and Kubernetes-auth
+     * role (off only for a rendering-only local stack).
+     */
     writeSecrets: boolean;
+    /** Path of Vault's Kubernetes auth method. */
+    authMount: string;
+    /** Audience of the service-account tokens ESO presents (Vault 1.21+ requires roles to name one). */
+    audience: string;
 }
 
 export interface SecretStoreSpec {
@@ -105,6 +145,8 @@ export interface PlatformSpec {
     vault: VaultSpec;
     secretStore: SecretStoreSpec;
     images: ImagesSpec;
+    network: NetworkSpec & { dns: { namespace: string; podLabels: Record<string, string> } };
+    podSecurity: PodSecurityLevel;
 }
 
 export interface StackConfig {
