@@ -1,0 +1,88 @@
+/**
+ * The local stack (Pulumi.local.yaml, docs/local-stack.md): the program with no cluster, no Vault and no
+ * Docker. Runs the program with that file's config under mocks, so the documented way to try the program
+ * cannot rot.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { ProgramRun, runProgram } from "./harness/program";
+import { REPO_ROOT, stackConfig } from "./harness/stackFile";
+
+const FILE = path.join(REPO_ROOT, "Pulumi.local.yaml");
+const DIGEST_REF = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/;
+/** Kinds without a namespace; every other object must name its namespace (render mode drops it otherwise). */
+const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterSecretStore", "StorageClass", "CustomResourceDefinition"]);
+
+const local = stackConfig("local");
+const raw = yaml.load(fs.readFileSync(FILE, "utf8")) as { config: Record<string, unknown> };
+
+function containers(run: ProgramRun): any[] {
+    return run.byType("kubernetes:apps/v1:Deployment").flatMap((d) => [
+        ...(d.inputs.spec.template.spec.initContainers ?? []),
+        ...d.inputs.spec.template.spec.containers,
+    ]);
+}
+
+describe("local stack (Pulumi.local.yaml)", function () {
+    it("renders to a folder, names prebuilt images and switches Vault writes off", () => {
+        assert.strictEqual(raw.config["kubernetes:renderYamlToDirectory"], "rendered");
+        assert.ok(fs.readFileSync(path.join(REPO_ROOT, ".gitignore"), "utf8").split("\n").includes("/rendered/"),
+            "the rendered folder is git-ignored (rendered Secrets would be plaintext)");
+        assert.strictEqual(local.platform.vault.writeSecrets, false);
+        for (const image of ["desktop", "computerControlMcp", "shell"]) {
+            assert.match(local.platform.images[image], DIGEST_REF, `platform.images.${image}`);
+        }
+        assert.ok(!Object.keys(raw.config).some((key) => key.startsWith("vault:")), "no Vault provider config needed");
+    });
+
+    it("has a desktop agent and a CLI agent, like test-cluster", () => {
+        const agents = local.agents as { name: string; desktop?: { enabled?: boolean } }[];
+        assert.deepStrictEqual(agents.map((a) => a.desktop?.enabled !== false), [true, false]);
+    });
+
+    for (const dryRun of [false, true]) {
+        describe(dryRun ? "pulumi preview" : "pulumi up", () => {
+            let run: ProgramRun;
+            before(async () => {
+                run = await runProgram({ config: local, stack: "local", dryRun });
+            });
+
+            it("registers no Vault, random or image-build resource", () => {
+                const offending = run.resources.filter((r) => /^(vault|random|docker-build|docker):/.test(r.type));
+                assert.deepStrictEqual(offending.map((r) => `${r.type} ${r.name}`), []);
+                assert.ok(run.byType("kubernetes:apps/v1:Deployment").length === 2, "both computers are still rendered");
+            });
+
+            it("runs every container from the prebuilt digests", () => {
+                const used = containers(run).map((c) => c.image);
+                assert.ok(used.length >= 4, `found ${used.length} containers`);
+                const given = Object.values(local.platform.images as Record<string, string>);
+                for (const image of used) {
+                    assert.ok(given.includes(image), `${image} is one of the prebuilt digests`);
+                }
+                assert.deepStrictEqual(new Set(used), new Set(given));
+            });
+
+            it("still wires kagent and ESO: ExternalSecrets read Vault paths nothing fills in this mode", () => {
+                const externalSecrets = run.byType("kubernetes:external-secrets.io/v1:ExternalSecret");
+                assert.strictEqual(externalSecrets.length, 2);
+                const keys = externalSecrets.flatMap((e) => e.inputs.spec.data.map((d: any) => d.remoteRef.key));
+                assert.ok(keys.includes("agents/devbot/generated"), keys.join(", "));
+                assert.strictEqual(run.byType("kubernetes:kagent.dev/v1alpha2:Agent").length, 2);
+            });
+
+            if (!dryRun) {
+                it("gives every namespaced object an explicit namespace (render mode writes none otherwise)", () => {
+                    for (const object of run.kubernetesObjects) {
+                        if (CLUSTER_SCOPED.has(object.kind)) {
+                            continue;
+                        }
+                        assert.strictEqual(typeof object.metadata?.namespace, "string", `${object.kind} ${object.metadata?.name}`);
+                    }
+                });
+            }
+        });
+    }
+});
