@@ -71,6 +71,9 @@ describe("local stack (Pulumi.local.yaml)", function () {
                 const keys = externalSecrets.flatMap((e) => e.inputs.spec.data.map((d: any) => d.remoteRef.key));
                 assert.ok(keys.includes("agents/devbot/generated"), keys.join(", "));
                 assert.strictEqual(run.byType("kubernetes:kagent.dev/v1alpha2:Agent").length, 2);
+                const stores = run.byType("kubernetes:external-secrets.io/v1:SecretStore").map((s) => s.inputs.metadata.name);
+                assert.deepStrictEqual(stores.sort(), ["databot-vault", "devbot-vault"]);
+                assert.ok(run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").length >= 8, "network policies are rendered");
             });
 
             if (!dryRun) {
