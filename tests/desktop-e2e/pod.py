@@ -220,7 +220,7 @@ class Pod:
         self.sidecar: AgentProcess | None = None
 
     # --- desktop container -------------------------------------------------
-    def start_desktop(self, timeout: float = 60) -> None:
+    def launch_desktop(self) -> None:
         c = self.config
         env = c.base_env() | {
             "RESOLUTION": c.resolution,
@@ -229,8 +229,11 @@ class Pod:
         }
         self.desktop = AgentProcess("desktop", [str(START_DESKTOP)], env, c.workdir / "desktop.log")
         self.desktop.start()
+
+    def start_desktop(self, timeout: float = 60) -> None:
+        self.launch_desktop()
         try:
-            wait_until(lambda: self.x_accepts_cookie() and tcp_accepts(c.vnc_port) or not self.desktop.alive(),
+            wait_until(lambda: self.x_accepts_cookie() and tcp_accepts(self.config.vnc_port) or not self.desktop.alive(),
                        timeout, what="Xvnc ready")
         finally:
             if not self.desktop.alive():
@@ -278,7 +281,7 @@ class Pod:
         raise LookupError(f"no {command} in the desktop's process group")
 
     # --- computer-control container ---------------------------------------
-    def start_sidecar(self, timeout: float = 120) -> None:
+    def launch_sidecar(self) -> None:
         c = self.config
         env = c.base_env() | {
             "HOST": "0.0.0.0",
@@ -289,8 +292,11 @@ class Pod:
         self.sidecar = AgentProcess("computer-control", [str(VENV_PYTHON), str(LAUNCHER)], env,
                                     c.workdir / "computer-control.log")
         self.sidecar.start()
+
+    def start_sidecar(self, timeout: float = 120) -> None:
+        self.launch_sidecar()
         try:
-            wait_until(lambda: http_status(c.healthz_url) == 200 or not self.sidecar.alive(), timeout,
+            wait_until(lambda: http_status(self.config.healthz_url) == 200 or not self.sidecar.alive(), timeout,
                        interval=0.2, what="sidecar /healthz 200")
         finally:
             if not self.sidecar.alive():
@@ -319,11 +325,17 @@ class Pod:
     def kill_leftovers(self) -> None:
         # ssh-agent and gpg-agent detach from the session; in a container they die
         # with it, here we end them by PID.
-        for pid in self.marked_pids():
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in self.marked_pids():
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
             try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+                wait_until(lambda: not self.marked_pids(), 10, what="session processes gone")
+                return
+            except TimeoutError:
+                continue
 
     def cleanup(self) -> None:
         self.stop()

@@ -3,7 +3,8 @@
 # packages and the Python pins the images use (cached, reused when unchanged),
 # then runs pytest, which starts images/desktop/start-desktop.sh and
 # images/computer-control-mcp/launcher.py as UID 1000 sharing /tmp/.X11-unix.
-# Extra arguments go to pytest (e.g. `-k vnc`).
+# Extra arguments go to pytest (e.g. `-k vnc`); `--print-venv` only prepares the
+# environment and prints the venv's path.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -113,6 +114,11 @@ main() {
   local python venv
   python="$(pick_python)"
   venv="$(prepare_venv "$python")"
+  if [[ "${1:-}" == "--print-venv" ]]; then
+    # For bench/desktop: same packages and pins, no tests.
+    echo "$venv"
+    return 0
+  fi
   cd "$here"
   export DESKTOP_E2E_VENV="$venv" PYTHONDONTWRITEBYTECODE=1
   exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
