@@ -1,6 +1,8 @@
 /** Labels on every object of an agent, distinct from kagent's own (`app: kagent`, `kagent: <name>`). */
 
 export const AGENT_LABEL = "persistent-agents.dev/agent";
+/** On PVCs: whether the claim outlives the agent's config entry ("true") or goes with it ("false"). */
+export const RETAIN_ANNOTATION = "persistent-agents.dev/retain";
 /** Changing this label on the kagent Agent makes kagent re-render it with the current MCP token. */
 export const TOKEN_GENERATION_LABEL = "persistent-agents.dev/mcp-token-generation";
 

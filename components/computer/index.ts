@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentSpec } from "../config";
-import { agentLabels } from "../labels";
+import { RETAIN_ANNOTATION, agentLabels } from "../labels";
 import { PORTS, agentObjectNames } from "../naming";
 import { ComputerImages, SUDO_LABEL, computerPodLabels, computerPodSpec } from "./podSpec";
 
@@ -30,7 +30,13 @@ export function createAgentComputer(name: string, args: AgentComputerArgs, paren
     const claimOptions: pulumi.CustomResourceOptions = { parent, retainOnDelete: agent.storage.retainOnDelete };
     const claim = (role: "workspace" | "config", claimName: string, size: string) =>
         new k8s.core.v1.PersistentVolumeClaim(`${name}-${role}`, {
-            metadata: { name: claimName, namespace, labels: agentLabels(agent.name, role) },
+            metadata: {
+                name: claimName,
+                namespace,
+                labels: agentLabels(agent.name, role),
+                // The policy pack cannot see retainOnDelete in a real preview; this states the intent.
+                annotations: { [RETAIN_ANNOTATION]: String(agent.storage.retainOnDelete) },
+            },
             spec: {
                 accessModes: ["ReadWriteOnce"],
                 storageClassName: agent.storage.storageClass,

@@ -46,6 +46,8 @@ export interface RunOptions {
     secretKeys?: string[];
     dryRun?: boolean;
     stack?: string;
+    /** Another program file to run instead of index.ts (benchmarks compare against a peer program). */
+    program?: string;
 }
 
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
@@ -64,10 +66,11 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(config, (options.secretKeys ?? []).map((key) => `${PROJECT}:${key}`));
 
     const waitForRegistrations = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
-    delete require.cache[require.resolve(PROGRAM)];
+    const file = options.program ?? PROGRAM;
+    delete require.cache[require.resolve(file)];
     let program: Record<string, unknown>;
     try {
-        program = require(PROGRAM);
+        program = require(file);
     } catch (err) {
         await waitForRegistrations();
         throw new ProgramError(err as Error, resources.length);
