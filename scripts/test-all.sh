@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of persistent-agents on a fresh Debian/Ubuntu machine, installing what they need:
+#   1. the stack's unit, secrecy, isolation, policy and conformance tests (mocha, Pulumi mocks)
+#   2. the shell MCP server against real processes over HTTP (node:test, official MCP client)
+#   3. static checks: shellcheck, the Dockerfile lint, actionlint
+#   4. the desktop end to end: TigerVNC + Xfce + computer-control-mcp as real processes (pytest)
+# Run as root (or with passwordless sudo) the first time: it installs Debian packages.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==== %s\n' "$*"; }
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+if ! command -v npm >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
+    step "installing Node.js, npm and git from Debian"
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm git >/dev/null
+fi
+
+step "installing npm dependencies (Node 22 comes from the node package)"
+npm ci --no-audit --no-fund
+npm --prefix images/shell ci --no-audit --no-fund
+npm --prefix policies ci --no-audit --no-fund
+
+step "type-checking the stack and the policy pack"
+npm run --silent build
+
+step "stack tests under Pulumi mocks"
+npm test
+
+step "shell MCP server"
+npm run --silent test:shell
+
+step "static checks"
+bash scripts/static-checks.sh
+
+step "desktop end to end"
+bash tests/desktop-e2e/run.sh
+
+step "all test suites passed"
