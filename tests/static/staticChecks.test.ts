@@ -1,0 +1,120 @@
+/**
+ * scripts/static-checks.sh against throw-away repositories: each check (shellcheck, the Dockerfile lint,
+ * actionlint) fails on a bad file and the script exits non-zero; a clean repository passes. The first
+ * run may install actionlint (go install, ~1 min); later runs use the cache.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const REPO_ROOT = path.join(__dirname, "..", "..");
+const SCRIPT = path.join(REPO_ROOT, "scripts", "static-checks.sh");
+
+const GOOD_SCRIPT = "#!/usr/bin/env bash\nset -euo pipefail\necho \"hello $1\"\n";
+const GOOD_DOCKERFILE = "FROM debian:bookworm-20251229-slim\nUSER 1000\n";
+const GOOD_WORKFLOW = `name: ci
+on:
+  push:
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: echo "ok"
+`;
+
+interface Result {
+    status: number | null;
+    output: string;
+}
+
+function fixture(files: Record<string, string>, ignored: Record<string, string> = {}): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "static-checks-"));
+    for (const [name, text] of Object.entries({ ...files, ...ignored, ".gitignore": Object.keys(ignored).join("\n") + "\n" })) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), text, { mode: 0o755 });
+    }
+    const git = spawnSync("git", ["init", "-q", dir]);
+    assert.strictEqual(git.status, 0, String(git.stderr));
+    return dir;
+}
+
+function check(dir: string): Result {
+    const run = spawnSync("bash", [SCRIPT], {
+        env: { ...process.env, STATIC_CHECKS_ROOT: dir },
+        encoding: "utf8",
+        timeout: 600_000,
+    });
+    return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
+}
+
+describe("static: scripts/static-checks.sh", function () {
+    this.timeout(600_000);
+    const dirs: string[] = [];
+    const make = (files: Record<string, string>, ignored?: Record<string, string>) => {
+        const dir = fixture(files, ignored);
+        dirs.push(dir);
+        return dir;
+    };
+    after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+    const clean = {
+        "scripts/run.sh": GOOD_SCRIPT,
+        "images/app/Dockerfile": GOOD_DOCKERFILE,
+        ".github/workflows/ci.yml": GOOD_WORKFLOW,
+    };
+
+    it("passes a clean repository, and checks untracked scripts but not ignored ones", () => {
+        const result = check(make(clean, { "vendor/broken.sh": "#!/bin/sh\ncd $1\n" }));
+        assert.strictEqual(result.status, 0, result.output);
+        assert.match(result.output, /shellcheck 1 script\(s\): scripts\/run\.sh\n/);
+        assert.match(result.output, /static checks passed/);
+    });
+
+    it("fails on a shellcheck finding, in a .sh file and in a shebang'd script without extension", () => {
+        const result = check(make({
+            ...clean,
+            "scripts/bad.sh": "#!/bin/bash\nrm -rf $1/tmp\n",
+            "tools/deploy": "#!/usr/bin/env sh\ncd /somewhere\nls\n",
+            "tools/notes.txt": "cd $1\n",
+        }));
+        assert.strictEqual(result.status, 1, result.output);
+        assert.match(result.output, /scripts\/bad\.sh.*\n(.*\n)*.*SC2086/);
+        assert.match(result.output, /tools\/deploy.*\n(.*\n)*.*SC2164/);
+        assert.doesNotMatch(result.output, /notes\.txt/);
+        assert.match(result.output, /static checks FAILED: shell\n/);
+    });
+
+    it("fails on a Dockerfile finding", () => {
+        const result = check(make({ ...clean, "images/app/Dockerfile": "FROM debian:latest\nRUN apt-get install -y git\n" }));
+        assert.strictEqual(result.status, 1, result.output);
+        assert.match(result.output, /images\/app\/Dockerfile:1: \[from-pinned\]/);
+        assert.match(result.output, /\[apt-no-recommends\]/);
+        assert.match(result.output, /\[final-user\]/);
+        assert.match(result.output, /static checks FAILED: dockerfiles\n/);
+    });
+
+    it("fails on an actionlint finding, including shellcheck inside a run: block", () => {
+        const bad = GOOD_WORKFLOW.replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    timeout-minute: 5")
+            .replace('echo "ok"', "echo ${{ github.event.pull_request.title }} $UNQUOTED");
+        const result = check(make({ ...clean, ".github/workflows/ci.yml": bad }));
+        assert.strictEqual(result.status, 1, result.output);
+        assert.match(result.output, /ci\.yml:\d+:\d+: unexpected key "timeout-minute"/);
+        assert.match(result.output, /untrusted/);
+        assert.match(result.output, /SC2086/);
+        assert.match(result.output, /static checks FAILED: workflows\n/);
+    });
+
+    it("fails when there is nothing to lint where something is expected", () => {
+        const result = check(make({ "scripts/run.sh": GOOD_SCRIPT }));
+        assert.strictEqual(result.status, 1, result.output);
+        assert.match(result.output, /no images\/\*\/Dockerfile found/);
+        assert.match(result.output, /no \.github\/workflows\/\*\.yml found/);
+    });
+
+    it("passes on this repository", () => {
+        const run = spawnSync("bash", [SCRIPT], { encoding: "utf8", timeout: 600_000 });
+        assert.strictEqual(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    });
+});
