@@ -1,19 +1,16 @@
-// Baseline for run_command: spawn argv[3..] `samples` times from a minimal Node process and print
-// each duration (ms) as a JSON array. Pipes on stdout/stderr, like run_command, so the cost compares.
+// Baseline for run_command: a minimal Node process that spawns argv[2..] once per line read on
+// stdin and answers with the duration in ms, so the benchmark can interleave it with real calls.
+// Pipes on stdout/stderr and a new session (detached), exactly like run_command's spawn.
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 
-const [samples, command, ...args] = process.argv.slice(2);
-const once = () =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+const [command, ...args] = process.argv.slice(2);
+for await (const _ of createInterface({ input: process.stdin })) {
+  const started = performance.now();
+  await new Promise((resolve, reject) => {
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
     child.on("error", reject);
     child.on("close", resolve);
   });
-for (let i = 0; i < 30; i++) await once();
-const timings = [];
-for (let i = 0; i < Number(samples); i++) {
-  const started = performance.now();
-  await once();
-  timings.push(performance.now() - started);
+  process.stdout.write(`${performance.now() - started}\n`);
 }
-process.stdout.write(JSON.stringify(timings));

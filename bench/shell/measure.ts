@@ -87,18 +87,58 @@ export async function measureThroughput(clients: Client[], operation: Operation,
   return counts.reduce((a, b) => a + b, 0) / elapsed;
 }
 
+export interface BareSpawner {
+  /** Spawns the program once and returns how long it took (ms), as measured inside the spawner. */
+  spawnOnce(): Promise<number>;
+  close(): void;
+}
+
 /**
- * The floor for run_command: a fresh, minimal Node process (bare-spawn.mjs) spawning the program and
- * waiting for it. Measured out of process because fork/exec cost grows with the caller's memory.
+ * The floor for run_command: a fresh, minimal Node process (bare-spawn.mjs) that spawns the program
+ * on request. Out of process because fork/exec cost grows with the caller's memory; on request so
+ * that its samples interleave with ours and share the same machine load.
  */
-export async function measureBareSpawn(argv: string[], env: NodeJS.ProcessEnv, samples: number): Promise<LatencySummary> {
+export function startBareSpawner(argv: string[], env: NodeJS.ProcessEnv): BareSpawner {
   const script = fileURLToPath(new URL("./bare-spawn.mjs", import.meta.url));
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [script, String(samples), ...argv], { env, stdio: ["ignore", "pipe", "inherit"] });
-    let text = "";
-    child.stdout.on("data", (chunk: Buffer) => (text += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(text) : reject(new Error(`bare-spawn exited with ${code}`))));
+  const child = spawn(process.execPath, [script, ...argv], { env, stdio: ["pipe", "pipe", "inherit"] });
+  const waiting: Array<(ms: number) => void> = [];
+  let pending = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    for (const line of lines) waiting.shift()?.(Number(line));
   });
-  return summarize(JSON.parse(output) as number[]);
+  return {
+    spawnOnce() {
+      return new Promise((resolve) => {
+        waiting.push(resolve);
+        child.stdin!.write("spawn\n");
+      });
+    },
+    close() {
+      child.stdin!.end();
+    },
+  };
+}
+
+/** Our run_command interleaved call by call with bare spawns of the same programs. */
+export async function measureAgainstBareSpawns(
+  ours: { client: Client; operation: Operation },
+  spawners: BareSpawner[],
+  samples: number,
+  warmup = 30,
+): Promise<LatencySummary[]> {
+  const timings: number[][] = [[], ...spawners.map(() => [])];
+  for (let i = 0; i < warmup + samples; i++) {
+    const started = performance.now();
+    await callOnce(ours.client, ours.operation);
+    const elapsed = performance.now() - started;
+    const bare = [];
+    for (const spawner of spawners) bare.push(await spawner.spawnOnce());
+    if (i < warmup) continue;
+    timings[0].push(elapsed);
+    bare.forEach((ms, index) => timings[index + 1].push(ms));
+  }
+  return timings.map(summarize);
 }

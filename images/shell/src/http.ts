@@ -69,8 +69,9 @@ export function createHttpServer(options: HttpOptions): Server {
   const sweep = setInterval(() => {
     const cutoff = Date.now() - SESSION_IDLE_MS;
     for (const [id, session] of sessions) {
-      if (session.lastSeen < cutoff) void session.transport.close();
-      if (session.lastSeen < cutoff) sessions.delete(id);
+      if (session.lastSeen >= cutoff) continue;
+      sessions.delete(id);
+      void session.transport.close();
     }
   }, 60_000);
   sweep.unref();
