@@ -127,6 +127,7 @@ export function createKagentObjects(name: string, args: KagentObjectsArgs, paren
                     },
                 })),
                 deployment: {
+                    replicas: agent.suspended ? 0 : 1,
                     resources: agent.resources.kagent,
                     ...KAGENT_POD_SECURITY,
                     labels: { [TOKEN_GENERATION_LABEL]: String(agent.rotation.mcpToken) },

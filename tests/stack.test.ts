@@ -250,6 +250,20 @@ describe("stack: adding an agent", () => {
     });
 });
 
+describe("stack: suspending an agent", () => {
+    it("scales its computer and kagent pod to zero and keeps every object", async () => {
+        const running = await runProgram({ config: testCluster });
+        const config = copy(testCluster);
+        config.agents[0].suspended = true;
+        const suspended = await runProgram({ config });
+        assert.deepStrictEqual(suspended.resources.map((r) => r.urn), running.resources.map((r) => r.urn));
+        assert.strictEqual(suspended.one(T.deployment, "devbot-computer").inputs.spec.replicas, 0);
+        assert.strictEqual(suspended.one(T.agent, "devbot-agent").inputs.spec.declarative.deployment.replicas, 0);
+        assert.strictEqual(suspended.one(T.deployment, "databot-computer").inputs.spec.replicas, 1);
+        assert.strictEqual(running.one(T.agent, "devbot-agent").inputs.spec.declarative.deployment.replicas, 1);
+    });
+});
+
 describe("stack: a CLI-only agent with removable storage", () => {
     it("has no desktop parts, and lets the operator ask for its workspace to go with it", async () => {
         const config = copy(testCluster);

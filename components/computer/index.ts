@@ -57,7 +57,7 @@ export function createAgentComputer(name: string, args: AgentComputerArgs, paren
     const deployment = new k8s.apps.v1.Deployment(`${name}-computer`, {
         metadata: { name: names.computer, namespace, labels },
         spec: {
-            replicas: 1,
+            replicas: agent.suspended ? 0 : 1,
             // ReadWriteOnce volumes: the old pod must let go of them before the new one starts.
             strategy: { type: "Recreate" },
             selector: { matchLabels: podLabels },

@@ -11,7 +11,7 @@ import {
 
 export const AGENT_KEYS = [
     "name", "namespace", "description", "systemMessage", "model", "desktop", "storage", "resources",
-    "credentials", "secrets", "rotation", "network", "runtimeClassName", "sudo",
+    "credentials", "secrets", "rotation", "network", "runtimeClassName", "sudo", "suspended",
 ] as const;
 
 export const MAX_AGENT_NAME = 40;
@@ -118,6 +118,7 @@ function parseAgent(raw: Json, path: string, stored: boolean, platform: Platform
         },
         runtimeClassName: agent.string("runtimeClassName", { check: formats.dnsSubdomain }),
         sudo,
+        suspended: agent.boolean("suspended", false),
         // sudo needs setuid, which the restricted level forbids (allowPrivilegeEscalation must be false).
         podSecurity: sudo ? "baseline" : platform.podSecurity,
     };

@@ -97,6 +97,8 @@ export interface AgentSpec {
     runtimeClassName?: string;
     /** Passwordless sudo in the computer (the pod then allows privilege escalation, and PSA is baseline). */
     sudo: boolean;
+    /** Scales the computer and kagent's agent pod to zero, keeping everything else (workspace included). */
+    suspended: boolean;
     podSecurity: PodSecurityLevel;
 }
 
