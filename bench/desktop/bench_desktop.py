@@ -15,6 +15,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +37,7 @@ COLD_STARTS = int(os.environ.get("BENCH_COLD_STARTS", "3"))
 IDLE_SETTLE_SECONDS = float(os.environ.get("BENCH_IDLE_SETTLE_SECONDS", "20"))
 CPU_WINDOW_SECONDS = float(os.environ.get("BENCH_CPU_WINDOW_SECONDS", "10"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+BROWSER = shutil.which("firefox-esr")  # measured only where installed (it is in the image)
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -207,6 +209,22 @@ def sidecar_peak_after_ocr(pod: Pod) -> dict:
             "sidecar_rss_after_ocr_mib": round(stats["rss_kib"] / 1024, 1)}
 
 
+def with_browser_open(pod: Pod) -> dict:
+    """Idle usage with firefox-esr showing a local page, as an agent's desktop often has."""
+    from pod import AgentProcess
+
+    page = pod.config.home / "page.html"
+    page.write_text("<html><body><h1>agent desktop</h1>" + "<p>lorem ipsum</p>" * 200 + "</body></html>")
+    os.chown(page, 1000, 1000)
+    env = pod.config.base_env() | {"XAUTHORITY": str(pod.config.xauthority), "MOZ_CRASHREPORTER_DISABLE": "1"}
+    browser = AgentProcess("browser", [BROWSER, "--new-instance", page.as_uri()], env, pod.config.workdir / "browser.log")
+    browser.start()
+    client = McpClient(pod.config.mcp_url, pod.config.mcp_token)
+    wait_until(lambda: any("Mozilla Firefox" in w["title"] for w in client.windows()), 60, 0.5, "browser window")
+    time.sleep(IDLE_SETTLE_SECONDS)
+    return usage(pod)
+
+
 def main() -> None:
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
@@ -226,6 +244,8 @@ def main() -> None:
         results["ocr"] = sidecar_peak_after_ocr(pod)
         time.sleep(IDLE_SETTLE_SECONDS)
         results["idle_after_work"] = usage(pod)
+        if BROWSER:
+            results["idle_with_browser"] = with_browser_open(pod)
     finally:
         pod.cleanup()
     print(json.dumps(results, indent=2))
