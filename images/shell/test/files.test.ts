@@ -78,6 +78,12 @@ describe("file tools", () => {
     assert.match(textOf(editMissing), /edit_file: path '.*nope\.txt' does not exist; create it with write_file/);
     const listFile = await callTool(client, "list_directory", { path: "ten.txt" });
     assert.match(textOf(listFile), /is a file, not a directory; use read_file/);
+    const underFile = await callTool(client, "write_file", { path: "ten.txt/child.txt", content: "x" });
+    assert.equal(underFile.isError, true);
+    assert.match(textOf(underFile), /write_file: path '.*ten\.txt\/child\.txt' cannot be created: one of its parent folders is a file/);
+    const ontoFolder = await callTool(client, "write_file", { path: "new folder", content: "x" });
+    assert.equal(ontoFolder.isError, true);
+    assert.match(textOf(ontoFolder), /write_file: path '.*new folder' is a directory; pass a file path/);
     const listMissing = await callTool(client, "list_directory", { path: "ghost" });
     assert.equal(listMissing.isError, true);
     assert.match(textOf(listMissing), /path '.*ghost' does not exist/);

@@ -83,6 +83,12 @@ describe("background jobs", () => {
     assert.match(textOf(again), /is not running \(state: killed\)/);
   });
 
+  it("refuses to start a job in a missing folder", async () => {
+    const result = await callTool(client, "start_job", { command: "true", cwd: "does not exist" });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /start_job: cwd '.*does not exist' does not exist; create it first/);
+  });
+
   it("rejects unknown and malformed job ids with a pointer to list_jobs", async () => {
     for (const job_id of ["zzz-000", "../../etc", ""]) {
       const result = await callTool(client, "job_status", { job_id });

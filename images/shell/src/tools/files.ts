@@ -76,7 +76,13 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
     annotations: { destructiveHint: true },
     handler: async ({ path: input, content, append }) => {
       const filePath = resolve(input);
-      const bytes = await writeFileAtomically(filePath, content, append ?? false);
+      const bytes = await writeFileAtomically(filePath, content, append ?? false).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOTDIR" || error.code === "EEXIST") {
+          throw new ToolInputError(`path '${filePath}' cannot be created: one of its parent folders is a file`);
+        }
+        if (error.code === "EISDIR") throw new ToolInputError(`path '${filePath}' is a directory; pass a file path`);
+        throw error;
+      });
       return textResult(`${append ? "appended" : "wrote"} ${bytes} bytes to ${filePath}`);
     },
   });
