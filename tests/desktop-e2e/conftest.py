@@ -1,5 +1,6 @@
 """One desktop pod for the whole session; tests that break it put it back."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def wait_for_xfce(client: McpClient, timeout: float = 90) -> None:
 
 @pytest.fixture(scope="session")
 def pod(request):
-    running = Pod(Config())
+    # Not the default 1280x800, so a start script that ignored RESOLUTION would fail.
+    running = Pod(Config(resolution=os.environ.get("DESKTOP_E2E_RESOLUTION", "1152x720")))
     try:
         running.start_desktop()
         running.start_sidecar()

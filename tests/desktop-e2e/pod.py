@@ -109,7 +109,7 @@ def http_status(url: str, headers: dict | None = None, method: str = "GET", time
 
 @dataclass
 class Config:
-    resolution: str = os.environ.get("DESKTOP_E2E_RESOLUTION", "1280x800")
+    resolution: str = "1280x800"
     display: str = field(default_factory=pick_display)
     vnc_port: int = field(default_factory=lambda: pick_port(5900))
     mcp_port: int = field(default_factory=lambda: pick_port(8080))
@@ -121,9 +121,12 @@ class Config:
     def __post_init__(self):
         self.user = pwd.getpwuid(AGENT_UID).pw_name
         self.home = self.workdir / "home"
+        # The sidecar's own $HOME: in the pod it cannot see the desktop's cookie.
+        self.sidecar_home = self.workdir / "sidecar-home"
         self.vnc_password_file = self.workdir / "secrets/vnc/vnc-password"
         self.mcp_token_file = self.workdir / "secrets/mcp/mcp-token"
-        for directory in (self.workdir, self.home, self.workdir / "secrets/vnc", self.workdir / "secrets/mcp"):
+        for directory in (self.workdir, self.home, self.sidecar_home, self.workdir / "secrets/vnc",
+                          self.workdir / "secrets/mcp"):
             directory.mkdir(parents=True, exist_ok=True)
         self.vnc_password_file.write_text(self.vnc_password)
         self.write_token(self.mcp_token)
@@ -176,7 +179,7 @@ class AgentProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        prefix = []
+        prefix: list[str] = []
         if os.geteuid() == 0:
             prefix = ["setpriv", f"--reuid={AGENT_UID}", f"--regid={AGENT_UID}", "--init-groups"]
         with open(self.log_path, "ab") as log:
@@ -284,6 +287,7 @@ class Pod:
     def launch_sidecar(self) -> None:
         c = self.config
         env = c.base_env() | {
+            "HOME": str(c.sidecar_home),
             "HOST": "0.0.0.0",
             "PORT": str(c.mcp_port),
             "MCP_AUTH_TOKEN_FILE": str(c.mcp_token_file),

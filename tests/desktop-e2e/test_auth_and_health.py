@@ -5,7 +5,7 @@ import time
 import pytest
 
 from mcp_calls import McpClient
-from pod import http_status
+from pod import http_status, tcp_accepts
 
 MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 
@@ -62,3 +62,7 @@ def test_x_access_control_stays_on(pod):
     assert stranger.returncode != 0, "a different UID without the cookie reached the X server"
     agent = pod.x_client(xauthority=None, user_is_agent=True)
     assert agent.returncode == 0, f"UID 1000 without cookie was refused: {agent.stderr}"
+
+
+def test_x_is_not_served_over_tcp(pod):
+    assert not tcp_accepts(6000 + int(pod.config.display.lstrip(":")))
