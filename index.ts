@@ -17,6 +17,7 @@ const images = agents.length === 0 ? undefined : new AgentImages("images", {
     repository: platform.imageRepository,
     spec: platform.images,
     needed,
+    sudo: agents.some((agent) => agent.sudo),
     registryPassword: new pulumi.Config().getSecret("registryPassword"),
 });
 

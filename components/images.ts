@@ -24,6 +24,8 @@ export interface AgentImagesArgs {
     spec: ImagesSpec;
     /** Which images some agent needs; the others are neither built nor resolved. */
     needed: ReadonlySet<ImageName>;
+    /** Bake passwordless sudo into the desktop and shell images (some agent has `sudo: true`). */
+    sudo: boolean;
     /** Password for `spec.registryUsername`; without both, the ambient `docker login` is used. */
     registryPassword?: pulumi.Input<string>;
 }
@@ -51,6 +53,7 @@ export class AgentImages extends pulumi.ComponentResource {
         return new dockerbuild.Image(`${name}-${IMAGE_FOLDERS[image]}`, {
             context: { location: path.join(IMAGES_ROOT, IMAGE_FOLDERS[image]) },
             platforms: args.spec.platforms as dockerbuild.types.enums.Platform[],
+            buildArgs: image === "computerControlMcp" ? undefined : { AGENT_PASSWORDLESS_SUDO: String(args.sudo) },
             tags: [`${repository}:${args.spec.tag}`],
             push: true,
             // Previews stay fast and need no Docker; `up` builds, and the digest then pins the pods.

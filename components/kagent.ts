@@ -8,7 +8,7 @@ import { AgentSpec } from "./config";
 import { SECRET_KEYS } from "./credentials";
 import { KAGENT_POD_SECURITY } from "./isolation/podSecurity";
 import { TOKEN_GENERATION_LABEL, agentLabels } from "./labels";
-import { PORTS, agentObjectNames, mcpUrl } from "./naming";
+import { PORTS, SHELL_MAX_COMMAND_SECONDS, agentObjectNames, mcpUrl } from "./naming";
 import { COMPUTER_CONTROL_TOOLS, SHELL_TOOLS } from "./toolNames";
 
 const API_VERSION = "kagent.dev/v1alpha2";
@@ -17,7 +17,7 @@ const API_VERSION = "kagent.dev/v1alpha2";
  * Kagent's `timeout` caps every HTTP request, tool calls included. Shell commands may run up to the
  * shell server's maximum (10 minutes) and OCR takes ~20 s, so both get room above their longest call.
  */
-export const MCP_TIMEOUTS = { shell: "11m", computerControl: "2m" } as const;
+export const MCP_TIMEOUTS = { shell: `${SHELL_MAX_COMMAND_SECONDS / 60 + 1}m`, computerControl: "2m" } as const;
 
 interface McpServerPlan {
     resourceName: string;

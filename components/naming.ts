@@ -5,6 +5,12 @@
 
 export const PORTS = { vnc: 5900, computerControl: 8080, shell: 8081 } as const;
 
+/**
+ * The longest run_command the shell server accepts. Kagent's RemoteMCPServer timeout caps every
+ * request, so the shell server's timeout is set a minute above this; longer work goes to start_job.
+ */
+export const SHELL_MAX_COMMAND_SECONDS = 600;
+
 export interface AgentObjectNames {
     /** The kagent Agent: named exactly like the agent, as people see it in kagent's UI. */
     agent: string;

@@ -215,5 +215,8 @@ describe("isolation: pod security", () => {
         assert.deepStrictEqual(escalation, { desktop: true, "computer-control": false, shell: true });
         assert.strictEqual(devbot.metadata.labels["persistent-agents.dev/sudo"], "true");
         assert.strictEqual(run.one("kubernetes:apps/v1:Deployment", "databot-computer").inputs.spec.template.spec.runtimeClassName, "gvisor");
+        for (const image of ["images-desktop", "images-shell"]) {
+            assert.deepStrictEqual(run.one("docker-build:index:Image", image).inputs.buildArgs, { AGENT_PASSWORDLESS_SUDO: "true" });
+        }
     });
 });

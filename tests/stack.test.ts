@@ -107,6 +107,8 @@ describe("stack: the test-cluster config", function () {
             }]);
         }
         assert.strictEqual(servers["devbot-shell"].spec.timeout, "11m", "long shell commands fit in kagent's timeout");
+        const shell = run.one(T.deployment, "devbot-computer").inputs.spec.template.spec.containers.find((c: any) => c.name === "shell");
+        assert.deepStrictEqual(shell.env.find((e: any) => e.name === "MAX_COMMAND_TIMEOUT_SECONDS"), { name: "MAX_COMMAND_TIMEOUT_SECONDS", value: "600" });
         const service = run.one(T.service, "devbot-computer").inputs;
         assert.deepStrictEqual(service.spec.ports.map((p: any) => p.port), [5900, 8080, 8081]);
         assert.deepStrictEqual(run.one(T.service, "databot-computer").inputs.spec.ports.map((p: any) => p.port), [8081]);
@@ -163,6 +165,9 @@ describe("stack: the test-cluster config", function () {
         for (const image of images) {
             assert.strictEqual(image.inputs.push, true);
             assert.strictEqual(image.inputs.buildOnPreview, false);
+            if (image.name !== "images-computer-control-mcp") {
+                assert.deepStrictEqual(image.inputs.buildArgs, { AGENT_PASSWORDLESS_SUDO: "false" }, "no sudo unless an agent asks");
+            }
             assert.match(image.inputs.tags[0], /^registry\.test-cluster\.agentydragon\.com\/agents\/[a-z-]+:test-cluster$/);
             assert.match(image.inputs.context.location, /images\/(desktop|shell|computer-control-mcp)$/);
         }

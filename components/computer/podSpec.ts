@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentSpec, ContainerResources, WORKSPACE_PATH } from "../config";
 import { SECRET_KEYS } from "../credentials";
 import { computerSelector } from "../labels";
-import { PORTS, agentObjectNames } from "../naming";
+import { PORTS, SHELL_MAX_COMMAND_SECONDS, agentObjectNames } from "../naming";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -151,6 +151,7 @@ function shellContainer(agent: AgentSpec, image: pulumi.Input<string>): Containe
         { name: "HOST", value: "0.0.0.0" },
         { name: "PORT", value: String(PORTS.shell) },
         { name: "WORKSPACE_DIR", value: MOUNTS.workspace },
+        { name: "MAX_COMMAND_TIMEOUT_SECONDS", value: String(SHELL_MAX_COMMAND_SECONDS) },
         { name: "MCP_AUTH_TOKEN_FILE", value: `${MOUNTS.mcp}/${SECRET_KEYS.mcpToken}` },
         ...gitEnv(agent),
     ];
