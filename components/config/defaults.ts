@@ -7,13 +7,14 @@ export const DEFAULT_STORAGE = { workspace: "20Gi", config: "5Gi" } as const;
 export const WORKSPACE_PATH = "/home/agent/workspace";
 
 /**
- * Requests and limits per container. Requests follow the idle figures measured in bench/desktop and the
- * kagent 0.10 defaults for the agent pod; limits leave room for a browser on the desktop, OCR in the
- * sidecar and builds in the shell (see docs/benchmarks.md).
+ * Requests and limits per container, from the figures measured in bench/desktop (docs/benchmarks.md):
+ * the desktop idles at ~210 MiB PSS and reaches ~710 MiB with a browser (plus its memory-backed
+ * /dev/shm); the sidecar settles at ~530 MiB after its first OCR. The shell's limits leave room for
+ * builds; the kagent pod keeps kagent 0.10's own defaults.
  */
 export const DEFAULT_RESOURCES: Record<ContainerRole, ContainerResources> = {
-    desktop: { requests: { cpu: "250m", memory: "768Mi" }, limits: { cpu: "2", memory: "4Gi" } },
-    computerControl: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+    desktop: { requests: { cpu: "250m", memory: "768Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+    computerControl: { requests: { cpu: "100m", memory: "640Mi" }, limits: { cpu: "1", memory: "1Gi" } },
     shell: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },
     kagent: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "2", memory: "1Gi" } },
 };
