@@ -6,7 +6,8 @@ so we configure the package's FastMCP instance ourselves (see FACTS.md):
   * `/mcp`, stateless, on $HOST:$PORT (0.0.0.0:8080), Bearer token required;
   * `GET /healthz` is 200 only while the tools' own X connection still works, so
     kubelet restarts this container after the desktop (Xvnc) was restarted;
-  * tools run sequentially in a worker thread and leave no PNGs in /tmp.
+  * tools run sequentially in a worker thread and leave no PNGs in /tmp; a tool
+    stuck for STUCK_TOOL_SECONDS also makes /healthz fail.
 """
 
 import logging
@@ -26,6 +27,9 @@ PORT = int(os.environ.get("PORT", "8080"))
 MCP_AUTH_TOKEN_FILE = os.environ.get("MCP_AUTH_TOKEN_FILE", "/var/run/secrets/agent/mcp/mcp-token")
 DISPLAY_WAIT_SECONDS = float(os.environ.get("DISPLAY_WAIT_SECONDS", "120"))
 HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECONDS", "3"))
+# A tool call that has held the GUI this long is stuck (OCR takes seconds; kagent
+# gave up after 30 s): report unhealthy so kubelet restarts the container.
+STUCK_TOOL_SECONDS = float(os.environ.get("STUCK_TOOL_SECONDS", "120"))
 SCREENSHOT_SCRATCH_DIR = Path(os.environ.get("SCREENSHOT_SCRATCH_DIR", "/tmp/computer-control-mcp"))
 X_SOCKET_DIR = Path("/tmp/.X11-unix")
 
@@ -79,10 +83,13 @@ def build_app():
     mcp.settings.port = PORT
     mcp.settings.stateless_http = True
     mcp.settings.streamable_http_path = "/mcp"
-    isolate_tools(mcp, core, SCREENSHOT_SCRATCH_DIR)
+    activity = isolate_tools(mcp, core, SCREENSHOT_SCRATCH_DIR)
 
     @mcp.custom_route("/healthz", methods=["GET"])
     async def healthz(_request):
+        if activity.busy_seconds() > STUCK_TOOL_SECONDS:
+            message = f"tool {activity.tool} running for {activity.busy_seconds():.0f}s\n"
+            return PlainTextResponse(message, status_code=503)
         # pyautogui's connection is the one the tools use; once Xvnc dies it is
         # closed for good, so this stays failing until the container restarts.
         try:

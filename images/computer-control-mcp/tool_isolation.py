@@ -17,6 +17,7 @@ the scratch directory after every call (safe because calls are sequential).
 import functools
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -52,21 +53,35 @@ def in_memory(result):
     return result
 
 
-def isolate_tools(mcp: FastMCP, core: ModuleType, scratch_dir: Path) -> None:
+class ToolActivity:
+    """Which tool holds the GUI right now, so /healthz can report one that never returns."""
+
+    def __init__(self):
+        self.tool: str | None = None
+        self.since = 0.0
+
+    def busy_seconds(self) -> float:
+        return time.monotonic() - self.since if self.tool else 0.0
+
+
+def isolate_tools(mcp: FastMCP, core: ModuleType, scratch_dir: Path) -> ToolActivity:
     scratch_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     empty_directory(scratch_dir)  # leftovers of a previous, killed run
     core.tempfile = ScratchTempfile(scratch_dir)
     gui_lock = anyio.Lock()
+    activity = ToolActivity()
 
     for tool in mcp._tool_manager.list_tools():
-        tool.fn = _sequential(tool.fn, tool.is_async, gui_lock, scratch_dir)
+        tool.fn = _sequential(tool.name, tool.fn, tool.is_async, gui_lock, scratch_dir, activity)
         tool.is_async = True
+    return activity
 
 
-def _sequential(fn, fn_is_async: bool, gui_lock: anyio.Lock, scratch_dir: Path):
+def _sequential(name, fn, fn_is_async: bool, gui_lock: anyio.Lock, scratch_dir: Path, activity: ToolActivity):
     @functools.wraps(fn)
     async def run(**kwargs):
         async with gui_lock:
+            activity.tool, activity.since = name, time.monotonic()
             try:
                 if fn_is_async:
                     result = await fn(**kwargs)
@@ -74,6 +89,7 @@ def _sequential(fn, fn_is_async: bool, gui_lock: anyio.Lock, scratch_dir: Path):
                     result = await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
                 return in_memory(result)
             finally:
+                activity.tool = None
                 empty_directory(scratch_dir)
 
     return run

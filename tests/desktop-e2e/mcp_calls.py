@@ -28,7 +28,9 @@ class McpClient:
 
     async def _session(self, action, timeout: float):
         headers = {"Authorization": f"Bearer {self.token}"}
-        async with streamablehttp_client(self.url, headers=headers, timeout=timeout) as (read, write, _):
+        # sse_read_timeout too: by default a call whose server died waits 5 minutes.
+        async with streamablehttp_client(self.url, headers=headers, timeout=timeout,
+                                         sse_read_timeout=timeout) as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 return await action(session)

@@ -284,17 +284,19 @@ class Pod:
         raise LookupError(f"no {command} in the desktop's process group")
 
     # --- computer-control container ---------------------------------------
-    def launch_sidecar(self) -> None:
+    def sidecar_env(self) -> dict[str, str]:
         c = self.config
-        env = c.base_env() | {
+        return c.base_env() | {
             "HOME": str(c.sidecar_home),
             "HOST": "0.0.0.0",
             "PORT": str(c.mcp_port),
             "MCP_AUTH_TOKEN_FILE": str(c.mcp_token_file),
             "SCREENSHOT_SCRATCH_DIR": str(SCREENSHOT_SCRATCH_DIR),
         }
-        self.sidecar = AgentProcess("computer-control", [str(VENV_PYTHON), str(LAUNCHER)], env,
-                                    c.workdir / "computer-control.log")
+
+    def launch_sidecar(self) -> None:
+        self.sidecar = AgentProcess("computer-control", [str(VENV_PYTHON), str(LAUNCHER)], self.sidecar_env(),
+                                    self.config.workdir / "computer-control.log")
         self.sidecar.start()
 
     def start_sidecar(self, timeout: float = 120) -> None:

@@ -43,7 +43,7 @@ def test_a_slow_tool_does_not_block_healthz(pod, client):
         client.call("wait_milliseconds", {"milliseconds": 3000})
         finished["seconds"] = time.monotonic() - started
 
-    caller = threading.Thread(target=slow_call)
+    caller = threading.Thread(target=slow_call, daemon=True)
     caller.start()
     probe_seconds = []
     while caller.is_alive():
