@@ -8,13 +8,13 @@ DISPLAY="${DISPLAY:-:0}"
 RESOLUTION="${RESOLUTION:-1280x800}"
 VNC_PORT="${VNC_PORT:-5900}"
 VNC_PASSWORD_FILE="${VNC_PASSWORD_FILE:-/var/run/secrets/agent/vnc/vnc-password}"
-X_SOCKET_DIR="${X_SOCKET_DIR:-/tmp/.X11-unix}"
 X_READY_TIMEOUT_SECONDS="${X_READY_TIMEOUT_SECONDS:-30}"
 XAUTHORITY="${XAUTHORITY:-$HOME/.Xauthority}"
 export DISPLAY XAUTHORITY
 
 display_number="${DISPLAY#:}"
 display_number="${display_number%%.*}"
+x_socket_dir=/tmp/.X11-unix # fixed in Xvnc; the emptyDir shared with the sidecars
 
 log() { printf '%s start-desktop: %s\n' "$(date -u +%FT%TZ)" "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -22,6 +22,7 @@ die() { log "$*"; exit 1; }
 [[ "$RESOLUTION" =~ ^[0-9]+x[0-9]+$ ]] || die "RESOLUTION must look like 1280x800, got '$RESOLUTION'"
 [[ -r "$VNC_PASSWORD_FILE" ]] || die "VNC password file $VNC_PASSWORD_FILE is missing or unreadable"
 
+# Private files first (password, cookie); the session gets the usual umask below.
 umask 077
 runtime_dir="$(mktemp -d "${TMPDIR:-/tmp}/desktop.XXXXXX")"
 
@@ -37,10 +38,12 @@ touch "$XAUTHORITY"
 xauth -f "$XAUTHORITY" remove "$DISPLAY" >/dev/null 2>&1 || true
 xauth -f "$XAUTHORITY" add "$DISPLAY" MIT-MAGIC-COOKIE-1 "$(mcookie)"
 
-# The socket directory is an emptyDir shared with the sidecars; a socket left by
-# a previous run of this container would make Xvnc refuse to start.
-mkdir -p "$X_SOCKET_DIR" 2>/dev/null || true
-rm -f "$X_SOCKET_DIR/X$display_number" "/tmp/.X$display_number-lock"
+umask 022
+
+# A socket or lock left by a previous run of this container (the emptyDir
+# outlives it) would make Xvnc refuse to start.
+mkdir -p "$x_socket_dir" 2>/dev/null || true
+rm -f "$x_socket_dir/X$display_number" "/tmp/.X$display_number-lock"
 
 xvnc_pid=""
 session_pid=""
@@ -51,8 +54,8 @@ stop_children() {
     if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   # dbus-run-session leaves its bus (and the daemons it activated) behind when it
-  # is signalled. When this script leads its process group (PID 1 of the
-  # container, or started via setsid) the group holds exactly those: end it too.
+  # is signalled. When this script leads its process group (tini starts it in
+  # its own group; so does setsid) the group holds exactly those: end it too.
   if [[ "$(cut -d' ' -f5 "/proc/$$/stat")" == "$$" ]]; then
     trap '' TERM
     kill -TERM -- "-$$" 2>/dev/null || true

@@ -1,5 +1,6 @@
 """Input tools change the real desktop: files appear, windows move, menus open."""
 
+import stat
 import time
 import uuid
 
@@ -62,6 +63,8 @@ def test_type_text_and_press_keys_write_a_file(pod, client, terminal):
     client.call("press_keys", {"keys": [["ctrl", "u"]]})
     run_in_terminal(client, f"echo {word} > {path}")
     assert wait_until(lambda: file_content(path), 10, what="file written") == f"{word}\n"
+    # The session runs with umask 022, not the 077 the start script uses for its secrets.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
 def test_key_down_and_key_up_hold_a_modifier(pod, client, terminal):
