@@ -51,7 +51,11 @@ export class AgentImages extends pulumi.ComponentResource {
             ? [{ address: args.registry, username: args.spec.registryUsername, password: pulumi.secret(args.registryPassword) }]
             : undefined;
         return new dockerbuild.Image(`${name}-${IMAGE_FOLDERS[image]}`, {
-            context: { location: path.join(IMAGES_ROOT, IMAGE_FOLDERS[image]) },
+            context: {
+                location: path.join(IMAGES_ROOT, IMAGE_FOLDERS[image]),
+                // The git credential helper both the desktop and the shell install (COPY --from=git-credentials).
+                named: { "git-credentials": { location: path.join(IMAGES_ROOT, "git-credentials") } },
+            },
             platforms: args.spec.platforms as dockerbuild.types.enums.Platform[],
             buildArgs: image === "computerControlMcp" ? undefined : { AGENT_PASSWORDLESS_SUDO: String(args.sudo) },
             tags: [`${repository}:${args.spec.tag}`],

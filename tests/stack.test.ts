@@ -170,6 +170,7 @@ describe("stack: the test-cluster config", function () {
             }
             assert.match(image.inputs.tags[0], /^registry\.test-cluster\.agentydragon\.com\/agents\/[a-z-]+:test-cluster$/);
             assert.match(image.inputs.context.location, /images\/(desktop|shell|computer-control-mcp)$/);
+            assert.match(image.inputs.context.named["git-credentials"].location, /images\/git-credentials$/);
         }
         // Pods run the build's ref (tag@digest).
         const containers = [...run.byType(T.deployment)].flatMap((d) => d.inputs.spec.template.spec.containers);

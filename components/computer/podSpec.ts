@@ -138,9 +138,10 @@ function computerControlContainer(agent: AgentSpec, image: pulumi.Input<string>)
             { name: "mcp-token", mountPath: MOUNTS.mcp, readOnly: true },
         ],
         // Loading the OCR models and waiting for the X server take a while on a cold node.
-        startupProbe: { httpGet: { path: "/healthz", port: "computer-mcp" }, periodSeconds: 2, failureThreshold: 90 },
-        readinessProbe: { httpGet: { path: "/healthz", port: "computer-mcp" }, periodSeconds: 10 },
-        livenessProbe: { httpGet: { path: "/healthz", port: "computer-mcp" }, periodSeconds: 10, failureThreshold: 3 },
+        // /healthz answers while a tool runs, but a loaded node can be slow: 5 s before a probe counts as failed.
+        startupProbe: { httpGet: { path: "/healthz", port: "computer-mcp" }, periodSeconds: 2, failureThreshold: 90, timeoutSeconds: 5 },
+        readinessProbe: { httpGet: { path: "/healthz", port: "computer-mcp" }, periodSeconds: 5, timeoutSeconds: 5 },
+        livenessProbe: { httpGet: { path: "/healthz", port: "computer-mcp" }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5 },
         resources: resources(agent.resources.computerControl),
         securityContext: containerSecurity(false),
     };

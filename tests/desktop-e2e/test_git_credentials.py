@@ -6,15 +6,16 @@ from pathlib import Path
 
 from pod import REPO
 
-DESKTOP_IMAGE = REPO / "images/desktop"
+# Shared by the desktop and shell images (COPY --from=git-credentials).
+GIT_CREDENTIALS = REPO / "images/git-credentials"
 
 
 def git_credential(action: str, request: str, credentials_file: Path, home: Path) -> subprocess.CompletedProcess:
     env = {
         # As in the image: /etc/gitconfig names the helper, which is on PATH.
-        "PATH": f"{DESKTOP_IMAGE}:/usr/bin:/bin",
+        "PATH": f"{GIT_CREDENTIALS}:/usr/bin:/bin",
         "HOME": str(home),
-        "GIT_CONFIG_SYSTEM": str(DESKTOP_IMAGE / "gitconfig"),
+        "GIT_CONFIG_SYSTEM": str(GIT_CREDENTIALS / "gitconfig"),
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_CREDENTIALS_FILE": str(credentials_file),

@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, connectClient, dataOf, PACKAGE_DIR, startServer, type RunningServer } from "./harness.js";
+import { callTool, connectClient, dataOf, GIT_CREDENTIALS_DIR, startServer, type RunningServer } from "./harness.js";
 import { startGitHttpServer } from "./git-http-server.js";
 
 const run = promisify(execFile);
@@ -39,7 +39,7 @@ describe("git credentials from the mounted Secret file", () => {
     await writeFile(credentialsFile, `http://agent:s3cret%20token@127.0.0.1:${gitPort}\n`);
     // The same helper script the image installs in /etc/gitconfig, wired in through a test-local config.
     const gitconfig = path.join(root, "gitconfig");
-    await writeFile(gitconfig, `[credential]\n\thelper = ${path.join(PACKAGE_DIR, "git-credential-agent")}\n`);
+    await writeFile(gitconfig, `[credential]\n\thelper = ${path.join(GIT_CREDENTIALS_DIR, "git-credential-agent")}\n`);
     server = await startServer({
       env: { GIT_CREDENTIALS_FILE: credentialsFile, GIT_CONFIG_GLOBAL: gitconfig, GIT_CONFIG_NOSYSTEM: "1" },
     });

@@ -9,6 +9,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 
 export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** The credential helper and gitconfig shared with the desktop image (a named build context). */
+export const GIT_CREDENTIALS_DIR = path.resolve(PACKAGE_DIR, "..", "git-credentials");
 export const SERVER_ENTRY = path.join(PACKAGE_DIR, "dist", "main.js");
 
 export async function freePort(): Promise<number> {

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { PACKAGE_DIR } from "./harness.js";
+import { GIT_CREDENTIALS_DIR, PACKAGE_DIR } from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -24,14 +24,15 @@ describe("shell image", () => {
       assert.match(step, /rm -rf \/var\/lib\/apt\/lists\/\*/, "apt lists must be removed in the RUN that fetched them");
     }
     assert.match(runtime, /^CMD \["node", "\/opt\/shell-mcp\/dist\/main\.js"\]$/m);
-    const gitconfig = await readFile(path.join(PACKAGE_DIR, "gitconfig"), "utf8");
+    // git resolves `helper = agent` to git-credential-agent on PATH.
+    const gitconfig = await readFile(path.join(GIT_CREDENTIALS_DIR, "gitconfig"), "utf8");
     const helper = /helper = (\S+)/.exec(gitconfig)![1];
-    assert.match(runtime, new RegExp(`^COPY git-credential-agent ${helper}$`, "m"));
-    assert.match(runtime, /^COPY gitconfig \/etc\/gitconfig$/m);
+    assert.match(runtime, new RegExp(`^COPY --from=git-credentials --chmod=0755 git-credential-${helper} /usr/local/bin/git-credential-${helper}$`, "m"));
+    assert.match(runtime, /^COPY --from=git-credentials gitconfig \/etc\/gitconfig$/m);
   });
 
   it("shellcheck passes on the image's scripts", async () => {
-    const { stdout, stderr } = await run("shellcheck", ["--severity=style", path.join(PACKAGE_DIR, "git-credential-agent")]).catch(
+    const { stdout, stderr } = await run("shellcheck", ["--severity=style", path.join(GIT_CREDENTIALS_DIR, "git-credential-agent")]).catch(
       (error: NodeJS.ErrnoException & { stdout?: string; stderr?: string }) => {
         if (error.code === "ENOENT") throw new Error("shellcheck is not installed (apt-get install shellcheck)");
         throw new Error(`shellcheck found problems:\n${error.stdout}${error.stderr}`);
