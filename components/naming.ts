@@ -37,23 +37,6 @@ export function agentObjectNames(agent: string): AgentObjectNames {
     };
 }
 
-/** Objects kagent's controller creates for an Agent (kind → name). */
-export function kagentOwnedNames(agent: string): Record<string, string> {
-    return { Deployment: agent, Service: agent, Secret: agent, ServiceAccount: agent, ConfigMap: agent };
-}
-
-/** Our objects by kind, to compare with kagent's. */
-export function ourNamesByKind(agent: string): Record<string, string[]> {
-    const names = agentObjectNames(agent);
-    return {
-        Deployment: [names.computer],
-        Service: [names.computer],
-        Secret: [names.credentials],
-        ServiceAccount: [names.computer],
-        ConfigMap: [],
-    };
-}
-
 export function serviceHost(agent: string, namespace: string): string {
     return `${agentObjectNames(agent).computer}.${namespace}.svc.cluster.local`;
 }

@@ -9,5 +9,6 @@ import shellTools from "../images/shell/tools.json";
 export const COMPUTER_CONTROL_TOOLS: readonly string[] = computerControlTools;
 export const SHELL_TOOLS: readonly string[] = shellTools;
 
-/** Kagent 0.10 accepts at most 50 toolNames per tool entry. */
+/** Kagent 0.10 accepts at most 50 toolNames per tool entry and 20 tools per Agent. */
 export const MAX_TOOL_NAMES = 50;
+export const MAX_TOOLS_PER_AGENT = 20;

@@ -1,6 +1,6 @@
 /** The resource graph the program registers, per stack config, under Pulumi mocks. */
 import * as assert from "assert";
-import { COMPUTER_CONTROL_TOOLS, SHELL_TOOLS } from "../components/toolNames";
+import { COMPUTER_CONTROL_TOOLS, MAX_TOOLS_PER_AGENT, MAX_TOOL_NAMES, SHELL_TOOLS } from "../components/toolNames";
 import { ProgramError, ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 
@@ -125,6 +125,10 @@ describe("stack: the test-cluster config", function () {
             { type: "McpServer", mcpServer: { apiGroup: "kagent.dev", kind: "RemoteMCPServer", name: "devbot-computer-control", toolNames: [...COMPUTER_CONTROL_TOOLS] } },
         ]);
         assert.ok(COMPUTER_CONTROL_TOOLS.includes("press_keys") && !COMPUTER_CONTROL_TOOLS.includes("press_key"));
+        assert.ok(devbot.spec.declarative.tools.length <= MAX_TOOLS_PER_AGENT);
+        for (const tool of devbot.spec.declarative.tools) {
+            assert.ok(tool.mcpServer.toolNames.length <= MAX_TOOL_NAMES, `${tool.mcpServer.name} lists more tools than kagent accepts`);
+        }
         const databot = run.one(T.agent, "databot-agent").inputs;
         assert.deepStrictEqual(databot.spec.declarative.tools.map((t: any) => t.mcpServer.name), ["databot-shell"]);
         const model = run.one(T.modelConfig, "devbot-model").inputs.spec;

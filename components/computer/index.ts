@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentSpec } from "../config";
 import { RETAIN_ANNOTATION, agentLabels } from "../labels";
 import { PORTS, agentObjectNames } from "../naming";
-import { ComputerImages, SUDO_LABEL, computerPodLabels, computerPodSpec } from "./podSpec";
+import { computerSelector } from "../labels";
+import { ComputerImages, SUDO_LABEL, computerPodSpec } from "./podSpec";
 
 export { AGENT_UID, ComputerImages, MOUNTS, computerPodSpec } from "./podSpec";
 
@@ -53,7 +54,7 @@ export function createAgentComputer(name: string, args: AgentComputerArgs, paren
         automountServiceAccountToken: false,
     }, { parent });
 
-    const podLabels = computerPodLabels(agent.name);
+    const podLabels = computerSelector(agent.name);
     const deployment = new k8s.apps.v1.Deployment(`${name}-computer`, {
         metadata: { name: names.computer, namespace, labels },
         spec: {

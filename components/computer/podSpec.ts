@@ -6,7 +6,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentSpec, ContainerResources, WORKSPACE_PATH } from "../config";
 import { SECRET_KEYS } from "../credentials";
-import { computerSelector } from "../labels";
 import { PORTS, SHELL_MAX_COMMAND_SECONDS, agentObjectNames } from "../naming";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -35,9 +34,6 @@ export interface ComputerImages {
 
 export const SUDO_LABEL = "persistent-agents.dev/sudo";
 
-export function computerPodLabels(agent: string): Record<string, string> {
-    return computerSelector(agent);
-}
 
 export function computerPodSpec(agent: AgentSpec, images: ComputerImages): k8s.types.input.core.v1.PodSpec {
     const names = agentObjectNames(agent.name);

@@ -8,6 +8,7 @@ import { builtinKinds, findBuiltin, validateBuiltins, BuiltinKind } from './buil
 import { checkCel } from './celRules';
 import { crdKinds, findCrd, Issue, servedVersions, skipReason, upstreamSchemasAvailable, validateCustom } from './crdSchemas';
 import { checkMetadata } from './metadata';
+import { SECRET_SIG } from '../harness/program';
 
 export { skipReason, upstreamSchemasAvailable };
 
@@ -17,7 +18,6 @@ export interface KnownKind { apiVersion: string; kind: string; namespaced: boole
 const PINNED: Record<string, string> = { 'kagent.dev': 'v1alpha2', 'external-secrets.io': 'v1' };
 
 // Pulumi mocks hand secret inputs over wrapped; validate the value inside.
-const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 function unwrapSecrets(v: any): any {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (!v || typeof v !== 'object') return v;
