@@ -18,10 +18,8 @@ if ! command -v npm >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
     "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm git >/dev/null
 fi
 
-step "installing npm dependencies (Node 22 comes from the node package)"
+step "installing npm dependencies (Node 22 comes from the node package; postinstall installs images/shell and policies)"
 npm ci --no-audit --no-fund
-npm --prefix images/shell ci --no-audit --no-fund
-npm --prefix policies ci --no-audit --no-fund
 
 step "type-checking the stack and the policy pack"
 npm run --silent build
