@@ -14,8 +14,8 @@ sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 if ! command -v npm >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
     step "installing Node.js, npm and git from Debian"
-    "${sudo_cmd[@]}" apt-get update -qq
-    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm git >/dev/null
+    "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm git >/dev/null
 fi
 
 step "installing npm dependencies (Node 22 comes from the node package; postinstall installs images/shell and policies)"

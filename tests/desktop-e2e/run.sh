@@ -11,7 +11,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 desktop_image="$repo/images/desktop"
 sidecar_image="$repo/images/computer-control-mcp"
-cache_dir="${DESKTOP_E2E_CACHE:-/var/cache/persistent-agents/desktop-e2e}"
+# Not under $HOME: UID 1000 runs the venv's Python and must reach it. Folders are named by what they hold
+# and built beside their final name, then moved into place, so concurrent runs never share a half-built
+# folder and none deletes another's.
+cache_dir="${DESKTOP_E2E_CACHE:-${PERSISTENT_AGENTS_CACHE:-/var/cache/persistent-agents}/desktop-e2e}"
 agent_uid=1000
 
 log() { printf 'desktop-e2e: %s\n' "$*" >&2; }
@@ -30,8 +33,8 @@ install_debian_packages() {
   ((${#missing[@]} == 0)) && return 0
   [[ $EUID -eq 0 ]] || die "missing Debian packages (run as root to install): ${missing[*]}"
   log "installing Debian packages: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 ensure_agent_user() {
@@ -67,11 +70,12 @@ pick_python() {
     copy="$cache_dir/python-$version"
     if [[ ! -x "$copy/bin/python3.12" ]]; then
       log "copying Python $version from $prefix to $copy (UID $agent_uid cannot reach it)"
-      rm -rf "$copy.partial"
-      cp -a "$prefix" "$copy.partial"
+      local partial="$copy.partial.$$"
+      cp -a "$prefix" "$partial"
       # shellcheck disable=SC2016  # $ORIGIN is for the dynamic loader, not the shell
-      patchelf --set-rpath '$ORIGIN/../lib' "$copy.partial/bin/python3.12"
-      mv "$copy.partial" "$copy"
+      patchelf --set-rpath '$ORIGIN/../lib' "$partial/bin/python3.12"
+      # Another run may have finished the same copy first: keep theirs, drop ours.
+      mv -T "$partial" "$copy" 2>/dev/null || rm -rf "$partial"
     fi
     if runs_as_agent "$copy/bin/python3.12" -c 'pass'; then
       echo "$copy/bin/python3.12"
@@ -86,24 +90,29 @@ pick_python() {
 }
 
 prepare_venv() {
-  local python="$1" venv="$cache_dir/venv" stamp
+  local python="$1" stamp venv partial
   stamp="$( { "$python" --version; cat "$sidecar_image/requirements.txt" "$sidecar_image/requirements-override.txt" \
     "$sidecar_image/ocr_warmup.py" "$here/requirements.txt"; } | sha256sum | cut -d' ' -f1)-$python"
-  if [[ -f "$venv/.stamp" && "$(cat "$venv/.stamp")" == "$stamp" ]]; then
+  # One folder per set of pins: a change builds a new folder beside the old one instead of replacing it.
+  venv="$cache_dir/venv-$(printf '%s' "$stamp" | sha256sum | cut -c1-16)"
+  if [[ -f "$venv/.stamp" ]]; then
     echo "$venv"
     return 0
   fi
+  partial="$venv.partial.$$"
   log "building venv $venv with the image's exact pins"
-  rm -rf "$venv"
-  "$python" -m venv "$venv"
+  "$python" -m venv "$partial"
   # Same two steps as images/computer-control-mcp/Dockerfile, then the test tools.
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$sidecar_image/requirements.txt" >&2
-  "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps \
+  "$partial/bin/python" -m pip install -q --disable-pip-version-check -r "$sidecar_image/requirements.txt" >&2
+  "$partial/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
     -r "$sidecar_image/requirements-override.txt" >&2
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt" >&2
-  "$venv/bin/pip" check >&2
-  "$venv/bin/python" "$sidecar_image/ocr_warmup.py" 2>/dev/null >&2
-  echo "$stamp" >"$venv/.stamp"
+  "$partial/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements.txt" >&2
+  "$partial/bin/python" -m pip check >&2
+  "$partial/bin/python" "$sidecar_image/ocr_warmup.py" 2>/dev/null >&2
+  echo "$stamp" >"$partial/.stamp"
+  # Everything runs it as "$venv/bin/python -m ..." (never its console scripts, whose shebangs name the
+  # build folder), so the moved venv works. Another run may have finished it first: keep theirs.
+  mv -T "$partial" "$venv" 2>/dev/null || rm -rf "$partial"
   echo "$venv"
 }
 
