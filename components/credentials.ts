@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import { AgentSpec, PlatformSpec } from "./config";
+import { gitCredentialsTemplate } from "./gitCredentialsTemplate";
 import { agentLabels } from "./labels";
 import { agentObjectNames } from "./naming";
 
@@ -125,8 +126,7 @@ export function secretTemplate(agent: AgentSpec, platform: PlatformSpec, sources
         data[SECRET_KEYS.vncPassword] = "{{ .vncPassword }}";
     }
     if (sources.has("giteaToken")) {
-        const user = encodeURIComponent(agent.credentials.gitea.username);
-        data[SECRET_KEYS.gitCredentials] = `https://${user}:{{ .giteaToken | urlquery }}@${platform.giteaHost}\n`;
+        data[SECRET_KEYS.gitCredentials] = gitCredentialsTemplate(agent.credentials.gitea.username, platform.giteaHost);
     }
     if (sources.has("harborPassword")) {
         // Built as a value and serialised by toJson, so that any character in the password stays valid JSON.
