@@ -24,14 +24,16 @@ npm ci --no-audit --no-fund
 step "type-checking the stack and the policy pack"
 npm run --silent build
 
+# Before the mocha suite: this installs the static checks' tools (npm test installs nothing; its static
+# tests skip when a tool is missing).
+step "static checks"
+bash scripts/static-checks.sh
+
 step "stack tests under Pulumi mocks"
 npm test
 
 step "shell MCP server"
 npm run --silent test:shell
-
-step "static checks"
-bash scripts/static-checks.sh
 
 step "desktop end to end"
 bash tests/desktop-e2e/run.sh
