@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Makes sure the real toolchain is on this machine, building from the Go module proxy what is missing:
+#   ./scripts/toolchain/ensure.sh [component ...]     (no component = all of them)
+# Components (versions in versions.sh):
+#   pulumi                  the Pulumi CLI
+#   language-nodejs         the Node.js language host the CLI starts for this TypeScript program
+#   kubernetes-provider     pulumi-resource-kubernetes
+#   docker-build-provider   pulumi-resource-docker-build
+#   kube                    kube-apiserver, kube-controller-manager, kubectl
+#   etcd                    Debian's etcd-server
+# Each build lands in $PERSISTENT_AGENTS_CACHE/toolchain/<component>-<version>/bin/ (default cache:
+# ~/.cache/persistent-agents), built in a temporary folder and moved into place, so a folder that exists
+# is complete. A lock makes concurrent runs wait for one another instead of building twice. Prints what it
+# built and how long each build took (also appended to build-times.log in the toolchain folder).
+# `source scripts/toolchain/env.sh` then puts everything on PATH.
+#
+# An official Pulumi CLI already on PATH is used as is, with the plugins it installs itself: pulumi,
+# language-nodejs and the two providers are then not built (set PERSISTENT_AGENTS_BUILD_PULUMI=1 to build
+# them anyway).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/toolchain/versions.sh
+. "$here/versions.sh"
+# shellcheck source=scripts/toolchain/layout.sh
+. "$here/layout.sh"
+
+all_components=(kube etcd pulumi language-nodejs kubernetes-provider docker-build-provider)
+components=("$@")
+[ ${#components[@]} -gt 0 ] || components=("${all_components[@]}")
+for component in "${components[@]}"; do
+    component_version "$component" >/dev/null || {
+        echo "ensure.sh: unknown component '$component'; known: ${all_components[*]}" >&2
+        exit 2
+    }
+done
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+apt_updated=false
+apt_install() {
+    if [ "$apt_updated" = false ]; then
+        "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
+        apt_updated=true
+    fi
+    echo "toolchain: installing Debian packages: $*"
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Go for the builds: the machine's go when it is recent enough, else the approved toolchain from the Go
+# module proxy. Go >= 1.21 fetches it itself when GOTOOLCHAIN names it; an older go (Debian bookworm has
+# 1.19) downloads the same module, golang.org/toolchain, and it is run from a copy in the toolchain folder.
+go_ready=false
+ensure_go() {
+    [ "$go_ready" = false ] || return 0
+    command -v go >/dev/null 2>&1 || apt_install golang-go ca-certificates
+    local have
+    have=$(GOTOOLCHAIN=local go env GOVERSION | sed 's/^go//')
+    if version_at_least "$have" "$GO_MINIMUM"; then
+        export GOTOOLCHAIN=local
+    elif version_at_least "$have" 1.21; then
+        echo "toolchain: go $have is older than $GO_MINIMUM; the go command fetches $GO_TOOLCHAIN from the Go module proxy"
+        export GOTOOLCHAIN=$GO_TOOLCHAIN
+    else
+        local go_root="$toolchain_root/go-${GO_TOOLCHAIN#go}"
+        if [ ! -x "$go_root/bin/go" ]; then
+            echo "toolchain: go $have cannot switch toolchains; downloading golang.org/toolchain ($GO_TOOLCHAIN) from the Go module proxy"
+            local module dir tmp
+            module="golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.$(go env GOOS)-$(go env GOARCH)"
+            dir=$(cd / && GO111MODULE=on go mod download -json "$module" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+            [ -d "$dir" ] || { echo "the Go module proxy did not serve $module" >&2; exit 1; }
+            tmp=$(mktemp -d "$toolchain_root/.go.XXXXXX")
+            cp -r "$dir/." "$tmp/"
+            chmod -R u+w "$tmp"
+            # Module zips carry no file modes; the go command marks these executable when it switches itself.
+            chmod +x "$tmp"/bin/* "$tmp"/pkg/tool/*/*
+            mv -T "$tmp" "$go_root"
+        fi
+        export PATH="$go_root/bin:$PATH" GOTOOLCHAIN=local
+    fi
+    echo "toolchain: building with $(go version)"
+    go_ready=true
+}
+
+version_at_least() { # version_at_least <have> <want>: dotted numeric versions
+    [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}
+
+ensure_component() {
+    local component=$1 version folder tmp started seconds
+    version=$(component_version "$component")
+    folder=$(component_folder "$component")
+
+    if [ "$component" = etcd ]; then
+        if ! command -v etcd >/dev/null 2>&1; then
+            started=$SECONDS
+            apt_install etcd-server
+            echo "toolchain: installed etcd ($(etcd --version | head -n1)) in $((SECONDS - started)) s"
+        fi
+        return 0
+    fi
+    if uses_official_pulumi "$component"; then
+        echo "toolchain: $component: using the installed Pulumi CLI $(official_pulumi) and its plugins"
+        return 0
+    fi
+    [ -d "$folder/bin" ] && return 0
+
+    ensure_go
+    echo "toolchain: building $component $version (a cold build takes minutes; log: $folder.log)"
+    tmp=$(mktemp -d "$toolchain_root/.build-$component.XXXXXX")
+    started=$SECONDS
+    if ! nice -n 10 bash "$here/build-$component.sh" "$tmp/bin" >"$folder.log" 2>&1; then
+        rm -rf "$tmp"
+        tail -n 30 "$folder.log" >&2
+        echo "toolchain: building $component $version failed; the whole log is $folder.log" >&2
+        exit 1
+    fi
+    seconds=$((SECONDS - started))
+    mv -T "$tmp" "$folder"
+    echo "toolchain: built $component $version in $seconds s: $(cd "$folder/bin" && echo *)"
+    printf '%s\t%s\t%s\t%s s\t%s cores\n' "$(date -u +%FT%TZ)" "$component" "$version" "$seconds" "$(nproc)" \
+        >>"$toolchain_root/build-times.log"
+}
+
+missing=()
+for component in "${components[@]}"; do
+    component_present "$component" || missing+=("$component")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "toolchain: ready (${components[*]}): source scripts/toolchain/env.sh"
+    exit 0
+fi
+
+mkdir -p "$toolchain_root"
+exec 9>"$toolchain_root/.lock"
+if ! flock -n 9; then
+    echo "toolchain: another ensure.sh is building; waiting for it"
+    flock 9
+fi
+started_all=$SECONDS
+for component in "${missing[@]}"; do
+    ensure_component "$component"
+done
+echo "toolchain: ready (${components[*]}) after $((SECONDS - started_all)) s: source scripts/toolchain/env.sh"

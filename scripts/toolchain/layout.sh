@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# Where the toolchain lives and how to tell what is there (sourced by ensure.sh and env.sh; needs versions.sh).
+
+toolchain_root="${PERSISTENT_AGENTS_CACHE:-$HOME/.cache/persistent-agents}/toolchain"
+
+component_version() {
+    case "$1" in
+        kube) echo "${KUBERNETES_VERSION#v}" ;;
+        pulumi) echo "${PULUMI_VERSION#v}" ;;
+        language-nodejs) echo "${LANGUAGE_NODEJS_VERSION#v}" ;;
+        kubernetes-provider) echo "$KUBERNETES_PROVIDER_VERSION" ;;
+        docker-build-provider) echo "${DOCKER_BUILD_PROVIDER_VERSION#v}" ;;
+        etcd) echo debian ;;
+        *) return 1 ;;
+    esac
+}
+
+component_folder() { echo "$toolchain_root/$1-$(component_version "$1")"; }
+
+# PATH without the toolchain's own bin folders: where an installed (official) CLI would be found.
+path_without_toolchain() {
+    local entry kept=()
+    local IFS=:
+    for entry in $PATH; do
+        case "$entry" in "$toolchain_root"/*) ;; *) kept+=("$entry") ;; esac
+    done
+    echo "${kept[*]}"
+}
+
+official_pulumi() { # prints an installed Pulumi CLI that is not one of ours, if any
+    [ "${PERSISTENT_AGENTS_BUILD_PULUMI:-0}" != 1 ] || return 1
+    PATH=$(path_without_toolchain) command -v pulumi 2>/dev/null
+}
+
+uses_official_pulumi() { # the component comes with (or is fetched by) an installed official CLI
+    case "$1" in
+        pulumi | language-nodejs | kubernetes-provider | docker-build-provider) official_pulumi >/dev/null ;;
+        *) return 1 ;;
+    esac
+}
+
+component_present() {
+    case "$1" in
+        etcd) command -v etcd >/dev/null 2>&1 ;;
+        *) uses_official_pulumi "$1" || [ -d "$(component_folder "$1")/bin" ] ;;
+    esac
+}

@@ -1,0 +1,28 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # read by the scripts that source this file
+# Pinned versions of everything scripts/toolchain/ensure.sh builds or installs (sourced, not run).
+# Each is what the Go module proxy serves and was found to work (issue 9); bumping one changes the cache
+# folder name, so the next ensure.sh builds it afresh beside the old one.
+
+# Go: the machine's own go is used when it is at least GO_MINIMUM; otherwise the go command fetches
+# GO_TOOLCHAIN from the Go module proxy (module golang.org/toolchain), the one approved newer Go.
+GO_MINIMUM=1.26.6 # pulumi pkg/v3 v3.274.0 says go 1.26.6
+GO_TOOLCHAIN=go1.27.3
+
+# kube-apiserver, kube-controller-manager, kubectl: k8s.io/kubernetes with its staging modules at the
+# matching published v0.34.x.
+KUBERNETES_VERSION=v1.34.4
+
+# Pulumi CLI: the pkg/v3 and sdk/v3 modules of one release, laid side by side.
+PULUMI_VERSION=v3.274.0
+
+# Node.js language host: sdk/v3@v3.68.0 is the newest module that still holds it as a package (its own
+# module is not served). It runs preview/up/destroy, not --policy-pack.
+LANGUAGE_NODEJS_VERSION=v3.68.0
+
+# Kubernetes provider: provider/v4 is only served at the v4.25.0 release commit.
+KUBERNETES_PROVIDER_VERSION=4.25.0
+KUBERNETES_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
+
+# docker-build provider (the module is github.com/pulumi/pulumi-docker-build/provider).
+DOCKER_BUILD_PROVIDER_VERSION=v0.0.22
