@@ -1,0 +1,143 @@
+// Takes a CSI VolumeSnapshot of one claim and prunes the older ones per retention. Runs in the agent's
+// backup CronJob (components/backup.ts), in the shell image the stack already builds (it has Node 22), as
+// the agent's backup ServiceAccount, whose Role allows only create, list and delete of VolumeSnapshots in
+// the agent's namespace. Node's fetch and the service account token are all it needs: no kubectl in that
+// image, and no package to install.
+//
+// Environment (set by the CronJob; the KUBE_* overrides are for tests against a local API server):
+//   NAMESPACE, CLAIM, AGENT            what to snapshot, and the agent label to put on the snapshot
+//   SNAPSHOT_CLASS                     VolumeSnapshotClass name
+//   RETAIN_COUNT                       keep at most this many snapshots of the claim (0: no count limit)
+//   RETAIN_MAX_AGE_SECONDS             delete snapshots older than this (0: no age limit)
+//   KUBE_API_URL, KUBE_TOKEN_FILE      default: in-cluster (KUBERNETES_SERVICE_HOST/PORT, the pod's token)
+//   NODE_EXTRA_CA_CERTS                the cluster CA (the pod sets it to the service account's ca.crt)
+//   BACKUP_NOW                         ISO time to use as "now" (tests of age-based pruning)
+import { readFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
+
+export const SNAPSHOT_API = "snapshot.storage.k8s.io/v1";
+export const BACKUP_OF_LABEL = "persistent-agents.dev/backup-of";
+const AGENT_LABEL = "persistent-agents.dev/agent";
+const MANAGED_BY = { "app.kubernetes.io/managed-by": "persistent-agents-backup" };
+const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/**
+ * Which snapshots retention removes. Newest first by creation time; beyond `count` or older than
+ * `maxAgeSeconds` goes, except the newest snapshot that is ready to use (a failing snapshot class must
+ * never prune away the last good backup) and the one this run just created.
+ */
+export function snapshotsToDelete(snapshots, { count, maxAgeSeconds, now, keep }) {
+    const newestFirst = [...snapshots].sort((a, b) =>
+        created(b) - created(a) || b.metadata.name.localeCompare(a.metadata.name));
+    const newestReady = newestFirst.find((s) => s.status?.readyToUse === true);
+    return newestFirst.filter((snapshot, index) => {
+        if (snapshot === newestReady || snapshot.metadata.name === keep) return false;
+        const beyondCount = count > 0 && index >= count;
+        const tooOld = maxAgeSeconds > 0 && (now - created(snapshot)) / 1000 > maxAgeSeconds;
+        return beyondCount || tooOld;
+    });
+}
+
+function created(snapshot) {
+    return Date.parse(snapshot.metadata.creationTimestamp);
+}
+
+/** `<claim>-<UTC yyyymmdd-hhmmss>`: sortable, unique per run (the CronJob forbids concurrent runs). */
+export function snapshotName(claim, now) {
+    const stamp = new Date(now).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    return `${claim}-${stamp}`.toLowerCase();
+}
+
+function requiredEnv(env, name, hint) {
+    const value = env[name];
+    if (value === undefined || value === "") throw new Error(`${name} is not set: ${hint}`);
+    return value;
+}
+
+function nonNegativeInteger(env, name) {
+    const raw = env[name] ?? "0";
+    if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number of ${name.endsWith("SECONDS") ? "seconds" : "snapshots"}, got "${raw}"`);
+    return Number(raw);
+}
+
+export function settingsFrom(env) {
+    const settings = {
+        namespace: requiredEnv(env, "NAMESPACE", "the agent's namespace"),
+        claim: requiredEnv(env, "CLAIM", "the PersistentVolumeClaim to snapshot"),
+        agent: requiredEnv(env, "AGENT", "the agent's name (label of the snapshots)"),
+        snapshotClass: requiredEnv(env, "SNAPSHOT_CLASS", "a VolumeSnapshotClass of the claim's CSI driver"),
+        count: nonNegativeInteger(env, "RETAIN_COUNT"),
+        maxAgeSeconds: nonNegativeInteger(env, "RETAIN_MAX_AGE_SECONDS"),
+        now: env.BACKUP_NOW ? Date.parse(env.BACKUP_NOW) : Date.now(),
+    };
+    if (Number.isNaN(settings.now)) throw new Error(`BACKUP_NOW must be an ISO time, got "${env.BACKUP_NOW}"`);
+    if (settings.count === 0 && settings.maxAgeSeconds === 0) {
+        throw new Error("RETAIN_COUNT and RETAIN_MAX_AGE_SECONDS are both 0: snapshots would pile up forever; set one");
+    }
+    return settings;
+}
+
+async function apiClient(env) {
+    const base = env.KUBE_API_URL ?? `https://${requiredEnv(env, "KUBERNETES_SERVICE_HOST", "not in a pod; set KUBE_API_URL")}:${env.KUBERNETES_SERVICE_PORT ?? 443}`;
+    const token = (await readFile(env.KUBE_TOKEN_FILE ?? SERVICE_ACCOUNT_TOKEN, "utf8")).trim();
+    return async (method, path, body) => {
+        const response = await fetch(`${base}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(body ? { "content-type": "application/json" } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+            signal: AbortSignal.timeout(30_000),
+        });
+        const text = await response.text();
+        if (!response.ok) {
+            let message = text;
+            try { message = JSON.parse(text).message ?? text; } catch { /* not a Status object */ }
+            const error = new Error(`${method} ${path}: ${response.status} ${message}`);
+            error.status = response.status;
+            throw error;
+        }
+        return text ? JSON.parse(text) : undefined;
+    };
+}
+
+function log(event, fields) {
+    process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + "\n");
+}
+
+export async function run(env = process.env) {
+    const settings = settingsFrom(env);
+    const api = await apiClient(env);
+    const collection = `/apis/${SNAPSHOT_API}/namespaces/${encodeURIComponent(settings.namespace)}/volumesnapshots`;
+
+    const name = snapshotName(settings.claim, settings.now);
+    await api("POST", collection, {
+        apiVersion: SNAPSHOT_API,
+        kind: "VolumeSnapshot",
+        metadata: {
+            name,
+            namespace: settings.namespace,
+            labels: { [AGENT_LABEL]: settings.agent, [BACKUP_OF_LABEL]: settings.claim, ...MANAGED_BY },
+        },
+        spec: { volumeSnapshotClassName: settings.snapshotClass, source: { persistentVolumeClaimName: settings.claim } },
+    });
+    log("created", { snapshot: name, claim: settings.claim, class: settings.snapshotClass });
+
+    const selector = encodeURIComponent(`${BACKUP_OF_LABEL}=${settings.claim}`);
+    const list = await api("GET", `${collection}?labelSelector=${selector}`);
+    const doomed = snapshotsToDelete(list.items, { ...settings, keep: name });
+    for (const snapshot of doomed) {
+        try {
+            await api("DELETE", `${collection}/${encodeURIComponent(snapshot.metadata.name)}`);
+        } catch (error) {
+            if (error.status !== 404) throw error; // gone already: what we wanted
+        }
+        log("pruned", { snapshot: snapshot.metadata.name, created: snapshot.metadata.creationTimestamp });
+    }
+    log("done", { kept: list.items.length - doomed.length, pruned: doomed.length });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+    run().catch((error) => {
+        log("failed", { error: error.message });
+        process.exitCode = 1;
+    });
+}
