@@ -119,7 +119,7 @@ describe("secrecy: an agent whose secrets come from stack config", () => {
             "mcp-token": "{{ .mcpToken }}",
             authorization: "Bearer {{ .mcpToken }}",
             "model-api-key": "{{ .modelApiKey }}",
-            "git-credentials": "https://devbot:{{ .giteaToken | urlquery }}@git.test-cluster.agentydragon.com\n",
+            "git-credentials": 'https://devbot:{{ regexReplaceAll "\\\\s+$" .giteaToken "" | urlquery | replace "+" "%20" }}@git.test-cluster.agentydragon.com\n',
         });
         assert.strictEqual(dockerConfig,
             '{{ dict "auths" (dict "registry.test-cluster.agentydragon.com" (dict "username" "robot$agents+devbot" "password" .harborPassword ' +

@@ -15,7 +15,7 @@ describe("shell image", () => {
   it("Dockerfile: pinned slim base for both stages, non-root UID 1000, apt lists cleaned, same entry point", async () => {
     const dockerfile = await readFile(path.join(PACKAGE_DIR, "Dockerfile"), "utf8");
     const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
-    assert.match(base ?? "", /^node:22\.\d+\.\d+-bookworm-slim$/);
+    assert.match(base ?? "", /^(docker\.io\/library\/)?node:22\.\d+\.\d+-bookworm-slim$/);
     assert.deepEqual(dockerfile.match(/^FROM .*$/gm), ["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
     assert.match(dockerfile, /npm prune --omit=dev/);
     const runtime = dockerfile.slice(dockerfile.lastIndexOf("FROM "));
