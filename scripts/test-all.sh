@@ -4,6 +4,7 @@
 #   2. the shell MCP server against real processes over HTTP (node:test, official MCP client)
 #   3. static checks: shellcheck, the Dockerfile lint, actionlint
 #   4. the desktop end to end: TigerVNC + Xfce + computer-control-mcp as real processes (pytest)
+#   5. the real toolchain (scripts/toolchain/ensure.sh): built from the Go module proxy once, then cached
 # Run as root (or with passwordless sudo) the first time: it installs Debian packages.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,5 +38,8 @@ npm run --silent test:shell
 
 step "desktop end to end"
 bash tests/desktop-e2e/run.sh
+
+step "toolchain (Pulumi CLI, providers, kube-apiserver: built once, cached)"
+scripts/toolchain/ensure.sh
 
 step "all test suites passed"
