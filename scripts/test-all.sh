@@ -2,7 +2,7 @@
 # Runs every test of persistent-agents on a fresh Debian/Ubuntu machine, installing what they need:
 #   1. the stack's unit, secrecy, isolation, policy and conformance tests (mocha, Pulumi mocks)
 #   2. the shell MCP server against real processes over HTTP (node:test, official MCP client)
-#   3. static checks: shellcheck, the Dockerfile lint, actionlint
+#   3. static checks: shellcheck, hadolint, actionlint
 #   4. the desktop end to end: TigerVNC + Xfce + computer-control-mcp as real processes (pytest)
 #   5. the real toolchain (scripts/toolchain/ensure.sh): built from the Go module proxy once, then cached
 # Run as root (or with passwordless sudo) the first time: it installs Debian packages.

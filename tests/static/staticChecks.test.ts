@@ -1,5 +1,5 @@
 /**
- * scripts/static-checks.sh against throw-away repositories: each check (shellcheck, the Dockerfile lint,
+ * scripts/static-checks.sh against throw-away repositories: each check (shellcheck, hadolint,
  * actionlint) fails on a bad file and the script exits non-zero; a clean repository passes.
  *
  * `npm test` installs nothing: the script installs its tools when it runs on its own (scripts/test-all.sh
@@ -16,7 +16,7 @@ const REPO_ROOT = path.join(__dirname, "..", "..");
 const SCRIPT = path.join(REPO_ROOT, "scripts", "static-checks.sh");
 
 const GOOD_SCRIPT = "#!/usr/bin/env bash\nset -euo pipefail\necho \"hello $1\"\n";
-const GOOD_DOCKERFILE = "FROM debian:bookworm-20251229-slim\nUSER 1000\n";
+const GOOD_DOCKERFILE = "FROM docker.io/library/debian:bookworm-20251229-slim\nUSER 1000\n";
 const GOOD_WORKFLOW = `name: ci
 on:
   push:
@@ -123,13 +123,22 @@ describe("static: scripts/static-checks.sh", function () {
         assert.match(result.output, /static checks FAILED: shell\n/);
     });
 
-    it("fails on a Dockerfile finding", () => {
-        const result = check(make({ ...clean, "images/app/Dockerfile": "FROM debian:latest\nRUN apt-get install -y git\n" }));
+    it("fails on a Dockerfile finding: hadolint's, and the final USER rule hadolint lacks", () => {
+        const result = check(make({ ...clean, "images/app/Dockerfile": "FROM debian:latest\nRUN apt-get update && apt-get install -y git\n" }));
         assert.strictEqual(result.status, 1, result.output);
-        assert.match(result.output, /images\/app\/Dockerfile:1: \[from-pinned\]/);
-        assert.match(result.output, /\[apt-no-recommends\]/);
-        assert.match(result.output, /\[final-user\]/);
+        assert.match(result.output, /images\/app\/Dockerfile:1 DL3007 /);
+        assert.match(result.output, /images\/app\/Dockerfile:2 DL3015 /, "an info-level finding fails too");
+        assert.match(result.output, /images\/app\/Dockerfile:2 DL3009 /);
+        assert.match(result.output, /images\/app\/Dockerfile: \[final-user\] the final stage sets no USER/);
         assert.match(result.output, /static checks FAILED: dockerfiles\n/);
+    });
+
+    it("fails when only the final stage runs as root, although an earlier stage has a USER", () => {
+        const dockerfile = "FROM docker.io/library/debian:bookworm-20251229-slim AS build\nUSER 1000\n" +
+            "FROM docker.io/library/debian:bookworm-20251229-slim\nUSER 0:0\n";
+        const result = check(make({ ...clean, "images/app/Dockerfile": dockerfile }));
+        assert.strictEqual(result.status, 1, result.output);
+        assert.match(result.output, /images\/app\/Dockerfile: \[final-user\] the final stage runs as USER 0:0/);
     });
 
     it("fails on an actionlint finding, including shellcheck inside a run: block", () => {
