@@ -1,20 +1,87 @@
 /**
  * The images every agent computer runs, built once per stack (not once per agent) from `images/`,
  * pushed to the registry and consumed by digest.
+ *
+ * How each image is built (context, Dockerfile, named contexts, the sudo build arg) is read from
+ * images/builds.json, which scripts/images/build.sh reads too: the images the tests build and run are
+ * built exactly as `pulumi up` builds them.
  */
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
 import * as path from "path";
-import { ImageName, ImagesSpec } from "./config";
-
-/** Folder under `images/` and repository name in the registry, per image. */
-export const IMAGE_FOLDERS: Record<ImageName, string> = {
-    desktop: "desktop",
-    computerControlMcp: "computer-control-mcp",
-    shell: "shell",
-};
+import { z } from "zod";
+import { IMAGE_NAMES, ImageName, ImagesSpec } from "./config";
 
 const IMAGES_ROOT = path.join(__dirname, "..", "images");
+export const IMAGE_BUILDS_FILE = path.join(IMAGES_ROOT, "builds.json");
+
+const folder = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "a folder directly under images/");
+const imageBuild = z.strictObject({
+    /** Repository name under `<registry>/<imageRepository>/`. */
+    repository: folder,
+    /** Build context, a folder under images/. */
+    context: folder,
+    /** Dockerfile, relative to the context. */
+    dockerfile: z.string().min(1),
+    /** Extra contexts for `COPY --from=<name>`: name -> folder under images/. */
+    namedContexts: z.record(z.string().min(1), folder),
+    /** Build arg that receives "true" when some agent of the stack has `sudo: true`, else "false". */
+    sudoBuildArg: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).nullable(),
+    /** Keys of `bases`: the images this one's FROM lines name. */
+    bases: z.array(z.string()).min(1),
+});
+const imageBuilds = z.object({
+    images: z.strictObject(Object.fromEntries(IMAGE_NAMES.map((name) => [name, imageBuild])) as Record<ImageName, typeof imageBuild>),
+    /** Fully qualified base images, as the Dockerfiles' FROM lines name them. */
+    bases: z.record(z.string(), z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/\S+:\S+$/, "a fully qualified image reference with a tag")),
+});
+export type ImageBuild = z.infer<typeof imageBuild>;
+export type ImageBuilds = z.infer<typeof imageBuilds>;
+
+/** Parses images/builds.json (or `text`), naming the field and the file on any mistake. */
+export function parseImageBuilds(text: string, file = IMAGE_BUILDS_FILE): ImageBuilds {
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch (err) {
+        throw new Error(`${file}: not valid JSON: ${(err as Error).message}`);
+    }
+    const parsed = imageBuilds.safeParse(json);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+        throw new Error(`${file}: ${problems.join("; ")}`);
+    }
+    for (const [name, build] of Object.entries(parsed.data.images)) {
+        for (const base of build.bases) {
+            if (!(base in parsed.data.bases)) {
+                throw new Error(`${file}: images.${name}.bases names "${base}", which is not a key of bases (${Object.keys(parsed.data.bases).join(", ")})`);
+            }
+        }
+    }
+    return parsed.data;
+}
+
+export const IMAGE_BUILDS: ImageBuilds = parseImageBuilds(fs.readFileSync(IMAGE_BUILDS_FILE, "utf8"));
+
+/** Repository name in the registry, per image (also its folder under `images/`). */
+export const IMAGE_FOLDERS: Record<ImageName, string> = Object.fromEntries(
+    IMAGE_NAMES.map((name) => [name, IMAGE_BUILDS.images[name].repository]),
+) as Record<ImageName, string>;
+
+/** docker-build's context and build args for one image: the same ones scripts/images/build.sh passes to buildah. */
+export function buildInputs(image: ImageName, sudo: boolean): { context: dockerbuild.types.input.BuildContextArgs; dockerfile: dockerbuild.types.input.DockerfileArgs; buildArgs?: Record<string, string> } {
+    const build = IMAGE_BUILDS.images[image];
+    const named: Record<string, { location: string }> = {};
+    for (const [name, dir] of Object.entries(build.namedContexts)) {
+        named[name] = { location: path.join(IMAGES_ROOT, dir) };
+    }
+    return {
+        context: { location: path.join(IMAGES_ROOT, build.context), ...(Object.keys(named).length ? { named } : {}) },
+        dockerfile: { location: path.join(IMAGES_ROOT, build.context, build.dockerfile) },
+        buildArgs: build.sudoBuildArg ? { [build.sudoBuildArg]: String(sudo) } : undefined,
+    };
+}
 
 export interface AgentImagesArgs {
     /** Registry host, e.g. registry.example.com. */
@@ -51,13 +118,8 @@ export class AgentImages extends pulumi.ComponentResource {
             ? [{ address: args.registry, username: args.spec.registryUsername, password: pulumi.secret(args.registryPassword) }]
             : undefined;
         return new dockerbuild.Image(`${name}-${IMAGE_FOLDERS[image]}`, {
-            context: {
-                location: path.join(IMAGES_ROOT, IMAGE_FOLDERS[image]),
-                // The git credential helper both the desktop and the shell install (COPY --from=git-credentials).
-                named: { "git-credentials": { location: path.join(IMAGES_ROOT, "git-credentials") } },
-            },
+            ...buildInputs(image, args.sudo),
             platforms: args.spec.platforms as dockerbuild.types.enums.Platform[],
-            buildArgs: image === "computerControlMcp" ? undefined : { AGENT_PASSWORDLESS_SUDO: String(args.sudo) },
             tags: [`${repository}:${args.spec.tag}`],
             push: true,
             // Previews stay fast and need no Docker; `up` builds, and the digest then pins the pods.

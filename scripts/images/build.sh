@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds the agent images with buildah, without Docker: the same contexts, named contexts and build args
+# as the stack's docker-build (both read images/builds.json), so a test of these images tests what
+# `pulumi up` pushes.
+#
+#   scripts/images/build.sh [--sudo] [--tag-prefix PREFIX] [--dry-run] [IMAGE...]
+#
+# IMAGE is a key of images/builds.json (desktop, computerControlMcp, shell; default: all). --sudo sets
+# the sudo build arg to true (as the stack does when some agent has `sudo: true`). Images are tagged
+# PREFIX/<repository>:<tag> (default localhost/persistent-agents/…:dev, or :dev-sudo with --sudo).
+# Base images come from scripts/images/base-standins.sh (pulled, or local stand-ins without a registry).
+# --dry-run prints the buildah command lines (JSON arrays, one per image) and builds nothing.
+#
+# Build host configuration that must not end up in a layer (a CA bundle for a TLS-intercepting proxy)
+# is passed as a build secret: BUILD_CA_BUNDLE (default: the host's bundle when NODE_EXTRA_CA_CERTS or
+# PIP_CERT point at one) is mounted as secret `build-ca` for the npm and pip steps only.
+#
+# Prints one line per image: `<name> <tag> <image id> <size bytes> <seconds>` (the benchmarks use it).
+# Run as root (rootful buildah; the layers cache lives in /var/lib/containers).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+builds="$repo/images/builds.json"
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
+
+sudo_arg=false
+dry_run=false
+prefix=localhost/persistent-agents
+selected=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sudo) sudo_arg=true ;;
+        --dry-run) dry_run=true ;;
+        --tag-prefix) prefix=$2; shift ;;
+        -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -*) echo "build.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+        *) selected+=("$1") ;;
+    esac
+    shift
+done
+tag=dev
+[ "$sudo_arg" = true ] && tag=dev-sudo
+
+
+# One line per image: name, repository, context, then the buildah arguments, separated by \x1f (paths
+# resolved against images/; no path of this repository holds that character).
+build_plan() {
+    node - "$builds" "$sudo_arg" "$@" <<'EOF'
+const [file, sudo, ...wanted] = process.argv.slice(2);
+const path = require("path");
+const { images } = require(file);
+const root = path.dirname(file);
+const names = wanted.length ? wanted : Object.keys(images);
+for (const name of names) {
+    const image = images[name];
+    if (!image) {
+        console.error(`build.sh: no image "${name}" in ${file} (known: ${Object.keys(images).join(", ")})`);
+        process.exit(2);
+    }
+    const args = ["-f", path.join(root, image.context, image.dockerfile)];
+    for (const [ctx, dir] of Object.entries(image.namedContexts)) args.push("--build-context", `${ctx}=${path.join(root, dir)}`);
+    if (image.sudoBuildArg) args.push("--build-arg", `${image.sudoBuildArg}=${sudo}`);
+    process.stdout.write([name, image.repository, path.join(root, image.context), ...args].join("\x1f") + "\n");
+}
+EOF
+}
+
+ca_bundle=${BUILD_CA_BUNDLE:-${NODE_EXTRA_CA_CERTS:-${PIP_CERT:-}}}
+secret_args=()
+if [ -n "$ca_bundle" ]; then
+    [ -f "$ca_bundle" ] || { echo "build.sh: BUILD_CA_BUNDLE=$ca_bundle is not a file" >&2; exit 2; }
+    secret_args=(--secret "id=build-ca,src=$ca_bundle")
+fi
+
+plan=$(build_plan "${selected[@]}")
+if [ "$dry_run" = true ]; then
+    while IFS= read -r line; do
+        IFS=$'\x1f' read -r -a fields <<<"$line"
+        node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- buildah build --format docker --network host \
+            --pull=never --layers "${fields[@]:3}" -t "$prefix/${fields[1]}:$tag" "${fields[2]}"
+    done <<<"$plan"
+    exit 0
+fi
+command -v buildah >/dev/null 2>&1 || { echo "build.sh: buildah is missing (apt-get install buildah podman runc)" >&2; exit 2; }
+bash "$here/base-standins.sh"
+
+while IFS= read -r line; do
+    IFS=$'\x1f' read -r -a fields <<<"$line"
+    name=${fields[0]} repository=${fields[1]} context=${fields[2]}
+    image_tag="$prefix/$repository:$tag"
+    printf '==> building %s as %s\n' "$name" "$image_tag" >&2
+    started=$(date +%s)
+    buildah build --format docker --network host --pull=never --layers \
+        "${secret_args[@]}" "${fields[@]:3}" -t "$image_tag" "$context" >&2
+    seconds=$(( $(date +%s) - started ))
+    id=$(podman image inspect --format '{{.Id}}' "$image_tag")
+    size=$(podman image inspect --format '{{.Size}}' "$image_tag")
+    printf '%s %s %s %s %s\n' "$name" "$image_tag" "${id:0:12}" "$size" "$seconds"
+done <<<"$plan"
