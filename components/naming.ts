@@ -1,6 +1,8 @@
 /**
- * Names of the Kubernetes objects of one agent. Kagent's controller creates a Deployment, Service,
- * Secret, ServiceAccount and ConfigMap named exactly like the Agent, so none of ours may use that name.
+ * Names of the Kubernetes and Vault objects of one agent. Kagent's controller creates a Deployment,
+ * Service, Secret, ServiceAccount and ConfigMap named exactly like the Agent, so none of ours may use
+ * that name. Each name has the kind of object it names, whose rule the config validation applies
+ * (a Service name must be a DNS-1035 label, most other names DNS-1123 subdomains).
  */
 
 export const PORTS = { vnc: 5900, computerControl: 8080, shell: 8081 } as const;
@@ -11,30 +13,54 @@ export const PORTS = { vnc: 5900, computerControl: 8080, shell: 8081 } as const;
  */
 export const SHELL_MAX_COMMAND_SECONDS = 600;
 
-export interface AgentObjectNames {
+/** The rule a name must follow: kagent also names a Service after the Agent, hence `service` for it. */
+export type NameRule = "service" | "subdomain";
+
+/** Suffix after the agent's name, and the rule of the strictest object kind that carries the name. */
+const OBJECT_NAMES = {
     /** The kagent Agent: named exactly like the agent, as people see it in kagent's UI. */
-    agent: string;
-    computer: string;
+    agent: { suffix: "", rule: "service", kinds: "kagent Agent and the Service kagent creates for it" },
+    computer: { suffix: "-computer", rule: "service", kinds: "Service, Deployment and ServiceAccount" },
     /** The Secret the ExternalSecret writes (and the ExternalSecret itself). */
-    credentials: string;
-    workspaceClaim: string;
-    configClaim: string;
-    modelConfig: string;
-    computerControlServer: string;
-    shellServer: string;
-}
+    credentials: { suffix: "-credentials", rule: "subdomain", kinds: "Secret and ExternalSecret" },
+    workspaceClaim: { suffix: "-workspace", rule: "subdomain", kinds: "PersistentVolumeClaim" },
+    configClaim: { suffix: "-config", rule: "subdomain", kinds: "PersistentVolumeClaim" },
+    modelConfig: { suffix: "-model", rule: "subdomain", kinds: "ModelConfig" },
+    computerControlServer: { suffix: "-computer-control", rule: "subdomain", kinds: "RemoteMCPServer" },
+    shellServer: { suffix: "-shell", rule: "subdomain", kinds: "RemoteMCPServer" },
+    secretStore: { suffix: "-vault", rule: "subdomain", kinds: "SecretStore" },
+    /** The ServiceAccount ESO logs in to Vault with; no pod runs as it. */
+    secretsServiceAccount: { suffix: "-secrets", rule: "subdomain", kinds: "ServiceAccount" },
+    quota: { suffix: "-quota", rule: "subdomain", kinds: "ResourceQuota" },
+    limits: { suffix: "-limits", rule: "subdomain", kinds: "LimitRange" },
+    defaultDenyPolicy: { suffix: "-default-deny", rule: "subdomain", kinds: "NetworkPolicy" },
+    computerMcpPolicy: { suffix: "-computer-mcp", rule: "subdomain", kinds: "NetworkPolicy" },
+    computerEgressPolicy: { suffix: "-computer-egress", rule: "subdomain", kinds: "NetworkPolicy" },
+    kagentAgentPolicy: { suffix: "-kagent-agent", rule: "subdomain", kinds: "NetworkPolicy" },
+    computerVncPolicy: { suffix: "-computer-vnc", rule: "subdomain", kinds: "NetworkPolicy" },
+} as const satisfies Record<string, { suffix: string; rule: NameRule; kinds: string }>;
+
+export type ObjectNameKey = keyof typeof OBJECT_NAMES;
+export type AgentObjectNames = Record<ObjectNameKey, string>;
 
 export function agentObjectNames(agent: string): AgentObjectNames {
-    return {
-        agent,
-        computer: `${agent}-computer`,
-        credentials: `${agent}-credentials`,
-        workspaceClaim: `${agent}-workspace`,
-        configClaim: `${agent}-config`,
-        modelConfig: `${agent}-model`,
-        computerControlServer: `${agent}-computer-control`,
-        shellServer: `${agent}-shell`,
-    };
+    return Object.fromEntries(
+        Object.entries(OBJECT_NAMES).map(([key, { suffix }]) => [key, `${agent}${suffix}`]),
+    ) as AgentObjectNames;
+}
+
+/** Every derived name with the rule it must follow, for validation. */
+export function namedObjects(agent: string): { name: string; rule: NameRule; kinds: string }[] {
+    return Object.values(OBJECT_NAMES).map(({ suffix, rule, kinds }) => ({ name: `${agent}${suffix}`, rule, kinds }));
+}
+
+/**
+ * The Vault policy and Kubernetes-auth role of an agent, unique per KV mount, path prefix and agent:
+ * stacks sharing a Vault (with different prefixes) never overwrite each other's. Mount and prefix are
+ * made of `[a-z0-9_-]` segments (config validation), so '.' separates them unambiguously.
+ */
+export function vaultAccessName(agent: string, mount: string, pathPrefix: string): string {
+    return ["agent", mount, ...pathPrefix.split("/"), agent].join(".");
 }
 
 export function serviceHost(agent: string, namespace: string): string {

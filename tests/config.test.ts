@@ -6,7 +6,7 @@ import { copy, stackConfig } from "./harness/stackFile";
 const testCluster = stackConfig("test-cluster");
 
 function parse(agents: unknown, platform: unknown = testCluster.platform, isSecret = false): StackConfig {
-    return parseStackConfig({ agents: { value: agents, isSecret }, platform, stackName: "test-cluster" });
+    return parseStackConfig({ values: { agents, platform }, isSecret: () => isSecret, stackName: "test-cluster" });
 }
 
 function problemsOf(agents: unknown, platform: unknown = testCluster.platform, isSecret = false): string[] {
@@ -34,7 +34,7 @@ describe("config validation", () => {
         assert.strictEqual(devbot.storage.config, "5Gi");
         assert.strictEqual(devbot.storage.storageClass, "proxmox-csi");
         assert.strictEqual(devbot.storage.retainOnDelete, true);
-        assert.deepStrictEqual(devbot.model, { provider: "Anthropic", name: "claude-sonnet-4-5", maxTokens: undefined });
+        assert.deepStrictEqual(devbot.model, { provider: "Anthropic", name: "claude-sonnet-4-5" });
         assert.deepStrictEqual(devbot.secrets, { source: "vault" });
         assert.match(devbot.systemMessage, /\/home\/agent\/workspace/);
         assert.match(devbot.systemMessage, /take_screenshot/);
@@ -108,7 +108,7 @@ describe("config validation", () => {
 
     it("refuses secret values written in plain text", () => {
         assertProblem(problemsOf([{ name: "a", credentials: { gitea: false, harbor: false }, secrets: { anthropicApiKey: "k" } }], undefined, false),
-            /^agents\[0\]\.secrets: holds secret values in plain text in the stack file; remove them and set each with pulumi config set --secret/);
+            /^agents\[0\]\.secrets\.anthropicApiKey: is in plain text; set it with pulumi config set --secret --path 'agents\[0\]\.secrets\.anthropicApiKey' <value>$/);
     });
 
     it("refuses secret values when the source is Vault, and keys of another provider", () => {

@@ -103,8 +103,8 @@ describe("isolation: Vault access per agent", () => {
 
     it("grants each agent read on its own two paths and nothing else", () => {
         const policies = run.byType("vault:index/policy:Policy").map((p) => p.inputs);
-        assert.deepStrictEqual(policies.map((p) => p.name).sort(), ["agent-databot", "agent-devbot"]);
-        const devbot = policies.find((p) => p.name === "agent-devbot");
+        assert.deepStrictEqual(policies.map((p) => p.name).sort(), ["agent.secret.agents.databot", "agent.secret.agents.devbot"]);
+        const devbot = policies.find((p) => p.name === "agent.secret.agents.devbot");
         const paths = [...devbot.policy.matchAll(/path "([^"]+)" \{\s*capabilities = \["read"\]\s*\}/g)].map((m: RegExpMatchArray) => m[1]);
         assert.deepStrictEqual(paths, ["secret/data/agents/devbot/provided", "secret/data/agents/devbot/generated"]);
         assert.doesNotMatch(devbot.policy, /\*|databot|"(create|update|delete|list)"/);
@@ -112,11 +112,11 @@ describe("isolation: Vault access per agent", () => {
 
     it("binds a Kubernetes-auth role to the agent's ServiceAccount, with an audience", () => {
         const role = run.one("vault:kubernetes/authBackendRole:AuthBackendRole", "devbot-vault-role").inputs;
-        assert.strictEqual(role.roleName, "agent-devbot");
+        assert.strictEqual(role.roleName, "agent.secret.agents.devbot");
         assert.deepStrictEqual(role.boundServiceAccountNames, ["devbot-secrets"]);
         assert.deepStrictEqual(role.boundServiceAccountNamespaces, ["agent-devbot"]);
         assert.strictEqual(role.audience, "vault");
-        assert.deepStrictEqual(role.tokenPolicies, ["agent-devbot"]);
+        assert.deepStrictEqual(role.tokenPolicies, ["agent.secret.agents.devbot"]);
     });
 
     it("has the agent's ExternalSecret use a SecretStore of its own namespace that logs in with that role", () => {
@@ -126,7 +126,7 @@ describe("isolation: Vault access per agent", () => {
             server: "http://vault.vault.svc.cluster.local:8200",
             path: "secret",
             version: "v2",
-            auth: { kubernetes: { mountPath: "kubernetes", role: "agent-devbot", serviceAccountRef: { name: "devbot-secrets", audiences: ["vault"] } } },
+            auth: { kubernetes: { mountPath: "kubernetes", role: "agent.secret.agents.devbot", serviceAccountRef: { name: "devbot-secrets", audiences: ["vault"] } } },
         });
         const es = run.one("kubernetes:external-secrets.io/v1:ExternalSecret", "devbot-credentials").inputs;
         assert.deepStrictEqual(es.spec.secretStoreRef, { kind: "SecretStore", name: "devbot-vault" });
@@ -143,7 +143,9 @@ describe("isolation: Vault access per agent", () => {
     });
 
     it("writes the same policy text the pure builder gives", () => {
-        const { platform } = parseStackConfig({ agents: { value: [], isSecret: false }, platform: testCluster.platform, stackName: "t" });
+        const { platform } = parseStackConfig({
+            values: { agents: [], allowNoAgents: true, platform: testCluster.platform }, isSecret: () => false, stackName: "t",
+        });
         assert.strictEqual(run.one("vault:index/policy:Policy", "devbot-vault-policy").inputs.policy, vaultPolicyDocument("devbot", platform));
     });
 });

@@ -1,10 +1,29 @@
-/** Defaults an operator gets without writing anything. */
-import { ContainerResources, ContainerRole } from "./types";
+/**
+ * Defaults that are more than a literal in the schema: the measured resource figures, and the
+ * system message an agent gets when the operator writes none.
+ */
 
 export const DEFAULT_RESOLUTION = "1280x800";
-export const DEFAULT_MODEL = { provider: "Anthropic", name: "claude-sonnet-4-5" } as const;
-export const DEFAULT_STORAGE = { workspace: "20Gi", config: "5Gi" } as const;
 export const WORKSPACE_PATH = "/home/agent/workspace";
+
+/** Containers whose requests and limits an operator may override (`kagent` is the agent's own pod). */
+export const CONTAINER_ROLES = ["desktop", "computerControl", "shell", "kagent"] as const;
+export type ContainerRole = (typeof CONTAINER_ROLES)[number];
+
+/** The containers of an agent's computer pod whose figures count. */
+export function computerRoles(desktop: boolean): ContainerRole[] {
+    return desktop ? ["desktop", "computerControl", "shell"] : ["shell"];
+}
+
+export interface ResourceFigures {
+    cpu: string;
+    memory: string;
+}
+
+export interface ContainerResources {
+    requests: ResourceFigures;
+    limits: ResourceFigures;
+}
 
 /**
  * Requests and limits per container, from the figures measured in bench/desktop (docs/benchmarks.md):

@@ -10,6 +10,12 @@ const DECIMAL_SUFFIXES: Record<string, number> = {
     n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
 };
 
+/**
+ * Quantities are int64 in their smallest unit on the API server (bytes, millicores): at most 2^63-1,
+ * which as a double rounds to 2^63, so figures must stay strictly below this.
+ */
+export const MAX_QUANTITY = 2 ** 63;
+
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
 
 /** The quantity's value (bytes for memory and storage, cores for CPU), or undefined when it is not one. */

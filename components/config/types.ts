@@ -1,40 +1,29 @@
-/** The validated, defaulted configuration the components are built from. */
+/**
+ * The validated, defaulted configuration the components are built from. The shapes of the keys come
+ * from the schema (agentSchema.ts, platformSchema.ts); these types add what is resolved from several
+ * keys at once (an agent's namespace, its merged network rules, its secrets' source).
+ */
+import type { AgentConfig } from "./agentSchema";
+import type { ContainerResources, ContainerRole } from "./defaults";
+import type { EgressRule, ViewerSpec } from "./networkSchema";
+import type { ImageName, PlatformConfig } from "./platformSchema";
 
-export type ModelProvider = "Anthropic" | "OpenAI";
+export type { AgentConfig } from "./agentSchema";
+export type { ModelProvider } from "./agentRules";
+export type { ContainerResources, ContainerRole, ResourceFigures } from "./defaults";
+export type { EgressRule, ViewerSpec } from "./networkSchema";
+export type { ImageName, PlatformConfig } from "./platformSchema";
 
-/** Containers whose requests and limits an operator may override (`kagent` is the agent's own pod). */
-export const CONTAINER_ROLES = ["desktop", "computerControl", "shell", "kagent"] as const;
-export type ContainerRole = (typeof CONTAINER_ROLES)[number];
-
-export interface ResourceFigures {
-    cpu: string;
-    memory: string;
-}
-
-export interface ContainerResources {
-    requests: ResourceFigures;
-    limits: ResourceFigures;
-}
-
-export interface ModelSpec {
-    provider: ModelProvider;
-    name: string;
-    maxTokens?: number;
-}
+export type ModelSpec = AgentConfig["model"];
+export type RotationSpec = AgentConfig["rotation"];
 
 export interface DesktopSpec {
     enabled: boolean;
     resolution: string;
+    browserView: { enabled: boolean };
 }
 
-export interface StorageSpec {
-    workspace: string;
-    config: string;
-    /** Undefined means the cluster's default StorageClass. */
-    storageClass?: string;
-    /** Keep the namespace and PVCs when the agent is removed from config (the default). */
-    retainOnDelete: boolean;
-}
+export type StorageSpec = AgentConfig["storage"];
 
 export interface CredentialSpec {
     enabled: boolean;
@@ -46,29 +35,6 @@ export type OperatorSecrets =
     | { source: "vault" }
     | { source: "config"; modelApiKey: string; giteaToken?: string; harborPassword?: string };
 
-export interface RotationSpec {
-    /** Bump to generate a new MCP bearer token (and re-render the kagent Agent that copies it). */
-    mcpToken: number;
-    /** Bump to generate a new VNC password. */
-    vncPassword: number;
-}
-
-/** An egress destination the operator allows: a CIDR (public unless named) or an in-cluster namespace. */
-export interface EgressRule {
-    cidr?: string;
-    namespace?: string;
-    podLabels?: Record<string, string>;
-    /** Empty means every port. */
-    ports: number[];
-    protocol: "TCP" | "UDP";
-}
-
-/** Who may open the VNC port. */
-export interface ViewerSpec {
-    namespaces: string[];
-    cidrs: string[];
-}
-
 export interface NetworkSpec {
     /** Where the computer may connect: Gitea, the registry, package mirrors. */
     computerEgress: EgressRule[];
@@ -77,7 +43,7 @@ export interface NetworkSpec {
     vncViewers: ViewerSpec;
 }
 
-export type PodSecurityLevel = "restricted" | "baseline";
+export type PodSecurityLevel = PlatformConfig["podSecurity"];
 
 export interface AgentSpec {
     name: string;
@@ -102,9 +68,6 @@ export interface AgentSpec {
     podSecurity: PodSecurityLevel;
 }
 
-export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell"] as const;
-export type ImageName = (typeof IMAGE_NAMES)[number];
-
 export interface ImagesSpec {
     /** Prebuilt references (`repo@sha256:…`) that replace the build of that image. */
     prebuilt: Partial<Record<ImageName, string>>;
@@ -115,41 +78,10 @@ export interface ImagesSpec {
     registryUsername?: string;
 }
 
-export interface VaultSpec {
-    /** Vault's URL as the External Secrets Operator reaches it from inside the cluster. */
-    address: string;
-    mount: string;
-    pathPrefix: string;
-    /**
-     * Whether the stack writes to Vault: generated secrets, and each agent's policy and Kubernetes-auth
-     * role (off only for a rendering-only local stack).
-     */
-    writeSecrets: boolean;
-    /** Path of Vault's Kubernetes auth method. */
-    authMount: string;
-    /** Audience of the service-account tokens ESO presents (Vault 1.21+ requires roles to name one). */
-    audience: string;
-}
+export type VaultSpec = PlatformConfig["vault"];
+export type SecretStoreSpec = PlatformConfig["secretStore"];
 
-export interface SecretStoreSpec {
-    kind: "SecretStore" | "ClusterSecretStore";
-    /** The ClusterSecretStore's name when kind is ClusterSecretStore. */
-    name: string;
-}
-
-export interface PlatformSpec {
-    namespacePrefix: string;
-    storageClass?: string;
-    kagentNamespace: string;
-    registry: string;
-    imageRepository: string;
-    giteaHost: string;
-    vault: VaultSpec;
-    secretStore: SecretStoreSpec;
-    images: ImagesSpec;
-    network: NetworkSpec & { dns: { namespace: string; podLabels: Record<string, string> } };
-    podSecurity: PodSecurityLevel;
-}
+export type PlatformSpec = Omit<PlatformConfig, "images"> & { images: ImagesSpec };
 
 export interface StackConfig {
     platform: PlatformSpec;

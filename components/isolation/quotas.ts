@@ -3,14 +3,14 @@
  * kagent's agent pod (twice: its Deployment rolls with a surge pod), so the agent fits and nothing more.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { AgentSpec, ContainerRole, formatBytes, formatCpu, parseQuantity } from "../config";
+import { AgentSpec, ContainerRole, computerRoles as rolesOfComputer, formatBytes, formatCpu, parseQuantity } from "../config";
 import { agentLabels } from "../labels";
 
 /** Pods of the namespace: the computer, kagent's agent pod and its rollout surge. */
 const POD_COUNT = 3;
 
 export function computerRoles(agent: AgentSpec): ContainerRole[] {
-    return agent.desktop.enabled ? ["desktop", "computerControl", "shell"] : ["shell"];
+    return rolesOfComputer(agent.desktop.enabled);
 }
 
 export function quotaFigures(agent: AgentSpec): Record<string, string> {

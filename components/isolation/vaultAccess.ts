@@ -9,9 +9,11 @@ import * as vault from "@pulumi/vault";
 import { AgentSpec, PlatformSpec } from "../config";
 import { vaultPaths } from "../credentials";
 import { agentLabels } from "../labels";
+import { agentObjectNames, vaultAccessName } from "../naming";
 
-export function vaultRoleName(agent: string): string {
-    return `agent-${agent}`;
+/** The agent's Vault policy and Kubernetes-auth role share this name (see naming.ts). */
+export function vaultRoleName(agent: string, platform: PlatformSpec): string {
+    return vaultAccessName(agent, platform.vault.mount, platform.vault.pathPrefix);
 }
 
 /** The policy text: read on the KV v2 data of exactly the agent's provided and generated paths. */
@@ -23,10 +25,11 @@ export function vaultPolicyDocument(agent: string, platform: PlatformSpec): stri
 }
 
 export function secretStoreManifest(agent: AgentSpec, platform: PlatformSpec, namespace: pulumi.Input<string>) {
+    const names = agentObjectNames(agent.name);
     return {
         apiVersion: "external-secrets.io/v1",
         kind: "SecretStore",
-        metadata: { name: `${agent.name}-vault`, namespace, labels: agentLabels(agent.name, "credentials") },
+        metadata: { name: names.secretStore, namespace, labels: agentLabels(agent.name, "credentials") },
         spec: {
             provider: {
                 vault: {
@@ -36,8 +39,8 @@ export function secretStoreManifest(agent: AgentSpec, platform: PlatformSpec, na
                     auth: {
                         kubernetes: {
                             mountPath: platform.vault.authMount,
-                            role: vaultRoleName(agent.name),
-                            serviceAccountRef: { name: `${agent.name}-secrets`, audiences: [platform.vault.audience] },
+                            role: vaultRoleName(agent.name, platform),
+                            serviceAccountRef: { name: names.secretsServiceAccount, audiences: [platform.vault.audience] },
                         },
                     },
                 },
@@ -57,16 +60,17 @@ export function createVaultAccess(
     if (platform.secretStore.kind === "ClusterSecretStore") {
         return { storeRef: { kind: "ClusterSecretStore", name: platform.secretStore.name }, dependsOn: [] };
     }
+    const names = agentObjectNames(agent.name);
     const dependsOn: pulumi.Resource[] = [];
     if (platform.vault.writeSecrets) {
         const policy = new vault.Policy(`${name}-vault-policy`, {
-            name: vaultRoleName(agent.name),
+            name: vaultRoleName(agent.name, platform),
             policy: vaultPolicyDocument(agent.name, platform),
         }, { parent });
         dependsOn.push(new vault.kubernetes.AuthBackendRole(`${name}-vault-role`, {
             backend: platform.vault.authMount,
-            roleName: vaultRoleName(agent.name),
-            boundServiceAccountNames: [`${agent.name}-secrets`],
+            roleName: vaultRoleName(agent.name, platform),
+            boundServiceAccountNames: [names.secretsServiceAccount],
             boundServiceAccountNamespaces: [agent.namespace],
             audience: platform.vault.audience,
             tokenPolicies: [policy.name],
@@ -76,12 +80,12 @@ export function createVaultAccess(
     }
     // Only ESO uses this account (through the TokenRequest API); no pod runs as it.
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-secrets`, {
-        metadata: { name: `${agent.name}-secrets`, namespace, labels: agentLabels(agent.name, "credentials") },
+        metadata: { name: names.secretsServiceAccount, namespace, labels: agentLabels(agent.name, "credentials") },
         automountServiceAccountToken: false,
     }, { parent });
     const store = new k8s.apiextensions.CustomResource(`${name}-vault`, secretStoreManifest(agent, platform, namespace), {
         parent,
         dependsOn: [serviceAccount, ...dependsOn],
     });
-    return { storeRef: { kind: "SecretStore", name: `${agent.name}-vault` }, dependsOn: [store] };
+    return { storeRef: { kind: "SecretStore", name: names.secretStore }, dependsOn: [store] };
 }

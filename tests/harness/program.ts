@@ -3,6 +3,8 @@
  * options mocks otherwise drop (protect, retainOnDelete, parent, dependencies).
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 export const PROJECT = "persistent-agents";
@@ -48,6 +50,11 @@ export interface RunOptions {
     stack?: string;
     /** Another program file to run instead of index.ts (benchmarks compare against a peer program). */
     program?: string;
+    /**
+     * The text of `Pulumi.<stack>.yaml` as the program finds it in its working folder (where it looks
+     * for `secure:` markers per value); the run then happens in a temporary folder holding only it.
+     */
+    stackFile?: string;
 }
 
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
@@ -69,11 +76,19 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     const file = options.program ?? PROGRAM;
     delete require.cache[require.resolve(file)];
     let program: Record<string, unknown>;
+    const workingFolder = process.cwd();
     try {
+        if (options.stackFile !== undefined) {
+            const folder = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
+            fs.writeFileSync(path.join(folder, `Pulumi.${options.stack ?? "test-cluster"}.yaml`), options.stackFile);
+            process.chdir(folder);
+        }
         program = require(file);
     } catch (err) {
         await waitForRegistrations();
         throw new ProgramError(err as Error, resources.length);
+    } finally {
+        process.chdir(workingFolder);
     }
     const outputs = await settle(program);
     await waitForRegistrations();

@@ -1,0 +1,104 @@
+/** One entry of the `agents` list: what the operator may say about an agent, with its defaults. */
+import { z } from "zod";
+import { CONTAINER_ROLES, ContainerResources, DEFAULT_RESOURCES, ResourceFigures } from "./defaults";
+import { OWN_PATH, flag, oneOf, strictObject, text, wholeNumber } from "./fields";
+import * as formats from "./formats";
+import { egressRulesSchema, viewersSchema } from "./networkSchema";
+import { MAX_AGENT_NAME, MODEL_PROVIDERS, checkAgent } from "./agentRules";
+
+/** Kagent copies the system message into the Agent and its config Secret; 32 KiB is far above any prompt we use. */
+export const MAX_SYSTEM_MESSAGE_BYTES = 32 * 1024;
+export const MAX_DESCRIPTION = 1024;
+
+
+const figures = (defaults: ResourceFigures) => strictObject({
+    cpu: text({ check: formats.cpuQuantity }).default(defaults.cpu),
+    memory: text({ check: formats.memoryQuantity }).default(defaults.memory),
+}).prefault({});
+
+const containerResources = (defaults: ContainerResources) => strictObject({
+    requests: figures(defaults.requests),
+    limits: figures(defaults.limits),
+}).optional().meta({ description: `default requests ${show(defaults.requests)}, limits ${show(defaults.limits)}` });
+
+function show(figures: ResourceFigures): string {
+    return `${figures.cpu}/${figures.memory}`;
+}
+
+const maxBytes = (limit: number) => (value: string) => {
+    const bytes = Buffer.byteLength(value, "utf8");
+    return bytes > limit ? `is ${bytes} bytes long; the limit is ${limit} (${limit / 1024} KiB): shorten it` : undefined;
+};
+
+/** `gitea: false` is the short form of `gitea: {enabled: false}`. */
+const credential = (usernameDefault: string) => z.preprocess(
+    (value) => (typeof value === "boolean" || value === "true" || value === "false" ? { enabled: value } : value),
+    strictObject({
+        enabled: flag().default(true),
+        username: text({ check: formats.username }).optional().meta({ description: `default: ${usernameDefault}` }),
+    }),
+).prefault({});
+
+const secretValue = () => text().optional();
+
+const agentFields = strictObject({
+    name: text({ check: formats.dnsLabel(MAX_AGENT_NAME), hint: `pulumi config set --path '${OWN_PATH}' devbot` })
+        .meta({ description: `DNS-1035 label (starts with a letter), at most ${MAX_AGENT_NAME} characters, unique; the kagent Agent's name` }),
+    namespace: text({ check: formats.dnsLabel() }).optional()
+        .meta({ description: "the agent's own namespace, never shared; default `<namespacePrefix><name>`" }),
+    description: text({ check: (t) => (t.length > MAX_DESCRIPTION ? `is longer than ${MAX_DESCRIPTION} characters` : undefined), quoteValue: false })
+        .optional().meta({ description: `the Agent's description (at most ${MAX_DESCRIPTION} characters); default generated` }),
+    systemMessage: text({ check: maxBytes(MAX_SYSTEM_MESSAGE_BYTES), quoteValue: false }).optional()
+        .meta({ description: `the system prompt, at most ${MAX_SYSTEM_MESSAGE_BYTES / 1024} KiB; default tells the agent its tools and workspace` }),
+    model: strictObject({
+        provider: oneOf(MODEL_PROVIDERS).default("Anthropic"),
+        name: text().default("claude-sonnet-4-5"),
+        maxTokens: wholeNumber(1, 1_000_000).optional(),
+    }).prefault({}).meta({ description: "the ModelConfig" }),
+    desktop: strictObject({
+        enabled: flag().default(true).meta({ description: "Xfce desktop and computer-control sidecar" }),
+        resolution: text({ check: formats.resolution }).optional().meta({ description: "screen size; default 1280x800" }),
+        browserView: strictObject({
+            enabled: flag().default(false).meta({ description: "noVNC view of the desktop in a browser (`browser-view` container, port 6080)" }),
+        }).prefault({}),
+    }).prefault({}),
+    storage: strictObject({
+        workspace: text({ check: formats.storageQuantity }).default("20Gi").meta({ description: "size of the workspace PVC" }),
+        config: text({ check: formats.storageQuantity }).default("5Gi").meta({ description: "size of the ~/.config PVC" }),
+        storageClass: text({ check: formats.dnsSubdomain }).optional().meta({ description: "default: the platform's" }),
+        retainOnDelete: flag().default(true).meta({ description: "keep namespace and PVCs when the agent is removed" }),
+    }).prefault({}),
+    resources: strictObject(Object.fromEntries(
+        CONTAINER_ROLES.map((role) => [role, containerResources(DEFAULT_RESOURCES[role])]),
+    ) as Record<(typeof CONTAINER_ROLES)[number], ReturnType<typeof containerResources>>).prefault({}),
+    credentials: strictObject({
+        gitea: credential("the agent's name"),
+        harbor: credential("robot$<imageRepository>+<name>"),
+    }).prefault({}),
+    secrets: strictObject({
+        source: oneOf(["vault", "config"]).optional()
+            .meta({ description: "where the operator's secrets come from; default `config` when values are given, else `vault`" }),
+        anthropicApiKey: secretValue().meta({ description: "with --secret only" }),
+        openaiApiKey: secretValue().meta({ description: "with --secret only" }),
+        giteaToken: secretValue().meta({ description: "with --secret only" }),
+        harborPassword: secretValue().meta({ description: "with --secret only" }),
+    }).prefault({}),
+    rotation: strictObject({
+        mcpToken: wholeNumber(0, 1_000_000).default(0).meta({ description: "bump to regenerate; the Agent re-renders with the new token" }),
+        vncPassword: wholeNumber(0, 1_000_000).default(0).meta({ description: "bump to regenerate" }),
+    }).prefault({}),
+    network: strictObject({
+        computerEgress: egressRulesSchema().meta({ description: "added to the platform's" }),
+        agentEgress: egressRulesSchema().meta({ description: "added to the platform's" }),
+        vncViewers: viewersSchema.optional().meta({ description: "replace the platform's" }),
+    }).prefault({}),
+    runtimeClassName: text({ check: formats.dnsSubdomain }).optional().meta({ description: "e.g. gvisor or kata for the computer pod" }),
+    sudo: flag().default(false)
+        .meta({ description: "passwordless sudo in the computer: the pod may escalate privileges and the namespace enforces `baseline`" }),
+    suspended: flag().default(false)
+        .meta({ description: "scale the computer and the kagent agent pod to zero; everything else (the workspace too) stays" }),
+});
+
+export const agentSchema = agentFields.superRefine(checkAgent);
+
+export type AgentConfig = z.output<typeof agentFields>;
