@@ -1,0 +1,51 @@
+/**
+ * Golden files, in the style of kagent's translator tests (testdata/inputs -> outputs): each input in
+ * tests/golden/inputs is a stack config; its outputs are what the program registers for it, every
+ * resource with its inputs and options, in tests/golden/outputs/<input>/resources.yaml, and each
+ * agent's plan in tests/golden/outputs/<input>/plan.yaml. A change to either shows as a diff in review.
+ *
+ * Update after an intended change: UPDATE_GOLDEN=1 npm test   (then read the diff before committing)
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { goldenOutputs, GOLDEN_DIR } from "./harness/golden";
+
+const UPDATE = process.env.UPDATE_GOLDEN === "1" || process.env.UPDATE_GOLDEN === "true";
+const inputs = fs.readdirSync(path.join(GOLDEN_DIR, "inputs")).filter((file) => file.endsWith(".yaml")).sort();
+
+describe("golden files: what the program registers per representative config", () => {
+    it("has the representative inputs issue 12 lists", () => {
+        for (const name of ["test-cluster", "cli-only-no-credentials", "secrets-from-config", "sudo", "suspended", "custom-namespace"]) {
+            assert.ok(inputs.includes(`${name}.yaml`), `tests/golden/inputs/${name}.yaml is missing`);
+        }
+    });
+
+    for (const input of inputs) {
+        const name = input.replace(/\.yaml$/, "");
+        it(name, async () => {
+            const outputs = await goldenOutputs(yaml.load(fs.readFileSync(path.join(GOLDEN_DIR, "inputs", input), "utf8")) as any);
+            const folder = path.join(GOLDEN_DIR, "outputs", name);
+            if (UPDATE) {
+                fs.rmSync(folder, { recursive: true, force: true });
+                fs.mkdirSync(folder, { recursive: true });
+            }
+            for (const [file, text] of Object.entries(outputs)) {
+                const target = path.join(folder, file);
+                if (UPDATE) {
+                    fs.writeFileSync(target, text);
+                    continue;
+                }
+                assert.ok(fs.existsSync(target), `${path.relative(process.cwd(), target)} is missing; run UPDATE_GOLDEN=1 npm test`);
+                // Compared as text, so that the first differing line shows; regenerate with UPDATE_GOLDEN=1.
+                assert.strictEqual(text, fs.readFileSync(target, "utf8"),
+                    `${path.relative(process.cwd(), target)} differs; if the change is intended, run UPDATE_GOLDEN=1 npm test and review the diff`);
+            }
+            if (!UPDATE) {
+                const extra = fs.readdirSync(folder).filter((file) => !(file in outputs));
+                assert.deepStrictEqual(extra, [], `stale golden files in ${folder}`);
+            }
+        });
+    }
+});
