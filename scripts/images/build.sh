@@ -16,12 +16,13 @@
 # PIP_CERT point at one) is mounted as secret `build-ca` for the npm and pip steps only.
 #
 # Prints one line per image: `<name> <tag> <image id> <size bytes> <seconds>` (the benchmarks use it).
+# IMAGES_DIR builds another copy of images/ (e.g. `git archive` of a commit) instead of this work tree's.
 # Run as root (rootful buildah; the layers cache lives in /var/lib/containers).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-builds="$repo/images/builds.json"
+builds="${IMAGES_DIR:-$repo/images}/builds.json"
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 
 sudo_arg=false
