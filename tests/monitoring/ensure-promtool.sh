@@ -15,7 +15,14 @@ if [ -x "$target/promtool" ]; then
     exit 0
 fi
 
-command -v go >/dev/null 2>&1 || { echo "ensure-promtool: go is not on PATH (source scripts/toolchain/env.sh first)" >&2; exit 1; }
+# A go that can switch toolchains itself (>= 1.21) fetches the one the module asks for; an older or missing
+# one gives way to the Go that scripts/toolchain/ensure.sh fetched into the toolchain folder.
+go_switches_toolchains() { command -v go >/dev/null 2>&1 && GOTOOLCHAIN=local go env GOVERSION | grep -qE '^go1\.(2[1-9]|[3-9][0-9])'; }
+if ! go_switches_toolchains; then
+    fetched=$(find "$cache/toolchain" -maxdepth 3 -path '*/go-*/bin/go' 2>/dev/null | sort -V | tail -n1)
+    [ -n "$fetched" ] || { echo "ensure-promtool: no go >= 1.21 on PATH; run scripts/toolchain/ensure.sh first (it fetches one)" >&2; exit 1; }
+    PATH=$(dirname "$fetched"):$PATH
+fi
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.promtool-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -1,0 +1,146 @@
+/**
+ * The backup program (backup/snapshot-workspace.mjs) against a real kube-apiserver with the upstream
+ * VolumeSnapshot CRDs (external-snapshotter v8.6.0), as the ServiceAccount and Role the stack renders
+ * (components/backup.ts), with a real token of that account: it creates snapshots, lists them and prunes
+ * them by count and by age, and can do nothing else. Run by tests/backup/run.sh, which starts the API server
+ * (scripts/local-cluster.sh) and exports KUBECONFIG and LOCAL_CLUSTER_DIR.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BACKUP_OF_LABEL, BACKUP_PROGRAM_FILE, BackedUpAgent, backupNames, cronJobBackupObjects } from "../../components/backup";
+import { kubectl } from "../real/kube";
+
+const NAMESPACE = "agent-devbot";
+const CLAIM = "devbot-workspace";
+const agent: BackedUpAgent = {
+    name: "devbot",
+    namespace: NAMESPACE,
+    workspaceClaim: CLAIM,
+    backup: { schedule: "0 3 * * *", retention: { count: 3, maxAgeSeconds: 30 * 86400 }, volumeSnapshotClass: "csi-snapshots" },
+};
+const SHELL_IMAGE = "registry.example.com/agents/shell@sha256:" + "ab".repeat(32);
+
+function must(args: string[], input?: string): string {
+    const result = kubectl(args, input);
+    assert.strictEqual(result.status, 0, `kubectl ${args.join(" ")}: ${result.stderr}`);
+    return result.stdout;
+}
+
+function snapshots(selector = `${BACKUP_OF_LABEL}=${CLAIM}`): any[] {
+    return JSON.parse(must(["get", "volumesnapshots", "-n", NAMESPACE, "-l", selector, "-o", "json"])).items;
+}
+const names = (items: any[]) => items.map((s) => s.metadata.name).sort();
+
+function apiServerUrl(): string {
+    return JSON.parse(must(["config", "view", "--minify", "--raw", "-o", "json"])).clusters[0].cluster.server;
+}
+
+let tokenFile: string;
+
+/** Runs the program as the CronJob's pod would, with the backup ServiceAccount's token. */
+function runBackup(now: string, retention = agent.backup.retention) {
+    const run = spawnSync(process.execPath, [BACKUP_PROGRAM_FILE], {
+        encoding: "utf8",
+        timeout: 60_000,
+        env: {
+            PATH: process.env.PATH,
+            KUBE_API_URL: apiServerUrl(),
+            KUBE_TOKEN_FILE: tokenFile,
+            NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
+            NAMESPACE, CLAIM, AGENT: agent.name, SNAPSHOT_CLASS: agent.backup.volumeSnapshotClass,
+            RETAIN_COUNT: String(retention.count),
+            RETAIN_MAX_AGE_SECONDS: String(retention.maxAgeSeconds),
+            BACKUP_NOW: now,
+        },
+    });
+    const events = run.stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    return { status: run.status, events, stderr: run.stderr };
+}
+
+describe("backup program against a real API server", function () {
+    this.timeout(120_000);
+
+    before(() => {
+        assert.ok(process.env.LOCAL_CLUSTER_DIR, "run through tests/backup/run.sh (it starts the API server)");
+        must(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }));
+        must(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "agent-databot" } }));
+        // Everything the stack renders for the CronJob engine, applied as is (the CronJob validates too).
+        const objects = cronJobBackupObjects(agent, { engine: "cronjob", apiServer: { cidrs: ["10.0.0.1/32"], ports: [443, 6443] } }, SHELL_IMAGE);
+        must(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+        const token = must(["create", "token", backupNames(agent.name).serviceAccount, "-n", NAMESPACE, "--duration", "10m"]).trim();
+        tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "backup-token-")), "token");
+        fs.writeFileSync(tokenFile, token);
+        // A snapshot of another claim, which pruning must never touch.
+        must(["apply", "--server-side", "-f", "-"], JSON.stringify({
+            apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot",
+            metadata: { name: "devbot-config-manual", namespace: NAMESPACE, labels: { [BACKUP_OF_LABEL]: "devbot-config" } },
+            spec: { volumeSnapshotClassName: "csi-snapshots", source: { persistentVolumeClaimName: "devbot-config" } },
+        }));
+    });
+
+    it("creates a VolumeSnapshot of the claim with the given class and labels", () => {
+        const run = runBackup("2026-11-01T03:00:00Z");
+        assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.events));
+        const [snapshot] = snapshots();
+        assert.strictEqual(snapshot.metadata.name, "devbot-workspace-20261101-030000");
+        assert.deepStrictEqual(snapshot.spec, { volumeSnapshotClassName: "csi-snapshots", source: { persistentVolumeClaimName: CLAIM } });
+        assert.strictEqual(snapshot.metadata.labels["persistent-agents.dev/agent"], "devbot");
+        assert.deepStrictEqual(run.events.map((e) => e.event), ["created", "done"]);
+    });
+
+    it("keeps the newest `count` snapshots of the claim and prunes the rest, leaving other claims alone", () => {
+        for (const day of ["02", "03", "04"]) {
+            assert.strictEqual(runBackup(`2026-11-${day}T03:00:00Z`).status, 0);
+        }
+        // The API server stamps creation to the second: these runs share it, so the name (time) decides.
+        assert.deepStrictEqual(names(snapshots()), ["devbot-workspace-20261102-030000", "devbot-workspace-20261103-030000", "devbot-workspace-20261104-030000"]);
+        assert.deepStrictEqual(names(snapshots(`${BACKUP_OF_LABEL}=devbot-config`)), ["devbot-config-manual"]);
+    });
+
+    it("prunes by age, but keeps the newest snapshot that is ready to use", () => {
+        // What the snapshot controller would record once the storage snapshot exists.
+        must(["patch", "volumesnapshot", "devbot-workspace-20261103-030000", "-n", NAMESPACE, "--subresource=status", "--type=merge",
+            "-p", JSON.stringify({ status: { readyToUse: true } })]);
+        // 40 days on, every earlier snapshot is older than maxAge (30 days); the ready one stays.
+        const run = runBackup(new Date(Date.now() + 40 * 86400_000).toISOString());
+        assert.strictEqual(run.status, 0, run.stderr);
+        const left = names(snapshots());
+        assert.strictEqual(left.length, 2, `left: ${left}`);
+        assert.ok(left.includes("devbot-workspace-20261103-030000"), "the last good backup survives");
+        assert.deepStrictEqual(run.events.filter((e) => e.event === "pruned").map((e) => e.snapshot).sort(),
+            ["devbot-workspace-20261102-030000", "devbot-workspace-20261104-030000"]);
+    });
+
+    it("may create, list and delete VolumeSnapshots in its own namespace, and nothing else", () => {
+        const as = `system:serviceaccount:${NAMESPACE}:${backupNames(agent.name).serviceAccount}`;
+        const can = (verb: string, resource: string, namespace = NAMESPACE) =>
+            kubectl(["auth", "can-i", verb, resource, "-n", namespace, "--as", as]).stdout.trim();
+        for (const verb of ["create", "list", "delete"]) {
+            assert.strictEqual(can(verb, "volumesnapshots.snapshot.storage.k8s.io"), "yes", verb);
+            assert.strictEqual(can(verb, "volumesnapshots.snapshot.storage.k8s.io", "agent-databot"), "no", `${verb} in another namespace`);
+        }
+        for (const [verb, resource] of [["get", "volumesnapshots.snapshot.storage.k8s.io"], ["patch", "volumesnapshots.snapshot.storage.k8s.io"],
+            ["get", "secrets"], ["list", "persistentvolumeclaims"], ["create", "pods"], ["delete", "volumesnapshotcontents.snapshot.storage.k8s.io"]]) {
+            assert.strictEqual(can(verb, resource), "no", `${verb} ${resource}`);
+        }
+    });
+
+    it("fails with the API server's reason when it may not act, and names a missing setting", () => {
+        const forbidden = spawnSync(process.execPath, [BACKUP_PROGRAM_FILE], {
+            encoding: "utf8",
+            env: {
+                PATH: process.env.PATH, KUBE_API_URL: apiServerUrl(), KUBE_TOKEN_FILE: tokenFile,
+                NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
+                NAMESPACE: "agent-databot", CLAIM: "databot-workspace", AGENT: "databot", SNAPSHOT_CLASS: "csi-snapshots", RETAIN_COUNT: "3",
+            },
+        });
+        assert.strictEqual(forbidden.status, 1);
+        assert.match(forbidden.stdout, /"event":"failed".*403.*cannot create resource \\"volumesnapshots\\"/);
+        const unset = runBackup("2026-11-05T03:00:00Z", { count: 0, maxAgeSeconds: 0 });
+        assert.strictEqual(unset.status, 1);
+        assert.match(unset.events[0].error, /RETAIN_COUNT and RETAIN_MAX_AGE_SECONDS are both 0/);
+    });
+});
