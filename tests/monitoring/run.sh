@@ -5,7 +5,8 @@
 #      stays silent on the look-alikes);
 #   3. go test ./tests/monitoring/metricnames: every series the rules and the dashboard use is exported by
 #      someone in monitoring/metric-names.json (Prometheus's rule loader and PromQL parser);
-#   4. the shell server's real /metrics has every family monitoring/metric-names.json lists for it.
+#   4. the shell server's and the sidecar's real /metrics have every family monitoring/metric-names.json
+#      lists for them (the sidecar's own metrics listener and registry, in the desktop end-to-end venv).
 # promtool is built once from the Go module proxy and cached (tests/monitoring/ensure-promtool.sh).
 #   tests/monitoring/run.sh      (scripts/test-all.sh runs it in the step "monitoring rules (promtool) and backups")
 set -euo pipefail
@@ -28,3 +29,7 @@ echo "== rules and dashboard use only exported metric names"
 echo "== the shell server exports the families the rules rely on"
 npm --prefix images/shell run --silent build
 node --import tsx --test tests/monitoring/shell-metrics.test.mts
+echo "== the computer-control sidecar exports the families the rules rely on"
+# The desktop end-to-end venv (the image's exact pins; cached, so warm after that step).
+venv=$(bash tests/desktop-e2e/run.sh --print-venv)
+PYTHONPATH=images/computer-control-mcp PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" tests/monitoring/sidecar_metrics.py
