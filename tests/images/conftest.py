@@ -25,9 +25,12 @@ sys.path.insert(0, str(HERE))
 # The official-MCP-client wrapper, RFB handshake and pixel checks of the desktop end-to-end test.
 sys.path.insert(1, str(REPO / "tests" / "desktop-e2e"))
 
-from podman_pod import PodmanPod, translate  # noqa: E402
+from pod_runner import PodmanPod  # noqa: E402
+from podman_pod import translate  # noqa: E402
 
 FS_GROUP = 1000
+# podman and buildah as the image scripts configure them (runc, limits the CI sandbox allows).
+os.environ.setdefault("CONTAINERS_CONF", str(REPO / "scripts" / "images" / "containers.conf"))
 
 
 def free_port() -> int:

@@ -7,17 +7,13 @@ of the pod spec is either translated to the podman flag that does the same thing
 `IGNORED_*` with the reason it needs no flag, or rejected with an error naming it: a field added to the
 stack later cannot be dropped silently.
 
-`translate()` is pure (tests/images/test_podman_pod.py covers it); `PodmanPod` runs the result.
+`translate()` is pure (tests/images/test_podman_pod.py covers it); pod_runner.PodmanPod runs the result.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 # podman's default seccomp profile is what containerd/CRI-O apply for `RuntimeDefault`.
@@ -55,6 +51,12 @@ class VolumeSource:
 class ContainerRun:
     name: str
     argv: list[str]  # `podman create ...`
+    # podman 4.3 also puts added capabilities into a non-root user's ambient set (so they are effective
+    # without exec'ing anything); the kubelet's runtimes only widen the bounding set. Such containers
+    # start through `setpriv` clearing the ambient and inheritable sets, which restores the kubelet's
+    # semantics (a setuid-root binary then gets the added capabilities, the agent's shell does not).
+    clear_ambient: bool = False
+    image_at: int = -1  # index of the image in argv
 
 
 @dataclass
@@ -117,6 +119,23 @@ def _security_flags(where: str, pod_ctx: dict, ctx: dict) -> list[str]:
     if merged.get("privileged"):
         flags.append("--privileged")
     return flags
+
+
+def _non_root(argv: list[str]) -> bool:
+    user = next((flag.split("=", 1)[1] for flag in argv if flag.startswith("--user=")), "0")
+    return user.split(":")[0] not in ("0", "root")
+
+
+CLEAR_AMBIENT = ["setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--"]
+
+
+def with_ambient_cleared(run: "ContainerRun", entrypoint: list[str], cmd: list[str]) -> list[str]:
+    """`podman create` argv whose process starts through setpriv (see ContainerRun.clear_ambient);
+    entrypoint and cmd are the image's."""
+    flags, image, args = run.argv[:run.image_at], run.argv[run.image_at], run.argv[run.image_at + 1:]
+    explicit = next((json.loads(flag.split("=", 1)[1]) for flag in flags if flag.startswith("--entrypoint=")), None)
+    flags = [flag for flag in flags if not flag.startswith("--entrypoint=")]
+    return flags + [f"--entrypoint={json.dumps(CLEAR_AMBIENT + (explicit or entrypoint))}", image, *(args or ([] if explicit else cmd))]
 
 
 def translate(
@@ -225,89 +244,14 @@ def translate(
             argv.append(f"--workdir={container['workingDir']}")
         if "command" in container:
             argv.append(f"--entrypoint={json.dumps(container['command'])}")
+        image_at = len(argv)
         argv.append(image_for(container["image"]))
         argv += container.get("args", [])
-        containers.append(ContainerRun(name, argv))
+        adds_capabilities = any(flag.startswith("--cap-add=") for flag in argv[:image_at])
+        containers.append(ContainerRun(name, argv, adds_capabilities and _non_root(argv[:image_at]), image_at))
     for volume, users in tmpfs_users.items():
         if len(users) > 1:
             raise UnsupportedSpec(f"volume {volume}: a Memory emptyDir shared by {', '.join(users)} (podman tmpfs mounts are per container)")
     if fs_group is None and any(v.kind != "tmpfs" for v in volumes.values()):
         raise UnsupportedSpec("spec.template.spec.securityContext.fsGroup: volumes without fsGroup are not translated")
     return PodPlan(pod, create, volumes, containers, published)
-
-
-def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)
-
-
-class PodmanPod:
-    """Creates the volumes, secrets and containers of a PodPlan, and removes them again."""
-
-    def __init__(self, plan: PodPlan, state_dir: Path, fs_group: int):
-        self.plan = plan
-        self.state_dir = state_dir
-        self.fs_group = fs_group
-
-    def _prepare_volumes(self, fresh_claims: bool) -> dict[str, str]:
-        secret_dirs: dict[str, str] = {}
-        for source in self.plan.volumes.values():
-            if source.kind == "named":
-                is_claim = "-pvc-" in source.podman_name
-                exists = subprocess.run(["podman", "volume", "exists", source.podman_name]).returncode == 0
-                if exists and (not is_claim or fresh_claims):
-                    run(["podman", "volume", "rm", "-f", source.podman_name])
-                    exists = False
-                if not exists:
-                    run(["podman", "volume", "create", source.podman_name])
-                    mountpoint = run(["podman", "volume", "inspect", "--format", "{{.Mountpoint}}", source.podman_name]).stdout.strip()
-                    os.chown(mountpoint, 0, self.fs_group)
-                    os.chmod(mountpoint, source.mode)
-            elif source.kind == "secret":
-                folder = self.state_dir / "secrets" / self.plan.pod / source.name
-                shutil.rmtree(folder, ignore_errors=True)
-                folder.mkdir(parents=True)
-                os.chmod(folder, source.mode)
-                for path, (content, mode) in source.files.items():
-                    file = folder / path
-                    file.write_bytes(content)
-                    # As the kubelet: root-owned, group fsGroup, the volume's mode.
-                    os.chown(file, 0, self.fs_group)
-                    os.chmod(file, mode)
-                secret_dirs[source.name] = str(folder)
-        return secret_dirs
-
-    def start(self, fresh_claims: bool = True) -> None:
-        self.remove()
-        secret_dirs = self._prepare_volumes(fresh_claims)
-        run(self.plan.create)
-        for container in self.plan.containers:
-            run([self._with_secret_folders(arg, secret_dirs) for arg in container.argv])
-        run(["podman", "pod", "start", self.plan.pod])
-
-    @staticmethod
-    def _with_secret_folders(arg: str, secret_dirs: dict[str, str]) -> str:
-        for name, folder in secret_dirs.items():
-            arg = arg.replace(f"{{secret:{name}}}", folder)
-        return arg
-
-    def container(self, name: str) -> str:
-        return f"{self.plan.pod}-{name}"
-
-    def logs(self, name: str) -> str:
-        done = subprocess.run(["podman", "logs", self.container(name)], capture_output=True, text=True)
-        return done.stdout + done.stderr
-
-    def exec(self, name: str, *command: str, user: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-        argv = ["podman", "exec"] + ([f"--user={user}"] if user else []) + [self.container(name), *command]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-
-    def remove(self) -> None:
-        subprocess.run(["podman", "pod", "rm", "-f", "-t", "5", self.plan.pod], capture_output=True)
-        for source in self.plan.volumes.values():
-            if source.kind == "named" and "-emptydir-" in source.podman_name:
-                subprocess.run(["podman", "volume", "rm", "-f", source.podman_name], capture_output=True)
-
-    def remove_claims(self) -> None:
-        for source in self.plan.volumes.values():
-            if source.kind == "named":
-                subprocess.run(["podman", "volume", "rm", "-f", source.podman_name], capture_output=True)

@@ -78,3 +78,16 @@ def test_what_it_cannot_translate_is_an_error_naming_the_field(rendered, change,
     change(deployment["spec"]["template"]["spec"])
     with pytest.raises(UnsupportedSpec, match=message):
         plan_of(deployment)
+
+
+def test_added_capabilities_of_a_non_root_user_start_through_setpriv(rendered):
+    from podman_pod import with_ambient_cleared
+
+    deployment = copy.deepcopy(rendered["databot"])
+    deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"]["capabilities"]["add"] = ["SETUID"]
+    shell = next(c for c in plan_of(deployment).containers if c.name == "shell")
+    assert shell.clear_ambient, "podman would make SETUID effective for UID 1000; the kubelet does not"
+    argv = with_ambient_cleared(shell, ["/usr/bin/tini", "--"], ["node", "main.js"])
+    assert argv[-4:] == ['--entrypoint=["setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--", "/usr/bin/tini", "--"]',
+                         "local/shell", "node", "main.js"]
+    assert not next(c for c in plan_of(rendered["databot"]).containers if c.name == "shell").clear_ambient

@@ -4,14 +4,14 @@ that get exactly the rendered flags (tests/images/podman_pod.py), plus or minus 
 
 from __future__ import annotations
 
-import re
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import HERE
-from podman_pod import translate
+from podman_pod import CLEAR_AMBIENT, translate
 
 SUDO_IMAGE = "localhost/persistent-agents/shell:dev-sudo"
 PROBE_IMAGE = "localhost/persistent-agents/shell-sudo-probe:dev"
@@ -54,7 +54,9 @@ def rendered_shell_flags(pods: dict, agent: str) -> list[str]:
 
 
 def probe(flags: list[str], image: str) -> dict[str, str]:
-    done = subprocess.run(["podman", "run", "--rm", "--pull=never", *flags, "--entrypoint=[\"bash\", \"-c\"]", image, SCRIPT],
+    # Capabilities as the kubelet grants them to UID 1000: in the bounding set only (podman_pod.ContainerRun).
+    entrypoint = json.dumps(CLEAR_AMBIENT + ["bash", "-c"])
+    done = subprocess.run(["podman", "run", "--rm", "--pull=never", *flags, f"--entrypoint={entrypoint}", image, SCRIPT],
                           capture_output=True, text=True, timeout=120)
     found = {}
     for line in done.stdout.splitlines():
@@ -69,7 +71,6 @@ def works(outcome: dict[str, str]) -> bool:
 
 @pytest.fixture(scope="module")
 def pods() -> dict:
-    import json
     import os
 
     return json.loads(Path(os.environ["IMAGES_TEST_PODS"]).read_text())

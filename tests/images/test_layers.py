@@ -1,0 +1,49 @@
+"""What the build must not leave in the images: the build host's npm/pip configuration or CA (passed as
+the build secret `build-ca`, scripts/images/build.sh), nor empty files where such configuration was
+bind-mounted during a build."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+# Certificates this machine adds to Debian's bundle (a TLS-intercepting proxy's CA, …).
+LOCAL_CAS = sorted(Path("/usr/local/share/ca-certificates").glob("**/*.crt"))
+
+FIND = r"""
+find / -xdev -type f \( -name .npmrc -o -name npmrc -o -name pip.conf -o -name pip.ini \) -empty -print 2>/dev/null
+find / -xdev -name '*sandboxing*' -print 2>/dev/null
+ls -A /run/secrets 2>/dev/null | sed 's/^/secret: /'
+for marker in "$@"; do
+    grep -rlF -- "$marker" /etc /usr/local /opt /root /home 2>/dev/null | sed "s/^/CA found in: /"
+done
+true
+"""
+
+
+def markers() -> list[str]:
+    """One line from the middle of each local CA's base64 body: found only where the PEM was copied."""
+    lines = []
+    for ca in LOCAL_CAS:
+        body = [line for line in ca.read_text().splitlines() if line and not line.startswith("-----")]
+        if len(body) > 4:
+            lines.append(body[len(body) // 2])
+    return lines
+
+
+def repositories() -> list[str]:
+    builds = json.loads((REPO / "images" / "builds.json").read_text())
+    return [build["repository"] for build in builds["images"].values()]
+
+
+@pytest.mark.parametrize("repository", repositories())
+def test_no_build_host_configuration_in_the_image(repository):
+    image = f"localhost/persistent-agents/{repository}:dev"
+    found = subprocess.run(["podman", "run", "--rm", "--pull=never", "--user=0", "--entrypoint=[\"sh\", \"-c\"]", image,
+                            FIND, "find", *markers()], check=True, capture_output=True, text=True, timeout=300)
+    assert found.stdout == "", f"{image} carries build-host configuration:\n{found.stdout}"
