@@ -39,6 +39,9 @@ npm run --silent test:shell
 step "desktop end to end"
 bash tests/desktop-e2e/run.sh
 
+step "browser view: noVNC in headless Chromium"
+bash tests/browser-view/run.sh
+
 step "toolchain (Pulumi CLI, providers, kube-apiserver: built once, cached)"
 scripts/toolchain/ensure.sh
 

@@ -1,0 +1,100 @@
+// Drives Debian's chromium through playwright-core for the pytest suite: one JSON command per line on
+// stdin, one JSON answer per line on stdout. Run with the repository's Node (root node_modules).
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+let context;
+let page;
+
+async function canvasBox() {
+    const canvas = page.locator("#screen canvas");
+    await canvas.waitFor({ state: "visible", timeout: 10_000 });
+    const box = await canvas.boundingBox();
+    const size = await canvas.evaluate((element) => ({ width: element.width, height: element.height }));
+    return { ...box, framebufferWidth: size.width, framebufferHeight: size.height };
+}
+
+const commands = {
+    async open({ viewport }) {
+        await context?.close();
+        context = await browser.newContext({ viewport });
+        page = await context.newPage();
+        return {};
+    },
+    async goto({ url }) {
+        const response = await page.goto(url);
+        return { status: response.status(), url: page.url() };
+    },
+    async login({ token }) {
+        await page.fill("#token", token);
+        const [response] = await Promise.all([page.waitForNavigation(), page.click("#submit")]);
+        return { status: response.status(), url: page.url(), errorShown: await page.locator("#error").isVisible().catch(() => false) };
+    },
+    async state() {
+        // One evaluate, no locator waits: elements of the other page (login vs viewer) are simply absent.
+        return page.evaluate(() => ({
+            state: document.body.dataset.state ?? null,
+            hasCanvas: document.querySelector("#screen canvas") !== null,
+            mode: document.getElementById("mode")?.textContent ?? null,
+        }));
+    },
+    async waitConnected() {
+        await page.waitForSelector("body[data-state=connected]", { timeout: 20_000 });
+        return canvasBox();
+    },
+    async screenshot() {
+        const png = await page.locator("#screen canvas").screenshot();
+        return { png: png.toString("base64"), box: await canvasBox() };
+    },
+    async click({ x, y }) {
+        // x, y in framebuffer pixels: mapped through the canvas's on-page box (noVNC may scale it).
+        const box = await canvasBox();
+        await page.mouse.click(box.x + (x + 0.5) * box.width / box.framebufferWidth, box.y + (y + 0.5) * box.height / box.framebufferHeight);
+        return {};
+    },
+    async type({ text }) {
+        await page.keyboard.type(text, { delay: 20 });
+        return {};
+    },
+    async press({ key }) {
+        await page.keyboard.press(key);
+        return {};
+    },
+    async pretendInteractive() {
+        // A page that ignores the mode: it claims interactive, so noVNC sends input. Only the server can stop it.
+        await page.route("**/session", (route) => route.fulfill({ status: 200, contentType: "application/json",
+            body: JSON.stringify({ mode: "interactive", expiresAt: 0 }) }));
+        return {};
+    },
+    async websocketOutcome({ path }) {
+        // Opens a WebSocket from the page itself (same origin, with whatever cookie the browser holds).
+        return page.evaluate((wsPath) => new Promise((resolve) => {
+            const ws = new WebSocket(`ws://${location.host}${wsPath}`);
+            ws.binaryType = "arraybuffer";
+            ws.onopen = () => { ws.close(); resolve("open"); };
+            ws.onerror = () => resolve("error");
+        }), path);
+    },
+    async close() {
+        await browser.close();
+        return {};
+    },
+};
+
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+    const { command, ...args } = JSON.parse(line);
+    let answer;
+    try {
+        answer = { ok: true, result: await commands[command](args) };
+    } catch (error) {
+        answer = { ok: false, error: String(error?.message ?? error) };
+    }
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+    if (command === "close") break;
+}
+process.exit(0);

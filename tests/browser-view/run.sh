@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# End-to-end test of the browser view: the real Xvnc + Xfce desktop (tests/desktop-e2e's installs and
+# Pod harness), images/browser-view as a real process, and Debian's chromium driven by playwright-core.
+# Installs chromium with apt-get when missing (as root), builds images/browser-view and runs its unit
+# tests, then runs pytest.
+# Extra arguments go to pytest.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+package="$repo/images/browser-view"
+
+log() { printf 'browser-view-e2e: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+install_chromium() {
+  dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" && return 0
+  [[ $EUID -eq 0 ]] || die "Debian's chromium is missing (run as root to install it)"
+  log "installing Debian's chromium"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium >/dev/null
+}
+
+# npm ci only when the lockfile changed since the last install (its hash is kept in node_modules).
+build_browser_view() {
+  local stamp
+  stamp="$(sha256sum "$package/package-lock.json" | cut -d' ' -f1)"
+  if [[ "$(cat "$package/node_modules/.lock-stamp" 2>/dev/null)" != "$stamp" ]]; then
+    log "installing images/browser-view dependencies"
+    npm ci --prefix "$package" --no-audit --no-fund --loglevel=error
+    echo "$stamp" >"$package/node_modules/.lock-stamp"
+  fi
+  npm --prefix "$package" run --silent build
+}
+
+main() {
+  # Node 22 from the root's node package (Debian's nodejs is older than the image's Node 22).
+  export PATH="$repo/node_modules/.bin:$PATH"
+  [[ -x "$repo/node_modules/.bin/node" && -d "$repo/node_modules/playwright-core" ]] \
+    || die "run npm ci at the repository root first (it brings Node 22 and playwright-core)"
+  install_chromium
+  build_browser_view
+  log "unit tests of images/browser-view (RFB filter, sessions, server against a fake VNC server)"
+  npm --prefix "$package" test
+  local venv
+  venv="$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)"
+  cd "$here"
+  export PYTHONDONTWRITEBYTECODE=1 DESKTOP_E2E_VENV="$venv"
+  exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
+}
+
+main "$@"
