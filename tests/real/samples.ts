@@ -1,4 +1,5 @@
-// Minimal valid objects of each kind we create, for the validator's own tests (and as examples).
+// Minimal valid objects of each kind the stack creates: the real API server must accept them, and reject
+// each of the mutations in serverValidation.test.ts with an error naming the field.
 const ns = 'agent-devbot';
 
 export const agent = () => ({
