@@ -1,37 +1,29 @@
 /**
  * persistent-agents: every agent in the stack config becomes a kagent Agent with a computer of its own.
+ * Data flows one way: stack config -> validated specs -> one plan per agent -> resources.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AgentImages, ImageName, PersistentAgent, readStackConfig } from "./components";
+import { AgentImages, ImageName, IMAGE_NAMES, PersistentAgent, planAgent, readStackConfig } from "./components";
 
 // Validates the whole config first: on any problem, preview fails listing all of them, before any
 // resource is registered.
 const { platform, agents } = readStackConfig();
+const plans = agents.map((agent) => planAgent(agent, platform));
 
-const needed = new Set<ImageName>(["shell"]);
-if (agents.some((agent) => agent.desktop.enabled)) {
-    needed.add("desktop").add("computerControlMcp");
-}
-const images = agents.length === 0 ? undefined : new AgentImages("images", {
+// Built once per stack: the images some agent's plan names.
+const needed = new Set<ImageName>(IMAGE_NAMES.filter((image) => plans.some((plan) => plan.images.includes(image))));
+const images = plans.length === 0 ? undefined : new AgentImages("images", {
     registry: platform.registry,
     repository: platform.imageRepository,
     spec: platform.images,
     needed,
-    sudo: agents.some((agent) => agent.sudo),
+    sudo: plans.some((plan) => plan.computer.passwordlessSudo),
     registryPassword: new pulumi.Config().getSecret("registryPassword"),
 });
 
-const deployed = agents.map((agent) => new PersistentAgent(agent.name, {
-    agent,
-    platform,
-    images: {
-        shell: images!.refs.shell!,
-        desktop: images?.refs.desktop,
-        computerControlMcp: images?.refs.computerControlMcp,
-    },
-}));
+const deployed = plans.map((plan) => new PersistentAgent(plan.agent, { plan, platform, images: images?.refs ?? {} }));
 
-export const agentEndpoints = Object.fromEntries(deployed.map((agent, index) => [agents[index].name, {
+export const agentEndpoints = Object.fromEntries(deployed.map((agent, index) => [plans[index].agent, {
     namespace: agent.namespace,
     serviceHost: agent.serviceHost,
     vncEndpoint: agent.vncEndpoint,

@@ -1,18 +1,19 @@
 /**
- * One agent: its namespace, credentials, computer and kagent wiring, as one component.
+ * One agent, as one component: its plan (components/plan) rendered into its namespace, credentials,
+ * computer, isolation and kagent objects.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createAgentComputer, ComputerImages } from "./computer";
-import { AgentSpec, PlatformSpec } from "./config";
+import { VaultSpec } from "./config";
 import { createAgentCredentials } from "./credentials";
-import { createNamespaceGuards, createVaultAccess, podSecurityLabels } from "./isolation";
-import { createKagentObjects, mcpServerPlans } from "./kagent";
-import { agentLabels } from "./labels";
-import { PORTS, agentObjectNames, mcpUrl, serviceHost } from "./naming";
+import { createNamespaceGuards, createVaultAccess } from "./isolation";
+import { createKagentObjects } from "./kagent";
+import { AgentPlan } from "./plan";
+import { PlatformSpec } from "./config";
 
 export interface PersistentAgentArgs {
-    agent: AgentSpec;
+    plan: AgentPlan;
     platform: PlatformSpec;
     images: ComputerImages;
 }
@@ -29,56 +30,46 @@ export class PersistentAgent extends pulumi.ComponentResource {
 
     constructor(name: string, args: PersistentAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("persistent-agents:index:PersistentAgent", name, {}, opts);
-        const { agent, platform } = args;
+        const { plan, platform } = args;
+        const vaultSpec: VaultSpec = platform.vault;
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: agent.namespace, labels: { ...agentLabels(agent.name, "namespace"), ...podSecurityLabels(agent) } },
+            metadata: { name: plan.namespace, labels: plan.namespaceLabels },
         }, {
             parent: this,
             // Deleting the namespace would delete the workspace claims in it.
-            retainOnDelete: agent.storage.retainOnDelete,
+            retainOnDelete: plan.computer.retainOnDelete,
         });
         const namespaceName = namespace.metadata.name;
 
-        const guards = createNamespaceGuards(name, agent, platform, namespaceName, this);
-        const vaultAccess = createVaultAccess(name, agent, platform, namespaceName, this);
-        const credentials = createAgentCredentials(name, {
-            agent,
-            platform,
+        const guards = createNamespaceGuards(name, plan, platform, namespaceName, this);
+        const vaultAccess = createVaultAccess(name, plan, vaultSpec, namespaceName, this);
+        const externalSecret = createAgentCredentials(name, {
+            plan,
+            vault: vaultSpec,
             namespace: namespaceName,
             secretStore: vaultAccess.storeRef,
             dependsOn: vaultAccess.dependsOn,
         }, this);
 
         createAgentComputer(name, {
-            agent,
+            plan,
             namespace: namespaceName,
             images: args.images,
             // Quotas and policies first: a pod admitted before them would escape them.
-            dependsOn: [credentials.externalSecret, ...guards],
+            dependsOn: [externalSecret, ...guards],
         }, this);
 
-        createKagentObjects(name, {
-            agent,
-            namespace: namespaceName,
-            secretName: credentials.secretName,
-            dependsOn: [credentials.externalSecret],
-        }, this);
+        createKagentObjects(name, { plan, namespace: namespaceName, dependsOn: [externalSecret] }, this);
 
-        const names = agentObjectNames(agent.name);
         this.namespace = namespaceName;
-        this.serviceHost = pulumi.output(serviceHost(agent.name, agent.namespace));
-        this.vncEndpoint = pulumi.output(agent.desktop.enabled ? `${serviceHost(agent.name, agent.namespace)}:${PORTS.vnc}` : undefined);
-        this.mcpUrls = pulumi.output(Object.fromEntries(
-            mcpServerPlans(agent).map((plan) => [plan.objectName, mcpUrl(agent.name, agent.namespace, plan.port)]),
-        ));
-        this.vaultPaths = pulumi.output({
-            provided: `${platform.vault.mount}/${credentials.paths.provided}`,
-            generated: `${platform.vault.mount}/${credentials.paths.generated}`,
-        });
+        this.serviceHost = pulumi.output(plan.endpoints.serviceHost);
+        this.vncEndpoint = pulumi.output(plan.endpoints.vncEndpoint);
+        this.mcpUrls = pulumi.output(plan.endpoints.mcpUrls);
+        this.vaultPaths = pulumi.output(plan.endpoints.vaultPaths);
         this.registerOutputs({
             namespace: this.namespace,
-            kagentAgent: names.agent,
+            kagentAgent: plan.kagent.agentName,
             serviceHost: this.serviceHost,
             vncEndpoint: this.vncEndpoint,
             mcpUrls: this.mcpUrls,

@@ -20,3 +20,8 @@ export function agentLabels(agent: string, component: string): Record<string, st
 export function computerSelector(agent: string): Record<string, string> {
     return { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer", [AGENT_LABEL]: agent };
 }
+
+/** Kagent's agent pod of the agent: kagent 0.10 labels it `app: kagent`, `kagent: <name>`. */
+export function kagentPodSelector(agent: string): Record<string, string> {
+    return { app: "kagent", kagent: agent };
+}

@@ -5,14 +5,6 @@
  * (a Service name must be a DNS-1035 label, most other names DNS-1123 subdomains).
  */
 
-export const PORTS = { vnc: 5900, computerControl: 8080, shell: 8081 } as const;
-
-/**
- * The longest run_command the shell server accepts. Kagent's RemoteMCPServer timeout caps every
- * request, so the shell server's timeout is set a minute above this; longer work goes to start_job.
- */
-export const SHELL_MAX_COMMAND_SECONDS = 600;
-
 /** The rule a name must follow: kagent also names a Service after the Agent, hence `service` for it. */
 export type NameRule = "service" | "subdomain";
 

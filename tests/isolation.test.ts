@@ -1,7 +1,7 @@
 /** Isolation of the test-cluster agents: network reachability, Vault access, quotas, pod security. */
 import * as assert from "assert";
-import { vaultPolicyDocument } from "../components/isolation";
 import { parseStackConfig } from "../components/config";
+import { planAgent } from "../components/plan";
 import { Cluster, Endpoint, allowed } from "./harness/networkPolicyEvaluator";
 import { ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
@@ -143,10 +143,8 @@ describe("isolation: Vault access per agent", () => {
     });
 
     it("writes the same policy text the pure builder gives", () => {
-        const { platform } = parseStackConfig({
-            values: { agents: [], allowNoAgents: true, platform: testCluster.platform }, isSecret: () => false, stackName: "t",
-        });
-        assert.strictEqual(run.one("vault:index/policy:Policy", "devbot-vault-policy").inputs.policy, vaultPolicyDocument("devbot", platform));
+        const { platform, agents } = parseStackConfig({ values: testCluster, isSecret: () => false, stackName: "t" });
+        assert.strictEqual(run.one("vault:index/policy:Policy", "devbot-vault-policy").inputs.policy, planAgent(agents[0], platform).vaultAccess.policy);
     });
 });
 

@@ -7,6 +7,7 @@ import type { AgentConfig } from "./agentSchema";
 import { CONTAINER_ROLES, DEFAULT_RESOURCES } from "./defaults";
 import { OWN_PATH, describe } from "./problems";
 import * as formats from "./formats";
+import { IMAGE_NAMES } from "./platformSchema";
 import { parseQuantity } from "./quantity";
 import { namedObjects } from "../naming";
 
@@ -28,6 +29,7 @@ function problem(ctx: Context, path: PropertyKey[], message: string): void {
 
 export function checkAgent(agent: AgentConfig, ctx: Context): void {
     checkDesktopOnlySettings(agent, ctx);
+    checkBrowserViewSettings(agent, ctx);
     checkRequestsWithinLimits(agent, ctx);
     checkSecrets(agent, ctx);
     checkDerivedNames(agent, ctx);
@@ -50,6 +52,17 @@ function checkDesktopOnlySettings(agent: AgentConfig, ctx: Context): void {
         if (agent.resources[role] !== undefined) {
             problem(ctx, ["resources", role], "is set but the agent has no desktop (desktop.enabled is false); remove it");
         }
+    }
+}
+
+function checkBrowserViewSettings(agent: AgentConfig, ctx: Context): void {
+    // The plan has the browser-view container; the stack builds its image once images/builds.json and
+    // IMAGE_NAMES have it (the browser view's own work), and until then the switch stays off.
+    if (agent.desktop.enabled && agent.desktop.browserView.enabled && !(IMAGE_NAMES as readonly string[]).includes("browserView")) {
+        problem(ctx, ["desktop", "browserView", "enabled"], "the browser-view image is not built by this stack yet; leave it false");
+    }
+    if (agent.resources.browserView !== undefined && !(agent.desktop.enabled && agent.desktop.browserView.enabled)) {
+        problem(ctx, ["resources", "browserView"], "is set but the browser view is off (desktop.browserView.enabled is false); remove it");
     }
 }
 

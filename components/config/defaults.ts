@@ -7,12 +7,15 @@ export const DEFAULT_RESOLUTION = "1280x800";
 export const WORKSPACE_PATH = "/home/agent/workspace";
 
 /** Containers whose requests and limits an operator may override (`kagent` is the agent's own pod). */
-export const CONTAINER_ROLES = ["desktop", "computerControl", "shell", "kagent"] as const;
+export const CONTAINER_ROLES = ["desktop", "computerControl", "shell", "browserView", "kagent"] as const;
 export type ContainerRole = (typeof CONTAINER_ROLES)[number];
 
-/** The containers of an agent's computer pod whose figures count. */
-export function computerRoles(desktop: boolean): ContainerRole[] {
-    return desktop ? ["desktop", "computerControl", "shell"] : ["shell"];
+/** The containers of an agent's computer pod. */
+export function computerRoles(desktop: { enabled: boolean; browserView: { enabled: boolean } }): ContainerRole[] {
+    if (!desktop.enabled) {
+        return ["shell"];
+    }
+    return desktop.browserView.enabled ? ["desktop", "computerControl", "shell", "browserView"] : ["desktop", "computerControl", "shell"];
 }
 
 export interface ResourceFigures {
@@ -35,6 +38,8 @@ export const DEFAULT_RESOURCES: Record<ContainerRole, ContainerResources> = {
     desktop: { requests: { cpu: "250m", memory: "768Mi" }, limits: { cpu: "2", memory: "2Gi" } },
     computerControl: { requests: { cpu: "100m", memory: "640Mi" }, limits: { cpu: "1", memory: "1Gi" } },
     shell: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },
+    // A Node process relaying one VNC stream per viewer; not measured yet, sized like a small web server.
+    browserView: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
     kagent: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "2", memory: "1Gi" } },
 };
 

@@ -149,7 +149,7 @@ function reachableNamespaces(agents: AgentConfig[], platform: PlatformConfig): M
  * may be within the API server's bound while the sum is not.
  */
 function checkQuotaBounds(agent: AgentConfig, index: number, problems: Problems): void {
-    const roles: ContainerRole[] = [...computerRoles(agent.desktop.enabled), "kagent", "kagent"];
+    const roles: ContainerRole[] = [...computerRoles(agent.desktop), "kagent", "kagent"];
     const figures = (role: ContainerRole) => agent.resources[role] ?? DEFAULT_RESOURCES[role];
     for (const kind of ["requests", "limits"] as const) {
         const millicores = roles.reduce((total, role) => total + (parseQuantity(figures(role)[kind].cpu) ?? 0) * 1000, 0);

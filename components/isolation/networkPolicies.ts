@@ -1,17 +1,16 @@
 /**
- * Network policies of an agent's namespace: everything denied, then exactly what the agent needs.
- * Kagent's agent pod (`app: kagent`, `kagent: <name>`) and the kagent controller's namespace reach
- * the MCP ports; viewers reach VNC; the computer and the agent pod reach DNS and what the operator allows.
+ * Renders the network policies of an agent's namespace: everything denied, then exactly what the agent
+ * needs. Kagent's agent pod and the kagent controller's namespace reach the MCP ports; viewers reach
+ * the desktop's viewer ports; the computer and the agent pod reach DNS and what the operator allows.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { AgentSpec, EgressRule, PlatformSpec } from "../config";
+import * as pulumi from "@pulumi/pulumi";
+import { EgressRule, PlatformSpec } from "../config";
 import { parseCidr, strictlyContains } from "../config/network";
-import { agentLabels, computerSelector } from "../labels";
-import { PORTS } from "../naming";
+import { AgentPlan } from "../plan";
 
 type NetworkPolicy = k8s.types.input.networking.v1.NetworkPolicy;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
-type Port = k8s.types.input.networking.v1.NetworkPolicyPort;
 type EgressTarget = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
 /** Private, link-local, loopback and carrier-grade NAT ranges: denied unless a rule names them. */
@@ -20,93 +19,64 @@ export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", 
 /** Kagent's agent runtime serves A2A here; kagent's UI and controller call it. */
 export const KAGENT_AGENT_PORT = 8080;
 
-export function kagentPodSelector(agent: string): Record<string, string> {
-    return { app: "kagent", kagent: agent };
-}
-
 const namespaceByName = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
 
-export function networkPolicies(agent: AgentSpec, platform: PlatformSpec): NetworkPolicy[] {
-    const metadata = (suffix: string) => ({
-        name: `${agent.name}-${suffix}`,
-        namespace: agent.namespace,
-        labels: agentLabels(agent.name, "network"),
+/** The policies by key (the key names the Pulumi resource: `<agent>-<key>`). */
+export function networkPolicies(plan: AgentPlan, platform: PlatformSpec, namespace: pulumi.Input<string>): Record<string, NetworkPolicy> {
+    const network = plan.network;
+    const policy = (name: string, spec: NetworkPolicy["spec"]): NetworkPolicy => ({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name, namespace, labels: network.labels },
+        spec,
     });
-    const computer = { matchLabels: computerSelector(agent.name) };
-    const kagentPod = { matchLabels: kagentPodSelector(agent.name) };
+    const computer = { matchLabels: network.computerSelector };
+    const kagentPod = { matchLabels: network.kagentPodSelector };
     const kagentNamespace: Peer = { namespaceSelector: namespaceByName(platform.kagentNamespace) };
     const dns: EgressTarget = {
         to: [{ namespaceSelector: namespaceByName(platform.network.dns.namespace), podSelector: { matchLabels: platform.network.dns.podLabels } }],
         ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
     };
-    const mcpPorts: Port[] = [{ protocol: "TCP", port: PORTS.shell }];
-    if (agent.desktop.enabled) {
-        mcpPorts.unshift({ protocol: "TCP", port: PORTS.computerControl });
-    }
+    const mcpPorts = network.mcpPorts.map((port) => ({ protocol: "TCP", port }));
 
-    const policies: NetworkPolicy[] = [
-        {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: metadata("default-deny"),
-            spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-        },
-        {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: metadata("computer-mcp"),
-            spec: {
-                podSelector: computer,
-                policyTypes: ["Ingress"],
-                // The agent's own kagent pod calls the tools; the controller lists them every 60 s.
-                ingress: [{ from: [{ podSelector: kagentPod }, kagentNamespace], ports: mcpPorts }],
-            },
-        },
-        {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: metadata("computer-egress"),
-            spec: {
-                podSelector: computer,
-                policyTypes: ["Egress"],
-                egress: [dns, ...agent.network.computerEgress.map(egressRule)],
-            },
-        },
-        {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: metadata("kagent-agent"),
-            spec: {
-                podSelector: kagentPod,
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [{ from: [kagentNamespace], ports: [{ protocol: "TCP", port: KAGENT_AGENT_PORT }] }],
-                egress: [
-                    dns,
-                    { to: [{ podSelector: computer }], ports: mcpPorts },
-                    { to: [kagentNamespace] },
-                    ...agent.network.agentEgress.map(egressRule),
+    const policies: Record<string, NetworkPolicy> = {
+        "default-deny": policy(network.policyNames.defaultDeny, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+        "computer-mcp": policy(network.policyNames.computerMcp, {
+            podSelector: computer,
+            policyTypes: ["Ingress"],
+            // The agent's own kagent pod calls the tools; the controller lists them every 60 s.
+            ingress: [{ from: [{ podSelector: kagentPod }, kagentNamespace], ports: mcpPorts }],
+        }),
+        "computer-egress": policy(network.policyNames.computerEgress, {
+            podSelector: computer,
+            policyTypes: ["Egress"],
+            egress: [dns, ...network.rules.computerEgress.map(egressRule)],
+        }),
+        "kagent-agent": policy(network.policyNames.kagentAgent, {
+            podSelector: kagentPod,
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: [kagentNamespace], ports: [{ protocol: "TCP", port: KAGENT_AGENT_PORT }] }],
+            egress: [
+                dns,
+                { to: [{ podSelector: computer }], ports: mcpPorts },
+                { to: [kagentNamespace] },
+                ...network.rules.agentEgress.map(egressRule),
+            ],
+        }),
+    };
+
+    const viewers = network.rules.vncViewers;
+    if (network.viewerPorts.length > 0 && (viewers.namespaces.length > 0 || viewers.cidrs.length > 0)) {
+        policies["computer-vnc"] = policy(network.policyNames.computerVnc, {
+            podSelector: computer,
+            policyTypes: ["Ingress"],
+            ingress: [{
+                from: [
+                    ...viewers.namespaces.map((name) => ({ namespaceSelector: namespaceByName(name) })),
+                    ...viewers.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
                 ],
-            },
-        },
-    ];
-
-    const viewers = agent.network.vncViewers;
-    if (agent.desktop.enabled && (viewers.namespaces.length > 0 || viewers.cidrs.length > 0)) {
-        policies.push({
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: metadata("computer-vnc"),
-            spec: {
-                podSelector: computer,
-                policyTypes: ["Ingress"],
-                ingress: [{
-                    from: [
-                        ...viewers.namespaces.map((name) => ({ namespaceSelector: namespaceByName(name) })),
-                        ...viewers.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
-                    ],
-                    ports: [{ protocol: "TCP", port: PORTS.vnc }],
-                }],
-            },
+                ports: network.viewerPorts.map((port) => ({ protocol: "TCP", port })),
+            }],
         });
     }
     return policies;

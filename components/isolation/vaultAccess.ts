@@ -1,46 +1,31 @@
 /**
- * Per-agent Vault access: a policy that reads only the agent's two paths, a Kubernetes-auth role bound
- * to a ServiceAccount of the agent's namespace, and a namespaced SecretStore that logs in with it.
- * ESO in one agent's namespace can then read nothing of another's.
+ * Renders per-agent Vault access: a policy that reads only the agent's two paths, a Kubernetes-auth
+ * role bound to a ServiceAccount of the agent's namespace, and a namespaced SecretStore that logs in
+ * with it. ESO in one agent's namespace can then read nothing of another's.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { AgentSpec, PlatformSpec } from "../config";
-import { vaultPaths } from "../credentials";
-import { agentLabels } from "../labels";
-import { agentObjectNames, vaultAccessName } from "../naming";
+import { VaultSpec } from "../config";
+import { AgentPlan } from "../plan";
 
-/** The agent's Vault policy and Kubernetes-auth role share this name (see naming.ts). */
-export function vaultRoleName(agent: string, platform: PlatformSpec): string {
-    return vaultAccessName(agent, platform.vault.mount, platform.vault.pathPrefix);
-}
-
-/** The policy text: read on the KV v2 data of exactly the agent's provided and generated paths. */
-export function vaultPolicyDocument(agent: string, platform: PlatformSpec): string {
-    const paths = vaultPaths(agent, platform);
-    return [paths.provided, paths.generated]
-        .map((path) => `path "${platform.vault.mount}/data/${path}" {\n  capabilities = ["read"]\n}\n`)
-        .join("\n");
-}
-
-export function secretStoreManifest(agent: AgentSpec, platform: PlatformSpec, namespace: pulumi.Input<string>) {
-    const names = agentObjectNames(agent.name);
+export function secretStoreManifest(plan: AgentPlan, vaultSpec: VaultSpec, namespace: pulumi.Input<string>) {
+    const access = plan.vaultAccess;
     return {
         apiVersion: "external-secrets.io/v1",
         kind: "SecretStore",
-        metadata: { name: names.secretStore, namespace, labels: agentLabels(agent.name, "credentials") },
+        metadata: { name: access.store.name, namespace, labels: access.labels },
         spec: {
             provider: {
                 vault: {
-                    server: platform.vault.address,
-                    path: platform.vault.mount,
+                    server: vaultSpec.address,
+                    path: vaultSpec.mount,
                     version: "v2",
                     auth: {
                         kubernetes: {
-                            mountPath: platform.vault.authMount,
-                            role: vaultRoleName(agent.name, platform),
-                            serviceAccountRef: { name: names.secretsServiceAccount, audiences: [platform.vault.audience] },
+                            mountPath: vaultSpec.authMount,
+                            role: access.roleName,
+                            serviceAccountRef: { name: access.serviceAccount, audiences: [vaultSpec.audience] },
                         },
                     },
                 },
@@ -55,24 +40,21 @@ export interface AgentVaultAccess {
 }
 
 export function createVaultAccess(
-    name: string, agent: AgentSpec, platform: PlatformSpec, namespace: pulumi.Input<string>, parent: pulumi.Resource,
+    name: string, plan: AgentPlan, vaultSpec: VaultSpec, namespace: pulumi.Input<string>, parent: pulumi.Resource,
 ): AgentVaultAccess {
-    if (platform.secretStore.kind === "ClusterSecretStore") {
-        return { storeRef: { kind: "ClusterSecretStore", name: platform.secretStore.name }, dependsOn: [] };
+    const access = plan.vaultAccess;
+    if (access.store.kind === "ClusterSecretStore") {
+        return { storeRef: access.store, dependsOn: [] };
     }
-    const names = agentObjectNames(agent.name);
     const dependsOn: pulumi.Resource[] = [];
-    if (platform.vault.writeSecrets) {
-        const policy = new vault.Policy(`${name}-vault-policy`, {
-            name: vaultRoleName(agent.name, platform),
-            policy: vaultPolicyDocument(agent.name, platform),
-        }, { parent });
+    if (vaultSpec.writeSecrets) {
+        const policy = new vault.Policy(`${name}-vault-policy`, { name: access.policyName, policy: access.policy }, { parent });
         dependsOn.push(new vault.kubernetes.AuthBackendRole(`${name}-vault-role`, {
-            backend: platform.vault.authMount,
-            roleName: vaultRoleName(agent.name, platform),
-            boundServiceAccountNames: [names.secretsServiceAccount],
-            boundServiceAccountNamespaces: [agent.namespace],
-            audience: platform.vault.audience,
+            backend: vaultSpec.authMount,
+            roleName: access.roleName,
+            boundServiceAccountNames: [access.serviceAccount],
+            boundServiceAccountNamespaces: [plan.namespace],
+            audience: vaultSpec.audience,
             tokenPolicies: [policy.name],
             tokenTtl: 600,
             tokenMaxTtl: 1200,
@@ -80,12 +62,12 @@ export function createVaultAccess(
     }
     // Only ESO uses this account (through the TokenRequest API); no pod runs as it.
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-secrets`, {
-        metadata: { name: names.secretsServiceAccount, namespace, labels: agentLabels(agent.name, "credentials") },
+        metadata: { name: access.serviceAccount, namespace, labels: access.labels },
         automountServiceAccountToken: false,
     }, { parent });
-    const store = new k8s.apiextensions.CustomResource(`${name}-vault`, secretStoreManifest(agent, platform, namespace), {
+    const store = new k8s.apiextensions.CustomResource(`${name}-vault`, secretStoreManifest(plan, vaultSpec, namespace), {
         parent,
         dependsOn: [serviceAccount, ...dependsOn],
     });
-    return { storeRef: { kind: "SecretStore", name: names.secretStore }, dependsOn: [store] };
+    return { storeRef: access.store, dependsOn: [store] };
 }

@@ -4,6 +4,8 @@
  */
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { parseStackConfig } from "../../components/config";
+import { planAgent } from "../../components/plan";
 import { RegisteredResource, SECRET_SIG, runProgram } from "./program";
 import { REPO_ROOT, stackConfig } from "./stackFile";
 
@@ -30,7 +32,13 @@ export async function goldenOutputs(input: GoldenInput): Promise<Record<string, 
     const resources = [...run.resources]
         .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`))
         .map((resource) => describeResource(resource, label));
-    return { "resources.yaml": dump(resources) };
+    const { platform, agents } = parseStackConfig({
+        values: config,
+        isSecret: (key) => (input.secretKeys ?? []).includes(key),
+        stackName: "test-cluster",
+    });
+    const plans = agents.map((agent) => planAgent(agent, platform));
+    return { "plan.yaml": dump(unwrapSecrets(plans)), "resources.yaml": dump(resources) };
 }
 
 function describeResource(resource: RegisteredResource, label: (urn: string) => string) {

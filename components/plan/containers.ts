@@ -1,0 +1,172 @@
+/**
+ * The containers of an agent's computer pod (docs/pod-contract.md): which ones, and each one's image,
+ * ports, environment, mounts, resources and probes. Desktop agents: desktop + computer-control sidecar
+ * + shell sharing one X11 socket (+ the browser view when enabled); CLI agents: the shell alone.
+ */
+import { AgentSpec } from "../config";
+import { CredentialFile, credentialEnv, credentialMounts } from "./credentials";
+import { DISPLAY, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS } from "./contract";
+import { ContainerPlan, ContainerRole, EnvPlan, MountPlan, ProbePlan, VolumePlan } from "./types";
+
+const healthz = (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan =>
+    ({ check: { httpPath: "/healthz", port }, periodSeconds, ...extra });
+
+function gitIdentity(agent: AgentSpec): EnvPlan[] {
+    return [
+        { name: "GIT_AUTHOR_NAME", value: agent.name },
+        { name: "GIT_COMMITTER_NAME", value: agent.name },
+        { name: "GIT_AUTHOR_EMAIL", value: `${agent.name}@agents.local` },
+        { name: "GIT_COMMITTER_EMAIL", value: `${agent.name}@agents.local` },
+    ];
+}
+
+const workspaceMounts: MountPlan[] = [
+    { volume: "workspace", path: MOUNTS.workspace, readOnly: false },
+    { volume: "config", path: MOUNTS.config, readOnly: false },
+];
+const x11Mount: MountPlan = { volume: "x11-socket", path: MOUNTS.x11, readOnly: false };
+
+type ContainerDraft = Omit<ContainerPlan, "env" | "mounts"> & { env: EnvPlan[]; mounts: MountPlan[] };
+
+function desktop(agent: AgentSpec): ContainerDraft {
+    return {
+        role: "desktop",
+        name: "desktop",
+        image: "desktop",
+        ports: [{ name: PORT_NAMES.vnc, port: PORTS.vnc, purpose: "vnc" }],
+        env: [
+            { name: "DISPLAY", value: DISPLAY },
+            { name: "RESOLUTION", value: agent.desktop.resolution },
+            { name: "VNC_PORT", value: String(PORTS.vnc) },
+            ...gitIdentity(agent),
+        ],
+        mounts: [...workspaceMounts, x11Mount, { volume: "dshm", path: MOUNTS.shm, readOnly: false }],
+        resources: agent.resources.desktop,
+        probes: {
+            startup: { check: { tcpPort: PORT_NAMES.vnc }, periodSeconds: 2, failureThreshold: 60 },
+            readiness: { check: { tcpPort: PORT_NAMES.vnc }, periodSeconds: 10 },
+            liveness: { check: { tcpPort: PORT_NAMES.vnc }, periodSeconds: 20, failureThreshold: 3 },
+        },
+        allowPrivilegeEscalation: agent.sudo,
+    };
+}
+
+function computerControl(agent: AgentSpec): ContainerDraft {
+    const port = PORT_NAMES.computerControl;
+    return {
+        role: "computerControl",
+        name: "computer-control",
+        image: "computerControlMcp",
+        ports: [
+            { name: port, port: PORTS.computerControl, purpose: "mcp" },
+            { name: PORT_NAMES.computerControlMetrics, port: PORTS.computerControlMetrics, purpose: "metrics" },
+        ],
+        env: [
+            { name: "DISPLAY", value: DISPLAY },
+            { name: "HOST", value: "0.0.0.0" },
+            { name: "PORT", value: String(PORTS.computerControl) },
+            { name: "METRICS_PORT", value: String(PORTS.computerControlMetrics) },
+        ],
+        mounts: [x11Mount],
+        resources: agent.resources.computerControl,
+        // Loading the OCR models and waiting for the X server take a while on a cold node.
+        // /healthz answers while a tool runs, but a loaded node can be slow: 5 s before a probe counts as failed.
+        probes: {
+            startup: healthz(port, 2, { failureThreshold: 90, timeoutSeconds: 5 }),
+            readiness: healthz(port, 5, { timeoutSeconds: 5 }),
+            liveness: healthz(port, 5, { failureThreshold: 3, timeoutSeconds: 5 }),
+        },
+        allowPrivilegeEscalation: false,
+    };
+}
+
+function shell(agent: AgentSpec): ContainerDraft {
+    const port = PORT_NAMES.shell;
+    return {
+        role: "shell",
+        name: "shell",
+        image: "shell",
+        ports: [
+            { name: port, port: PORTS.shell, purpose: "mcp" },
+            { name: PORT_NAMES.shellMetrics, port: PORTS.shellMetrics, purpose: "metrics" },
+        ],
+        env: [
+            { name: "HOST", value: "0.0.0.0" },
+            { name: "PORT", value: String(PORTS.shell) },
+            { name: "METRICS_PORT", value: String(PORTS.shellMetrics) },
+            { name: "WORKSPACE_DIR", value: MOUNTS.workspace },
+            { name: "MAX_COMMAND_TIMEOUT_SECONDS", value: String(SHELL_MAX_COMMAND_SECONDS) },
+            ...gitIdentity(agent),
+            // Programs the agent starts from its shell open on its desktop.
+            ...(agent.desktop.enabled ? [{ name: "DISPLAY", value: DISPLAY }] : []),
+        ],
+        mounts: [...workspaceMounts, ...(agent.desktop.enabled ? [x11Mount] : [])],
+        resources: agent.resources.shell,
+        probes: {
+            startup: healthz(port, 2, { failureThreshold: 30 }),
+            readiness: healthz(port, 10),
+            liveness: healthz(port, 10, { failureThreshold: 3 }),
+        },
+        allowPrivilegeEscalation: agent.sudo,
+    };
+}
+
+/** noVNC in the browser, bridging to the desktop's VNC inside the pod (images/browser-view). */
+function browserView(agent: AgentSpec): ContainerDraft {
+    const port = PORT_NAMES.browserView;
+    return {
+        role: "browserView",
+        name: "browser-view",
+        image: "browserView",
+        ports: [{ name: port, port: PORTS.browserView, purpose: "browser" }],
+        env: [
+            { name: "HOST", value: "0.0.0.0" },
+            { name: "PORT", value: String(PORTS.browserView) },
+            { name: "VNC_HOST", value: "127.0.0.1" },
+            { name: "VNC_PORT", value: String(PORTS.vnc) },
+        ],
+        mounts: [],
+        resources: agent.resources.browserView,
+        probes: {
+            startup: healthz(port, 2, { failureThreshold: 30 }),
+            readiness: healthz(port, 10),
+            liveness: healthz(port, 10, { failureThreshold: 3 }),
+        },
+        allowPrivilegeEscalation: false,
+    };
+}
+
+export function planContainers(agent: AgentSpec, files: CredentialFile[]): ContainerPlan[] {
+    const drafts: ContainerDraft[] = [];
+    if (agent.desktop.enabled) {
+        drafts.push(desktop(agent), computerControl(agent));
+    }
+    drafts.push(shell(agent));
+    if (agent.desktop.browserView.enabled) {
+        drafts.push(browserView(agent));
+    }
+    return drafts.map((draft) => ({
+        ...draft,
+        env: [...draft.env, ...credentialEnv(files, draft.role)],
+        mounts: [...draft.mounts, ...credentialMounts(files, draft.role)],
+    }));
+}
+
+/** The pod's volumes: the claims, the shared X11 socket and /dev/shm, and one per credential file mounted. */
+export function planVolumes(
+    agent: AgentSpec, containers: ContainerPlan[], files: CredentialFile[], claims: { role: string; name: string }[], secretName: string,
+): VolumePlan[] {
+    const volumes: VolumePlan[] = claims.map((claim) => ({ name: claim.role, source: { claim: claim.name } }));
+    if (agent.desktop.enabled) {
+        volumes.push(
+            { name: "x11-socket", source: { emptyDir: {} } },
+            // Browsers need a /dev/shm of at least 256Mi; memory-backed, so it counts against the desktop's limit.
+            { name: "dshm", source: { emptyDir: { medium: "Memory", sizeLimit: "512Mi" } } },
+        );
+    }
+    const present = new Set<ContainerRole>(containers.map((c) => c.role));
+    for (const file of files.filter((f) => f.containers.some((role) => present.has(role)))) {
+        volumes.push({ name: file.volume, source: { secret: { name: secretName, key: file.key, file: file.file } } });
+    }
+    return volumes;
+}

@@ -1,0 +1,95 @@
+/** planAgent, the pure function that decides an agent once: unit tests beside the golden files. */
+import * as assert from "assert";
+import { AgentSpec, PlatformSpec, parseStackConfig } from "../components/config";
+import { AgentPlan, PORTS, planAgent } from "../components/plan";
+import { copy, stackConfig } from "./harness/stackFile";
+
+const testCluster = stackConfig("test-cluster");
+
+function specs(): { platform: PlatformSpec; devbot: AgentSpec; databot: AgentSpec } {
+    const { platform, agents } = parseStackConfig({ values: copy(testCluster), isSecret: () => false, stackName: "test-cluster" });
+    return { platform, devbot: agents[0], databot: agents[1] };
+}
+
+const container = (plan: AgentPlan, name: string) => plan.computer.containers.find((c) => c.name === name);
+
+describe("plan: planAgent", () => {
+    it("is pure: the same spec gives the same plan, and the spec is left as it was", () => {
+        const { platform, devbot } = specs();
+        const before = JSON.stringify(devbot);
+        assert.deepStrictEqual(planAgent(devbot, platform), planAgent(devbot, platform));
+        assert.strictEqual(JSON.stringify(devbot), before);
+    });
+
+    it("gives each MCP server's container a metrics port that stays out of the Service and the MCP ports", () => {
+        const { platform, devbot, databot } = specs();
+        const plan = planAgent(devbot, platform);
+        assert.deepStrictEqual(container(plan, "shell")?.ports.map((p) => [p.name, p.port]), [["shell-mcp", PORTS.shell], ["shell-metrics", 9101]]);
+        assert.deepStrictEqual(container(plan, "computer-control")?.ports.map((p) => [p.name, p.port]), [["computer-mcp", PORTS.computerControl], ["control-metrics", 9102]]);
+        assert.deepStrictEqual(container(plan, "shell")?.env.find((e) => e.name === "METRICS_PORT"), { name: "METRICS_PORT", value: "9101" });
+        assert.deepStrictEqual(plan.computer.servicePorts.map((p) => p.port), [PORTS.vnc, PORTS.computerControl, PORTS.shell]);
+        assert.deepStrictEqual(plan.network.mcpPorts, [PORTS.computerControl, PORTS.shell]);
+        assert.deepStrictEqual(planAgent(databot, platform).network.mcpPorts, [PORTS.shell]);
+    });
+
+    it("mounts each credential file into exactly the containers that read it, with a volume for each", () => {
+        const { platform, devbot, databot } = specs();
+        for (const plan of [planAgent(devbot, platform), planAgent(databot, platform)]) {
+            const volumes = new Set(plan.computer.volumes.map((v) => v.name));
+            for (const c of plan.computer.containers) {
+                for (const mount of c.mounts) {
+                    assert.ok(volumes.has(mount.volume), `${plan.agent}/${c.name} mounts ${mount.volume}, which is no volume`);
+                }
+            }
+            const mountedBy = (volume: string) => plan.computer.containers.filter((c) => c.mounts.some((m) => m.volume === volume)).map((c) => c.name);
+            assert.deepStrictEqual(mountedBy("mcp-token"), plan.agent === "devbot" ? ["computer-control", "shell"] : ["shell"]);
+            assert.deepStrictEqual(mountedBy("git-credentials"), plan.agent === "devbot" ? ["desktop", "shell"] : ["shell"]);
+            assert.deepStrictEqual(mountedBy("registry-auth"), plan.agent === "devbot" ? ["shell"] : []);
+            // Every variable the Secret's templates use is fetched, and every fetched one is used.
+            const templates = Object.values(plan.credentials.secretKeys).join("\n");
+            const used = new Set([...templates.matchAll(/\.(\w+)/g)].map((m) => m[1]).filter((v) => plan.credentials.fetched.some((f) => f.variable === v)));
+            assert.deepStrictEqual([...used].sort(), plan.credentials.fetched.map((f) => f.variable).sort());
+        }
+    });
+
+    it("adds the browser view behind its switch: container, token, VNC password, viewer port, quota and image", () => {
+        const { platform, devbot } = specs();
+        const without = planAgent(devbot, platform);
+        assert.strictEqual(container(without, "browser-view"), undefined);
+        assert.ok(!without.images.includes("browserView"));
+
+        const plan = planAgent({ ...devbot, desktop: { ...devbot.desktop, browserView: { enabled: true } } }, platform);
+        const view = container(plan, "browser-view")!;
+        assert.deepStrictEqual(view.ports, [{ name: "browser-view", port: 6080, purpose: "browser" }]);
+        assert.deepStrictEqual(view.mounts.map((m) => m.volume), ["vnc-password", "browser-view-token"]);
+        assert.deepStrictEqual(Object.fromEntries(view.env.map((e) => [e.name, e.value])), {
+            HOST: "0.0.0.0", PORT: "6080", VNC_HOST: "127.0.0.1", VNC_PORT: "5900",
+            VNC_PASSWORD_FILE: "/var/run/secrets/agent/vnc/vnc-password",
+            BROWSER_VIEW_TOKEN_FILE: "/var/run/secrets/agent/browser-view/browser-view-token",
+        });
+        assert.strictEqual(view.allowPrivilegeEscalation, false);
+        assert.ok(plan.computer.servicePorts.some((p) => p.port === 6080));
+        assert.deepStrictEqual(plan.network.viewerPorts, [PORTS.vnc, 6080]);
+        assert.ok(plan.credentials.fetched.some((f) => f.variable === "browserViewToken" && f.vaultPath.endsWith("/generated")));
+        assert.ok(plan.images.includes("browserView"));
+        // 50m more CPU requested than without it (the browser view's default figures).
+        assert.strictEqual(plan.quota.hard["requests.cpu"], "850m");
+        assert.strictEqual(without.quota.hard["requests.cpu"], "800m");
+    });
+
+    it("names the Vault policy and role per mount, prefix and agent, and reads only the agent's paths", () => {
+        const { platform, devbot } = specs();
+        const access = planAgent(devbot, platform).vaultAccess;
+        assert.strictEqual(access.policyName, "agent.secret.agents.devbot");
+        assert.match(access.policy, /path "secret\/data\/agents\/devbot\/provided"/);
+        assert.match(access.policy, /path "secret\/data\/agents\/devbot\/generated"/);
+    });
+
+    it("takes the operator's secrets from the stack's own path when they come from config", () => {
+        const { platform, devbot } = specs();
+        const plan = planAgent({ ...devbot, secrets: { source: "config", modelApiKey: "k", giteaToken: "t", harborPassword: "p" } }, platform);
+        assert.ok(plan.credentials.fetched.every((f) => f.vaultPath === "agents/devbot/generated"));
+        assert.deepStrictEqual(plan.credentials.written.filter((w) => "fromConfig" in w),
+            [{ vaultField: "model-api-key", fromConfig: "k" }, { vaultField: "gitea-token", fromConfig: "t" }, { vaultField: "harbor-password", fromConfig: "p" }]);
+    });
+});
