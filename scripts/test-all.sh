@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of persistent-agents on a fresh Debian/Ubuntu machine, installing what they need:
-#   1. the stack's unit, secrecy, isolation, policy and conformance tests (mocha, Pulumi mocks)
+#   1. the stack's unit, secrecy, isolation and policy tests (mocha, Pulumi mocks)
 #   2. the shell MCP server against real processes over HTTP (node:test, official MCP client)
 #   3. static checks: shellcheck, hadolint, actionlint
 #   4. the desktop end to end: TigerVNC + Xfce + computer-control-mcp as real processes (pytest)
 #   5. the real toolchain (scripts/toolchain/ensure.sh): built from the Go module proxy once, then cached
+#   6. the real tier (tests/real/run.sh): server-side dry-run of every object and pulumi up/preview/destroy
+#      of the local stack, with the real engine against a kube-apiserver of its own
+#   6. monitoring and backups: promtool check/test of the alert rules, the metric names against the servers,
+#      the backup program and the operations objects on a real kube-apiserver (tests/monitoring, tests/backup)
 # Run as root (or with passwordless sudo) the first time: it installs Debian packages.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,5 +48,13 @@ bash tests/browser-view/run.sh
 
 step "toolchain (Pulumi CLI, providers, kube-apiserver: built once, cached)"
 scripts/toolchain/ensure.sh
+
+step "real tier: pulumi up against a local kube-apiserver"
+bash tests/real/run.sh
+
+# After the desktop end to end (whose venv it reuses) and the toolchain (Go, kube-apiserver, etcd).
+step "monitoring rules (promtool) and backups"
+bash tests/monitoring/run.sh
+bash tests/backup/run.sh
 
 step "all test suites passed"
