@@ -7,7 +7,7 @@
 #   5. the real toolchain (scripts/toolchain/ensure.sh): built from the Go module proxy once, then cached
 #   6. the real tier (tests/real/run.sh): server-side dry-run of every object and pulumi up/preview/destroy
 #      of the local stack, with the real engine against a kube-apiserver of its own
-#   6. monitoring and backups: promtool check/test of the alert rules, the metric names against the servers,
+#   7. monitoring and backups: promtool check/test of the alert rules, the metric names against the servers,
 #      the backup program and the operations objects on a real kube-apiserver (tests/monitoring, tests/backup)
 # Run as root (or with passwordless sudo) the first time: it installs Debian packages.
 set -euo pipefail
