@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import socket
+import subprocess
 import sys
 import time
 import urllib.error
@@ -93,9 +94,18 @@ class AgentPod:
     def secret_file(self, volume: str, path: str) -> Path:
         return self.pod.state_dir / "secrets" / self.pod.plan.pod / volume / path
 
+    def running(self, container: str) -> bool:
+        state = subprocess.run(["podman", "inspect", "--format", "{{.State.Status}}", self.pod.container(container)],
+                               capture_output=True, text=True).stdout.strip()
+        return state == "running"
+
     def wait_healthy(self, port_name: str, container: str, timeout: float = 180) -> None:
-        wait_until(lambda: http_status(self.url(port_name, "/healthz")) == 200, timeout,
-                   f"{self.agent} {container} /healthz", logs=lambda: self.pod.logs(container)[-4000:])
+        def healthy() -> bool:
+            if not self.running(container):
+                # Nothing restarts it here (the kubelet would, into CrashLoopBackOff): fail now, with its logs.
+                raise AssertionError(f"{self.agent}'s {container} container exited:\n{self.pod.logs(container)[-4000:]}")
+            return http_status(self.url(port_name, "/healthz")) == 200
+        wait_until(healthy, timeout, f"{self.agent} {container} /healthz", logs=lambda: self.pod.logs(container)[-4000:])
 
     def wait_vnc(self, timeout: float = 120) -> None:
         def listening() -> bool:

@@ -5,6 +5,7 @@ bind-mounted during a build."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -47,3 +48,25 @@ def test_no_build_host_configuration_in_the_image(repository):
     found = subprocess.run(["podman", "run", "--rm", "--pull=never", "--user=0", "--entrypoint=[\"sh\", \"-c\"]", image,
                             FIND, "find", *markers()], check=True, capture_output=True, text=True, timeout=300)
     assert found.stdout == "", f"{image} carries build-host configuration:\n{found.stdout}"
+
+
+def test_the_sidecars_source_only_requirements_build_with_the_pinned_backend():
+    """images/computer-control-mcp/Dockerfile installs with PIP_CONSTRAINT=build-constraints.txt; pip
+    applies it inside its isolated build environments too, so sdists build with the pinned setuptools
+    and wheel, not whatever is newest."""
+    folder = REPO / "images" / "computer-control-mcp"
+    assert "PIP_CONSTRAINT=build-constraints.txt pip install" in (folder / "Dockerfile").read_text()
+    pins = dict(line.split("==") for line in (folder / "build-constraints.txt").read_text().splitlines()
+                if line and not line.startswith("#"))
+    sdist = "pytweening==1.2.0"  # one of requirements.txt's source-only packages
+    assert sdist in (folder / "requirements.txt").read_text()
+    ca = next((path for path in (os.environ.get("PIP_CERT"), os.environ.get("BUILD_CA_BUNDLE")) if path), None)
+    mounts = [f"--volume={ca}:/run/secrets/build-ca:ro", "--env=PIP_CERT=/run/secrets/build-ca"] if ca else []
+    built = subprocess.run(
+        ["podman", "run", "--rm", "--pull=never", "--network=host", *mounts,
+         f"--volume={folder / 'build-constraints.txt'}:/tmp/build-constraints.txt:ro", "--entrypoint=[\"sh\", \"-c\"]",
+         "localhost/persistent-agents/computer-control-mcp:dev",
+         f"cd /tmp && PIP_CONSTRAINT=/tmp/build-constraints.txt pip wheel --no-deps --no-cache-dir -v -w /tmp/w {sdist} 2>&1"],
+        capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout[-3000:]
+    assert f"Successfully installed setuptools-{pins['setuptools']} wheel-{pins['wheel']}" in built.stdout, built.stdout[-3000:]
