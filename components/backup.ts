@@ -5,6 +5,7 @@
  *     ServiceAccount allowed only to create, list and delete VolumeSnapshots in the agent's namespace;
  *   - `snapscheduler`: a backube snapscheduler SnapshotSchedule, for clusters that run that operator.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { AGENT_LABEL, agentLabels } from "./labels";
@@ -36,8 +37,7 @@ export interface BackedUpAgent {
     backup: BackupSettings;
 }
 
-type Input<T> = T | PromiseLike<T> | { apply: unknown };
-type KubernetesObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> }; [key: string]: unknown };
+type KubernetesObject = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels: Record<string, string> }; [key: string]: unknown };
 
 const SCRIPT_DIR = "/opt/backup";
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -57,7 +57,7 @@ export function workspaceDataSource(restoreFrom: string | undefined) {
 }
 
 /** ServiceAccount, Role, RoleBinding, script ConfigMap, CronJob and its egress policy. */
-export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatform, shellImage: Input<string>): KubernetesObject[] {
+export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatform, shellImage: pulumi.Input<string>): KubernetesObject[] {
     if (platform.apiServer.cidrs.length === 0) {
         // An egress rule without peers would open every destination, not none.
         throw new Error(`agent ${agent.name}: storage.backup needs platform.backup.apiServer.cidrs (the API server's addresses) for the backup pod's egress`);
@@ -184,6 +184,13 @@ export function snapshotSchedule(agent: BackedUpAgent): KubernetesObject {
     };
 }
 
-export function backupObjects(agent: BackedUpAgent, platform: BackupPlatform, shellImage: Input<string>): KubernetesObject[] {
+export function backupObjects(agent: BackedUpAgent, platform: BackupPlatform, shellImage: pulumi.Input<string>): KubernetesObject[] {
     return platform.engine === "snapscheduler" ? [snapshotSchedule(agent)] : cronJobBackupObjects(agent, platform, shellImage);
 }
+
+/**
+ * Resource option of the workspace claim: Kubernetes cannot change a claim's data source, and replacing
+ * the claim to honour a new `restoreFrom` would delete the workspace; restoring is a deliberate procedure
+ * (docs/runbook.md, "Restore a workspace from a snapshot").
+ */
+export const CLAIM_IGNORED_CHANGES = ["spec.dataSource", "spec.dataSourceRef"];

@@ -9,11 +9,12 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { agentLabels, computerSelector } from "./labels";
+import { PORTS, PORT_NAMES } from "./plan/contract";
 
-/** Metrics ports of the computer's servers (docs/pod-contract.md); names are the pod's port names. */
+/** Metrics ports of the computer's servers (docs/pod-contract.md), by the pod's port names. */
 export const METRICS_PORTS = {
-    shell: { name: "shell-metrics", port: 9101 },
-    computerControl: { name: "control-metrics", port: 9102 },
+    shell: { name: PORT_NAMES.shellMetrics, port: PORTS.shellMetrics },
+    computerControl: { name: PORT_NAMES.computerControlMetrics, port: PORTS.computerControlMetrics },
 } as const;
 
 /** Every series of our servers carries this job label (the rules and the dashboard select on it). */
