@@ -1,23 +1,21 @@
 """Benchmarks of the desktop pod, run on this machine with the e2e test's harness.
 
   * cold start: both containers launched at once (as kubelet does) until the
-    first MCP screenshot that shows the Xfce desktop;
-  * screenshot round trip through MCP (p50/p95), against the floor of grabbing
-    the same screen directly (X11 GetImage, xwd) and the tool's own work (mss grab
-    + PNG encode), all in the same run;
+    first MCP screenshot, and until the first one that shows the Xfce desktop;
+  * screenshot and OCR latency through MCP against the raw X grab, interleaved
+    in random order per round (screenshot_rounds.py), printed as p50 ratios;
   * idle RSS/PSS and CPU of the desktop (Xvnc + Xfce) and of the sidecar, plus
     the sidecar's peak RSS after a full-screen OCR.
 
 Prints a JSON document; bench/desktop/run.sh stores it under bench/results/.
+BENCH_PARTS (cold_start,latency,usage) picks parts; BENCH_ROUNDS, BENCH_OCR_ROUNDS
+and BENCH_SCREENSHOT_FORMATS (e.g. "webp,jpeg") shape the latency part.
 """
 
-import io
 import json
 import os
 import platform
 import shutil
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,42 +23,24 @@ from pathlib import Path
 import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests/desktop-e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mcp import ClientSession  # noqa: E402
-from mcp.client.streamable_http import streamablehttp_client  # noqa: E402
+import screenshot_rounds  # noqa: E402
 from mcp_calls import McpClient  # noqa: E402
 from pod import Config, Pod, http_status, tcp_accepts, wait_until  # noqa: E402
 from screen import decode, looks_like_xfce_desktop  # noqa: E402
 
-ROUND_TRIPS = int(os.environ.get("BENCH_ROUND_TRIPS", "40"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "40"))
+OCR_ROUNDS = int(os.environ.get("BENCH_OCR_ROUNDS", "8"))
+# Lossy formats to measure next to the lossless default, each on its own sidecar.
+SCREENSHOT_FORMATS = os.environ.get("BENCH_SCREENSHOT_FORMATS", "")
+# Which parts to run: cold start, latency (screenshots, OCR), usage (memory, CPU).
+PARTS = set(os.environ.get("BENCH_PARTS", "cold_start,latency,usage").split(","))
 COLD_STARTS = int(os.environ.get("BENCH_COLD_STARTS", "3"))
 IDLE_SETTLE_SECONDS = float(os.environ.get("BENCH_IDLE_SETTLE_SECONDS", "20"))
 CPU_WINDOW_SECONDS = float(os.environ.get("BENCH_CPU_WINDOW_SECONDS", "10"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BROWSER = shutil.which("firefox-esr")  # measured only where installed (it is in the image)
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def summary_ms(samples: list[float]) -> dict:
-    return {
-        "p50_ms": round(percentile(samples, 0.50) * 1000, 1),
-        "p95_ms": round(percentile(samples, 0.95) * 1000, 1),
-        "mean_ms": round(statistics.fmean(samples) * 1000, 1),
-        "n": len(samples),
-    }
-
-
-def timed(action, repeats: int) -> list[float]:
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 # --- cold start -------------------------------------------------------------
@@ -77,6 +57,15 @@ def cold_start() -> dict:
         wait_until(lambda: http_status(pod.config.healthz_url) == 200, 120, 0.05, "healthz")
         healthz_ready = time.monotonic() - started
 
+        def any_screenshot():
+            try:
+                return bool(client.screenshot_png())
+            except Exception:
+                return False
+
+        wait_until(any_screenshot, 120, 0.05, "first screenshot")
+        first_any = time.monotonic() - started
+
         def desktop_shown():
             try:
                 return looks_like_xfce_desktop(decode(client.screenshot_png()))
@@ -86,70 +75,53 @@ def cold_start() -> dict:
         wait_until(desktop_shown, 120, 0.05, "first Xfce screenshot")
         first_screenshot = time.monotonic() - started
         return {"x_ready_s": round(x_ready, 2), "healthz_ready_s": round(healthz_ready, 2),
+                "first_screenshot_s": round(first_any, 2),
                 "first_desktop_screenshot_s": round(first_screenshot, 2)}
     finally:
         pod.cleanup()
 
 
-# --- screenshot round trip ---------------------------------------------------
-def mcp_round_trips(pod: Pod) -> dict:
-    client = McpClient(pod.config.mcp_url, pod.config.mcp_token)
-    client.screenshot_png()  # warm-up
-    per_call_session = timed(client.screenshot_png, ROUND_TRIPS)
+# --- screenshot and OCR latency, interleaved ----------------------------------
+def extra_sidecar(pod: Pod, name: str, **env: str):
+    """Another sidecar on the same desktop, e.g. with a lossy SCREENSHOT_FORMAT."""
+    from pod import LAUNCHER, VENV_PYTHON, AgentProcess, pick_port
 
-    async def in_one_session():
-        headers = {"Authorization": f"Bearer {pod.config.mcp_token}"}
-        async with streamablehttp_client(pod.config.mcp_url, headers=headers) as (read, write, _):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                samples = []
-                for _ in range(ROUND_TRIPS):
-                    started = time.perf_counter()
-                    await session.call_tool("take_screenshot", {})
-                    samples.append(time.perf_counter() - started)
-                return samples
-
-    png_bytes = len(client.screenshot_png())
-    return {"mcp_new_session_per_call": summary_ms(per_call_session),
-            "mcp_call_in_open_session": summary_ms(anyio.run(in_one_session)),
-            "png_bytes": png_bytes}
+    port = pick_port(18180)
+    process = AgentProcess(name, [str(VENV_PYTHON), str(LAUNCHER)],
+                           pod.sidecar_env() | {"PORT": str(port), "METRICS_PORT": str(pick_port(19180)),
+                                                "SCREENSHOT_SCRATCH_DIR": str(pod.config.workdir / name)} | env,
+                           pod.config.workdir / f"{name}.log")
+    process.start()
+    wait_until(lambda: http_status(f"http://127.0.0.1:{port}/healthz") == 200, 120, 0.2, f"{name} healthy")
+    return process, f"http://127.0.0.1:{port}/mcp"
 
 
-def direct_floors(pod: Pod) -> dict:
-    import mss
-    import Xlib.X
-    import Xlib.display
-    from PIL import Image
-
+def latency(pod: Pod) -> dict:
     os.environ["XAUTHORITY"] = str(pod.config.xauthority)
-    os.environ["DISPLAY"] = pod.config.display
-    display = Xlib.display.Display(pod.config.display)
-    root = display.screen().root
-    width, height = pod.config.size
-
-    def x11_get_image():
-        root.get_image(0, 0, width, height, Xlib.X.ZPixmap, 0xFFFFFFFF)
-
-    def xwd():
-        subprocess.run(["xwd", "-root", "-silent", "-display", pod.config.display], stdout=subprocess.DEVNULL, check=True)
-
-    grabber = mss.mss()
-
-    def mss_grab():
-        grabber.grab(grabber.monitors[0])
-
-    def mss_grab_and_png():
-        shot = grabber.grab(grabber.monitors[0])
-        Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX").save(io.BytesIO(), format="PNG")
-
-    floors = {
-        "x11_get_image": summary_ms(timed(x11_get_image, ROUND_TRIPS)),
-        "xwd_process": summary_ms(timed(xwd, ROUND_TRIPS)),
-        "mss_grab": summary_ms(timed(mss_grab, ROUND_TRIPS)),
-        "mss_grab_plus_png_encode": summary_ms(timed(mss_grab_and_png, ROUND_TRIPS)),
-    }
-    display.close()
-    return floors
+    raw = screenshot_rounds.RawGrabs(pod.config.display, *pod.config.size)
+    servers = {"take_screenshot": pod.config.mcp_url}
+    extras = []
+    try:
+        for image_format in filter(None, SCREENSHOT_FORMATS.split(",")):
+            process, url = extra_sidecar(pod, f"sidecar-{image_format}", SCREENSHOT_FORMAT=image_format)
+            extras.append(process)
+            servers[f"take_screenshot[{image_format}]"] = url
+        shots = anyio.run(screenshot_rounds.screenshot_rounds, servers, pod.config.mcp_token, raw, ROUNDS,
+                          "take_screenshot")
+        shots["ratios_p50"] = screenshot_rounds.ratios(
+            shots["variants"], [name for name in shots["variants"] if name.startswith("mcp")] + ["raw_grab_plus_png"],
+            ["raw_grab", "raw_grab_plus_png"])
+        result = {"screenshot": shots}
+        if OCR_ROUNDS:
+            ocr = anyio.run(screenshot_rounds.ocr_rounds, pod.config.mcp_url, pod.config.mcp_token, raw, OCR_ROUNDS)
+            ocr["ratios_p50"] = screenshot_rounds.ratios(ocr["variants"], ["mcp:take_screenshot_with_ocr"],
+                                                         ["raw_grab_plus_ocr"])
+            result["ocr"] = ocr
+        return result
+    finally:
+        for process in extras:
+            process.stop()
+        raw.close()
 
 
 # --- memory and CPU ------------------------------------------------------------
@@ -227,25 +199,33 @@ def with_browser_open(pod: Pod) -> dict:
 
 def main() -> None:
     results = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
+                    "load_average_at_start": os.getloadavg()},
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "resolution": Config.__dataclass_fields__["resolution"].default,
-        "cold_start": [cold_start() for _ in range(COLD_STARTS)],
     }
+    if "cold_start" in PARTS:
+        results["cold_start"] = [cold_start() for _ in range(COLD_STARTS)]
+    if not PARTS & {"latency", "usage"}:
+        print(json.dumps(results, indent=2))
+        return
     pod = Pod(Config())
     try:
         pod.start_desktop()
         pod.start_sidecar()
         client = McpClient(pod.config.mcp_url, pod.config.mcp_token)
         wait_until(lambda: looks_like_xfce_desktop(decode(client.screenshot_png())), 90, 0.5, "Xfce")
-        time.sleep(IDLE_SETTLE_SECONDS)  # let the session finish its start-up work before "idle"
-        results["idle_after_start"] = usage(pod)
-        results["screenshot_round_trip"] = mcp_round_trips(pod)
-        results["direct_grab_floor"] = direct_floors(pod)
-        results["ocr"] = sidecar_peak_after_ocr(pod)
-        time.sleep(IDLE_SETTLE_SECONDS)
-        results["idle_after_work"] = usage(pod)
-        if BROWSER:
-            results["idle_with_browser"] = with_browser_open(pod)
+        if "usage" in PARTS:
+            time.sleep(IDLE_SETTLE_SECONDS)  # let the session finish its start-up work before "idle"
+            results["idle_after_start"] = usage(pod)
+        if "latency" in PARTS:
+            results["latency"] = latency(pod)
+        if "usage" in PARTS:
+            results["ocr_memory"] = sidecar_peak_after_ocr(pod)
+            time.sleep(IDLE_SETTLE_SECONDS)
+            results["idle_after_work"] = usage(pod)
+            if BROWSER:
+                results["idle_with_browser"] = with_browser_open(pod)
     finally:
         pod.cleanup()
     print(json.dumps(results, indent=2))

@@ -1,7 +1,9 @@
 """ASGI middleware: every HTTP request needs `Authorization: Bearer <token>`.
 
 The token is re-read from its file on each request because the file is a mounted
-Kubernetes Secret that is rotated in place; a restart must not be needed.
+Kubernetes Secret that is rotated in place; a restart must not be needed. A
+missing or empty token file fails closed: every request gets 401 (and the
+launcher's /healthz reports unhealthy), never an open server.
 """
 
 import hmac
@@ -9,10 +11,11 @@ from pathlib import Path
 
 
 class BearerTokenAuth:
-    def __init__(self, app, token_file: str, open_paths: frozenset[str]):
+    def __init__(self, app, token_file: str, open_paths: frozenset[str], on_refused=lambda: None):
         self.app = app
         self.token_file = Path(token_file)
         self.open_paths = open_paths
+        self.on_refused = on_refused
 
     def expected_token(self) -> bytes | None:
         try:
@@ -34,6 +37,7 @@ class BearerTokenAuth:
         if scope["type"] != "http" or scope["path"] in self.open_paths or self.is_authorized(scope):
             await self.app(scope, receive, send)
             return
+        self.on_refused()
         body = b'{"error":"unauthorized","error_description":"Authorization: Bearer <token> required"}'
         await send(
             {

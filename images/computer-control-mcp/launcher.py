@@ -1,13 +1,17 @@
-"""Serve computer-control-mcp 0.3.10 over streamable HTTP for the agent's desktop.
+"""Serve computer-control-mcp 0.3.14 over streamable HTTP for the agent's desktop.
 
 Upstream only runs over stdio and its `mcp.run(transport="http")` path is broken,
 so we configure the package's FastMCP instance ourselves (see FACTS.md):
   * wait for the X display first: importing the package opens X connections;
-  * `/mcp`, stateless, on $HOST:$PORT (0.0.0.0:8080), Bearer token required;
-  * `GET /healthz` is 200 only while the tools' own X connection still works, so
-    kubelet restarts this container after the desktop (Xvnc) was restarted;
-  * tools run sequentially in a worker thread and leave no PNGs in /tmp; a tool
-    stuck for STUCK_TOOL_SECONDS also makes /healthz fail.
+  * `/mcp`, stateless, plain JSON responses (no SSE framing), on $HOST:$PORT
+    (0.0.0.0:8080), Bearer token required;
+  * `GET /healthz` answers `healthy` or `unhealthy` and nothing else: unhealthy
+    when the tools' own X connection no longer works (the desktop was restarted),
+    when the token file is missing or empty (fail closed), or when a tool call
+    has run past its own budget (tool_isolation.py);
+  * `take_screenshot(_with_ocr)` replaced by one-grab, one-encode versions under
+    the same names and schemas (tool_overrides.py);
+  * Prometheus metrics on $METRICS_PORT (9102), `GET /metrics` only (metrics.py).
 """
 
 import logging
@@ -17,23 +21,37 @@ import time
 from pathlib import Path
 
 # python-xlib uses no-op locks unless this is imported before any Display is
-# created; /healthz queries the X connection from another thread than the tools.
+# created; /healthz and the desktop probe use X from other threads than the tools.
 import Xlib.threaded  # noqa: F401  (imported for its side effect)
 import Xlib.display
 
+log = logging.getLogger("launcher")
+
+
+def env_number(name: str, default: str, kind=float, minimum: float = 0):
+    raw = os.environ.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        sys.exit(f"launcher: {name}={raw!r} must be a {kind.__name__} >= {minimum} (unset it for {default})")
+    return value
+
+
 DISPLAY = os.environ.setdefault("DISPLAY", ":0")
 HOST = os.environ.get("HOST", "0.0.0.0")
-PORT = int(os.environ.get("PORT", "8080"))
+PORT = env_number("PORT", "8080", int, 1)
+METRICS_PORT = env_number("METRICS_PORT", "9102", int, 1)
 MCP_AUTH_TOKEN_FILE = os.environ.get("MCP_AUTH_TOKEN_FILE", "/var/run/secrets/agent/mcp/mcp-token")
-DISPLAY_WAIT_SECONDS = float(os.environ.get("DISPLAY_WAIT_SECONDS", "120"))
-HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECONDS", "3"))
-# A tool call that has held the GUI this long is stuck (OCR takes seconds; kagent
-# gave up after 30 s): report unhealthy so kubelet restarts the container.
-STUCK_TOOL_SECONDS = float(os.environ.get("STUCK_TOOL_SECONDS", "120"))
+DISPLAY_WAIT_SECONDS = env_number("DISPLAY_WAIT_SECONDS", "120")
+HEALTH_CHECK_TIMEOUT_SECONDS = env_number("HEALTH_CHECK_TIMEOUT_SECONDS", "3")
+# Grace beyond a call's own duration (e.g. the wait it asked for) before it counts
+# as stuck and /healthz fails, so kubelet restarts a sidecar whose GUI is wedged.
+STUCK_TOOL_SECONDS = env_number("STUCK_TOOL_SECONDS", "120")
 SCREENSHOT_SCRATCH_DIR = Path(os.environ.get("SCREENSHOT_SCRATCH_DIR", "/tmp/computer-control-mcp"))
 X_SOCKET_DIR = Path("/tmp/.X11-unix")
-
-log = logging.getLogger("launcher")
+X_POLL_SECONDS = 0.05
 
 
 def wait_for_display() -> None:
@@ -51,8 +69,17 @@ def wait_for_display() -> None:
                 last_error = f"{type(error).__name__}: {error}"
         else:
             last_error = f"{X_SOCKET_DIR} does not exist"
-        time.sleep(0.2)
+        time.sleep(X_POLL_SECONDS)
     sys.exit(f"launcher: X display {DISPLAY} not usable after {DISPLAY_WAIT_SECONDS:.0f}s ({last_error})")
+
+
+def import_what_needs_no_display() -> None:
+    """The heavy imports that do not touch X, done while Xvnc is still starting."""
+    import cv2  # noqa: F401
+    import mcp.server.fastmcp  # noqa: F401
+    import mss  # noqa: F401
+    import rapidocr  # noqa: F401  (pulls onnxruntime)
+    import uvicorn  # noqa: F401
 
 
 def require_token_file() -> None:
@@ -64,15 +91,37 @@ def require_token_file() -> None:
         sys.exit(f"launcher: MCP_AUTH_TOKEN_FILE {MCP_AUTH_TOKEN_FILE} is empty")
 
 
-def build_app():
+class HideRouterCloseAfterJsonResponse(logging.Filter):
+    """mcp 1.13 logs a ClosedResourceError traceback after every JSON (non-SSE) response.
+
+    The stateless transport closes its streams once the response is sent, while its
+    message router is still iterating them; the response itself is complete. Only
+    that one record is dropped; every other error of the transport is still logged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        import anyio
+
+        if record.getMessage() == "Error in message router" and record.exc_info:
+            return not isinstance(record.exc_info[1], anyio.ClosedResourceError)
+        return True
+
+
+def build_app(encoding):
     import anyio
     import pyautogui
     from starlette.responses import PlainTextResponse
 
-    from computer_control_mcp import core
+    from ocr_engine import ocr_models_load_in_background
 
+    with ocr_models_load_in_background():
+        from computer_control_mcp import core
+
+    import metrics
     from bearer_auth import BearerTokenAuth
+    from screen_capture import ScreenGrabber
     from tool_isolation import isolate_tools
+    from tool_overrides import install_overrides
 
     # Upstream's main() sets FAILSAFE = True: one pointer visit to a screen corner
     # would then make every later pyautogui call raise.
@@ -82,35 +131,69 @@ def build_app():
     mcp.settings.host = HOST
     mcp.settings.port = PORT
     mcp.settings.stateless_http = True
+    # One JSON body per call instead of an SSE stream: less framing for a ~1 MB image.
+    mcp.settings.json_response = True
+    logging.getLogger("mcp.server.streamable_http").addFilter(HideRouterCloseAfterJsonResponse())
     mcp.settings.streamable_http_path = "/mcp"
-    activity = isolate_tools(mcp, core, SCREENSHOT_SCRATCH_DIR)
+    install_overrides(mcp, core, ScreenGrabber(DISPLAY), encoding, metrics.screenshot_duration.observe)
+    activity = isolate_tools(mcp, core, SCREENSHOT_SCRATCH_DIR, STUCK_TOOL_SECONDS)
+    metrics.instrument_tool_calls(mcp)
+    auth = BearerTokenAuth(None, MCP_AUTH_TOKEN_FILE, open_paths=frozenset({"/healthz"}),
+                           on_refused=metrics.auth_failures.labels(metrics.SERVER).inc)
+    last_reason = {"value": None}
+
+    def unhealthy(reason: str):
+        # The reason goes to the log only: /healthz is unauthenticated.
+        if last_reason["value"] != reason:
+            log.warning("/healthz unhealthy: %s", reason)
+            last_reason["value"] = reason
+        return PlainTextResponse("unhealthy\n", status_code=503)
 
     @mcp.custom_route("/healthz", methods=["GET"])
     async def healthz(_request):
-        if activity.busy_seconds() > STUCK_TOOL_SECONDS:
-            message = f"tool {activity.tool} running for {activity.busy_seconds():.0f}s\n"
-            return PlainTextResponse(message, status_code=503)
+        if auth.expected_token() is None:
+            return unhealthy(f"token file {MCP_AUTH_TOKEN_FILE} missing or empty")
+        if activity.stuck():
+            return unhealthy("a tool call ran past its own duration plus STUCK_TOOL_SECONDS")
         # pyautogui's connection is the one the tools use; once Xvnc dies it is
         # closed for good, so this stays failing until the container restarts.
         try:
             with anyio.fail_after(HEALTH_CHECK_TIMEOUT_SECONDS):
                 await anyio.to_thread.run_sync(pyautogui.position, abandon_on_cancel=True)
         except Exception as error:
-            return PlainTextResponse(f"X display {DISPLAY} unusable: {type(error).__name__}\n", status_code=503)
-        return PlainTextResponse("ok\n")
+            return unhealthy(f"X display {DISPLAY} unusable: {type(error).__name__}")
+        if last_reason["value"] is not None:
+            log.info("/healthz healthy again")
+            last_reason["value"] = None
+        return PlainTextResponse("healthy\n")
 
-    return BearerTokenAuth(mcp.streamable_http_app(), MCP_AUTH_TOKEN_FILE, open_paths=frozenset({"/healthz"}))
+    auth.app = mcp.streamable_http_app()
+    return auth
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     require_token_file()
+    from screen_capture import ImageEncoding, ScreenshotConfigError
+
+    try:
+        encoding = ImageEncoding.from_environment()
+    except ScreenshotConfigError as error:
+        sys.exit(f"launcher: {error}")
+
+    import metrics
+
+    # Metrics first: desktop_x_server_up reads 0 while we wait for X.
+    metrics.serve_metrics(HOST, METRICS_PORT)
+    metrics.DesktopProbe(DISPLAY).start()
+    import_what_needs_no_display()
     wait_for_display()
-    app = build_app()
+    app = build_app(encoding)
 
     import uvicorn
 
-    log.info("serving computer-control MCP on http://%s:%d/mcp", HOST, PORT)
+    log.info("serving computer-control MCP on http://%s:%d/mcp (screenshots as %s), metrics on :%d/metrics",
+             HOST, PORT, encoding.format, METRICS_PORT)
     uvicorn.run(app, host=HOST, port=PORT, log_level="info", timeout_graceful_shutdown=5)
 
 

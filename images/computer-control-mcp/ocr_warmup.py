@@ -2,7 +2,7 @@
 
 rapidocr 3.3.1 fetches its visualisation font (FZYTK.TTF) from modelscope.cn on
 the first OCR call unless a file with the expected SHA-256 already sits in its
-models directory. computer-control-mcp 0.3.10 ships that very font in its wheel,
+models directory. computer-control-mcp (0.3.10 to 0.3.14) ships that very font in its wheel,
 so we copy it into place instead of downloading anything. The ONNX models are
 already inside the rapidocr wheel.
 

@@ -35,11 +35,14 @@ class McpClient:
                 await session.initialize()
                 return await action(session)
 
-    def tool_names(self) -> set[str]:
+    def list_tools(self) -> list:
         async def action(session):
-            return {tool.name for tool in (await session.list_tools()).tools}
+            return (await session.list_tools()).tools
 
         return anyio.run(self._session, action, 30)
+
+    def tool_names(self) -> set[str]:
+        return {tool.name for tool in self.list_tools()}
 
     def call_raw(self, name: str, arguments: dict | None = None, timeout: float = 60) -> CallToolResult:
         async def action(session):

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-START_DESKTOP = REPO / "images/desktop/start-desktop.sh"
-LAUNCHER = REPO / "images/computer-control-mcp/launcher.py"
+# Overridable to measure or test another revision (bench/desktop before/after, a test seen failing).
+START_DESKTOP = Path(os.environ.get("DESKTOP_E2E_START_DESKTOP", REPO / "images/desktop/start-desktop.sh"))
+LAUNCHER = Path(os.environ.get("DESKTOP_E2E_LAUNCHER", REPO / "images/computer-control-mcp/launcher.py"))
 TOOLS_JSON = REPO / "images/computer-control-mcp/tools.json"
 AGENT_UID = 1000
 X_SOCKET_DIR = Path("/tmp/.X11-unix")
@@ -113,6 +114,7 @@ class Config:
     display: str = field(default_factory=pick_display)
     vnc_port: int = field(default_factory=lambda: pick_port(5900))
     mcp_port: int = field(default_factory=lambda: pick_port(8080))
+    metrics_port: int = field(default_factory=lambda: pick_port(9102))
     vnc_password: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     mcp_token: str = field(default_factory=lambda: uuid.uuid4().hex)
     run_marker: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -123,12 +125,13 @@ class Config:
         self.home = self.workdir / "home"
         # The sidecar's own $HOME: in the pod it cannot see the desktop's cookie.
         self.sidecar_home = self.workdir / "sidecar-home"
-        self.vnc_password_file = self.workdir / "secrets/vnc/vnc-password"
+        self.vnc_secret_dir = self.workdir / "secrets/vnc"
+        self.vnc_password_file = self.vnc_secret_dir / "vnc-password"
         self.mcp_token_file = self.workdir / "secrets/mcp/mcp-token"
         for directory in (self.workdir, self.home, self.sidecar_home, self.workdir / "secrets/vnc",
                           self.workdir / "secrets/mcp"):
             directory.mkdir(parents=True, exist_ok=True)
-        self.vnc_password_file.write_text(self.vnc_password)
+        self.rotate_vnc_password(self.vnc_password)
         self.write_token(self.mcp_token)
         if os.geteuid() == 0:
             for path in [self.workdir, *self.workdir.rglob("*")]:
@@ -145,12 +148,41 @@ class Config:
         return f"http://127.0.0.1:{self.mcp_port}/mcp"
 
     @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    @property
     def healthz_url(self) -> str:
         return f"http://127.0.0.1:{self.mcp_port}/healthz"
 
     @property
     def xauthority(self) -> Path:
         return self.home / ".Xauthority"
+
+    def rotate_vnc_password(self, password: str) -> None:
+        """Update the mounted Secret the way the kubelet's AtomicWriter does.
+
+        The volume holds a timestamped folder with the data, `..data` -> that folder,
+        and `vnc-password` -> `..data/vnc-password`; an update writes a new folder and
+        renames a new `..data` symlink over the old one, so readers see either the
+        old or the new value, under an unchanged path.
+        """
+        generation = self.vnc_secret_dir / f"..{time.strftime('%Y_%m_%d_%H_%M_%S')}.{uuid.uuid4().hex[:8]}"
+        generation.mkdir(parents=True)
+        (generation / "vnc-password").write_text(password)
+        staged = self.vnc_secret_dir / "..data_tmp"
+        staged.symlink_to(generation.name)
+        data = self.vnc_secret_dir / "..data"
+        previous = data.resolve() if data.is_symlink() else None
+        staged.rename(data)
+        if not self.vnc_password_file.is_symlink():
+            self.vnc_password_file.symlink_to("..data/vnc-password")
+        if os.geteuid() == 0:
+            for path in (generation, generation / "vnc-password"):
+                os.chown(path, AGENT_UID, AGENT_UID)
+        if previous is not None:
+            shutil.rmtree(previous)
+        self.vnc_password = password
 
     def write_token(self, token: str) -> None:
         # Written in place, like the kubelet updating a mounted Secret.
@@ -290,6 +322,7 @@ class Pod:
             "HOME": str(c.sidecar_home),
             "HOST": "0.0.0.0",
             "PORT": str(c.mcp_port),
+            "METRICS_PORT": str(c.metrics_port),
             "MCP_AUTH_TOKEN_FILE": str(c.mcp_token_file),
             "SCREENSHOT_SCRATCH_DIR": str(SCREENSHOT_SCRATCH_DIR),
         }
@@ -329,8 +362,8 @@ class Pod:
         return pids
 
     def kill_leftovers(self) -> None:
-        # ssh-agent and gpg-agent detach from the session; in a container they die
-        # with it, here we end them by PID.
+        # After a SIGKILL of the desktop (no clean stop) whatever it started lives
+        # on here; in a container it would die with the container.
         for sig in (signal.SIGTERM, signal.SIGKILL):
             for pid in self.marked_pids():
                 try:

@@ -1,6 +1,8 @@
 import os
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -21,6 +23,44 @@ def test_mcp_answers_401_without_the_right_bearer_token(pod):
 
 def test_healthz_needs_no_token(pod):
     assert http_status(pod.config.healthz_url) == 200
+
+
+def healthz_body(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_healthz_says_healthy_and_nothing_about_the_running_tool(pod, client):
+    # /healthz is unauthenticated: it must not tell anyone which tool runs or for how long.
+    caller = threading.Thread(target=client.call, args=("wait_milliseconds", {"milliseconds": 1500}), daemon=True)
+    caller.start()
+    time.sleep(0.5)
+    during = healthz_body(pod.config.healthz_url)
+    caller.join(timeout=30)
+    assert during == (200, "healthy\n")
+    assert healthz_body(pod.config.healthz_url) == (200, "healthy\n")
+
+
+def test_a_missing_or_empty_token_file_fails_closed(pod):
+    """The rule shared with the shell server: no token file, no access, and /healthz says so."""
+    token_file, token = pod.config.mcp_token_file, pod.config.mcp_token
+    headers = MCP_HEADERS | {"Authorization": f"Bearer {token}"}
+    try:
+        token_file.unlink()
+        assert http_status(pod.config.mcp_url, headers, method="POST") == 401
+        assert healthz_body(pod.config.healthz_url) == (503, "unhealthy\n")
+        pod.config.write_token("")
+        assert http_status(pod.config.mcp_url, headers, method="POST") == 401
+        assert healthz_body(pod.config.healthz_url) == (503, "unhealthy\n")
+        pod.config.write_token("  \n")
+        assert healthz_body(pod.config.healthz_url) == (503, "unhealthy\n")
+    finally:
+        pod.config.write_token(token)
+    assert healthz_body(pod.config.healthz_url) == (200, "healthy\n")
+    assert McpClient(pod.config.mcp_url, token).tool_names()
 
 
 def test_a_rotated_token_file_takes_effect_without_restart(pod):

@@ -1,4 +1,4 @@
-"""The launcher's own guards: fail closed, give up on a missing X server, flag stuck tools."""
+"""The launcher's own guards: fail closed, give up on a missing X server, flag stuck tools, bad config."""
 
 import threading
 
@@ -15,7 +15,7 @@ def extra_sidecar(pod, name: str, **env: str) -> AgentProcess:
 
 def test_launcher_refuses_to_start_without_a_token_file(pod):
     launcher = extra_sidecar(pod, "no-token", MCP_AUTH_TOKEN_FILE=str(pod.config.workdir / "absent"),
-                             PORT=str(pick_port(18081)))
+                             PORT=str(pick_port(18081)), METRICS_PORT=str(pick_port(19181)))
     try:
         assert launcher.wait_exit(timeout=30) != 0
     finally:
@@ -25,7 +25,7 @@ def test_launcher_refuses_to_start_without_a_token_file(pod):
 
 def test_launcher_gives_up_when_the_display_never_comes(pod):
     launcher = extra_sidecar(pod, "no-display", DISPLAY=":98", DISPLAY_WAIT_SECONDS="2",
-                             PORT=str(pick_port(18082)))
+                             PORT=str(pick_port(18082)), METRICS_PORT=str(pick_port(19182)))
     try:
         assert launcher.wait_exit(timeout=30) != 0
     finally:
@@ -33,19 +33,56 @@ def test_launcher_gives_up_when_the_display_never_comes(pod):
     assert "not usable" in launcher.log_tail()
 
 
-def test_a_stuck_tool_makes_healthz_fail_until_it_returns(pod):
-    port = pick_port(18083)
-    launcher = extra_sidecar(pod, "stuck-tool", PORT=str(port), STUCK_TOOL_SECONDS="1",
-                             SCREENSHOT_SCRATCH_DIR=str(pod.config.workdir / "scratch"))
+def healthz_statuses_during(healthz: str, call) -> list[int]:
+    """Run `call` in a thread and probe /healthz every 0.2 s until it returns."""
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    statuses = []
+    while caller.is_alive():
+        statuses.append(http_status(healthz))
+        caller.join(timeout=0.2)
+    return statuses
+
+
+def test_a_wait_within_its_own_duration_keeps_healthz_healthy(pod):
+    # Like wait_milliseconds(150000) under the default 120 s grace: a call that is
+    # doing what it was asked for is not stuck, so kubelet must not restart us.
+    port = pick_port(18084)
+    launcher = extra_sidecar(pod, "long-wait", PORT=str(port), METRICS_PORT=str(pick_port(19184)),
+                             STUCK_TOOL_SECONDS="1", SCREENSHOT_SCRATCH_DIR=str(pod.config.workdir / "scratch-wait"))
     healthz = f"http://127.0.0.1:{port}/healthz"
     try:
         wait_until(lambda: http_status(healthz) == 200, 120, 0.2, "second sidecar healthy")
         client = McpClient(f"http://127.0.0.1:{port}/mcp", pod.config.mcp_token)
-        caller = threading.Thread(target=client.call, args=("wait_milliseconds", {"milliseconds": 4000}),
-                                  daemon=True)
-        caller.start()
-        wait_until(lambda: http_status(healthz) == 503, 4, 0.2, "/healthz reporting the stuck tool")
-        caller.join(timeout=30)
+        statuses = healthz_statuses_during(healthz, lambda: client.call("wait_milliseconds", {"milliseconds": 4000}))
+        assert len(statuses) >= 10
+        assert set(statuses) == {200}, f"/healthz during a 4 s wait with a 1 s grace: {statuses}"
+    finally:
+        launcher.stop()
+
+
+def test_a_tool_past_its_own_budget_makes_healthz_fail_until_it_returns(pod):
+    port = pick_port(18083)
+    launcher = extra_sidecar(pod, "stuck-tool", PORT=str(port), METRICS_PORT=str(pick_port(19183)),
+                             STUCK_TOOL_SECONDS="1", SCREENSHOT_SCRATCH_DIR=str(pod.config.workdir / "scratch"))
+    healthz = f"http://127.0.0.1:{port}/healthz"
+    try:
+        wait_until(lambda: http_status(healthz) == 200, 120, 0.2, "second sidecar healthy")
+        client = McpClient(f"http://127.0.0.1:{port}/mcp", pod.config.mcp_token)
+        # pyautogui pauses 0.1 s after each key: 40 presses of shift take ~4 s, far
+        # beyond what press_keys is allowed (0 s of its own + 1 s grace).
+        statuses = healthz_statuses_during(healthz, lambda: client.call("press_keys", {"keys": ["shift"] * 40}))
+        assert 503 in statuses, f"/healthz never reported the stuck call: {statuses}"
         assert http_status(healthz) == 200
     finally:
         launcher.stop()
+
+
+def test_launcher_refuses_an_unknown_screenshot_format(pod):
+    launcher = extra_sidecar(pod, "bad-format", SCREENSHOT_FORMAT="gif", PORT=str(pick_port(18085)),
+                             METRICS_PORT=str(pick_port(19185)))
+    try:
+        assert launcher.wait_exit(timeout=30) != 0
+    finally:
+        launcher.stop()
+    assert "SCREENSHOT_FORMAT='gif'" in launcher.log_tail()
