@@ -29,7 +29,7 @@ pid_of() { # the recorded pid of a process of this cluster, if it is still that 
     pid=$(cat "$dir/run/$1.pid" 2>/dev/null) || return 1
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
     # A reused pid runs something else: ours name this cluster's folder on their command line.
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/" || return 1
+    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$dir/" || return 1
     echo "$pid"
 }
 
@@ -41,7 +41,7 @@ stray_pids() {
         pid=${cmdline_file#/proc/}
         pid=${pid%/cmdline}
         [ "$pid" != $$ ] || continue
-        case "$(tr '\0' ' ' <"$cmdline_file" 2>/dev/null)" in
+        case "$({ tr '\0' ' ' <"$cmdline_file"; } 2>/dev/null)" in
             etcd\ *"$dir/"* | */etcd\ *"$dir/"* | *kube-apiserver\ *"$dir/"* | *kube-controller-manager\ *"$dir/"*) echo "$pid" ;;
         esac
     done
@@ -132,7 +132,8 @@ EOF
 start() { # start <name> <command...>: detached in its own session, output to <name>.log
     local name=$1
     shift
-    setsid "$@" </dev/null >"$dir/log/$name.log" 2>&1 &
+    # 8>&-: the lock of this script must not be inherited by a process that outlives it.
+    setsid "$@" </dev/null >"$dir/log/$name.log" 2>&1 8>&- &
     echo $! >"$dir/run/$name.pid"
 }
 
@@ -153,7 +154,7 @@ wait_until() { # wait_until <what> <command...>
     done
 }
 
-apiserver_ready() { kubectl --kubeconfig "$dir/kubeconfig" get --raw /readyz; }
+apiserver_ready() { kubectl --kubeconfig "$dir/kubeconfig" get --raw /readyz >/dev/null 2>&1; }
 
 install_crds() {
     local folder found=()
@@ -166,9 +167,14 @@ files named in each folder's SOURCE.txt (docs/local-stack.md lists them: kagent-
 helm/kagent-crds/templates, kagent-dev/kmcp v0.3.0, external-secrets/external-secrets v2.9.0
 config/crds/bases, ...). Put them in ../shared/upstream/<project>/ and run up again."
     fi
-    # Server-side apply: some CRDs are too big for the last-applied annotation of a client-side apply.
-    find "${found[@]}" -name '*.yaml' -print0 | sort -z | xargs -0 -n1 printf -- '-f\0%s\0' |
-        xargs -0 kubectl --kubeconfig "$dir/kubeconfig" apply --server-side --force-conflicts >"$dir/log/crds.log"
+    # Applied again only when a file is newer than the last apply (the data outlives down/up).
+    local stamp=$dir/crds.applied
+    if [ ! -f "$stamp" ] || [ -n "$(find "${found[@]}" -name '*.yaml' -newer "$stamp" -print -quit)" ]; then
+        # Server-side apply: some CRDs are too big for the last-applied annotation of a client-side apply.
+        find "${found[@]}" -name '*.yaml' -print0 | sort -z | xargs -0 -n1 printf -- '-f\0%s\0' |
+            xargs -0 kubectl --kubeconfig "$dir/kubeconfig" apply --server-side --force-conflicts >"$dir/log/crds.log"
+        touch "$stamp"
+    fi
     kubectl --kubeconfig "$dir/kubeconfig" wait --for condition=Established crd --all \
         --timeout "${ready_timeout_seconds}s" >>"$dir/log/crds.log"
     say "$(kubectl --kubeconfig "$dir/kubeconfig" get crd -o name | wc -l) CRDs Established (from ${found[*]})"
