@@ -1,8 +1,10 @@
 import { mkdir } from "node:fs/promises";
+import type { Server } from "node:http";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TokenFile } from "./auth.js";
 import { ConfigError, readConfig } from "./config.js";
-import { createHttpServer } from "./http.js";
+import { createMetricsServer } from "./http/metrics-server.js";
+import { createHttpServer } from "./http/server.js";
 import { JobManager } from "./jobs/job-manager.js";
 import { log } from "./log.js";
 import { createMcpServer } from "./mcp-server.js";
@@ -13,13 +15,12 @@ async function main(): Promise<void> {
   await mkdir(config.workspaceDir, { recursive: true });
   const jobs = new JobManager(config.workspaceDir);
   await jobs.recover();
-  const metrics = new Metrics(() => jobs.runningCount);
+  const metrics = new Metrics(jobs);
   const context = { config, jobs, metrics };
 
   const shutdown = (signal: string) => {
     log("info", "shutting_down", { signal });
-    jobs.terminateAll();
-    process.exit(0);
+    void jobs.terminateAll().finally(() => process.exit(0));
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
@@ -46,11 +47,26 @@ async function main(): Promise<void> {
     log("warn", "authentication_disabled", { reason: "MCP_ALLOW_UNAUTHENTICATED=1" });
   }
 
-  const server = createHttpServer({ tokenFile, metrics, createMcpServer: () => createMcpServer(context) });
-  server.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : config.port;
-    log("info", "listening", { transport: "http", host: config.host, port, workspace: config.workspaceDir });
+  const server = createHttpServer({
+    tokenFile,
+    metrics,
+    jobs,
+    maxSessions: config.maxSessions,
+    sessionIdleMs: config.sessionIdleSeconds * 1000,
+    createMcpServer: () => createMcpServer(context),
+  });
+  const metricsServer = createMetricsServer(metrics);
+  await Promise.all([listen(metricsServer, config.metricsPort, config.host), listen(server, config.port, config.host)]);
+  log("info", "listening", { transport: "http", host: config.host, port: config.port, metrics_port: config.metricsPort, workspace: config.workspaceDir });
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
 }
 

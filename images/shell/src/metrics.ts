@@ -1,64 +1,73 @@
-// Prometheus text exposition written by hand: three series do not justify a client library.
-const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
-interface Histogram {
-  buckets: number[];
-  sum: number;
-  count: number;
+// Names and labels are a contract with the alert rules and dashboards (docs/pod-contract.md).
+const SERVER = "shell";
+const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600];
+
+export interface JobsGauge {
+  /** Start times (ms since the epoch) of the jobs running now. */
+  runningStartTimes(): number[];
 }
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
-
+/** The server's Prometheus metrics. Labels carry tool names and outcomes only, never arguments. */
 export class Metrics {
-  private readonly calls = new Map<string, number>();
-  private readonly durations = new Map<string, Histogram>();
+  readonly registry = new Registry();
+  private readonly calls: Counter<"server" | "tool" | "outcome">;
+  private readonly durations: Histogram<"server" | "tool">;
+  private readonly inFlight: Gauge<"server">;
+  private readonly authFailures: Counter<"server">;
 
-  constructor(private readonly runningJobs: () => number) {}
-
-  recordToolCall(tool: string, outcome: "ok" | "error", seconds: number): void {
-    const key = `${tool}\u0000${outcome}`;
-    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
-    let histogram = this.durations.get(tool);
-    if (!histogram) {
-      histogram = { buckets: DURATION_BUCKETS_SECONDS.map(() => 0), sum: 0, count: 0 };
-      this.durations.set(tool, histogram);
-    }
-    DURATION_BUCKETS_SECONDS.forEach((bound, i) => {
-      if (seconds <= bound) histogram.buckets[i]++;
+  constructor(jobs: JobsGauge) {
+    const registers = [this.registry];
+    this.calls = new Counter({
+      name: "mcp_tool_calls_total",
+      help: "Tool calls finished, by tool and outcome (ok or error).",
+      labelNames: ["server", "tool", "outcome"],
+      registers,
     });
-    histogram.sum += seconds;
-    histogram.count++;
+    this.durations = new Histogram({
+      name: "mcp_tool_call_duration_seconds",
+      help: "Tool call duration in seconds.",
+      labelNames: ["server", "tool"],
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.inFlight = new Gauge({ name: "mcp_tool_calls_in_flight", help: "Tool calls running now.", labelNames: ["server"], registers });
+    this.inFlight.set({ server: SERVER }, 0);
+    this.authFailures = new Counter({ name: "mcp_auth_failures_total", help: "Requests refused with 401.", labelNames: ["server"], registers });
+    this.authFailures.inc({ server: SERVER }, 0);
+    new Gauge({
+      name: "shell_jobs_running",
+      help: "Background jobs running now.",
+      registers,
+      collect() {
+        this.set(jobs.runningStartTimes().length);
+      },
+    });
+    new Gauge({
+      name: "shell_job_oldest_running_seconds",
+      help: "Age in seconds of the oldest running background job (0 when none runs).",
+      registers,
+      collect() {
+        const starts = jobs.runningStartTimes();
+        this.set(starts.length ? (Date.now() - starts.reduce((a, b) => Math.min(a, b))) / 1000 : 0);
+      },
+    });
+    // Process metrics (memory, CPU, event loop lag) from the same maintained client.
+    collectDefaultMetrics({ register: this.registry });
   }
 
-  render(): string {
-    const lines: string[] = [
-      "# HELP shell_mcp_tool_calls_total Tool calls by tool and outcome.",
-      "# TYPE shell_mcp_tool_calls_total counter",
-    ];
-    for (const [key, value] of this.calls) {
-      const [tool, outcome] = key.split("\u0000");
-      lines.push(`shell_mcp_tool_calls_total{tool="${escapeLabel(tool)}",outcome="${outcome}"} ${value}`);
-    }
-    lines.push(
-      "# HELP shell_mcp_tool_call_duration_seconds Tool call duration.",
-      "# TYPE shell_mcp_tool_call_duration_seconds histogram",
-    );
-    for (const [tool, histogram] of this.durations) {
-      const label = `tool="${escapeLabel(tool)}"`;
-      DURATION_BUCKETS_SECONDS.forEach((bound, i) => {
-        lines.push(`shell_mcp_tool_call_duration_seconds_bucket{${label},le="${bound}"} ${histogram.buckets[i]}`);
-      });
-      lines.push(`shell_mcp_tool_call_duration_seconds_bucket{${label},le="+Inf"} ${histogram.count}`);
-      lines.push(`shell_mcp_tool_call_duration_seconds_sum{${label}} ${histogram.sum}`);
-      lines.push(`shell_mcp_tool_call_duration_seconds_count{${label}} ${histogram.count}`);
-    }
-    lines.push(
-      "# HELP shell_mcp_running_jobs Background jobs currently running.",
-      "# TYPE shell_mcp_running_jobs gauge",
-      `shell_mcp_running_jobs ${this.runningJobs()}`,
-    );
-    return lines.join("\n") + "\n";
+  toolCallStarted(): void {
+    this.inFlight.inc({ server: SERVER });
+  }
+
+  toolCallFinished(tool: string, outcome: "ok" | "error", seconds: number): void {
+    this.inFlight.dec({ server: SERVER });
+    this.calls.inc({ server: SERVER, tool, outcome });
+    this.durations.observe({ server: SERVER, tool }, seconds);
+  }
+
+  authFailed(): void {
+    this.authFailures.inc({ server: SERVER });
   }
 }

@@ -9,6 +9,8 @@ export interface ToolDefinition<Shape extends z.ZodRawShape> {
   name: string;
   description: string;
   inputSchema: Shape;
+  /** Shape of `structuredContent` for tools that return structured results (listed as outputSchema). */
+  outputSchema?: z.ZodRawShape;
   annotations?: ToolAnnotations;
   handler: (args: z.output<z.ZodObject<Shape>>) => Promise<CallToolResult>;
 }
@@ -26,6 +28,7 @@ export class ToolRegistry {
   define<Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>): void {
     const instrumented = async (args: z.output<z.ZodObject<Shape>>): Promise<CallToolResult> => {
       const started = performance.now();
+      this.metrics.toolCallStarted();
       let result: CallToolResult;
       try {
         result = await tool.handler(args);
@@ -34,13 +37,13 @@ export class ToolRegistry {
       }
       const seconds = (performance.now() - started) / 1000;
       const outcome = result.isError ? "error" : "ok";
-      this.metrics.recordToolCall(tool.name, outcome, seconds);
+      this.metrics.toolCallFinished(tool.name, outcome, seconds);
       log("info", "tool_call", { tool: tool.name, outcome, duration_ms: Math.round(seconds * 10000) / 10 });
       return result;
     };
     this.server.registerTool(
       tool.name,
-      { description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations },
+      { description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations },
       // The SDK's callback type is generic over the shape; the instrumented wrapper matches it.
       instrumented as never,
     );

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { callTool, connectClient, startServer, textOf, type RunningServer } from "./harness.js";
@@ -99,6 +102,35 @@ describe("file tools", () => {
       "--- a/edit me.py\n+++ b/edit me.py\n@@ -2,7 +2,8 @@\n b\n c\n d\n-target = 1\n+target = 2\n+extra = 'ü'\n e\n f\n g\n",
     );
     assert.equal(await readFile(path.join(server.workspace, "edit me.py"), "utf8"), source.replace("target = 1", "target = 2\nextra = 'ü'"));
+  });
+
+  it("returns diffs that git apply --check accepts against the file before the edit", async () => {
+    const cases: Array<{ name: string; before: string; old_text: string; new_text: string }> = [
+      { name: "middle", before: "a\nb\nc\nd\ne\nf\ng\nh\ni\n", old_text: "e", new_text: "E\nE2" },
+      { name: "last line of a file ending with a newline", before: "a\nb\nc\n", old_text: "c", new_text: "C" },
+      { name: "first line", before: "a\nb\nc\n", old_text: "a\n", new_text: "" },
+      { name: "no newline at the end", before: "a\nb\nc", old_text: "c", new_text: "c\nd" },
+      { name: "adds the final newline", before: "a\nb", old_text: "b", new_text: "b\n" },
+      { name: "appends after the last newline", before: "a\nb\n", old_text: "b\n", new_text: "b\nlast\n" },
+      { name: "single line", before: "only", old_text: "only", new_text: "changed" },
+    ];
+    const run = promisify(execFile);
+    for (const [index, edit] of cases.entries()) {
+      const name = `diffs/case ${index}.txt`;
+      await mkdir(path.join(server.workspace, "diffs"), { recursive: true });
+      await writeFile(path.join(server.workspace, name), edit.before);
+      const result = await callTool(client, "edit_file", { path: name, old_text: edit.old_text, new_text: edit.new_text });
+      assert.equal(result.isError, undefined, edit.name);
+      const checkout = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-apply-"));
+      await mkdir(path.join(checkout, "diffs"));
+      await writeFile(path.join(checkout, name), edit.before);
+      await writeFile(path.join(checkout, "edit.patch"), textOf(result));
+      await run("git", ["apply", "--check", "edit.patch"], { cwd: checkout }).catch((error: { stderr: string }) => {
+        assert.fail(`${edit.name}: git apply --check rejected\n${textOf(result)}\n${error.stderr}`);
+      });
+      await run("git", ["apply", "edit.patch"], { cwd: checkout });
+      assert.equal(await readFile(path.join(checkout, name), "utf8"), await readFile(path.join(server.workspace, name), "utf8"), edit.name);
+    }
   });
 
   it("refuses absent and ambiguous old_text without touching the file", async () => {

@@ -28,6 +28,8 @@ export interface RunningServer {
   process: ChildProcess;
   port: number;
   url: string;
+  /** The separate metrics port (METRICS_PORT): only `GET /metrics`. */
+  metricsUrl: string;
   token: string;
   tokenFile: string;
   workspace: string;
@@ -50,6 +52,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const tokenFile = path.join(await mkdtemp(path.join(os.tmpdir(), "shell-mcp-token-")), "mcp-token");
   await writeFile(tokenFile, `${token}\n`);
   const port = options.port ?? (await freePort());
+  const metricsPort = await freePort();
   // A fresh home like the image's /home/agent: `bash -l` must not pick up this machine's dotfiles.
   const home = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-home-"));
   const child = spawn(process.execPath, [SERVER_ENTRY], {
@@ -58,6 +61,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       HOME: home,
       HOST: "127.0.0.1",
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       WORKSPACE_DIR: workspace,
       MCP_AUTH_TOKEN_FILE: tokenFile,
       ...options.env,
@@ -83,6 +87,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     process: child,
     port,
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     token,
     tokenFile,
     workspace,
@@ -145,4 +150,60 @@ export async function peakRssKiB(pid: number): Promise<number> {
   const { readFile } = await import("node:fs/promises");
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]);
+}
+
+/** One sample of a Prometheus text exposition. */
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Parses Prometheus text format samples (enough for the label values our metrics use). */
+export function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]] = pair[2];
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The samples of `name` whose labels include `labels`. */
+export function samplesOf(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
+  return samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+}
+
+/**
+ * Polls `GET /healthz` every 100 ms while `work` runs; each probe may take at most 1 s (the contract
+ * the liveness probe relies on). Returns the work's result and every probe that failed or was late.
+ */
+export async function whileHealthProbed<T>(server: RunningServer, work: () => Promise<T>): Promise<{ result: T; failures: string[]; probes: number }> {
+  const failures: string[] = [];
+  let probes = 0;
+  let done = false;
+  const prober = (async () => {
+    while (!done) {
+      const started = Date.now();
+      try {
+        const response = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+        await response.text();
+        if (response.status !== 200) failures.push(`status ${response.status} after ${Date.now() - started} ms`);
+      } catch (error) {
+        failures.push(`no answer within 1 s (${(error as Error).name})`);
+      }
+      probes++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  try {
+    const result = await work();
+    return { result, failures, probes };
+  } finally {
+    done = true;
+    await prober;
+  }
 }

@@ -16,7 +16,11 @@ describe("shell image", () => {
     const dockerfile = await readFile(path.join(PACKAGE_DIR, "Dockerfile"), "utf8");
     const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
     assert.match(base ?? "", /^(docker\.io\/library\/)?node:22\.\d+\.\d+-bookworm-slim$/);
-    assert.deepEqual(dockerfile.match(/^FROM .*$/gm), ["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
+    // Every stage (build, helper stages such as buildctl, runtime) starts from the one pinned base.
+    const stages = dockerfile.match(/^FROM .*$/gm) ?? [];
+    assert.equal(stages[0], "FROM ${NODE_IMAGE} AS build");
+    assert.equal(stages[stages.length - 1], "FROM ${NODE_IMAGE}");
+    for (const stage of stages) assert.match(stage, /^FROM \$\{NODE_IMAGE\}( AS [a-z-]+)?$/);
     assert.match(dockerfile, /npm prune --omit=dev/);
     const runtime = dockerfile.slice(dockerfile.lastIndexOf("FROM "));
     assert.match(runtime, /^USER 1000:1000$/m);
@@ -39,6 +43,17 @@ describe("shell image", () => {
       },
     );
     assert.equal(stdout + stderr, "");
+  });
+
+  it("npm run lint checks the shared credential helper where it lives", async () => {
+    await run("npm", ["run", "--silent", "lint"], { cwd: PACKAGE_DIR }).catch((error: { stdout: string; stderr: string }) => {
+      assert.fail(`npm run lint failed:\n${error.stdout}${error.stderr}`);
+    });
+  });
+
+  it("tools/jobs.ts takes shared command inputs from their own module, not from tools/commands.ts", async () => {
+    const jobs = await readFile(path.join(PACKAGE_DIR, "src", "tools", "jobs.ts"), "utf8");
+    assert.doesNotMatch(jobs, /from "\.\/commands\.js"/);
   });
 
   it("the build stage's steps yield a production-only tree that serves every tool", { timeout: 240_000 }, async () => {

@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { open, stat } from "node:fs/promises";
 import { log } from "../log.js";
-import { commandEnvironment, killProcessGroup } from "../process/run-command.js";
+import { commandEnvironment } from "../process/run-command.js";
 import { ToolInputError } from "../tool-result.js";
-import { JOB_ID_PATTERN, JobJournal, type JobRecord } from "./journal.js";
-import { isSameProcessAlive, processStartTicks } from "./process-identity.js";
+import { JOB_ID_PATTERN, JobJournal, type JobRecord, type QuarantinedEntry } from "./journal.js";
+import { isJobProcess, processStartTicks, signalJobGroup, type JobProcess } from "./process-identity.js";
 
 // The wrapper outlives the server if need be and leaves the exit status next to the output, so a
 // job that finishes while the server is down still reports how it ended.
@@ -23,23 +23,34 @@ export class JobManager {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly exitWaiters = new Map<string, Array<() => void>>();
   private readonly killRequested = new Set<string>();
+  private readonly paused = new Set<string>();
+  private pauseTimer: NodeJS.Timeout | undefined;
+  /** Journal entries that failed validation at startup (moved aside, reported by list_jobs). */
+  quarantined: QuarantinedEntry[] = [];
 
   constructor(workspaceDir: string) {
     this.journal = new JobJournal(workspaceDir);
   }
 
-  get runningCount(): number {
-    let count = 0;
-    for (const job of this.jobs.values()) if (job.state === "running") count++;
-    return count;
+  /** Start times (ms since the epoch) of the running jobs, for the metrics. */
+  runningStartTimes(): number[] {
+    const starts: number[] = [];
+    for (const job of this.jobs.values()) if (job.state === "running") starts.push(Date.parse(job.started_at));
+    return starts;
   }
 
-  /** Reloads every journal; jobs that died with the previous server are marked interrupted. */
+  /**
+   * Reloads every journal entry; invalid ones are quarantined. A job whose process is still alive and
+   * proven to be its own is adopted; every other job that was running is marked interrupted.
+   */
   async recover(): Promise<void> {
-    for (const record of await this.journal.loadAll()) {
+    const { records, quarantined } = await this.journal.loadAll();
+    this.quarantined = quarantined;
+    for (const entry of quarantined) log("warn", "job_quarantined", { folder: entry.folder });
+    for (const record of records) {
       this.jobs.set(record.id, record);
       if (record.state !== "running") continue;
-      if (record.pid !== null && (await isSameProcessAlive(record.pid, record.pid_start_ticks))) {
+      if (await isJobProcess(this.processOf(record))) {
         this.watchAdopted(record);
         continue;
       }
@@ -54,7 +65,8 @@ export class JobManager {
     let child;
     try {
       // The job writes straight into its log file: no pipe through the server, nothing lost if it dies.
-      child = spawn("bash", ["-c", WRAPPER_SCRIPT, "job-wrapper", command, this.journal.exitCodePath(id)], {
+      const [file, ...args] = this.wrapperArgv(id, command);
+      child = spawn(file, args, {
         cwd,
         env: commandEnvironment(env),
         detached: true,
@@ -133,11 +145,21 @@ export class JobManager {
     if (record.state !== "running" || record.pid === null) {
       throw new ToolInputError(`job_id '${id}' is not running (state: ${record.state}); nothing to kill`);
     }
+    const job = this.processOf(record);
     this.killRequested.add(id);
     const exited = this.waitForExit(id);
-    killProcessGroup(record.pid, "SIGTERM");
+    if (!(await signalJobGroup(job, "SIGTERM"))) {
+      // Its process is gone or is no longer the one it started: record that, signal nothing.
+      this.killRequested.delete(id);
+      if (record.state === "running") await this.settleWithoutChild(record);
+      throw new ToolInputError(
+        `job_id '${id}' has no process of its own any more (state now: ${record.state}); nothing was signalled`,
+      );
+    }
+    // A paused (SIGSTOPped) job handles SIGTERM only once it runs again.
+    if (this.paused.delete(id)) await signalJobGroup(job, "SIGCONT");
     const escalation = setTimeout(() => {
-      if (record.state === "running" && record.pid !== null) killProcessGroup(record.pid, "SIGKILL");
+      if (record.state === "running") void signalJobGroup(job, "SIGKILL");
     }, KILL_GRACE_MS);
     await exited;
     clearTimeout(escalation);
@@ -145,10 +167,43 @@ export class JobManager {
   }
 
   /** On server shutdown the container goes too: give jobs a SIGTERM rather than the runtime's SIGKILL. */
-  terminateAll(): void {
-    for (const job of this.jobs.values()) {
-      if (job.state === "running" && job.pid !== null) killProcessGroup(job.pid, "SIGTERM");
+  async terminateAll(): Promise<void> {
+    const running = [...this.jobs.values()].filter((job) => job.state === "running");
+    await Promise.all(running.map((job) => signalJobGroup(this.processOf(job), "SIGTERM")));
+  }
+
+  /** Pre-snapshot hook: SIGSTOPs every running job's group; they resume by themselves after maxSeconds. */
+  async pauseAll(maxSeconds: number): Promise<string[]> {
+    const running = [...this.jobs.values()].filter((job) => job.state === "running");
+    for (const job of running) {
+      if (await signalJobGroup(this.processOf(job), "SIGSTOP")) this.paused.add(job.id);
     }
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => void this.resumeAll(), maxSeconds * 1000);
+    this.pauseTimer.unref();
+    log("info", "jobs_paused", { count: this.paused.size, max_seconds: maxSeconds });
+    return [...this.paused];
+  }
+
+  async resumeAll(): Promise<string[]> {
+    clearTimeout(this.pauseTimer);
+    const resumed: string[] = [];
+    for (const id of this.paused) {
+      const record = this.jobs.get(id);
+      if (record && (await signalJobGroup(this.processOf(record), "SIGCONT"))) resumed.push(id);
+    }
+    this.paused.clear();
+    log("info", "jobs_resumed", { count: resumed.length });
+    return resumed;
+  }
+
+  /** The exact command line a job's wrapper runs with: part of the job's process identity. */
+  private wrapperArgv(id: string, command: string): string[] {
+    return ["bash", "-c", WRAPPER_SCRIPT, "job-wrapper", command, this.journal.exitCodePath(id)];
+  }
+
+  private processOf(record: JobRecord): JobProcess {
+    return { pid: record.pid, startTicks: record.pid_start_ticks, argv: this.wrapperArgv(record.id, record.command) };
   }
 
   private require(id: string): JobRecord {
@@ -192,6 +247,7 @@ export class JobManager {
   }
 
   private async finish(record: JobRecord): Promise<void> {
+    this.paused.delete(record.id);
     await this.journal.save(record);
     log("info", "job_ended", { job_id: record.id, state: record.state, exit_code: record.exit_code });
     for (const resolve of this.exitWaiters.get(record.id) ?? []) resolve();
@@ -201,7 +257,7 @@ export class JobManager {
   /** A job still alive from a previous server process is not our child: poll until it is gone. */
   private watchAdopted(record: JobRecord): void {
     const timer = setInterval(() => {
-      void isSameProcessAlive(record.pid!, record.pid_start_ticks).then(async (alive) => {
+      void isJobProcess(this.processOf(record)).then(async (alive) => {
         if (alive) return;
         clearInterval(timer);
         await this.settleWithoutChild(record);

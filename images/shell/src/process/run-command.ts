@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { CappedOutput } from "./capped-output.js";
 
 export interface CommandRequest {
@@ -31,13 +31,16 @@ export function commandEnvironment(extra: Record<string, string>): NodeJS.Proces
   return { ...process.env, GIT_TERMINAL_PROMPT: "0", ...extra };
 }
 
-/** Signals the whole process group, so children started by the command go too. */
-export function killProcessGroup(pid: number, signal: NodeJS.Signals): boolean {
+/**
+ * Signals the whole process group of our own child, so processes the command started go too. Only
+ * while the child has not been reaped: after that its pid (and group id) may belong to another process.
+ */
+function killChildGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.pid <= 1 || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    process.kill(-pid, signal);
-    return true;
+    process.kill(-child.pid, signal);
   } catch {
-    return false;
+    // Already gone.
   }
 }
 
@@ -59,7 +62,7 @@ export function runCommand(request: CommandRequest): Promise<CommandOutcome> {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid !== undefined) killProcessGroup(child.pid, "SIGKILL");
+      killChildGroup(child, "SIGKILL");
     }, request.timeoutMs);
 
     let settled = false;
@@ -69,14 +72,16 @@ export function runCommand(request: CommandRequest): Promise<CommandOutcome> {
       clearTimeout(timer);
       child.stdout.destroy();
       child.stderr.destroy();
+      const out = stdout.render();
+      const err = stderr.render();
       resolve({
         exit_code: code,
         signal,
-        stdout: stdout.toString(),
-        stderr: stderr.toString(),
+        stdout: out.text,
+        stderr: err.text,
         stdout_bytes: stdout.total,
         stderr_bytes: stderr.total,
-        truncated: stdout.truncated || stderr.truncated,
+        truncated: out.truncated || err.truncated,
         timed_out: timedOut,
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
       });

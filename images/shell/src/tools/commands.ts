@@ -1,33 +1,28 @@
 import { z } from "zod";
 import type { Config } from "../config.js";
-import { resolveAgentPath, statExisting } from "../files/paths.js";
 import { runCommand } from "../process/run-command.js";
 import type { ToolRegistry } from "../tool-registry.js";
-import { structuredResult, toolError, ToolInputError } from "../tool-result.js";
+import { structuredResult, toolError } from "../tool-result.js";
+import { cwdSchema, environmentSchema, resolveWorkingDirectory } from "./command-inputs.js";
 
-export const environmentSchema = z
-  .record(z.string(), z.string())
-  .optional()
-  .describe("Extra environment variables for the command, added to the agent's environment");
-
-export const cwdSchema = z
-  .string()
-  .optional()
-  .describe("Working directory; relative paths resolve against the workspace (default: the workspace)");
-
-export async function resolveWorkingDirectory(config: Config, cwd: string | undefined): Promise<string> {
-  const resolved = resolveAgentPath(config.workspaceDir, cwd ?? ".");
-  const info = await statExisting("cwd", resolved, "create it first or pass an existing directory");
-  if (!info.isDirectory()) throw new ToolInputError(`cwd '${resolved}' is not a directory`);
-  return resolved;
-}
+const commandOutcomeShape = {
+  exit_code: z.number().int().nullable().describe("Exit status, null when a signal ended the command"),
+  signal: z.string().nullable().describe("Signal that ended the command, e.g. SIGKILL"),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdout_bytes: z.number().int().describe("Bytes the command wrote to stdout, kept or not"),
+  stderr_bytes: z.number().int(),
+  truncated: z.boolean().describe("True when output was cut to the cap (head and tail kept)"),
+  timed_out: z.boolean(),
+  duration_ms: z.number(),
+};
 
 export function registerCommandTools(registry: ToolRegistry, config: Config): void {
   registry.define({
     name: "run_command",
     description:
       "Run a shell command with `bash -lc` and wait for it. Returns exit code, signal, stdout, stderr " +
-      `and duration. Each stream keeps at most ${config.outputCapBytes} bytes (head and tail; ` +
+      `and duration. Each stream keeps at most ${config.outputCapBytes} bytes once JSON-escaped (head and tail; ` +
       "`truncated` says when bytes were dropped). On timeout the whole process group is killed. " +
       "For work longer than a couple of minutes use start_job instead.",
     inputSchema: {
@@ -40,6 +35,7 @@ export function registerCommandTools(registry: ToolRegistry, config: Config): vo
         .describe(`Kill the command after this many seconds (default 120, at most ${config.maxCommandTimeoutSeconds})`),
       env: environmentSchema,
     },
+    outputSchema: commandOutcomeShape,
     annotations: { destructiveHint: true, openWorldHint: true },
     handler: async ({ command, cwd, timeout_seconds, env }) => {
       const timeoutSeconds = timeout_seconds ?? 120;

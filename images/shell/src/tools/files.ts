@@ -5,8 +5,8 @@ import type { Config } from "../config.js";
 import { writeFileAtomically } from "../files/atomic-write.js";
 import { listDirectory } from "../files/list-directory.js";
 import { openExisting, resolveAgentPath, statExisting } from "../files/paths.js";
-import { readTextSlice } from "../files/read-text.js";
-import { unifiedDiff } from "../files/unified-diff.js";
+import { MAX_TEXT_BYTES, readTextSlice } from "../files/read-text.js";
+import { planEditOffThread } from "../files/text-edit.js";
 import type { ToolRegistry } from "../tool-registry.js";
 import { textResult, ToolInputError } from "../tool-result.js";
 
@@ -18,6 +18,8 @@ const IMAGE_TYPES: Record<string, string> = {
   ".webp": "image/webp",
 };
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+/** Largest file edit_file takes: it holds the file twice in memory (before and after) plus the diff. */
+export const MAX_EDIT_FILE_BYTES = 16 * 1024 * 1024;
 const pathSchema = z.string().min(1).describe("File path; relative paths resolve against the workspace");
 
 export function registerFileTools(registry: ToolRegistry, config: Config): void {
@@ -27,7 +29,8 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
     name: "read_file",
     description:
       "Read a text file, whole or a range of lines (offset is the first line, 1-based; limit the number of " +
-      "lines). Images (png, jpeg, gif, webp) come back as image content. At most 4 MiB of text per call.",
+      "lines). Images (png, jpeg, gif, webp) come back as image content. At most 4 MiB of text per call; " +
+      "a single line longer than that is cut, and the result says how to read the rest.",
     inputSchema: {
       path: pathSchema,
       offset: z.number().int().min(1).optional().describe("First line to return, 1-based (default 1)"),
@@ -53,7 +56,16 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
         await file.close();
       }
       const result = textResult(slice.text);
-      if (slice.more) {
+      if (slice.cutLine) {
+        const { line, bytes, shownBytes } = slice.cutLine;
+        result.content.push({
+          type: "text",
+          text:
+            `[line ${line} is ${bytes} bytes; the first ${shownBytes} are shown (read_file returns at most ${MAX_TEXT_BYTES} bytes). ` +
+            `Read the rest of it with run_command (e.g. sed -n '${line}p' FILE | cut -c${shownBytes + 1}-${shownBytes + MAX_TEXT_BYTES})` +
+            (slice.more ? `; call read_file with offset=${line + 1} for the lines after it]` : "]"),
+        });
+      } else if (slice.more) {
         result.content.push({
           type: "text",
           text: `[lines ${slice.firstLine}-${slice.lastLine} shown; the file continues: call read_file with offset=${slice.lastLine + 1}]`,
@@ -102,26 +114,27 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
       const filePath = resolve(input);
       const info = await statExisting("path", filePath, "create it with write_file");
       if (info.isDirectory()) throw new ToolInputError(`path '${filePath}' is a directory, not a file`);
+      if (info.size > MAX_EDIT_FILE_BYTES) {
+        throw new ToolInputError(
+          `path '${filePath}' is ${info.size} bytes, over the ${MAX_EDIT_FILE_BYTES}-byte limit of edit_file; ` +
+            "edit it with run_command (sed, python) instead",
+        );
+      }
       const before = await readFile(filePath, "utf8");
-      const first = before.indexOf(old_text);
-      if (first === -1) {
+      const plan = await planEditOffThread(before, old_text, new_text, path.relative(config.workspaceDir, filePath) || filePath);
+      if (plan.kind === "not_found") {
         throw new ToolInputError(
           `old_text was not found in '${filePath}'; read_file it and copy the text exactly (whitespace and line endings count)`,
         );
       }
-      const matchLines = [lineOf(before, first)];
-      for (let at = before.indexOf(old_text, first + 1); at !== -1; at = before.indexOf(old_text, at + 1)) {
-        matchLines.push(lineOf(before, at));
-      }
-      if (matchLines.length > 1) {
+      if (plan.kind === "ambiguous") {
         throw new ToolInputError(
-          `old_text occurs ${matchLines.length} times in '${filePath}' (lines ${matchLines.slice(0, 10).join(", ")}); ` +
+          `old_text occurs ${plan.matches} times in '${filePath}' (lines ${plan.lines.join(", ")}); ` +
             "include more surrounding text so that it matches exactly once",
         );
       }
-      const after = before.slice(0, first) + new_text + before.slice(first + old_text.length);
-      await writeFileAtomically(filePath, after, false);
-      return textResult(unifiedDiff(path.relative(config.workspaceDir, filePath) || filePath, before, after));
+      await writeFileAtomically(filePath, plan.after, false);
+      return textResult(plan.diff);
     },
   });
 
@@ -149,10 +162,4 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
       return textResult(lines.length ? lines.join("\n") : "[empty directory]");
     },
   });
-}
-
-function lineOf(text: string, index: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) line++;
-  return line;
 }

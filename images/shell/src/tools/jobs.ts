@@ -1,12 +1,16 @@
 import { z } from "zod";
 import type { Config } from "../config.js";
 import type { JobManager } from "../jobs/job-manager.js";
+import { JobRecordSchema } from "../jobs/journal.js";
 import type { ToolRegistry } from "../tool-registry.js";
 import { structuredResult } from "../tool-result.js";
-import { cwdSchema, environmentSchema, resolveWorkingDirectory } from "./commands.js";
+import { cwdSchema, environmentSchema, resolveWorkingDirectory } from "./command-inputs.js";
 
 const jobIdSchema = z.string().min(1).describe("A job id returned by start_job or list_jobs");
 const MAX_READ_BYTES = 1024 * 1024;
+
+const jobViewShape = { ...JobRecordSchema.shape, output_bytes: z.number().int().describe("Size of the job's output log") };
+const jobStateSchema = JobRecordSchema.shape.state;
 
 export function registerJobTools(registry: ToolRegistry, config: Config, jobs: JobManager): void {
   registry.define({
@@ -20,6 +24,7 @@ export function registerJobTools(registry: ToolRegistry, config: Config, jobs: J
       cwd: cwdSchema,
       env: environmentSchema,
     },
+    outputSchema: { job_id: z.string(), state: jobStateSchema, pid: z.number().int().nullable() },
     annotations: { destructiveHint: true, openWorldHint: true },
     handler: async ({ command, cwd, env }) => {
       const record = await jobs.start(command, await resolveWorkingDirectory(config, cwd), env ?? {});
@@ -31,6 +36,7 @@ export function registerJobTools(registry: ToolRegistry, config: Config, jobs: J
     name: "job_status",
     description: "State of a job (running, exited, killed, interrupted), exit code and output size in bytes.",
     inputSchema: { job_id: jobIdSchema },
+    outputSchema: jobViewShape,
     annotations: { readOnlyHint: true },
     handler: async ({ job_id }) => structuredResult({ ...(await jobs.view(job_id)) }),
   });
@@ -51,6 +57,15 @@ export function registerJobTools(registry: ToolRegistry, config: Config, jobs: J
         .optional()
         .describe(`Most bytes to return (default 65536, at most ${MAX_READ_BYTES})`),
     },
+    outputSchema: {
+      job_id: z.string(),
+      state: jobStateSchema,
+      offset: z.number().int(),
+      next_offset: z.number().int().describe("Pass back as offset to read on"),
+      total_bytes: z.number().int(),
+      eof: z.boolean(),
+      output: z.string(),
+    },
     annotations: { readOnlyHint: true },
     handler: async ({ job_id, offset, max_bytes }) =>
       structuredResult(await jobs.readOutput(job_id, offset ?? 0, max_bytes ?? 65536)),
@@ -60,15 +75,22 @@ export function registerJobTools(registry: ToolRegistry, config: Config, jobs: J
     name: "kill_job",
     description: "Stop a running job: SIGTERM to its whole process group, SIGKILL after 3 s if it lingers.",
     inputSchema: { job_id: jobIdSchema },
+    outputSchema: jobViewShape,
     annotations: { destructiveHint: true },
     handler: async ({ job_id }) => structuredResult({ ...(await jobs.kill(job_id)) }),
   });
 
   registry.define({
     name: "list_jobs",
-    description: "Every job known in this workspace, oldest first, including those from before a restart.",
+    description:
+      "Every job known in this workspace, oldest first, including those from before a restart. `quarantined` " +
+      "lists journal entries that were invalid at startup, moved to <workspace>/.agent/jobs-quarantine/.",
     inputSchema: {},
+    outputSchema: {
+      jobs: z.array(z.object(jobViewShape)),
+      quarantined: z.array(z.object({ folder: z.string(), reason: z.string() })),
+    },
     annotations: { readOnlyHint: true },
-    handler: async () => structuredResult({ jobs: await jobs.list() }),
+    handler: async () => structuredResult({ jobs: await jobs.list(), quarantined: jobs.quarantined }),
   });
 }

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import path from "node:path";
+import { promisify } from "node:util";
+import { after, before, describe, it } from "node:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { callTool, connectClient, dataOf, peakRssKiB, startServer, textOf, type RunningServer } from "./harness.js";
+
+const run = promisify(execFile);
+const MiB = 1024 * 1024;
+
+/** Sends only a request head (no body) and returns the first line of the answer, or a timeout note. */
+function requestHeadOnly(port: number, head: string, waitMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(head));
+    let answer = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(`no answer within ${waitMs} ms`);
+    }, waitMs);
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("latin1");
+      if (answer.includes("\r\n")) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(answer.split("\r\n")[0]);
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+// Issue 11 item 4: every documented cap holds for every input.
+describe("documented caps hold for every input", () => {
+  let server: RunningServer;
+  let client: Client;
+  before(async () => {
+    server = await startServer({ env: { MCP_MAX_SESSIONS: "3", MCP_SESSION_IDLE_SECONDS: "2" } });
+    client = await connectClient(server);
+  });
+  after(async () => {
+    await client.close().catch(() => undefined);
+    await server.stop();
+  });
+
+  it("read_file returns at most 4 MiB even when one line is 200 MiB, with bounded memory and a way on", { timeout: 60_000 }, async () => {
+    await run("bash", ["-c", `{ head -c 209715200 /dev/zero | tr '\\0' 'x'; printf '\\nsecond line\\n'; } > '${path.join(server.workspace, "one-line.txt")}'`]);
+    const peakBefore = await peakRssKiB(server.process.pid!);
+    const result = await callTool(client, "read_file", { path: "one-line.txt" });
+    const peakAfter = await peakRssKiB(server.process.pid!);
+    assert.equal(result.isError, undefined);
+    assert.ok(Buffer.byteLength(textOf(result)) <= 4 * MiB, `read_file returned ${Buffer.byteLength(textOf(result))} bytes`);
+    assert.ok(textOf(result).startsWith("xxxx"));
+    const note = (result.content[1] as { text: string }).text;
+    assert.match(note, /line 1 is 209715200 bytes; the first \d+ are shown/);
+    assert.match(note, /offset=2/);
+    const growthMiB = (peakAfter - peakBefore) / 1024;
+    assert.ok(growthMiB < 64, `peak RSS grew by ${growthMiB.toFixed(1)} MiB reading a 200 MiB line`);
+    assert.equal(textOf(await callTool(client, "read_file", { path: "one-line.txt", offset: 2 })), "second line\n");
+  });
+
+  it("run_command's output cap holds after JSON escaping (2 MB of NUL bytes)", async () => {
+    const result = await callTool(client, "run_command", { command: "head -c 2000000 /dev/zero" });
+    const data = dataOf(result);
+    assert.equal(data.stdout_bytes, 2_000_000);
+    assert.equal(data.truncated, true);
+    const escaped = Buffer.byteLength(JSON.stringify(data.stdout));
+    assert.ok(escaped <= MiB + 200, `stdout is ${escaped} bytes once JSON-escaped`);
+  });
+
+  it("answers 413 from Content-Length at once, without reading the body", async () => {
+    const head =
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.token}\r\n` +
+      `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 100000000\r\n\r\n`;
+    assert.match(await requestHeadOnly(server.port, head), /^HTTP\/1\.1 413 /);
+  });
+
+  it("a too large chunked body (no Content-Length) is refused with 413 as well", async () => {
+    const response = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array(17 * MiB).fill(32));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    assert.equal(response.status, 413);
+    assert.match((await response.json()).error.message, /request body over 16777216 bytes/);
+  });
+
+  it("holds at most MCP_MAX_SESSIONS sessions: the least recently used one goes first", async () => {
+    const clients = [];
+    for (let i = 0; i < 3; i++) clients.push(await connectClient(server));
+    // `client` (from before) plus three more: the oldest, `client`, was evicted.
+    await assert.rejects(client.listTools(), /404|Session not found/);
+    for (const other of clients) assert.ok((await other.listTools()).tools.length > 0);
+    await Promise.all(clients.map((other) => other.close()));
+  });
+
+  it("evicts a session idle longer than MCP_SESSION_IDLE_SECONDS", async () => {
+    const idle = await connectClient(server);
+    assert.ok((await idle.listTools()).tools.length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await assert.rejects(idle.listTools(), /404|Session not found/);
+    await idle.close().catch(() => undefined);
+  });
+
+  it("never evicts a session while one of its calls runs", { timeout: 30_000 }, async () => {
+    const busy = await connectClient(server);
+    const result = await callTool(busy, "run_command", { command: "sleep 3; echo done" });
+    assert.equal(dataOf(result).stdout, "done\n");
+    assert.ok((await busy.listTools()).tools.length > 0);
+    await busy.close();
+  });
+});
