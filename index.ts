@@ -4,6 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AgentImages, ImageName, IMAGE_NAMES, PersistentAgent, planAgent, readStackConfig } from "./components";
+import { dashboardConfigMap, prometheusRule } from "./components/monitoring";
+import { registerObject } from "./components/objects";
 
 // Validates the whole config first: on any problem, preview fails listing all of them, before any
 // resource is registered.
@@ -22,6 +24,14 @@ const images = plans.length === 0 ? undefined : new AgentImages("images", {
 });
 
 const deployed = plans.map((plan) => new PersistentAgent(plan.agent, { plan, platform, images: images?.refs ?? {} }));
+
+// Once per stack: the alert rules and the dashboard (per-agent scrape targets are in each agent's plan).
+if (platform.monitoring.enabled) {
+    registerObject("monitoring-rules", prometheusRule(platform.monitoring), {});
+    if (platform.monitoring.dashboard.enabled) {
+        registerObject("monitoring-dashboard", dashboardConfigMap(platform.monitoring), {});
+    }
+}
 
 export const agentEndpoints = Object.fromEntries(deployed.map((agent, index) => [plans[index].agent, {
     namespace: agent.namespace,

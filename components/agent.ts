@@ -4,13 +4,15 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { backupObjects } from "./backup";
 import { createAgentComputer, ComputerImages } from "./computer";
-import { VaultSpec } from "./config";
+import { PlatformSpec, VaultSpec } from "./config";
 import { createAgentCredentials } from "./credentials";
 import { createNamespaceGuards, createVaultAccess } from "./isolation";
 import { createKagentObjects } from "./kagent";
+import { metricsNetworkPolicy, podMonitor } from "./monitoring";
+import { registerObject } from "./objects";
 import { AgentPlan } from "./plan";
-import { PlatformSpec } from "./config";
 
 export interface PersistentAgentArgs {
     plan: AgentPlan;
@@ -61,6 +63,7 @@ export class PersistentAgent extends pulumi.ComponentResource {
         }, this);
 
         createKagentObjects(name, { plan, namespace: namespaceName, dependsOn: [externalSecret] }, this);
+        this.renderOperations(name, plan, args.images, namespace);
 
         this.namespace = namespaceName;
         this.serviceHost = pulumi.output(plan.endpoints.serviceHost);
@@ -75,5 +78,25 @@ export class PersistentAgent extends pulumi.ComponentResource {
             mcpUrls: this.mcpUrls,
             vaultPaths: this.vaultPaths,
         });
+    }
+
+    /** Monitoring and backup objects, as components/monitoring.ts and components/backup.ts build them. */
+    private renderOperations(name: string, plan: AgentPlan, images: ComputerImages, namespace: k8s.core.v1.Namespace): void {
+        const opts = { parent: this, dependsOn: [namespace] };
+        const { monitoring, backup } = plan.operations;
+        if (monitoring) {
+            registerObject(`${name}-podmonitor`, podMonitor(monitoring.agent, monitoring.settings), opts);
+            registerObject(`${name}-metrics-policy`, metricsNetworkPolicy(monitoring.agent, monitoring.settings), opts);
+        }
+        if (backup) {
+            const image = images[backup.image];
+            if (image === undefined) {
+                throw new Error(`agent ${plan.agent}: no ${backup.image} image for the backup pod`);
+            }
+            // Several objects share a name across kinds (ServiceAccount, Role, CronJob `<agent>-backup`).
+            for (const object of backupObjects(backup.agent, backup.platform, image)) {
+                registerObject(`${name}-${object.kind.toLowerCase()}-${object.metadata.name}`, object, opts);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 /** Renders the agent's computer: its volumes, its pod (a Deployment of one) and the Service in front of it. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLAIM_IGNORED_CHANGES } from "../backup";
 import { RETAIN_ANNOTATION, agentLabels } from "../labels";
 import { AgentPlan } from "../plan";
 import { ComputerImages, computerPodSpec } from "./podSpec";
@@ -37,8 +38,10 @@ export function createAgentComputer(name: string, args: AgentComputerArgs, paren
             accessModes: ["ReadWriteOnce"],
             storageClassName: claim.storageClass,
             resources: { requests: { storage: claim.size } },
+            dataSource: claim.dataSource,
         },
-    }, { parent, retainOnDelete: computer.retainOnDelete }));
+    // A claim's data source cannot change: replacing the claim for a new restoreFrom would delete the workspace.
+    }, { parent, retainOnDelete: computer.retainOnDelete, ignoreChanges: CLAIM_IGNORED_CHANGES }));
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-computer`, {
         metadata: { name: computer.name, namespace, labels: computer.labels },

@@ -4,6 +4,7 @@ import { CONTAINER_ROLES, ContainerResources, DEFAULT_RESOURCES, ResourceFigures
 import { OWN_PATH, flag, oneOf, strictObject, text, wholeNumber } from "./fields";
 import * as formats from "./formats";
 import { egressRulesSchema, viewersSchema } from "./networkSchema";
+import { agentBackupSchema, restoreFromSchema } from "./operationsSchema";
 import { MAX_AGENT_NAME, MODEL_PROVIDERS, checkAgent } from "./agentRules";
 
 /** Kagent copies the system message into the Agent and its config Secret; 32 KiB is far above any prompt we use. */
@@ -67,6 +68,8 @@ const agentFields = strictObject({
         config: text({ check: formats.storageQuantity }).default("5Gi").meta({ description: "size of the ~/.config PVC" }),
         storageClass: text({ check: formats.dnsSubdomain }).optional().meta({ description: "default: the platform's" }),
         retainOnDelete: flag().default(true).meta({ description: "keep namespace and PVCs when the agent is removed" }),
+        backup: agentBackupSchema,
+        restoreFrom: restoreFromSchema,
     }).prefault({}),
     resources: strictObject(Object.fromEntries(
         CONTAINER_ROLES.map((role) => [role, containerResources(DEFAULT_RESOURCES[role])]),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { flag, list, oneOf, strictObject, text } from "./fields";
 import * as formats from "./formats";
 import { egressRulesSchema, podLabelsSchema, viewersSchema } from "./networkSchema";
+import { backupPlatformSchema, monitoringSchema } from "./operationsSchema";
 
 export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell"] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
@@ -65,6 +66,8 @@ export const platformSchema = strictObject({
             podLabels: podLabelsSchema().default({ "k8s-app": "kube-dns" }),
         }).prefault({}).meta({ description: "where cluster DNS runs" }),
     }).prefault({}),
+    monitoring: monitoringSchema.meta({ description: "Prometheus Operator and Grafana objects (see docs/runbook.md)" }),
+    backup: backupPlatformSchema.meta({ description: "how agents' `storage.backup` snapshots are taken" }),
     podSecurity: oneOf(["restricted", "baseline"]).default("restricted")
         .meta({ description: "Pod Security Admission level of agent namespaces (`baseline` if kagent's agent image cannot run as non-root)" }),
 });

@@ -8,6 +8,7 @@ import { neededSecretKeys, secretSource, MODEL_KEY_FIELD } from "./agentRules";
 import { CONTAINER_ROLES, ContainerResources, DEFAULT_RESOLUTION, DEFAULT_RESOURCES, computerRoles, defaultSystemMessage } from "./defaults";
 import { MAX_DNS_LABEL } from "./formats";
 import { IMAGE_NAMES, ImageName, PlatformConfig } from "./platformSchema";
+import { checkBackupPlatform } from "./operationsSchema";
 import { Problems } from "./problems";
 import { MAX_QUANTITY, formatBytes, parseQuantity } from "./quantity";
 import { AgentSpec, ContainerRole, OperatorSecrets, PlatformSpec } from "./types";
@@ -91,6 +92,7 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
     const firstByName = new Map<string, number>();
     const firstByNamespace = new Map<string, number>();
     const reachable = reachableNamespaces(agents, platform);
+    checkBackupPlatform(agents, platform.backup, problems);
     agents.forEach((agent, index) => {
         const at = (key: string) => `agents[${index}].${key}`;
         const earlier = firstByName.get(agent.name);

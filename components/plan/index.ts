@@ -3,7 +3,9 @@
  * platform. Data flows one way: stack config -> validated spec (components/config) -> plan (here) ->
  * resources (the builders, which render the plan and read no flag of their own).
  */
+import { workspaceDataSource } from "../backup";
 import { AgentSpec, PlatformSpec } from "../config";
+import { ageSeconds } from "../config/operationsSchema";
 import { agentLabels, computerSelector, kagentPodSelector } from "../labels";
 import { agentObjectNames, serviceHost, vaultAccessName } from "../naming";
 import { PORTS } from "./contract";
@@ -11,7 +13,7 @@ import { planContainers, planVolumes } from "./containers";
 import { SECRET_KEYS, planCredentials, vaultPaths } from "./credentials";
 import { planMcpServers } from "./mcpServers";
 import { planQuota } from "./quotas";
-import { AgentPlan, ClaimPlan, ImageKey, VaultAccessPlan } from "./types";
+import { AgentPlan, ClaimPlan, ImageKey, OperationsPlan, VaultAccessPlan } from "./types";
 
 export * from "./types";
 export { AGENT_UID, MCP_PATH, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS } from "./contract";
@@ -26,7 +28,10 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
     const { plan: credentials, files } = planCredentials(agent, platform);
     const containers = planContainers(agent, files);
     const claims: ClaimPlan[] = [
-        { role: "workspace", name: names.workspaceClaim, size: agent.storage.workspace, storageClass: agent.storage.storageClass },
+        {
+            role: "workspace", name: names.workspaceClaim, size: agent.storage.workspace, storageClass: agent.storage.storageClass,
+            dataSource: workspaceDataSource(agent.storage.restoreFrom),
+        },
         { role: "config", name: names.configClaim, size: agent.storage.config, storageClass: agent.storage.storageClass },
     ];
     const labels = agentLabels(agent.name, "computer");
@@ -34,6 +39,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
     const mcpServers = planMcpServers(agent, containers);
     const ports = containers.flatMap((c) => c.ports);
     const host = serviceHost(agent.name, agent.namespace);
+    const operations = planOperations(agent, platform, names.workspaceClaim);
 
     return {
         agent: agent.name,
@@ -86,7 +92,8 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
             computerSelector: selector,
             kagentPodSelector: kagentPodSelector(agent.name),
         },
-        quota: planQuota(agent, containers),
+        quota: planQuota(agent, containers, operations.backup !== undefined && operations.backup.platform.engine === "cronjob"),
+        operations,
         endpoints: {
             serviceHost: host,
             vncEndpoint: agent.desktop.enabled ? `${host}:${PORTS.vnc}` : undefined,
@@ -97,6 +104,35 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
             },
         },
     };
+}
+
+function planOperations(agent: AgentSpec, platform: PlatformSpec, workspaceClaim: string): OperationsPlan {
+    const operations: OperationsPlan = {};
+    if (platform.monitoring.enabled) {
+        operations.monitoring = {
+            agent: { name: agent.name, namespace: agent.namespace, desktop: agent.desktop.enabled },
+            settings: platform.monitoring,
+        };
+    }
+    const backup = agent.storage.backup;
+    if (backup) {
+        operations.backup = {
+            agent: {
+                name: agent.name,
+                namespace: agent.namespace,
+                workspaceClaim,
+                backup: {
+                    schedule: backup.schedule,
+                    // 0: no limit of that kind (validation asks for at least one of the two).
+                    retention: { count: backup.retention.count ?? 0, maxAgeSeconds: backup.retention.maxAge ? ageSeconds(backup.retention.maxAge) ?? 0 : 0 },
+                    volumeSnapshotClass: backup.volumeSnapshotClass,
+                },
+            },
+            platform: platform.backup,
+            image: "shell",
+        };
+    }
+    return operations;
 }
 
 /**

@@ -3,19 +3,20 @@
  * containers plus kagent's agent pod (twice: its Deployment rolls with a surge pod), so the agent fits
  * and nothing more. Quantities are parsed once here; validation has kept them within the API's bounds.
  */
+import { BACKUP_POD_RESOURCES } from "../backup";
 import { AgentSpec, ContainerResources, formatBytes, formatCpu, parseQuantity } from "../config";
 import { agentLabels } from "../labels";
 import { agentObjectNames } from "../naming";
 import { ContainerPlan, QuotaPlan } from "./types";
 
-/** Pods of the namespace: the computer, kagent's agent pod and its rollout surge. */
+/** Pods of the namespace: the computer, kagent's agent pod and its rollout surge (and a backup pod). */
 const POD_COUNT = 3;
 
 const quantity = (text: string) => parseQuantity(text) ?? 0;
 
-export function planQuota(agent: AgentSpec, containers: ContainerPlan[]): QuotaPlan {
+export function planQuota(agent: AgentSpec, containers: ContainerPlan[], backupPod: boolean): QuotaPlan {
     const kagent = agent.resources.kagent;
-    const counted: ContainerResources[] = [...containers.map((c) => c.resources), kagent, kagent];
+    const counted: ContainerResources[] = [...containers.map((c) => c.resources), kagent, kagent, ...(backupPod ? [BACKUP_POD_RESOURCES] : [])];
     const sum = (kind: "requests" | "limits", measure: "cpu" | "memory") =>
         counted.reduce((total, figures) => total + quantity(figures[kind][measure]), 0);
     const largest = (measure: "cpu" | "memory") =>
@@ -33,7 +34,7 @@ export function planQuota(agent: AgentSpec, containers: ContainerPlan[]): QuotaP
             "limits.memory": formatBytes(sum("limits", "memory")),
             "requests.storage": formatBytes(claims[0] + claims[1]),
             persistentvolumeclaims: String(claims.length),
-            pods: String(POD_COUNT),
+            pods: String(POD_COUNT + (backupPod ? 1 : 0)),
             // Ours and kagent's; none of type LoadBalancer or NodePort.
             services: "2",
             "services.loadbalancers": "0",

@@ -4,7 +4,9 @@
  * (as kagent's translator compiles an Agent into `AgentManifestInputs` before `BuildManifest`).
  * Plain data only: the golden files (tests/golden) show it per representative config.
  */
+import type { BackedUpAgent, BackupPlatform } from "../backup";
 import type { ContainerResources, ImageName, ModelSpec, NetworkSpec, PodSecurityLevel, ResourceFigures } from "../config";
+import type { MonitoredAgent, MonitoringSettings } from "../monitoring";
 
 /** The containers a computer pod may have. */
 export type ContainerRole = "desktop" | "computerControl" | "shell" | "browserView";
@@ -67,6 +69,8 @@ export interface ClaimPlan {
     name: string;
     size: string;
     storageClass?: string;
+    /** A VolumeSnapshot the claim is created from (`storage.restoreFrom`). */
+    dataSource?: { apiGroup: string; kind: string; name: string };
 }
 
 export interface ComputerPlan {
@@ -180,6 +184,13 @@ export interface QuotaPlan {
     claimMax: string;
 }
 
+/** Monitoring and backups (components/monitoring.ts, components/backup.ts render them). */
+export interface OperationsPlan {
+    monitoring?: { agent: MonitoredAgent; settings: MonitoringSettings };
+    /** The backup pod runs the shell image. */
+    backup?: { agent: BackedUpAgent; platform: BackupPlatform; image: ImageKey };
+}
+
 export interface AgentPlan {
     agent: string;
     namespace: string;
@@ -193,6 +204,7 @@ export interface AgentPlan {
     kagent: KagentPlan;
     network: NetworkPlan;
     quota: QuotaPlan;
+    operations: OperationsPlan;
     /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths. */
     endpoints: { serviceHost: string; vncEndpoint?: string; mcpUrls: Record<string, string>; vaultPaths: { provided: string; generated: string } };
 }
