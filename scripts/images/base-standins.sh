@@ -37,8 +37,9 @@ NODE_VERSION=22.23.3
 NPM_VERSION=10.9.9
 # Run-time libraries the official python:3.12-slim-bookworm keeps (its Dockerfile: ca-certificates,
 # netbase, tzdata plus what the interpreter's extension modules link against).
+# tkinter matters: pyautogui imports mouseinfo, which exits at import without it.
 PYTHON_RUNTIME_PACKAGES="ca-certificates netbase tzdata libssl3 libsqlite3-0 libffi8 libbz2-1.0 liblzma5
-libncursesw6 libreadline8 zlib1g libuuid1 libgdbm6 libexpat1 libdb5.3"
+libncursesw6 libreadline8 zlib1g libuuid1 libgdbm6 libexpat1 libdb5.3 libtk8.6 libtcl8.6 libnsl2 libtirpc3"
 
 log() { printf '==> base images: %s\n' "$*" >&2; }
 die() { printf 'base-standins: %s\n' "$*" >&2; exit 2; }
@@ -176,7 +177,7 @@ EOF
         buildah run --network host "$ctr" -- sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PYTHON_RUNTIME_PACKAGES//$'\n'/ } >/dev/null && rm -rf /var/lib/apt/lists/*" >&2
         buildah copy "$ctr" "$work/python/usr/local" /usr/local >/dev/null
         # libpython is found through /usr/local/lib (in ld.so.conf) once the pyenv rpath no longer exists.
-        buildah run "$ctr" -- sh -c 'ldconfig && python3 --version && pip --version && python3 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid"' >&2
+        buildah run "$ctr" -- sh -c 'ldconfig && python3 --version && pip --version && python3 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, tkinter, dbm.gnu, nis"' >&2
         buildah config --env LANG=C.UTF-8 --env PYTHON_VERSION="${python_id%% *}" --cmd '["python3"]' "$ctr"
         buildah commit --quiet --format docker "$ctr" "$python_tag" >/dev/null
         buildah rm "$ctr" >/dev/null

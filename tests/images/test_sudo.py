@@ -15,9 +15,11 @@ from podman_pod import CLEAR_AMBIENT, translate
 
 SUDO_IMAGE = "localhost/persistent-agents/shell:dev-sudo"
 PROBE_IMAGE = "localhost/persistent-agents/shell-sudo-probe:dev"
-# The capabilities sudo needs to become root (SETUID, SETGID) plus those dpkg needs as root to install a
-# package (CHOWN, DAC_OVERRIDE, FOWNER): the smallest set with which `sudo apt-get install` works.
-SUDO_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"]
+# What sudo needs to become root (SETUID, SETGID: setresuid, setgroups, setresgid) plus what apt needs as
+# root to hand its download folder to its unprivileged _apt user (CHOWN). Found by removing each of the
+# runtime's default set in turn; without any one of these three, sudo or apt's setup fails. Root owns
+# what dpkg writes, so neither DAC_OVERRIDE nor FOWNER is needed.
+SUDO_CAPABILITIES = ["CHOWN", "SETGID", "SETUID"]
 
 # As the agent: build a one-file package, then install it as root; prints what the probe and sudo saw.
 SCRIPT = r"""
@@ -27,6 +29,10 @@ mkdir -p /tmp/pkg/DEBIAN /tmp/pkg/usr/share/sudo-probe && echo probe > /tmp/pkg/
 printf 'Package: sudo-probe\nVersion: 1\nArchitecture: all\nMaintainer: test <test@example.invalid>\nDescription: probe\n' > /tmp/pkg/DEBIAN/control
 dpkg-deb --root-owner-group --build /tmp/pkg /tmp/sudo-probe.deb >/dev/null
 sudo -n dpkg -i /tmp/sudo-probe.deb >/tmp/dpkg.log 2>&1 && echo "dpkg ok" || { echo "dpkg failed"; tail -3 /tmp/dpkg.log; }
+# What apt does before downloading: hand its partial folder to the unprivileged _apt user.
+sudo -n install -d -o _apt -m 0700 /var/cache/apt/archives/partial-probe 2>&1 && echo "apt-partial ok" || echo "apt-partial failed"
+sudo -n setpriv --reuid=_apt --regid=nogroup --clear-groups ls /var/cache/apt/archives/partial-probe >/dev/null 2>&1 \
+    && echo "apt-sandbox ok" || echo "apt-sandbox failed"
 """
 
 
@@ -66,7 +72,9 @@ def probe(flags: list[str], image: str) -> dict[str, str]:
 
 
 def works(outcome: dict[str, str]) -> bool:
-    return outcome.get("sudo-id") == "0" and outcome.get("dpkg") == "ok"
+    """sudo makes the agent root, dpkg installs as root, and apt's download sandbox (_apt) can be set up."""
+    return all(outcome.get(key) == value for key, value in
+               {"sudo-id": "0", "dpkg": "ok", "apt-partial": "ok", "apt-sandbox": "ok"}.items())
 
 
 @pytest.fixture(scope="module")
