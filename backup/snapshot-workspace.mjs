@@ -9,6 +9,10 @@
 //   SNAPSHOT_CLASS                     VolumeSnapshotClass name
 //   RETAIN_COUNT                       keep at most this many snapshots of the claim (0: no count limit)
 //   RETAIN_MAX_AGE_SECONDS             delete snapshots older than this (0: no age limit)
+//   SHELL_URL, SHELL_TOKEN_FILE        optional pre-snapshot hook (storage.backup.pauseJobs): the shell server's
+//                                      base URL and its bearer token; its jobs are paused (SIGSTOP) from before
+//                                      the snapshot is requested until the storage has cut it (status.creationTime)
+//   PAUSE_MAX_SECONDS                  the longest pause (default 120); the shell server resumes by itself after it
 //   KUBE_API_URL, KUBE_TOKEN_FILE      default: in-cluster (KUBERNETES_SERVICE_HOST/PORT, the pod's token)
 //   NODE_EXTRA_CA_CERTS                the cluster CA (the pod sets it to the service account's ca.crt)
 //   BACKUP_NOW                         ISO time to use as "now" (tests of age-based pruning)
@@ -69,6 +73,9 @@ export function settingsFrom(env) {
         count: nonNegativeInteger(env, "RETAIN_COUNT"),
         maxAgeSeconds: nonNegativeInteger(env, "RETAIN_MAX_AGE_SECONDS"),
         now: env.BACKUP_NOW ? Date.parse(env.BACKUP_NOW) : Date.now(),
+        pause: env.SHELL_URL
+            ? { url: env.SHELL_URL.replace(/\/+$/, ""), tokenFile: requiredEnv(env, "SHELL_TOKEN_FILE", "the shell server's bearer token file (with SHELL_URL)"), maxSeconds: nonNegativeInteger(env, "PAUSE_MAX_SECONDS") || 120 }
+            : undefined,
     };
     if (Number.isNaN(settings.now)) throw new Error(`BACKUP_NOW must be an ISO time, got "${env.BACKUP_NOW}"`);
     if (settings.count === 0 && settings.maxAgeSeconds === 0) {
@@ -109,6 +116,19 @@ export async function run(env = process.env) {
     const collection = `/apis/${SNAPSHOT_API}/namespaces/${encodeURIComponent(settings.namespace)}/volumesnapshots`;
 
     const name = snapshotName(settings.claim, settings.now);
+    const shell = settings.pause ? await shellJobs(settings.pause) : undefined;
+    try {
+        await shell?.pause();
+        await createSnapshot(api, collection, settings, name);
+        // The snapshot is cut asynchronously: keep the jobs stopped until the storage has taken it.
+        if (shell?.paused) await waitForCut(api, collection, name, settings.pause.maxSeconds);
+    } finally {
+        await shell?.resume();
+    }
+    await prune(api, collection, settings, name);
+}
+
+async function createSnapshot(api, collection, settings, name) {
     await api("POST", collection, {
         apiVersion: SNAPSHOT_API,
         kind: "VolumeSnapshot",
@@ -120,7 +140,9 @@ export async function run(env = process.env) {
         spec: { volumeSnapshotClassName: settings.snapshotClass, source: { persistentVolumeClaimName: settings.claim } },
     });
     log("created", { snapshot: name, claim: settings.claim, class: settings.snapshotClass });
+}
 
+async function prune(api, collection, settings, name) {
     const selector = encodeURIComponent(`${BACKUP_OF_LABEL}=${settings.claim}`);
     const list = await api("GET", `${collection}?labelSelector=${selector}`);
     const doomed = snapshotsToDelete(list.items, { ...settings, keep: name });
@@ -133,6 +155,66 @@ export async function run(env = process.env) {
         log("pruned", { snapshot: snapshot.metadata.name, created: snapshot.metadata.creationTimestamp });
     }
     log("done", { kept: list.items.length - doomed.length, pruned: doomed.length });
+}
+
+/**
+ * The shell server's pre-snapshot hook. A failed pause is logged and the snapshot taken anyway: a
+ * crash-consistent backup beats none. The server resumes the jobs by itself after maxSeconds, so a
+ * backup that dies here never leaves them stopped.
+ */
+async function shellJobs({ url, tokenFile, maxSeconds }) {
+    const token = (await readFile(tokenFile, "utf8")).trim();
+    const post = async (path) => {
+        const response = await fetch(`${url}${path}`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}` },
+            signal: AbortSignal.timeout(30_000),
+        });
+        const body = await response.text();
+        if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${body.slice(0, 200)}`);
+        return JSON.parse(body);
+    };
+    const hook = {
+        paused: false,
+        async pause() {
+            try {
+                const { paused } = await post(`/admin/jobs/pause?max_seconds=${maxSeconds}`);
+                hook.paused = true;
+                log("jobs_paused", { jobs: paused, max_seconds: maxSeconds });
+            } catch (error) {
+                log("pause_failed", { error: error.message, consequence: "snapshot taken with jobs running" });
+            }
+        },
+        async resume() {
+            if (!hook.paused) return;
+            try {
+                const { resumed } = await post("/admin/jobs/resume");
+                log("jobs_resumed", { jobs: resumed });
+            } catch (error) {
+                log("resume_failed", { error: error.message, consequence: `the shell server resumes them after ${maxSeconds} s` });
+            }
+        },
+    };
+    return hook;
+}
+
+/** Polls until the snapshot has status.creationTime (the instant the storage cut it), within the pause. */
+async function waitForCut(api, collection, name, maxSeconds) {
+    const deadline = Date.now() + Math.max(1, maxSeconds - 10) * 1000;
+    const selector = encodeURIComponent(`metadata.name=${name}`);
+    while (Date.now() < deadline) {
+        const [snapshot] = (await api("GET", `${collection}?fieldSelector=${selector}`)).items;
+        if (snapshot?.status?.creationTime) {
+            log("cut", { snapshot: name, at: snapshot.status.creationTime });
+            return;
+        }
+        if (snapshot?.status?.error?.message) {
+            log("snapshot_error", { snapshot: name, error: snapshot.status.error.message });
+            return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    log("cut_not_confirmed", { snapshot: name, waited_seconds: Math.max(1, maxSeconds - 10) });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

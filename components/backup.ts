@@ -8,7 +8,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { AGENT_LABEL, agentLabels } from "./labels";
+import { AGENT_LABEL, agentLabels, computerSelector } from "./labels";
+import { agentObjectNames } from "./naming";
+import { MOUNTS, PORTS, PORT_NAMES } from "./plan/contract";
+import { SECRET_KEYS } from "./plan/credentials";
 
 export const SNAPSHOT_API_GROUP = "snapshot.storage.k8s.io";
 export const BACKUP_PROGRAM_FILE = path.join(__dirname, "..", "backup", "snapshot-workspace.mjs");
@@ -22,6 +25,8 @@ export interface BackupSettings {
     schedule: string;
     retention: { count: number; maxAgeSeconds: number };
     volumeSnapshotClass: string;
+    /** Ask the shell server to pause the agent's jobs until the snapshot is cut (its pre-snapshot hook). */
+    pauseJobs?: boolean;
 }
 
 export interface BackupPlatform {
@@ -43,7 +48,10 @@ const SCRIPT_DIR = "/opt/backup";
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 export function backupNames(agent: string) {
-    return { serviceAccount: `${agent}-backup`, cronJob: `${agent}-backup`, script: `${agent}-backup-script`, egress: `${agent}-backup-egress`, schedule: `${agent}-workspace` };
+    return {
+        serviceAccount: `${agent}-backup`, cronJob: `${agent}-backup`, script: `${agent}-backup-script`,
+        egress: `${agent}-backup-egress`, toShell: `${agent}-backup-to-shell`, schedule: `${agent}-workspace`,
+    };
 }
 
 /** Labels of the backup pods (selected by the backup egress policy, never by the computer's policies). */
@@ -56,7 +64,7 @@ export function workspaceDataSource(restoreFrom: string | undefined) {
     return restoreFrom ? { apiGroup: SNAPSHOT_API_GROUP, kind: "VolumeSnapshot", name: restoreFrom } : undefined;
 }
 
-/** ServiceAccount, Role, RoleBinding, script ConfigMap, CronJob and its egress policy. */
+/** ServiceAccount, Role, RoleBinding, script ConfigMap, CronJob and its egress policy (and the pause hook's path to the shell). */
 export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatform, shellImage: pulumi.Input<string>): KubernetesObject[] {
     if (platform.apiServer.cidrs.length === 0) {
         // An egress rule without peers would open every destination, not none.
@@ -67,6 +75,7 @@ export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatf
     const metadata = (name: string) => ({ name, namespace: agent.namespace, labels });
     const podLabels = { ...labels, ...backupPodSelector(agent.name) };
     const { retention } = agent.backup;
+    const pause = pauseHook(agent, metadata);
     return [
         { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(names.serviceAccount), automountServiceAccountToken: false },
         {
@@ -126,6 +135,7 @@ export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatf
                                         { name: "RETAIN_COUNT", value: String(retention.count) },
                                         { name: "RETAIN_MAX_AGE_SECONDS", value: String(retention.maxAgeSeconds) },
                                         { name: "NODE_EXTRA_CA_CERTS", value: `${SERVICE_ACCOUNT_DIR}/ca.crt` },
+                                        ...pause.env,
                                     ],
                                     resources: BACKUP_POD_RESOURCES,
                                     securityContext: {
@@ -137,9 +147,9 @@ export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatf
                                         runAsGroup: 1000,
                                         seccompProfile: { type: "RuntimeDefault" },
                                     },
-                                    volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }],
+                                    volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, ...pause.mounts],
                                 }],
-                                volumes: [{ name: "script", configMap: { name: names.script } }],
+                                volumes: [{ name: "script", configMap: { name: names.script } }, ...pause.volumes],
                             },
                         },
                     },
@@ -156,10 +166,47 @@ export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatf
                 egress: [{
                     to: platform.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
                     ports: platform.apiServer.ports.map((port) => ({ protocol: "TCP", port })),
-                }],
+                }, ...pause.egress],
             },
         },
+        ...pause.policies,
     ];
+}
+
+/**
+ * What the pre-snapshot hook adds to the backup pod: the shell server's address (from the Service's
+ * environment variables, so no DNS), its bearer token, and a path to the shell's port and nowhere else
+ * in the computer. Holding the token lets this pod run commands in the computer: hence opt-in.
+ */
+function pauseHook(agent: BackedUpAgent, metadata: (name: string) => { name: string; namespace: string; labels: Record<string, string> }) {
+    if (!agent.backup.pauseJobs) {
+        return { env: [], mounts: [], volumes: [], egress: [], policies: [] };
+    }
+    const service = agentObjectNames(agent.name).computer.toUpperCase().replace(/-/g, "_");
+    const shellPort = PORT_NAMES.shell.toUpperCase().replace(/-/g, "_");
+    const tokenDir = MOUNTS.mcp;
+    const toShell = [{ protocol: "TCP", port: PORTS.shell }];
+    return {
+        env: [
+            // Kubernetes expands service environment variables in values: the Service's ClusterIP and port.
+            { name: "SHELL_URL", value: `http://$(${service}_SERVICE_HOST):$(${service}_SERVICE_PORT_${shellPort})` },
+            { name: "SHELL_TOKEN_FILE", value: `${tokenDir}/${SECRET_KEYS.mcpToken}` },
+            { name: "PAUSE_MAX_SECONDS", value: "120" },
+        ],
+        mounts: [{ name: "mcp-token", mountPath: tokenDir, readOnly: true }],
+        volumes: [{ name: "mcp-token", secret: { secretName: agentObjectNames(agent.name).credentials, items: [{ key: SECRET_KEYS.mcpToken, path: SECRET_KEYS.mcpToken }] } }],
+        egress: [{ to: [{ podSelector: { matchLabels: computerSelector(agent.name) } }], ports: toShell }],
+        policies: [{
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { ...metadata(backupNames(agent.name).toShell), labels: agentLabels(agent.name, "network") },
+            spec: {
+                podSelector: { matchLabels: computerSelector(agent.name) },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ podSelector: { matchLabels: backupPodSelector(agent.name) } }], ports: toShell }],
+            },
+        }],
+    };
 }
 
 /** snapscheduler's retention takes a Go duration in h/m/s and a count of at least 1. */

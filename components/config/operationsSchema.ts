@@ -102,6 +102,8 @@ export const agentBackupSchema = strictObject({
         }
     }),
     volumeSnapshotClass: text({ check: formats.dnsSubdomain, hint: "the VolumeSnapshotClass of the claims' CSI driver (kubectl get volumesnapshotclass)" }),
+    pauseJobs: flag().default(false)
+        .meta({ description: "pause the shell's jobs until the snapshot is cut (the backup pod then holds the MCP token; cronjob engine only)" }),
 }).optional().meta({ description: "scheduled CSI snapshots of the workspace claim" });
 
 export const restoreFromSchema = text({ check: formats.dnsSubdomain }).optional()
@@ -111,12 +113,22 @@ export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type BackupPlatformConfig = z.output<typeof backupPlatformSchema>;
 export type AgentBackupConfig = NonNullable<z.output<typeof agentBackupSchema>>;
 
-/** The CronJob engine needs somewhere to send its API calls: an empty peer list would open every address. */
+/**
+ * The CronJob engine needs somewhere to send its API calls (an empty peer list would open every address),
+ * and only it can run the pause hook.
+ */
 export function checkBackupPlatform(agents: { storage: { backup?: AgentBackupConfig } }[], backup: BackupPlatformConfig, problems: Problems): void {
     const first = agents.findIndex((agent) => agent.storage.backup !== undefined);
     if (first >= 0 && backup.engine === "cronjob" && backup.apiServer.cidrs.length === 0) {
         problems.add("platform.backup.apiServer.cidrs",
             `is empty, but agents[${first}].storage.backup needs the backup pod to reach the API server; list its addresses ` +
             "(kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes), or use platform.backup.engine snapscheduler");
+    }
+    if (backup.engine === "snapscheduler") {
+        agents.forEach((agent, index) => {
+            if (agent.storage.backup?.pauseJobs) {
+                problems.add(`agents[${index}].storage.backup.pauseJobs`, "needs platform.backup.engine cronjob: snapscheduler runs no hook before a snapshot; remove it or switch engines");
+            }
+        });
     }
 }

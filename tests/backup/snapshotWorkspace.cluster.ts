@@ -6,8 +6,9 @@
  * (scripts/local-cluster.sh) and exports KUBECONFIG and LOCAL_CLUSTER_DIR.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { BACKUP_OF_LABEL, BACKUP_PROGRAM_FILE, BackedUpAgent, backupNames, cronJobBackupObjects } from "../../components/backup";
@@ -19,7 +20,7 @@ const agent: BackedUpAgent = {
     name: "devbot",
     namespace: NAMESPACE,
     workspaceClaim: CLAIM,
-    backup: { schedule: "0 3 * * *", retention: { count: 3, maxAgeSeconds: 30 * 86400 }, volumeSnapshotClass: "csi-snapshots" },
+    backup: { schedule: "0 3 * * *", retention: { count: 3, maxAgeSeconds: 30 * 86400 }, volumeSnapshotClass: "csi-snapshots", pauseJobs: true },
 };
 const SHELL_IMAGE = "registry.example.com/agents/shell@sha256:" + "ab".repeat(32);
 
@@ -142,5 +143,131 @@ describe("backup program against a real API server", function () {
         const unset = runBackup("2026-11-05T03:00:00Z", { count: 0, maxAgeSeconds: 0 });
         assert.strictEqual(unset.status, 1);
         assert.match(unset.events[0].error, /RETAIN_COUNT and RETAIN_MAX_AGE_SECONDS are both 0/);
+    });
+});
+
+/**
+ * The pre-snapshot hook (storage.backup.pauseJobs) with the real shell server (images/shell, built): its
+ * jobs stop before the snapshot is requested and run again once the storage has cut it.
+ */
+describe("pre-snapshot hook with the real shell server", function () {
+    this.timeout(120_000);
+    const repo = path.join(__dirname, "..", "..");
+    const sdk = path.join(repo, "images", "shell", "node_modules", "@modelcontextprotocol", "sdk", "dist", "cjs", "client");
+    let shell: ChildProcess;
+    let shellUrl: string;
+    let shellToken: string;
+    let ticks: string;
+    let client: any;
+
+    const freePort = () => new Promise<number>((resolve) => {
+        const probe = net.createServer().listen(0, "127.0.0.1", () => {
+            const { port } = probe.address() as net.AddressInfo;
+            probe.close(() => resolve(port));
+        });
+    });
+    const size = () => fs.statSync(ticks).size;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    before(async () => {
+        const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "backup-hook-workspace-"));
+        shellToken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "backup-hook-token-")), "mcp-token");
+        fs.writeFileSync(shellToken, "hook-test-token\n");
+        const [port, metricsPort] = [await freePort(), await freePort()];
+        shellUrl = `http://127.0.0.1:${port}`;
+        shell = spawn(process.execPath, [path.join(repo, "images", "shell", "dist", "main.js")], {
+            env: { ...process.env, HOME: workspace, HOST: "127.0.0.1", PORT: String(port), METRICS_PORT: String(metricsPort), WORKSPACE_DIR: workspace, MCP_AUTH_TOKEN_FILE: shellToken },
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+        await new Promise<void>((resolve, reject) => {
+            let seen = "";
+            shell.stderr!.on("data", (chunk: Buffer) => {
+                seen += chunk.toString();
+                if (seen.includes('"msg":"listening"')) resolve();
+            });
+            shell.once("exit", (code) => reject(new Error(`shell server exited with ${code}: ${seen}`)));
+        });
+        const { Client } = require(path.join(sdk, "index.js"));
+        const { StreamableHTTPClientTransport } = require(path.join(sdk, "streamableHttp.js"));
+        client = new Client({ name: "backup-hook-test", version: "0.0.0" });
+        await client.connect(new StreamableHTTPClientTransport(new URL(`${shellUrl}/mcp`), {
+            requestInit: { headers: { Authorization: "Bearer hook-test-token" } },
+        }));
+        ticks = path.join(workspace, "ticks");
+        const started = await client.callTool({ name: "start_job", arguments: { command: `while true; do echo tick >> ${ticks}; sleep 0.1; done` } });
+        assert.ok(!started.isError, JSON.stringify(started.content));
+        await sleep(500);
+        assert.ok(size() > 0, "the job writes");
+    });
+
+    after(async () => {
+        await client?.close();
+        shell?.kill("SIGTERM");
+    });
+
+    /**
+     * Runs the backup program with the hook, as the backup ServiceAccount (the token of the first suite);
+     * `whileCreated` runs once the snapshot exists and before it is cut.
+     */
+    async function backupWithHook(now: string, whileCreated: (name: string) => Promise<void>, shellTokenValue = "hook-test-token") {
+        const shellTokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "backup-hook-")), "mcp-token");
+        fs.writeFileSync(shellTokenFile, shellTokenValue);
+        const program = spawn(process.execPath, [BACKUP_PROGRAM_FILE], {
+            env: {
+                PATH: process.env.PATH, KUBE_API_URL: apiServerUrl(), KUBE_TOKEN_FILE: tokenFile,
+                NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
+                NAMESPACE, CLAIM, AGENT: agent.name, SNAPSHOT_CLASS: "csi-snapshots", RETAIN_COUNT: "10",
+                SHELL_URL: shellUrl, SHELL_TOKEN_FILE: shellTokenFile, PAUSE_MAX_SECONDS: "60", BACKUP_NOW: now,
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const events: any[] = [];
+        let pending = "";
+        let stderr = "";
+        program.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+        const exited = new Promise<number | null>((resolve) => program.once("exit", resolve));
+        const created = new Promise<string>((resolve) => program.stdout!.on("data", (chunk: Buffer) => {
+            pending += chunk.toString();
+            const lines = pending.split("\n");
+            pending = lines.pop()!;
+            for (const line of lines) {
+                const event = JSON.parse(line);
+                events.push(event);
+                if (event.event === "created") resolve(event.snapshot);
+            }
+        }));
+        const gone = exited.then((code) => { throw new Error(`exited (${code}) before creating: ${stderr} ${JSON.stringify(events)}`); });
+        const name = await Promise.race([created, gone]);
+        gone.catch(() => undefined);
+        await whileCreated(name);
+        return { status: await exited, events, stderr };
+    }
+
+    it("keeps the jobs stopped from before the snapshot until it is cut, then lets them run", async () => {
+        const run = await backupWithHook("2026-12-01T03:00:00Z", async (name) => {
+            const before = size();
+            await sleep(1000);
+            assert.strictEqual(size(), before, "the job wrote while the snapshot was being taken");
+            // What the snapshot controller records when the storage has cut the snapshot.
+            must(["patch", "volumesnapshot", name, "-n", NAMESPACE, "--subresource=status", "--type=merge",
+                "-p", JSON.stringify({ status: { creationTime: new Date().toISOString(), readyToUse: false } })]);
+        });
+        assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.events));
+        assert.deepStrictEqual(run.events.map((e) => e.event).filter((e) => e !== "pruned"), ["jobs_paused", "created", "cut", "jobs_resumed", "done"]);
+        assert.strictEqual(run.events[0].jobs.length, 1, "the running job was paused");
+        const after = size();
+        await sleep(1000);
+        assert.ok(size() > after, "the job runs again");
+    });
+
+    it("still takes the snapshot when the shell server refuses the pause", async () => {
+        const run = await backupWithHook("2026-12-02T03:00:00Z", async () => {
+            const before = size();
+            await sleep(500);
+            assert.ok(size() > before, "nothing was paused");
+        }, "not-the-token");
+        assert.strictEqual(run.status, 0, run.stderr);
+        assert.deepStrictEqual(run.events.map((e) => e.event).filter((e) => e !== "pruned"), ["pause_failed", "created", "done"]);
+        assert.match(run.events[0].error, /401/);
     });
 });
