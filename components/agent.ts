@@ -93,9 +93,12 @@ export class PersistentAgent extends pulumi.ComponentResource {
             if (image === undefined) {
                 throw new Error(`agent ${plan.agent}: no ${backup.image} image for the backup pod`);
             }
-            // Several objects share a name across kinds (ServiceAccount, Role, CronJob `<agent>-backup`).
+            // `<agent>-backup-<kind>`; a second object of a kind adds its own name to stay unique.
+            const kinds = new Set<string>();
             for (const object of backupObjects(backup.agent, backup.platform, image)) {
-                registerObject(`${name}-${object.kind.toLowerCase()}-${object.metadata.name}`, object, opts);
+                const kind = object.kind.toLowerCase();
+                registerObject(kinds.has(kind) ? `${name}-backup-${kind}-${object.metadata.name}` : `${name}-backup-${kind}`, object, opts);
+                kinds.add(kind);
             }
         }
     }
