@@ -30,6 +30,8 @@ const imageBuild = z.strictObject({
     sudoBuildArg: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).nullable(),
     /** Keys of `bases`: the images this one's FROM lines name. */
     bases: z.array(z.string()).min(1),
+    /** The most the built image may weigh, uncompressed, in MB (10^6 bytes); tests/images enforces it. */
+    sizeBudgetMB: z.number().int().positive(),
 });
 const imageBuilds = z.object({
     images: z.strictObject(Object.fromEntries(IMAGE_NAMES.map((name) => [name, imageBuild])) as Record<ImageName, typeof imageBuild>),

@@ -70,3 +70,14 @@ def test_the_sidecars_source_only_requirements_build_with_the_pinned_backend():
         capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stdout[-3000:]
     assert f"Successfully installed setuptools-{pins['setuptools']} wheel-{pins['wheel']}" in built.stdout, built.stdout[-3000:]
+
+
+@pytest.mark.parametrize("name", list(json.loads((REPO / "images" / "builds.json").read_text())["images"]))
+def test_the_image_stays_within_its_size_budget(name):
+    build = json.loads((REPO / "images" / "builds.json").read_text())["images"][name]
+    image = f"localhost/persistent-agents/{build['repository']}:dev"
+    size = int(subprocess.run(["podman", "image", "inspect", "--format", "{{.Size}}", image],
+                              check=True, capture_output=True, text=True).stdout)
+    assert size <= build["sizeBudgetMB"] * 10**6, (
+        f"{image} is {size / 10**6:.0f} MB, over its budget of {build['sizeBudgetMB']} MB (images/builds.json); "
+        "see docs/benchmarks.md, Images, for what dominates it")
