@@ -20,7 +20,10 @@ const figures = (defaults: ResourceFigures) => strictObject({
 const containerResources = (defaults: ContainerResources) => strictObject({
     requests: figures(defaults.requests),
     limits: figures(defaults.limits),
-}).optional().meta({ description: `default requests ${show(defaults.requests)}, limits ${show(defaults.limits)}` });
+}).optional().meta({
+    description: `\`{requests, limits}: {cpu, memory}\`; default requests ${show(defaults.requests)}, limits ${show(defaults.limits)}`,
+    referenceAsOneRow: true,
+});
 
 function show(figures: ResourceFigures): string {
     return `${figures.cpu}/${figures.memory}`;
@@ -35,7 +38,7 @@ const maxBytes = (limit: number) => (value: string) => {
 const credential = (usernameDefault: string) => z.preprocess(
     (value) => (typeof value === "boolean" || value === "true" || value === "false" ? { enabled: value } : value),
     strictObject({
-        enabled: flag().default(true),
+        enabled: flag().default(true).meta({ description: "`false` (short form: `<credential>: false`) gives the agent no such credential" }),
         username: text({ check: formats.username }).optional().meta({ description: `default: ${usernameDefault}` }),
     }),
 ).prefault({});
@@ -52,9 +55,9 @@ const agentFields = strictObject({
     systemMessage: text({ check: maxBytes(MAX_SYSTEM_MESSAGE_BYTES), quoteValue: false }).optional()
         .meta({ description: `the system prompt, at most ${MAX_SYSTEM_MESSAGE_BYTES / 1024} KiB; default tells the agent its tools and workspace` }),
     model: strictObject({
-        provider: oneOf(MODEL_PROVIDERS).default("Anthropic"),
-        name: text().default("claude-sonnet-4-5"),
-        maxTokens: wholeNumber(1, 1_000_000).optional(),
+        provider: oneOf(MODEL_PROVIDERS).default("Anthropic").meta({ description: "the ModelConfig's provider" }),
+        name: text().default("claude-sonnet-4-5").meta({ description: "the model" }),
+        maxTokens: wholeNumber(1, 1_000_000).optional().meta({ description: "the provider's maxTokens; default the provider's own" }),
     }).prefault({}).meta({ description: "the ModelConfig" }),
     desktop: strictObject({
         enabled: flag().default(true).meta({ description: "Xfce desktop and computer-control sidecar" }),

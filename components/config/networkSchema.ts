@@ -30,8 +30,8 @@ export const egressRulesSchema = () => list(egressRuleSchema).default([]);
 
 /** Who may open the VNC port. */
 export const viewersSchema = strictObject({
-    namespaces: list(namespaceName()).default([]),
-    cidrs: list(text({ check: cidrCheck })).default([]),
+    namespaces: list(namespaceName()).default([]).meta({ description: "namespaces whose pods may open VNC and the browser view" }),
+    cidrs: list(text({ check: cidrCheck })).default([]).meta({ description: "addresses that may open VNC and the browser view" }),
 });
 
 export type EgressRule = z.output<typeof egressRuleSchema>;

@@ -62,9 +62,9 @@ export const platformSchema = strictObject({
         agentEgress: egressRulesSchema().meta({ description: "where kagent's agent pods may connect besides kagent and their computer (the model API)" }),
         vncViewers: viewersSchema.prefault({}).meta({ description: "`{namespaces: [], cidrs: []}` allowed to open VNC" }),
         dns: strictObject({
-            namespace: text({ check: formats.dnsLabel() }).default("kube-system"),
-            podLabels: podLabelsSchema().default({ "k8s-app": "kube-dns" }),
-        }).prefault({}).meta({ description: "where cluster DNS runs" }),
+            namespace: text({ check: formats.dnsLabel() }).default("kube-system").meta({ description: "where cluster DNS runs" }),
+            podLabels: podLabelsSchema().default({ "k8s-app": "kube-dns" }).meta({ description: "the DNS pods' labels" }),
+        }).prefault({}),
     }).prefault({}),
     monitoring: monitoringSchema.meta({ description: "Prometheus Operator and Grafana objects (see docs/runbook.md)" }),
     backup: backupPlatformSchema.meta({ description: "how agents' `storage.backup` snapshots are taken" }),
