@@ -26,6 +26,7 @@ import Xlib.threaded  # noqa: F401  (imported for its side effect)
 import Xlib.display
 
 log = logging.getLogger("launcher")
+STARTED = time.monotonic()
 
 
 def env_number(name: str, default: str, kind=float, minimum: float = 0):
@@ -63,7 +64,7 @@ def wait_for_display() -> None:
         if X_SOCKET_DIR.is_dir():
             try:
                 Xlib.display.Display(DISPLAY).close()
-                log.info("X display %s is ready", DISPLAY)
+                log.info("X display %s is ready after %.2fs", DISPLAY, time.monotonic() - STARTED)
                 return
             except Exception as error:  # DisplayConnectionError, ConnectionClosedError, ...
                 last_error = f"{type(error).__name__}: {error}"
@@ -78,8 +79,8 @@ def import_what_needs_no_display() -> None:
     import cv2  # noqa: F401
     import mcp.server.fastmcp  # noqa: F401
     import mss  # noqa: F401
-    import rapidocr  # noqa: F401  (pulls onnxruntime)
     import uvicorn  # noqa: F401
+    # Not rapidocr (onnxruntime): it loads in the background later (ocr_engine.py).
 
 
 def require_token_file() -> None:
@@ -187,8 +188,10 @@ def main() -> None:
     metrics.serve_metrics(HOST, METRICS_PORT)
     metrics.DesktopProbe(DISPLAY).start()
     import_what_needs_no_display()
+    log.info("imports that need no display done after %.2fs", time.monotonic() - STARTED)
     wait_for_display()
     app = build_app(encoding)
+    log.info("tools ready after %.2fs", time.monotonic() - STARTED)
 
     import uvicorn
 
