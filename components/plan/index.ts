@@ -126,6 +126,7 @@ function planOperations(agent: AgentSpec, platform: PlatformSpec, workspaceClaim
                     // 0: no limit of that kind (validation asks for at least one of the two).
                     retention: { count: backup.retention.count ?? 0, maxAgeSeconds: backup.retention.maxAge ? ageSeconds(backup.retention.maxAge) ?? 0 : 0 },
                     volumeSnapshotClass: backup.volumeSnapshotClass,
+                    pauseJobs: backup.pauseJobs,
                 },
             },
             platform: platform.backup,
