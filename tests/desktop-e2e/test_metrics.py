@@ -6,19 +6,15 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from pod import http_status, wait_until
+from pod import LAUNCHER, VENV_PYTHON, AgentProcess, http_status, pick_display, pick_port, wait_until
 
 MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 
 
 def scrape(pod) -> dict[str, list]:
     """Samples by name, e.g. {"mcp_tool_calls_total": [Sample(...), ...]}."""
-    with urllib.request.urlopen(pod.config.metrics_url, timeout=10) as response:
-        text = response.read().decode()
-    samples: dict[str, list] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append(sample)
+    samples = _scrape_url(pod.config.metrics_url)
+    assert samples is not None, f"{pod.config.metrics_url} did not answer"
     return samples
 
 
@@ -65,6 +61,43 @@ def test_the_desktop_and_its_session_are_reported_up(pod):
     # The probe runs every 5 s; the session (xfwm4's _NET_SUPPORTING_WM_CHECK) is up once Xfce drew itself.
     wait_until(lambda: value(scrape(pod), "desktop_x_server_up") == 1, 15, 0.5, "desktop_x_server_up 1")
     wait_until(lambda: value(scrape(pod), "desktop_session_up") == 1, 15, 0.5, "desktop_session_up 1")
+
+
+def test_session_up_needs_a_window_manager_not_just_an_x_server(pod):
+    """A bare X server (no Xfce) on another display: X up, session down."""
+    display = pick_display()
+    xvnc = AgentProcess("bare-xvnc", ["Xvnc", display, "-geometry", "640x480", "-SecurityTypes", "None",
+                                      "-nolisten", "tcp", "-rfbport", "-1"], pod.config.base_env(),
+                        pod.config.workdir / "bare-xvnc.log")
+    xvnc.start()
+    metrics_port = pick_port(19187)
+    sidecar = AgentProcess("bare-sidecar", [str(VENV_PYTHON), str(LAUNCHER)],
+                           pod.sidecar_env() | {"DISPLAY": display, "PORT": str(pick_port(18087)),
+                                                "METRICS_PORT": str(metrics_port),
+                                                "SCREENSHOT_SCRATCH_DIR": str(pod.config.workdir / "scratch-bare")},
+                           pod.config.workdir / "bare-sidecar.log")
+    sidecar.start()
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    try:
+        wait_until(lambda: _scrape_url(url) and value(_scrape_url(url), "desktop_x_server_up") == 1, 60, 0.5,
+                   "bare X reported up")
+        assert value(_scrape_url(url), "desktop_session_up") == 0
+    finally:
+        sidecar.stop()
+        xvnc.stop()
+
+
+def _scrape_url(url: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    samples: dict[str, list] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append(sample)
+    return samples
 
 
 def test_an_unknown_tool_name_is_counted_under_one_label(pod, client):

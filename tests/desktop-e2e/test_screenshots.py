@@ -36,6 +36,30 @@ def test_take_screenshot_returns_exactly_the_pixels_of_the_screen(pod, client):
     raise AssertionError("the screen never held still for three grabs")
 
 
+def paint_square(pod, colour: int) -> None:
+    """Draw over whatever is shown (IncludeInferiors), as any window update would change the screen."""
+    import Xlib.X
+    import Xlib.display
+
+    os.environ["XAUTHORITY"] = str(pod.config.xauthority)
+    display = Xlib.display.Display(pod.config.display)
+    try:
+        root = display.screen().root
+        gc = root.create_gc(foreground=colour, subwindow_mode=Xlib.X.IncludeInferiors)
+        root.fill_rectangle(gc, 300, 300, 80, 80)
+        display.sync()
+    finally:
+        display.close()
+
+
+def test_a_changed_screen_is_never_answered_with_the_previous_image(pod, client):
+    # The sidecar reuses the image of an unchanged frame; one changed pixel must re-encode.
+    for colour in (0xFF0000, 0x00FF00, 0x0000FF):
+        paint_square(pod, colour)
+        shot = decode(client.screenshot_png())
+        assert shot.getpixel((340, 340)) == ((colour >> 16) & 255, (colour >> 8) & 255, colour & 255)
+
+
 UPSTREAM_SCHEMAS = """
 import json, os
 from computer_control_mcp import core
