@@ -1,9 +1,13 @@
 /**
  * The monitoring objects the stack renders pass the real API server's validation against the upstream
  * Prometheus Operator v0.93.0 CRDs (server-side dry-run, strict field validation), and a wrong one is
- * refused, so the check is live. Run by tests/backup/run.sh, which starts the API server.
+ * refused, so the check is live; so do the runbook's restore manifests. Run by tests/backup/run.sh, which
+ * starts the API server.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
 import { MonitoringSettings, dashboardConfigMap, metricsNetworkPolicy, podMonitor, prometheusRule } from "../../components/monitoring";
 import { dryRunApply, kubectl } from "../real/kube";
 
@@ -54,5 +58,29 @@ describe("monitoring objects on a real API server", function () {
         const badRule = dryRunApply(rule);
         assert.notStrictEqual(badRule.status, 0);
         assert.match(badRule.stderr, /rules\[0\]\.for/);
+    });
+});
+
+/** The runbook's manifests for restoring into another agent are what the API server accepts. */
+describe("the runbook's restore manifests on a real API server", function () {
+    this.timeout(60_000);
+
+    it("accepts the pre-provisioned VolumeSnapshotContent and VolumeSnapshot of 'Into a new agent'", () => {
+        const runbook = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "runbook.md"), "utf8");
+        const section = runbook.slice(runbook.indexOf("## Restore a workspace from a snapshot (storage.restoreFrom)"));
+        const block = /```yaml\n([\s\S]*?)```/.exec(section.slice(section.indexOf("**Into a new agent**")));
+        assert.ok(block, "the section has a yaml block");
+        const text = block[1].replace(/^ {3}/gm, "").replace("<driver>", "csi.example.com").replace("<snapshotHandle>", "snapshot-1234");
+        const documents = yaml.loadAll(text) as any[];
+        assert.deepStrictEqual(documents.map((d) => d.kind), ["VolumeSnapshotContent", "VolumeSnapshot"]);
+        const namespace = kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: documents[1].metadata.namespace } }));
+        assert.strictEqual(namespace.status, 0, namespace.stderr);
+        for (const document of documents) {
+            const result = dryRunApply(document);
+            assert.strictEqual(result.status, 0, `${document.kind}: ${result.stderr}`);
+        }
+        // And the check is live: a content without a source is refused.
+        const broken = { ...documents[0], spec: { ...documents[0].spec, source: {} } };
+        assert.notStrictEqual(dryRunApply(broken).status, 0);
     });
 });
