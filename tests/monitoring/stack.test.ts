@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { ProgramRun, runProgram } from "../harness/program";
+import { ProgramError, ProgramRun, runProgram } from "../harness/program";
 import { copy, stackConfig } from "../harness/stackFile";
 
 /** The one object of a type with this metadata.name (and namespace): independent of Pulumi resource names. */
@@ -116,6 +116,21 @@ describe("monitoring objects", () => {
         const [dashboard] = dashboards(run);
         assert.strictEqual(dashboard.inputs.metadata.namespace, "grafana");
         assert.deepStrictEqual(dashboard.inputs.metadata.labels.grafana_dashboard, "agents");
+    });
+
+    it("refuses bad monitoring settings, naming the field and the fix", async () => {
+        let message = "";
+        try {
+            await runProgram({ config: withMonitoring({ enabled: "yes", scrapeInterval: "30 seconds", runbookBaseUrl: "git.example.com/runbooks", selectorLabels: { "bad key!": "x" }, dashbord: {} }) });
+        } catch (error) {
+            assert.ok(error instanceof ProgramError, String(error));
+            message = error.message;
+        }
+        assert.match(message, /platform\.monitoring\.enabled: "yes" is not true or false/);
+        assert.match(message, /platform\.monitoring\.scrapeInterval: "30 seconds" is not a Prometheus duration, e\.g\. 30s or 1m/);
+        assert.match(message, /platform\.monitoring\.runbookBaseUrl: "git\.example\.com\/runbooks" is not an http\(s\) URL/);
+        assert.match(message, /platform\.monitoring\.selectorLabels/);
+        assert.match(message, /platform\.monitoring\.dashbord: unknown key; did you mean "dashboard"\?/);
     });
 
     it("leaves the dashboard out when platform.monitoring.dashboard.enabled is false", async () => {
