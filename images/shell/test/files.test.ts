@@ -128,6 +128,21 @@ describe("file tools", () => {
       await run("git", ["apply", "--check", "edit.patch"], { cwd: checkout }).catch((error: { stderr: string }) => {
         assert.fail(`${edit.name}: git apply --check rejected\n${textOf(result)}\n${error.stderr}`);
       });
+      // git apply finds a hunk at the wrong line by its context: compare the hunks with git's own diff.
+      await writeFile(path.join(checkout, "after.txt"), await readFile(path.join(server.workspace, name)));
+      await writeFile(path.join(checkout, "before.txt"), edit.before);
+      const gitDiff = await run("git", ["diff", "--no-index", "-U3", "before.txt", "after.txt"], { cwd: checkout }).then(
+        () => "",
+        (error: { stdout: string }) => error.stdout,
+      );
+      // git appends the enclosing "function" line to each @@ header and writes a count of 1 as nothing
+      // ("-1" for "-1,1"): only the ranges themselves are compared.
+      const hunks = (patch: string) =>
+        patch
+          .slice(patch.indexOf("\n@@") + 1)
+          .replace(/^(@@ [^@]+ @@).*$/gm, "$1")
+          .replace(/^@@ .* @@$/gm, (header) => header.replace(/([-+]\d+),1\b/g, "$1"));
+      assert.equal(hunks(textOf(result)), hunks(gitDiff), `${edit.name}: hunks differ from git diff`);
       await run("git", ["apply", "edit.patch"], { cwd: checkout });
       assert.equal(await readFile(path.join(checkout, name), "utf8"), await readFile(path.join(server.workspace, name), "utf8"), edit.name);
     }

@@ -11,7 +11,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The credential helper and gitconfig shared with the desktop image (a named build context). */
 export const GIT_CREDENTIALS_DIR = path.resolve(PACKAGE_DIR, "..", "git-credentials");
-export const SERVER_ENTRY = path.join(PACKAGE_DIR, "dist", "main.js");
+/** The built server; SHELL_MCP_SERVER_ENTRY runs the tests against another build (e.g. an older commit's). */
+export const SERVER_ENTRY = process.env.SHELL_MCP_SERVER_ENTRY || path.join(PACKAGE_DIR, "dist", "main.js");
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

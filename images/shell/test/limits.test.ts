@@ -77,6 +77,16 @@ describe("documented caps hold for every input", () => {
     assert.match(await requestHeadOnly(server.port, head), /^HTTP\/1\.1 413 /);
   });
 
+  it("a 100 MB upload gets the 413 response, not a reset connection", async () => {
+    const response = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: new Uint8Array(100_000_000).fill(32),
+    });
+    assert.equal(response.status, 413);
+    assert.match((await response.json()).error.message, /request body over 16777216 bytes/);
+  });
+
   it("a too large chunked body (no Content-Length) is refused with 413 as well", async () => {
     const response = await fetch(`${server.url}/mcp`, {
       method: "POST",
