@@ -30,25 +30,33 @@ export async function bridgeViewer(ws: WebSocket, viewer: string, options: Bridg
     // The WebSocket stream emits an error when the browser goes away; the close handler below cleans up.
     viewerStream.on("error", () => undefined);
     let vnc: Socket | undefined;
+    let closed = false;
     const closeBoth = (why: string, error?: Error) => {
-        if (viewerStream.destroyed && vnc?.destroyed !== false) return;
+        if (closed) return;
+        closed = true;
         options.log({ event: "viewer-closed", viewer, why, ...(error ? { error: error.message } : {}) });
         vnc?.destroy();
         viewerStream.destroy();
+        ws.terminate();
     };
+    // The stream from createWebSocketStream never emits "close" itself: watch the WebSocket.
+    ws.once("close", () => closeBoth("viewer-left"));
     try {
         const password = await options.vncPassword();
         const session = await openVncSession(options.vncHost, options.vncPort, password);
         vnc = session.socket;
+        if (closed) {
+            vnc.destroy(); // the viewer left while the VNC handshake ran
+            return;
+        }
+        vnc.on("error", (error) => closeBoth("vnc-error", error));
+        vnc.on("close", () => closeBoth("vnc-closed"));
         const clientInit = await viewerHandshake(viewerStream);
         // Shared is forced on: a viewer must never disconnect the other viewers.
         vnc.write(Buffer.from([1]));
         if (session.readAhead.length) viewerStream.write(session.readAhead);
         pipeViewerToVnc(viewerStream, vnc, clientInit.readAhead, options, closeBoth);
         vnc.pipe(viewerStream);
-        vnc.on("error", (error) => closeBoth("vnc-error", error));
-        vnc.on("close", () => closeBoth("vnc-closed"));
-        viewerStream.on("close", () => closeBoth("viewer-left"));
         options.log({ event: "viewer-connected", viewer, mode: options.mode() });
     } catch (error) {
         closeBoth("handshake-failed", error as Error);

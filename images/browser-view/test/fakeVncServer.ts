@@ -9,6 +9,8 @@ import { vncAuthResponse } from "../src/vncClient.js";
 export class FakeVncServer {
     readonly server: Server;
     connections = 0;
+    /** Connections the client side has closed (the bridge must not leave VNC sessions behind). */
+    closedByClient = 0;
     readonly sessions: { sharedFlag: number; received: Buffer[]; socket: Socket }[] = [];
     floodBytes = 0;
 
@@ -33,6 +35,7 @@ export class FakeVncServer {
     private serve(socket: Socket): void {
         this.connections++;
         socket.on("error", () => undefined);
+        socket.on("end", () => this.closedByClient++);
         const challenge = Buffer.from([...Array(16).keys()].map((i) => i * 7));
         let stage = "version";
         let buffered = Buffer.alloc(0);

@@ -52,7 +52,7 @@ async function login(token = TOKEN): Promise<string> {
 async function viewer(cookie: string): Promise<RfbViewer> {
     const opened = await openWebSocket(`${base.replace("http", "ws")}/websockify`, { cookie });
     assert.ok(opened.ws, `upgrade refused with ${opened.status}`);
-    const rfb = new RfbViewer(opened.ws);
+    const rfb = new RfbViewer(opened.ws, opened.early);
     await rfb.handshake(0);
     return rfb;
 }
@@ -169,6 +169,13 @@ describe("browser-view server", () => {
         assert.deepEqual(vnc.received(index), Buffer.concat([UPDATE_REQUEST, KEY_A, UPDATE_REQUEST]));
         assert.ok(events.some((e) => e.event === "mode-file-problem"));
         rfb.ws.close();
+    });
+
+    it("closes the VNC connection when the viewer leaves", async () => {
+        const rfb = await viewer(await login());
+        const closedBefore = vnc.closedByClient;
+        rfb.ws.terminate();
+        await until(() => vnc.closedByClient === closedBefore + 1, "VNC connection closed after the viewer left");
     });
 
     it("ends sessions when the token is rotated, without a restart", async () => {

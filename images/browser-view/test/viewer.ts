@@ -1,10 +1,16 @@
 import WebSocket from "ws";
 
 /** A viewer's side of the bridge: WebSocket with a cookie, then RFB 3.8 with security type None. */
-export function openWebSocket(url: string, headers: Record<string, string> = {}): Promise<{ ws?: WebSocket; status?: number }> {
+export function openWebSocket(url: string, headers: Record<string, string> = {}): Promise<{ ws?: WebSocket; status?: number; early?: Buffer[] }> {
     return new Promise((resolve) => {
         const ws = new WebSocket(url, { headers });
-        ws.once("open", () => resolve({ ws }));
+        // Kept from the start: the first frame can arrive in the same read as the upgrade response.
+        const early: Buffer[] = [];
+        const keep = (data: Buffer) => early.push(data);
+        ws.on("message", keep);
+        // Still collecting after "open" (a frame parsed in the same read is emitted right after it);
+        // RfbViewer takes over from `early` synchronously when it is constructed.
+        ws.once("open", () => resolve({ ws, early }));
         ws.once("unexpected-response", (_req, res) => {
             resolve({ status: res.statusCode });
             res.resume();
@@ -21,7 +27,9 @@ export class RfbViewer {
     counted = 0;
     private counting = false;
 
-    constructor(readonly ws: WebSocket) {
+    constructor(readonly ws: WebSocket, early: Buffer[] = []) {
+        ws.removeAllListeners("message");
+        this.buffered = Buffer.concat(early);
         ws.on("message", (data: Buffer) => {
             if (this.counting) {
                 this.counted += data.length;
