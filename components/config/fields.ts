@@ -104,7 +104,7 @@ export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
             if (issue.code === "unrecognized_keys") {
                 return issue.keys.map((key) => unknownKeyMessage(key, known)).join("\n");
             }
-            return `${describe(issue.input)} is not an object; write it as a map of keys`;
+            return issue.input === undefined ? "missing; set it (a map of keys)" : `${describe(issue.input)} is not an object; write it as a map of keys`;
         },
     });
 }

@@ -109,6 +109,13 @@ function table(found: Row[]): string {
     return ["| key | default | meaning |", "|---|---|---|", ...found.map((r) => `| ${escape(r.key)} | ${escape(r.default)} | ${escape(r.meaning)} |`)].join("\n");
 }
 
+/** Every key of an agent entry, dotted (`storage.workspace`), as the reference lists them. */
+export function agentSchemaKeys(): string[] {
+    const top = shapeOf(stackConfigSchema);
+    const agent = unwrap(def(unwrap(top.agents).inner).element).inner;
+    return rows(shapeOf(agent), "").map((row) => row.key.replace(/`/g, ""));
+}
+
 /** The generated part of the README, between the markers. */
 export function configReference(): string {
     const top = shapeOf(stackConfigSchema);
