@@ -4,6 +4,7 @@
  * some selecting policy's rules allow; a connection needs the source's egress and the target's ingress.
  * Only what the stack uses is supported (matchLabels, ipBlock, numeric ports); anything else throws.
  */
+import { addressInCidr } from "../../components/config/network";
 
 export interface Endpoint {
     /** Pods have a namespace and labels; outside addresses only an IP. */
@@ -75,9 +76,5 @@ function peerMatches(cluster: Cluster, policyNamespace: string, peer: any, endpo
     return namespaceOk && podOk;
 }
 
-function inCidr(ip: string, cidr: string): boolean {
-    const [base, bits] = cidr.split("/");
-    const toInt = (address: string) => address.split(".").reduce((n, octet) => (n << 8) + Number(octet), 0) >>> 0;
-    const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-    return ((toInt(ip) & mask) >>> 0) === ((toInt(base) & mask) >>> 0);
-}
+/** The stack's own CIDR arithmetic (ipaddr.js), one implementation for the program and its tests. */
+const inCidr = addressInCidr;
