@@ -116,6 +116,25 @@ prepare_venv() {
   echo "$venv"
 }
 
+# A second, small venv with a current MCP client (requirements-current-client.txt), cached the same way.
+prepare_current_client_venv() {
+  local python="$1" stamp venv partial
+  stamp="$( { "$python" --version; cat "$here/requirements-current-client.txt"; } | sha256sum | cut -d' ' -f1)-$python"
+  venv="$cache_dir/current-client-venv-$(printf '%s' "$stamp" | sha256sum | cut -c1-16)"
+  if [[ -f "$venv/.stamp" ]]; then
+    echo "$venv"
+    return 0
+  fi
+  partial="$venv.partial.$$"
+  log "building venv $venv with a current MCP client"
+  "$python" -m venv "$partial"
+  "$partial/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements-current-client.txt" >&2
+  "$partial/bin/python" -m pip check >&2
+  echo "$stamp" >"$partial/.stamp"
+  mv -T "$partial" "$venv" 2>/dev/null || rm -rf "$partial"
+  echo "$venv"
+}
+
 main() {
   install -d -m 0755 "$cache_dir"
   install_debian_packages
@@ -129,7 +148,8 @@ main() {
     return 0
   fi
   cd "$here"
-  export DESKTOP_E2E_VENV="$venv" PYTHONDONTWRITEBYTECODE=1
+  DESKTOP_E2E_CURRENT_CLIENT_VENV="$(prepare_current_client_venv "$python")"
+  export DESKTOP_E2E_VENV="$venv" DESKTOP_E2E_CURRENT_CLIENT_VENV PYTHONDONTWRITEBYTECODE=1
   exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
 }
 
