@@ -1,6 +1,8 @@
 /**
  * Runs the Pulumi program (index.ts) under mocks and records every resource it registers, with the
- * options mocks otherwise drop (protect, retainOnDelete, parent, dependencies).
+ * options mocks otherwise drop (protect, retainOnDelete, parent, explicit dependsOn). Public SDK APIs
+ * only (setMocks, runInPulumiStack, registerStackTransformation), so an SDK upgrade that keeps its API
+ * keeps this working.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
@@ -21,6 +23,7 @@ export interface RegisteredResource {
     inputs: any;
     protect: boolean;
     retainOnDelete: boolean;
+    /** URNs of the explicit `dependsOn` (dependencies through inputs are not listed). */
     dependencies: string[];
 }
 
@@ -58,13 +61,18 @@ export interface RunOptions {
 }
 
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
-    const resources: RegisteredResource[] = [];
     const dryRun = options.dryRun ?? false;
+    // What each resource was registered with, in the order the mocked providers saw them.
+    const requests: { type: string; name: string; inputs: any; custom: boolean }[] = [];
     await pulumi.runtime.setMocks({
-        newResource: (args) => ({ id: dryRun ? undefined : `${args.name}-id`, state: mockState(args, dryRun) }),
+        newResource: (args) => {
+            if (args.type !== pulumi.runtime.rootPulumiStackTypeName) {
+                requests.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
+            }
+            return { id: dryRun ? undefined : `${args.name}-id`, state: mockState(args, dryRun) };
+        },
         call: (args) => args.inputs,
     }, PROJECT, options.stack ?? "test-cluster", dryRun);
-    recordRequests(resources);
 
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.config)) {
@@ -72,26 +80,34 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     }
     pulumi.runtime.setAllConfig(config, (options.secretKeys ?? []).map((key) => `${PROJECT}:${key}`));
 
-    const waitForRegistrations = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+    // The options mocks do not see (parent, dependsOn, retainOnDelete, protect), from a stack transformation.
+    const constructed: { resource: pulumi.Resource; type: string; name: string; opts: pulumi.ResourceOptions }[] = [];
     const file = options.program ?? PROGRAM;
     delete require.cache[require.resolve(file)];
-    let program: Record<string, unknown>;
     const workingFolder = process.cwd();
+    let outputs: Record<string, any>;
     try {
         if (options.stackFile !== undefined) {
             const folder = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
             fs.writeFileSync(path.join(folder, `Pulumi.${options.stack ?? "test-cluster"}.yaml`), options.stackFile);
             process.chdir(folder);
         }
-        program = require(file);
+        // As the Pulumi language host runs a program: inside the root stack resource.
+        outputs = (await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((args) => {
+                constructed.push({ resource: args.resource, type: args.type, name: args.name, opts: args.opts });
+                return undefined;
+            });
+            return require(file);
+        })) ?? {};
     } catch (err) {
-        await waitForRegistrations();
-        throw new ProgramError(err as Error, resources.length);
+        await registered(constructed.map((c) => c.resource));
+        throw new ProgramError(err as Error, requests.length);
     } finally {
         process.chdir(workingFolder);
     }
-    const outputs = await settle(program);
-    await waitForRegistrations();
+    const urns = await registered(constructed.map((c) => c.resource));
+    const resources = await describeResources(requests, constructed, urns);
 
     const byType = (type: string) => resources.filter((r) => r.type === type);
     return {
@@ -109,6 +125,53 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     };
 }
 
+/** The URN of each resource once registered; waiting for them all is waiting for every registration. */
+async function registered(resources: pulumi.Resource[]): Promise<Map<pulumi.Resource, string>> {
+    const urns = new Map<pulumi.Resource, string>();
+    await Promise.all(resources.map((resource) => new Promise<void>((resolve) => {
+        resource.urn.apply((urn) => {
+            urns.set(resource, urn);
+            resolve();
+        });
+    })));
+    return urns;
+}
+
+async function describeResources(
+    requests: { type: string; name: string; inputs: any; custom: boolean }[],
+    constructed: { resource: pulumi.Resource; type: string; name: string; opts: pulumi.ResourceOptions }[],
+    urns: Map<pulumi.Resource, string>,
+): Promise<RegisteredResource[]> {
+    const byKey = new Map(constructed.map((c) => [`${c.type} ${c.name}`, c]));
+    const urnOf = (resource: pulumi.Resource | undefined) =>
+        resource === undefined || resource === pulumi.runtime.getStackResource() ? "" : urns.get(resource) ?? "";
+    const dependsOn = async (opts: pulumi.ResourceOptions): Promise<pulumi.Resource[]> => {
+        const list = await new Promise<unknown>((resolve) => {
+            (pulumi.output(opts.dependsOn as any) as pulumi.Output<unknown>).apply((value) => resolve(value));
+        });
+        return (Array.isArray(list) ? list : list === undefined ? [] : [list]) as pulumi.Resource[];
+    };
+    const resources: RegisteredResource[] = [];
+    for (const request of requests) {
+        const found = byKey.get(`${request.type} ${request.name}`);
+        if (!found) {
+            throw new Error(`${request.type} ${request.name} was registered but never constructed`);
+        }
+        resources.push({
+            type: request.type,
+            name: request.name,
+            urn: urnOf(found.resource),
+            parent: urnOf(found.opts.parent),
+            custom: request.custom,
+            inputs: request.inputs,
+            protect: found.opts.protect === true,
+            retainOnDelete: found.opts.retainOnDelete === true,
+            dependencies: (await dependsOn(found.opts)).map((resource) => urnOf(resource)),
+        });
+    }
+    return resources;
+}
+
 /** What the mocked providers return: the inputs, plus the outputs the program reads. */
 function mockState(args: pulumi.runtime.MockResourceArgs, dryRun: boolean): Record<string, unknown> {
     const state = { ...args.inputs };
@@ -119,36 +182,4 @@ function mockState(args: pulumi.runtime.MockResourceArgs, dryRun: boolean): Reco
         state.ref = `${args.inputs.tags[0]}@sha256:${"ab".repeat(32)}`;
     }
     return state;
-}
-
-function recordRequests(resources: RegisteredResource[]): void {
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: unknown, res: any) => void) => {
-        register(req, (err: unknown, res: any) => {
-            if (!err) {
-                resources.push({
-                    type: req.getType(),
-                    name: req.getName(),
-                    urn: res.getUrn(),
-                    parent: req.getParent(),
-                    custom: req.getCustom(),
-                    inputs: (pulumi.runtime as any).deserializeProperties(req.getObject()),
-                    protect: req.getProtect() === true,
-                    retainOnDelete: req.getRetainondelete() === true,
-                    dependencies: req.getDependenciesList(),
-                });
-            }
-            callback(err, res);
-        });
-    };
-}
-
-async function settle(program: Record<string, unknown>): Promise<Record<string, any>> {
-    const outputs: Record<string, any> = {};
-    for (const [key, value] of Object.entries(program)) {
-        // The output's own promise also settles for values left unknown in preview (apply would not run).
-        outputs[key] = await (pulumi.output(value as pulumi.Input<unknown>) as unknown as { promise(): Promise<unknown> }).promise();
-    }
-    return outputs;
 }
