@@ -61,6 +61,19 @@ describe("documented caps hold for every input", () => {
     assert.equal(textOf(await callTool(client, "read_file", { path: "one-line.txt", offset: 2 })), "second line\n");
   });
 
+  it("read_file pages on a line boundary: a line that no longer fits starts the next call", async () => {
+    const long = "y".repeat(4 * MiB - 1);
+    await writeFile(path.join(server.workspace, "pages.txt"), `a\n${long}\nb`);
+    const first = await callTool(client, "read_file", { path: "pages.txt" });
+    assert.equal(textOf(first), "a\n");
+    assert.match((first.content[1] as { text: string }).text, /lines 1-1 shown; the file continues: call read_file with offset=2/);
+    const second = await callTool(client, "read_file", { path: "pages.txt", offset: 2 });
+    assert.equal(textOf(second), `${long}\n`);
+    const third = await callTool(client, "read_file", { path: "pages.txt", offset: 3 });
+    assert.equal(textOf(third), "b");
+    assert.equal(third.content.length, 1);
+  });
+
   it("run_command's output cap holds after JSON escaping (2 MB of NUL bytes)", async () => {
     const result = await callTool(client, "run_command", { command: "head -c 2000000 /dev/zero" });
     const data = dataOf(result);

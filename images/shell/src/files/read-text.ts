@@ -21,7 +21,8 @@ export interface TextSlice {
 /**
  * Lines [offset, offset+limit) (1-based) of an open file, at most MAX_TEXT_BYTES of them. A line that
  * does not fit after others waits for the next call; a first line longer than the cap is cut (and
- * reported), so no input makes the server hold more than the cap.
+ * reported), so no input makes the server hold more than the cap. The lines returned are one
+ * contiguous byte range of the file: the scan only looks for newlines, then that range is decoded once.
  */
 export async function readTextSlice(
   file: FileHandle,
@@ -30,91 +31,96 @@ export async function readTextSlice(
   offset: number,
   limit: number | undefined,
 ): Promise<TextSlice> {
-  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  const sniff = await file.read(chunk, 0, Math.min(BINARY_SNIFF_BYTES, CHUNK_BYTES), 0);
-  if (chunk.subarray(0, sniff.bytesRead).includes(0)) {
+  // A file within the cap is read in one go (one thread-pool round trip); larger ones chunk by chunk.
+  const chunk = Buffer.allocUnsafe(Math.max(1, size <= MAX_TEXT_BYTES ? size : CHUNK_BYTES));
+  let chunkStart = 0; // file offset of chunk[0]
+  let chunkLength = (await file.read(chunk, 0, chunk.length, 0)).bytesRead;
+  if (chunk.subarray(0, Math.min(chunkLength, BINARY_SNIFF_BYTES)).includes(0)) {
     throw new ToolInputError(
       `path '${filePath}' is a binary file (${size} bytes); inspect it with run_command (e.g. xxd, file, base64)`,
     );
   }
+  if (offset === 1 && limit === undefined && size <= MAX_TEXT_BYTES && chunkLength === size) {
+    // The common case, a whole small file: already read, only its lines need counting.
+    let lines = 0;
+    for (let at = chunk.indexOf(NEWLINE, 0); at !== -1 && at < chunkLength; at = chunk.indexOf(NEWLINE, at + 1)) lines++;
+    if (chunkLength > 0 && chunk[chunkLength - 1] !== NEWLINE) lines++;
+    return { text: chunk.toString("utf8", 0, chunkLength), firstLine: 1, lastLine: lines, more: false };
+  }
   const lastWanted = limit === undefined ? Infinity : offset + limit - 1;
-  const picked: Buffer[] = [];
-  let pickedBytes = 0;
-  let pickedLines = 0;
   let lineNumber = 1;
-  let line: Buffer[] = []; // the kept bytes of the current line, while it is a wanted one
-  let lineKept = 0;
-  let lineBytes = 0;
+  let lineStart = 0; // file offset where the current line starts
+  let pickStart = -1; // file offset where the returned range starts (the first wanted line)
+  let pickEnd = -1;
+  let pickedLines = 0;
   let cutLine: TextSlice["cutLine"];
-  const wanted = () => lineNumber >= offset && lineNumber <= lastWanted;
-  const finish = (more: boolean): TextSlice => ({
-    text: Buffer.concat(picked).toString("utf8"),
-    firstLine: offset,
-    lastLine: offset + pickedLines - 1,
-    more,
-    cutLine,
-  });
 
-  /** Ends the current line; returns the slice when reading stops here. */
-  const endLine = (newline: boolean, consumed: number): TextSlice | undefined => {
-    if (wanted()) {
-      const fits = lineKept === lineBytes && pickedBytes + lineBytes + (newline ? 1 : 0) <= MAX_TEXT_BYTES;
-      if (fits) {
-        picked.push(...line);
-        if (newline) picked.push(Buffer.from("\n"));
-        pickedBytes += lineBytes + (newline ? 1 : 0);
-        pickedLines++;
-      } else if (pickedLines > 0) {
-        return finish(true); // the line starts the next page
+  const slice = async (more: boolean): Promise<TextSlice> => {
+    let bytes: Buffer = Buffer.alloc(0);
+    if (pickedLines > 0) {
+      if (pickStart >= chunkStart && pickEnd <= chunkStart + chunkLength) {
+        bytes = chunk.subarray(pickStart - chunkStart, pickEnd - chunkStart);
       } else {
-        // The first wanted line alone is over the cap: show its start, cut on a character boundary.
-        const shown = utf8Boundary(Buffer.concat(line));
-        picked.push(shown);
-        pickedLines++;
-        cutLine = { line: lineNumber, bytes: lineBytes, shownBytes: shown.length };
-        return finish(consumed < size);
+        bytes = Buffer.allocUnsafe(pickEnd - pickStart);
+        bytes = bytes.subarray(0, (await file.read(bytes, 0, bytes.length, pickStart)).bytesRead);
       }
     }
-    line = [];
-    lineKept = 0;
-    lineBytes = 0;
-    lineNumber++;
-    if (lineNumber > lastWanted || pickedBytes >= MAX_TEXT_BYTES) return finish(consumed < size);
-    return undefined;
+    if (cutLine) {
+      bytes = utf8Boundary(bytes);
+      cutLine.shownBytes = bytes.length;
+    }
+    return { text: bytes.toString("utf8"), firstLine: offset, lastLine: offset + pickedLines - 1, more, cutLine };
   };
 
-  let position = 0;
-  for (;;) {
-    const { bytesRead } = await file.read(chunk, 0, CHUNK_BYTES, position);
-    if (bytesRead === 0) break;
-    let start = 0;
-    while (start < bytesRead) {
-      const found = chunk.indexOf(NEWLINE, start);
-      const end = found === -1 || found >= bytesRead ? bytesRead : found;
-      lineBytes += end - start;
-      if (wanted()) {
-        const take = Math.max(0, Math.min(end - start, MAX_TEXT_BYTES - pickedBytes - lineKept));
-        if (take > 0) line.push(Buffer.from(chunk.subarray(start, start + take)));
-        lineKept += take;
-        // Lines already picked and this one no longer fits: stop without reading the rest of it.
-        if (lineKept < lineBytes && pickedLines > 0) return finish(true);
+  /** The current line ends at `end` (exclusive, newline included if any): pick it or stop. */
+  const endLine = (end: number, contentBytes: number): "continue" | "stop" | "defer" => {
+    if (lineNumber >= offset && lineNumber <= lastWanted) {
+      if (pickStart < 0) pickStart = lineStart;
+      if (end - pickStart <= MAX_TEXT_BYTES) {
+        pickEnd = end;
+        pickedLines++;
+      } else if (pickedLines > 0) {
+        return "defer"; // the line starts the next page
+      } else {
+        pickEnd = pickStart + MAX_TEXT_BYTES;
+        pickedLines++;
+        cutLine = { line: lineNumber, bytes: contentBytes, shownBytes: 0 };
+        return "stop";
       }
-      if (end === bytesRead) break; // the line goes on in the next chunk
-      start = end + 1;
-      const result = endLine(true, position + start);
-      if (result) return result;
     }
-    position += bytesRead;
+    lineNumber++;
+    lineStart = end;
+    if (lineNumber > lastWanted || (pickedLines > 0 && pickEnd - pickStart >= MAX_TEXT_BYTES)) return "stop";
+    return "continue";
+  };
+
+  for (;;) {
+    for (let at = chunk.indexOf(NEWLINE, 0); at !== -1 && at < chunkLength; at = chunk.indexOf(NEWLINE, at + 1)) {
+      const newline = chunkStart + at;
+      const verdict = endLine(newline + 1, newline - lineStart);
+      if (verdict === "defer") return slice(true);
+      if (verdict === "stop") return slice((cutLine ? newline + 1 : lineStart) < size);
+    }
+    const scanned = chunkStart + chunkLength;
+    // A wanted line that can no longer fit after the lines already picked: no need to find its end.
+    if (pickedLines > 0 && lineNumber <= lastWanted && scanned - pickStart > MAX_TEXT_BYTES) return slice(true);
+    if (scanned >= size || chunkLength === 0) break;
+    chunkStart = scanned;
+    chunkLength = (await file.read(chunk, 0, chunk.length, chunkStart)).bytesRead;
+    if (chunkLength === 0) break;
   }
-  if (lineBytes > 0) {
-    const result = endLine(false, position);
-    if (result) return result;
+  const end = chunkStart + chunkLength;
+  if (end > lineStart) {
+    // A last line without a newline.
+    const verdict = endLine(end, end - lineStart);
+    if (verdict === "defer") return slice(true);
+    if (verdict === "stop") return slice(false);
   }
   const totalLines = lineNumber - 1;
   if (pickedLines === 0 && offset > 1 && offset > totalLines) {
     throw new ToolInputError(`offset ${offset} is past the end of the file (${totalLines} lines)`);
   }
-  return finish(false);
+  return slice(false);
 }
 
 /** The longest prefix of `bytes` that does not end inside a multi-byte UTF-8 character. */

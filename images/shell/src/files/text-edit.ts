@@ -7,8 +7,13 @@ const CONTEXT_LINES = 3;
 const DIFF_TIMEOUT_MS = 10_000;
 const REPORTED_MATCH_LINES = 10;
 
+// Small edits are planned on the event loop (a worker costs tens of ms to start): scanning 1 MiB takes
+// about a millisecond, and a diff that runs past INLINE_DIFF_TIMEOUT_MS is redone on a worker.
+const INLINE_MAX_CHARS = 1024 * 1024;
+const INLINE_DIFF_TIMEOUT_MS = 50;
+
 export type EditPlan =
-  | { kind: "edited"; after: string; diff: string }
+  | { kind: "edited"; after: string; diff: string | null }
   | { kind: "not_found" }
   | { kind: "ambiguous"; matches: number; lines: number[] };
 
@@ -16,7 +21,7 @@ export type EditPlan =
  * Replaces the one occurrence of `oldText`, in time linear in the file's size: one pass counts the
  * matches and their line numbers, and the diff only looks at the lines around the change.
  */
-export function planEdit(before: string, oldText: string, newText: string, displayPath: string): EditPlan {
+export function planEdit(before: string, oldText: string, newText: string, displayPath: string, diffTimeoutMs = DIFF_TIMEOUT_MS): EditPlan {
   const first = before.indexOf(oldText);
   if (first === -1) return { kind: "not_found" };
   const lines: number[] = [];
@@ -32,11 +37,19 @@ export function planEdit(before: string, oldText: string, newText: string, displ
   }
   if (matches > 1) return { kind: "ambiguous", matches, lines };
   const after = before.slice(0, first) + newText + before.slice(first + oldText.length);
-  return { kind: "edited", after, diff: windowDiff(before, after, first, oldText.length, newText.length, displayPath) };
+  return { kind: "edited", after, diff: windowDiff(before, after, first, oldText.length, newText.length, displayPath, diffTimeoutMs) };
 }
 
 /** Unified diff of the changed region plus CONTEXT_LINES lines around it, numbered as in the whole file. */
-function windowDiff(before: string, after: string, at: number, oldLength: number, newLength: number, displayPath: string): string {
+function windowDiff(
+  before: string,
+  after: string,
+  at: number,
+  oldLength: number,
+  newLength: number,
+  displayPath: string,
+  timeoutMs: number,
+): string | null {
   // Whole lines: from CONTEXT_LINES lines before the change to CONTEXT_LINES lines after it (or the file's
   // ends). Outside the window both versions are identical, so the window's diff is the file's diff.
   const lineStart = (index: number) => (index <= 0 ? 0 : before.lastIndexOf("\n", index - 1) + 1);
@@ -53,11 +66,9 @@ function windowDiff(before: string, after: string, at: number, oldLength: number
   const newWindow = after.slice(start, end + newLength - oldLength);
   const patch = structuredPatch(`a/${displayPath}`, `b/${displayPath}`, oldWindow, newWindow, undefined, undefined, {
     context: CONTEXT_LINES,
-    timeout: DIFF_TIMEOUT_MS,
+    timeout: timeoutMs,
   });
-  if (!patch) {
-    return `--- a/${displayPath}\n+++ b/${displayPath}\n[diff not shown: computing it took over ${DIFF_TIMEOUT_MS / 1000} s; the edit was made]\n`;
-  }
+  if (!patch) return null;
   for (const hunk of patch.hunks) {
     hunk.oldStart += linesBefore;
     hunk.newStart += linesBefore;
@@ -71,8 +82,24 @@ function countNewlines(text: string, end: number): number {
   return count;
 }
 
-/** planEdit on a worker thread, so that a large file or replacement never holds the event loop. */
-export function planEditOffThread(before: string, oldText: string, newText: string, displayPath: string): Promise<EditPlan> {
+/**
+ * planEdit without holding the event loop: inline for small inputs, else (or when the inline diff runs
+ * out of time) on a worker thread. A diff that takes over DIFF_TIMEOUT_MS even there is replaced by a note.
+ */
+export async function planEditSafely(before: string, oldText: string, newText: string, displayPath: string): Promise<EditPlan> {
+  let plan: EditPlan | undefined;
+  if (before.length <= INLINE_MAX_CHARS && newText.length <= INLINE_MAX_CHARS) {
+    plan = planEdit(before, oldText, newText, displayPath, INLINE_DIFF_TIMEOUT_MS);
+    if (plan.kind === "edited" && plan.diff === null) plan = undefined;
+  }
+  plan ??= await planEditOffThread(before, oldText, newText, displayPath);
+  if (plan.kind === "edited" && plan.diff === null) {
+    plan.diff = `--- a/${displayPath}\n+++ b/${displayPath}\n[diff not shown: computing it took over ${DIFF_TIMEOUT_MS / 1000} s; the edit was made]\n`;
+  }
+  return plan;
+}
+
+function planEditOffThread(before: string, oldText: string, newText: string, displayPath: string): Promise<EditPlan> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./text-edit-worker.js", import.meta.url), {
       workerData: { before, oldText, newText, displayPath },

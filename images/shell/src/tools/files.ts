@@ -6,7 +6,7 @@ import { writeFileAtomically } from "../files/atomic-write.js";
 import { listDirectory } from "../files/list-directory.js";
 import { openExisting, resolveAgentPath, statExisting } from "../files/paths.js";
 import { MAX_TEXT_BYTES, readTextSlice } from "../files/read-text.js";
-import { planEditOffThread } from "../files/text-edit.js";
+import { planEditSafely } from "../files/text-edit.js";
 import type { ToolRegistry } from "../tool-registry.js";
 import { textResult, ToolInputError } from "../tool-result.js";
 
@@ -121,7 +121,7 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
         );
       }
       const before = await readFile(filePath, "utf8");
-      const plan = await planEditOffThread(before, old_text, new_text, path.relative(config.workspaceDir, filePath) || filePath);
+      const plan = await planEditSafely(before, old_text, new_text, path.relative(config.workspaceDir, filePath) || filePath);
       if (plan.kind === "not_found") {
         throw new ToolInputError(
           `old_text was not found in '${filePath}'; read_file it and copy the text exactly (whitespace and line endings count)`,
@@ -134,7 +134,7 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
         );
       }
       await writeFileAtomically(filePath, plan.after, false);
-      return textResult(plan.diff);
+      return textResult(plan.diff ?? "");
     },
   });
 
