@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 from mcp_calls import McpClient
 from pod import LAUNCHER, VENV_PYTHON, AgentProcess, http_status, pick_port, wait_until
 
@@ -86,3 +88,15 @@ def test_launcher_refuses_an_unknown_screenshot_format(pod):
     finally:
         launcher.stop()
     assert "SCREENSHOT_FORMAT='gif'" in launcher.log_tail()
+
+
+@pytest.mark.parametrize("variable, value", [("SCREENSHOT_QUALITY", "101"), ("STUCK_TOOL_SECONDS", "-1"),
+                                             ("METRICS_PORT", "ninety")])
+def test_launcher_refuses_bad_settings_naming_the_variable(pod, variable, value):
+    settings = {"PORT": str(pick_port(18088)), "METRICS_PORT": str(pick_port(19188))} | {variable: value}
+    launcher = extra_sidecar(pod, f"bad-{variable.lower()}", **settings)
+    try:
+        assert launcher.wait_exit(timeout=30) != 0
+    finally:
+        launcher.stop()
+    assert f"{variable}='{value}'" in launcher.log_tail()

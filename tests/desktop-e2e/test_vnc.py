@@ -43,3 +43,17 @@ def test_a_rotated_vnc_password_is_used_without_a_restart(pod):
         pod.config.rotate_vnc_password(old)
         wait_for_rotation_noticed(pod, rotations)
     assert handshake("127.0.0.1", pod.config.vnc_port, old)["authenticated"] is True
+
+
+def test_an_empty_rotated_vnc_password_keeps_the_previous_one(pod):
+    old = pod.config.vnc_password
+    errors = pod.desktop.log_tail(400).count("keeping the previous VNC password")
+    try:
+        pod.config.rotate_vnc_password("")
+        wait_until(lambda: pod.desktop.log_tail(400).count("keeping the previous VNC password") > errors, 10, 0.2,
+                   "start-desktop.sh refusing the empty password")
+        assert handshake("127.0.0.1", pod.config.vnc_port, old)["authenticated"] is True
+    finally:
+        rotations = pod.desktop.log_tail(400).count("VNC password rotated")
+        pod.config.rotate_vnc_password(old)
+        wait_for_rotation_noticed(pod, rotations)
