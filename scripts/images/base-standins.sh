@@ -103,7 +103,13 @@ if [ ! -f "$store/standins.tar" ]; then
     log "building stand-ins into $store (cold: a few minutes)"
     mkdir -p "$cache_root"
     work=$(mktemp -d "$cache_root/.image-standins-$key.XXXXXX")
-    trap 'rm -rf "$work"' EXIT
+    # debootstrap mounts proc and sys inside the rootfs; an interrupted run can leave them mounted, and
+    # rm -rf must never descend into them.
+    cleanup() {
+        mount | awk -v root="$work/" 'index($3, root) == 1 { print $3 }' | sort -r | xargs -r umount -l
+        rm -rf "$work"
+    }
+    trap cleanup EXIT
     build_standins() {
         local rootfs="$work/rootfs" debian_tag node_tag python_tag
         debian_tag=$(base_of debian)
@@ -177,7 +183,7 @@ EOF
         buildah run --network host "$ctr" -- sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PYTHON_RUNTIME_PACKAGES//$'\n'/ } >/dev/null && rm -rf /var/lib/apt/lists/*" >&2
         buildah copy "$ctr" "$work/python/usr/local" /usr/local >/dev/null
         # libpython is found through /usr/local/lib (in ld.so.conf) once the pyenv rpath no longer exists.
-        buildah run "$ctr" -- sh -c 'ldconfig && python3 --version && pip --version && python3 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, tkinter, dbm.gnu, nis"' >&2
+        buildah run "$ctr" -- sh -c 'ldconfig && python3 --version && pip --version && python3 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, tkinter"' >&2
         buildah config --env LANG=C.UTF-8 --env PYTHON_VERSION="${python_id%% *}" --cmd '["python3"]' "$ctr"
         buildah commit --quiet --format docker "$ctr" "$python_tag" >/dev/null
         buildah rm "$ctr" >/dev/null
