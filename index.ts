@@ -39,4 +39,6 @@ export const agentEndpoints = Object.fromEntries(deployed.map((agent, index) => 
     vncEndpoint: agent.vncEndpoint,
     mcpUrls: agent.mcpUrls,
     vaultPaths: agent.vaultPaths,
+    // Only for agents with a browser view: its URL, its mode, and the port-forward for clusters without a route.
+    ...(plans[index].browserView ? { browserView: agent.browserView } : {}),
 }]));

@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { backupObjects } from "./backup";
+import { browserViewEndpoint, browserViewObjects } from "./browserView";
 import { createAgentComputer, ComputerImages } from "./computer";
 import { PlatformSpec, VaultSpec } from "./config";
 import { createAgentCredentials } from "./credentials";
@@ -29,6 +30,8 @@ export class PersistentAgent extends pulumi.ComponentResource {
     readonly mcpUrls: pulumi.Output<Record<string, string>>;
     /** Full Vault paths (mount included) of the operator's and the stack's secrets. */
     readonly vaultPaths: pulumi.Output<{ provided: string; generated: string }>;
+    /** Where to open the browser view (and the port-forward without a route), when enabled. */
+    readonly browserView: pulumi.Output<{ url: string; portForward: string; mode: string } | undefined>;
 
     constructor(name: string, args: PersistentAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("persistent-agents:index:PersistentAgent", name, {}, opts);
@@ -54,12 +57,18 @@ export class PersistentAgent extends pulumi.ComponentResource {
             dependsOn: vaultAccess.dependsOn,
         }, this);
 
+        // The mode ConfigMap before the pod that mounts it; the route and its policy alongside.
+        const browserView = plan.browserView
+            ? browserViewObjects(plan.browserView).map((object) =>
+                registerObject(`${name}-browser-view-${object.kind.toLowerCase()}`, object, { parent: this, dependsOn: [namespace] }))
+            : [];
+
         createAgentComputer(name, {
             plan,
             namespace: namespaceName,
             images: args.images,
             // Quotas and policies first: a pod admitted before them would escape them.
-            dependsOn: [externalSecret, ...guards],
+            dependsOn: [externalSecret, ...guards, ...browserView],
         }, this);
 
         createKagentObjects(name, { plan, namespace: namespaceName, dependsOn: [externalSecret] }, this);
@@ -70,7 +79,9 @@ export class PersistentAgent extends pulumi.ComponentResource {
         this.vncEndpoint = pulumi.output(plan.endpoints.vncEndpoint);
         this.mcpUrls = pulumi.output(plan.endpoints.mcpUrls);
         this.vaultPaths = pulumi.output(plan.endpoints.vaultPaths);
+        this.browserView = pulumi.output(browserViewEndpoint(plan.browserView));
         this.registerOutputs({
+            browserView: this.browserView,
             namespace: this.namespace,
             kagentAgent: plan.kagent.agentName,
             serviceHost: this.serviceHost,

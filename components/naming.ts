@@ -30,6 +30,9 @@ const OBJECT_NAMES = {
     computerEgressPolicy: { suffix: "-computer-egress", rule: "subdomain", kinds: "NetworkPolicy" },
     kagentAgentPolicy: { suffix: "-kagent-agent", rule: "subdomain", kinds: "NetworkPolicy" },
     computerVncPolicy: { suffix: "-computer-vnc", rule: "subdomain", kinds: "NetworkPolicy" },
+    /** The browser view's mode ConfigMap and its Ingress (when `platform.browserView.host` is set). */
+    browserViewConfig: { suffix: "-browser-view", rule: "subdomain", kinds: "ConfigMap and Ingress" },
+    browserViewIngressPolicy: { suffix: "-browser-view-ingress", rule: "subdomain", kinds: "NetworkPolicy" },
 } as const satisfies Record<string, { suffix: string; rule: NameRule; kinds: string }>;
 
 export type ObjectNameKey = keyof typeof OBJECT_NAMES;

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 export interface KubernetesObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
     [key: string]: unknown;
 }
 
@@ -20,6 +20,7 @@ const BUILT_IN: Record<string, new (name: string, args: any, opts?: pulumi.Custo
     "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
     "batch/v1/CronJob": k8s.batch.v1.CronJob,
     "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+    "networking.k8s.io/v1/Ingress": k8s.networking.v1.Ingress,
 };
 
 export function registerObject(name: string, object: KubernetesObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {

@@ -58,13 +58,14 @@ describe("plan: planAgent", () => {
         assert.strictEqual(container(without, "browser-view"), undefined);
         assert.ok(!without.images.includes("browserView"));
 
-        const plan = planAgent({ ...devbot, desktop: { ...devbot.desktop, browserView: { enabled: true } } }, platform);
+        const plan = planAgent({ ...devbot, desktop: { ...devbot.desktop, browserView: { enabled: true, mode: "view-only" } } }, platform);
         const view = container(plan, "browser-view")!;
         assert.deepStrictEqual(view.ports, [{ name: "browser-view", port: 6080, purpose: "browser" }]);
-        assert.deepStrictEqual(view.mounts.map((m) => m.volume), ["vnc-password", "browser-view-token"]);
+        assert.deepStrictEqual(view.mounts.map((m) => m.volume), ["browser-view-mode", "vnc-password", "browser-view-token"]);
         assert.deepStrictEqual(Object.fromEntries(view.env.map((e) => [e.name, e.value])), {
             HOST: "0.0.0.0", PORT: "6080", VNC_HOST: "127.0.0.1", VNC_PORT: "5900",
             VNC_PASSWORD_FILE: "/var/run/secrets/agent/vnc/vnc-password",
+            BROWSER_VIEW_MODE_FILE: "/etc/browser-view/mode",
             BROWSER_VIEW_TOKEN_FILE: "/var/run/secrets/agent/browser-view/browser-view-token",
         });
         assert.strictEqual(view.allowPrivilegeEscalation, false);

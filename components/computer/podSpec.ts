@@ -74,6 +74,10 @@ function renderVolume(volume: VolumePlan): Volume {
     if ("emptyDir" in source) {
         return { name: volume.name, emptyDir: { ...source.emptyDir } };
     }
+    if ("configMap" in source) {
+        // Same as a Secret key: a directory mount, so that a changed value appears in place.
+        return { name: volume.name, configMap: { name: source.configMap.name, items: [{ key: source.configMap.key, path: source.configMap.file }] } };
+    }
     // One key as one file, mounted as a directory (never subPath) so that a rotated value appears in place.
     return { name: volume.name, secret: { secretName: source.secret.name, items: [{ key: source.secret.key, path: source.secret.file }], defaultMode: 0o440 } };
 }

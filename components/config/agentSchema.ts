@@ -64,6 +64,8 @@ const agentFields = strictObject({
         resolution: text({ check: formats.resolution }).optional().meta({ description: "screen size; default 1280x800" }),
         browserView: strictObject({
             enabled: flag().default(false).meta({ description: "noVNC view of the desktop in a browser (`browser-view` container, port 6080)" }),
+            mode: oneOf(["view-only", "interactive"]).default("view-only")
+                .meta({ description: "`interactive` lets viewers use mouse and keyboard; switching needs no restart (a ConfigMap file)" }),
         }).prefault({}),
     }).prefault({}),
     storage: strictObject({
@@ -92,6 +94,8 @@ const agentFields = strictObject({
     rotation: strictObject({
         mcpToken: wholeNumber(0, 1_000_000).default(0).meta({ description: "bump to regenerate; the Agent re-renders with the new token" }),
         vncPassword: wholeNumber(0, 1_000_000).default(0).meta({ description: "bump to regenerate" }),
+        browserViewToken: wholeNumber(0, 1_000_000).default(0)
+            .meta({ description: "bump to regenerate the browser-view login token; open sessions end at once" }),
     }).prefault({}),
     network: strictObject({
         computerEgress: egressRulesSchema().meta({ description: "added to the platform's" }),

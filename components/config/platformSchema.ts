@@ -5,7 +5,7 @@ import * as formats from "./formats";
 import { egressRulesSchema, podLabelsSchema, viewersSchema } from "./networkSchema";
 import { backupPlatformSchema, monitoringSchema } from "./operationsSchema";
 
-export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell"] as const;
+export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell", "browserView"] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
 const prebuiltImage = () => text({ check: formats.imageDigestRef }).optional()
@@ -51,6 +51,7 @@ export const platformSchema = strictObject({
         desktop: prebuiltImage(),
         computerControlMcp: prebuiltImage(),
         shell: prebuiltImage(),
+        browserView: prebuiltImage(),
         platforms: list(text({ check: (p) => (/^linux\/(amd64|arm64)$/.test(p) ? undefined : "is not linux/amd64 or linux/arm64") }))
             .default(["linux/amd64"]).meta({ description: "build platforms" }),
         tag: text({ check: formats.imageTag }).optional().meta({ description: "tag next to the digest; unset: the stack name" }),
@@ -66,6 +67,17 @@ export const platformSchema = strictObject({
             podLabels: podLabelsSchema().default({ "k8s-app": "kube-dns" }).meta({ description: "the DNS pods' labels" }),
         }).prefault({}),
     }).prefault({}),
+    browserView: strictObject({
+        host: text({ check: formats.host }).optional()
+            .meta({ description: "set: an Ingress per browser view at `https://<agent>.<host>/` (wildcard DNS and certificate); unset: no route, use kubectl port-forward" }),
+        ingressClassName: text({ check: formats.dnsSubdomain }).optional().meta({ description: "the Ingress's class; unset: the cluster default" }),
+        ingressNamespace: text({ check: formats.dnsLabel() }).default("ingress-nginx")
+            .meta({ description: "where the ingress controller runs (admitted to port 6080 when a route exists)" }),
+        tlsSecretName: text({ check: formats.dnsSubdomain }).optional()
+            .meta({ description: "TLS Secret for `host` in each agent's namespace (or one cert-manager issues through `annotations`)" }),
+        annotations: z.record(z.string(), z.string()).default({})
+            .meta({ description: "added to every browser-view Ingress, e.g. oauth2-proxy's `nginx.ingress.kubernetes.io/auth-url`" }),
+    }).prefault({}).meta({ description: "routes to the agents' browser views" }),
     monitoring: monitoringSchema.meta({ description: "Prometheus Operator and Grafana objects (see docs/runbook.md)" }),
     backup: backupPlatformSchema.meta({ description: "how agents' `storage.backup` snapshots are taken" }),
     podSecurity: oneOf(["restricted", "baseline"]).default("restricted")

@@ -20,7 +20,7 @@ export type RotationSpec = AgentConfig["rotation"];
 export interface DesktopSpec {
     enabled: boolean;
     resolution: string;
-    browserView: { enabled: boolean };
+    browserView: { enabled: boolean; mode: "view-only" | "interactive" };
 }
 
 export type StorageSpec = AgentConfig["storage"];

@@ -5,7 +5,8 @@
  */
 import { AgentSpec } from "../config";
 import { CredentialFile, credentialEnv, credentialMounts } from "./credentials";
-import { DISPLAY, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS } from "./contract";
+import { agentObjectNames } from "../naming";
+import { BROWSER_VIEW_MODE_KEY, BROWSER_VIEW_MODE_VOLUME, DISPLAY, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS } from "./contract";
 import { ContainerPlan, ContainerRole, EnvPlan, MountPlan, ProbePlan, VolumePlan } from "./types";
 
 const healthz = (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan =>
@@ -124,8 +125,10 @@ function browserView(agent: AgentSpec): ContainerDraft {
             { name: "PORT", value: String(PORTS.browserView) },
             { name: "VNC_HOST", value: "127.0.0.1" },
             { name: "VNC_PORT", value: String(PORTS.vnc) },
+            { name: "BROWSER_VIEW_MODE_FILE", value: `${MOUNTS.browserViewMode}/${BROWSER_VIEW_MODE_KEY}` },
         ],
-        mounts: [],
+        // A ConfigMap volume (no subPath) so that a mode change reaches the running server in place.
+        mounts: [{ volume: BROWSER_VIEW_MODE_VOLUME, path: MOUNTS.browserViewMode, readOnly: true }],
         resources: agent.resources.browserView,
         probes: {
             startup: healthz(port, 2, { failureThreshold: 30 }),
@@ -163,6 +166,9 @@ export function planVolumes(
             // Browsers need a /dev/shm of at least 256Mi; memory-backed, so it counts against the desktop's limit.
             { name: "dshm", source: { emptyDir: { medium: "Memory", sizeLimit: "512Mi" } } },
         );
+    }
+    if (agent.desktop.browserView.enabled) {
+        volumes.push({ name: BROWSER_VIEW_MODE_VOLUME, source: { configMap: { name: agentObjectNames(agent.name).browserViewConfig, key: BROWSER_VIEW_MODE_KEY, file: BROWSER_VIEW_MODE_KEY } } });
     }
     const present = new Set<ContainerRole>(containers.map((c) => c.role));
     for (const file of files.filter((f) => f.containers.some((role) => present.has(role)))) {

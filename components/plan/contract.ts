@@ -45,7 +45,12 @@ export const MOUNTS = {
     git: `${SECRETS_DIR}/git`,
     registry: `${SECRETS_DIR}/registry`,
     browserView: `${SECRETS_DIR}/browser-view`,
+    browserViewMode: "/etc/browser-view",
 } as const;
+
+/** The browser view's mode file: key of the `<agent>-browser-view` ConfigMap, mounted as a volume. */
+export const BROWSER_VIEW_MODE_KEY = "mode";
+export const BROWSER_VIEW_MODE_VOLUME = "browser-view-mode";
 
 /** The X display the desktop runs and the other containers draw on, through the shared socket. */
 export const DISPLAY = ":0";

@@ -130,7 +130,7 @@ const CREDENTIALS: Credential[] = [
     {
         variable: "browserViewToken",
         vaultField: "browser-view-token",
-        origin: { generated: { length: 32, rotation: (agent) => agent.rotation.vncPassword } },
+        origin: { generated: { length: 32, rotation: (agent) => agent.rotation.browserViewToken } },
         wanted: (agent) => agent.desktop.browserView.enabled,
         keys: () => [{
             key: "browser-view-token",
@@ -190,7 +190,8 @@ export function planCredentials(agent: AgentSpec, platform: PlatformSpec): Plann
             fetched,
             secretKeys,
             written,
-            rotationAnnotation: `mcp-token=${agent.rotation.mcpToken},vnc-password=${agent.rotation.vncPassword}`,
+            rotationAnnotation: `mcp-token=${agent.rotation.mcpToken},vnc-password=${agent.rotation.vncPassword}` +
+                (agent.desktop.browserView.enabled ? `,browser-view-token=${agent.rotation.browserViewToken}` : ""),
             labels: agentLabels(agent.name, "credentials"),
         },
         files,

@@ -4,6 +4,7 @@
  * resources (the builders, which render the plan and read no flag of their own).
  */
 import { workspaceDataSource } from "../backup";
+import { planBrowserView } from "../browserView";
 import { AgentSpec, PlatformSpec } from "../config";
 import { ageSeconds } from "../config/operationsSchema";
 import { agentLabels, computerSelector, kagentPodSelector } from "../labels";
@@ -94,6 +95,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
         },
         quota: planQuota(agent, containers, operations.backup !== undefined && operations.backup.platform.engine === "cronjob"),
         operations,
+        ...(agent.desktop.browserView.enabled ? { browserView: planBrowserView(agent, platform) } : {}),
         endpoints: {
             serviceHost: host,
             vncEndpoint: agent.desktop.enabled ? `${host}:${PORTS.vnc}` : undefined,

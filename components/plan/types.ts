@@ -6,6 +6,7 @@
  */
 import type { BackedUpAgent, BackupPlatform } from "../backup";
 import type { ContainerResources, ImageName, ModelSpec, NetworkSpec, PodSecurityLevel, ResourceFigures } from "../config";
+import type { BrowserViewPlan } from "../browserView";
 import type { MonitoredAgent, MonitoringSettings } from "../monitoring";
 
 /** The containers a computer pod may have. */
@@ -57,7 +58,9 @@ export type VolumeSource =
     | { claim: string }
     | { emptyDir: { medium?: "Memory"; sizeLimit?: string } }
     /** One Secret key as one file; the volume is mounted as a directory so that rotations show in place. */
-    | { secret: { name: string; key: string; file: string } };
+    | { secret: { name: string; key: string; file: string } }
+    /** One ConfigMap key as one file, mounted as a directory too (the browser view's mode). */
+    | { configMap: { name: string; key: string; file: string } };
 
 export interface VolumePlan {
     name: string;
@@ -205,6 +208,8 @@ export interface AgentPlan {
     network: NetworkPlan;
     quota: QuotaPlan;
     operations: OperationsPlan;
+    /** The browser view's ConfigMap, route and URL (components/browserView.ts), when enabled. */
+    browserView?: BrowserViewPlan;
     /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths. */
     endpoints: { serviceHost: string; vncEndpoint?: string; mcpUrls: Record<string, string>; vaultPaths: { provided: string; generated: string } };
 }
