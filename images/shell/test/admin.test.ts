@@ -70,4 +70,21 @@ describe("pre-snapshot hook: POST /admin/jobs/pause and /admin/jobs/resume", () 
     assert.equal(dataOf(await callTool(client, "kill_job", { job_id })).state, "killed");
     assert.deepEqual((await (await admin("resume")).json()).resumed, []);
   });
+
+  it("a server restart during a pause leaves no job stopped", async () => {
+    const first = await startServer();
+    const firstClient = await connectClient(first);
+    const { pid } = dataOf(await callTool(firstClient, "start_job", { command: "sleep 300" }));
+    await sleep(200);
+    await fetch(`${first.url}/admin/jobs/pause?max_seconds=3600`, { method: "POST", headers: { authorization: `Bearer ${first.token}` } });
+    assert.ok(await settlesTo(pid, true));
+    await firstClient.close();
+    await first.stop("SIGKILL"); // the pause's own timer dies with the process
+    const second = await startServer({ workspace: first.workspace });
+    try {
+      assert.ok(await settlesTo(pid, false), "the adopted job is still stopped after the restart");
+    } finally {
+      await second.stop();
+    }
+  });
 });

@@ -51,6 +51,8 @@ export class JobManager {
       this.jobs.set(record.id, record);
       if (record.state !== "running") continue;
       if (await isJobProcess(this.processOf(record))) {
+        // A pause (pre-snapshot hook) does not outlive the server that made it: continue the job.
+        await signalJobGroup(this.processOf(record), "SIGCONT");
         this.watchAdopted(record);
         continue;
       }
