@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The images, built for real and run as the pods the stack renders (test-all.sh step "images: build
 # (cached) and run the rendered pods"):
-#   1. installs podman, buildah, runc and debootstrap from Debian if missing (root);
+#   1. installs podman, buildah, runc, debootstrap, docker-registry and htpasswd from Debian if missing
+#      (root), and buildkitd from the Go module proxy (cached; tests/images/ensure-buildkitd.sh);
 #   2. builds the three images with scripts/images/build.sh (buildah's layer cache makes reruns fast;
 #      base images are pulled, or local stand-ins without a registry), plus the shell with sudo;
 #   3. renders test-cluster's Deployments under Pulumi mocks (tests/images/render-pods.ts);
@@ -19,7 +20,7 @@ log() { printf 'images-test: %s\n' "$*" >&2; }
 [ "$(id -u)" -eq 0 ] || { log "run as root (rootful podman and buildah)"; exit 2; }
 
 missing=()
-for package in podman buildah runc debootstrap; do
+for package in podman buildah runc debootstrap docker-registry apache2-utils; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -36,10 +37,12 @@ if [ "${IMAGES_TEST_SKIP_BUILD:-0}" != 1 ]; then
     log "images built in $(( $(date +%s) - started )) s"
 fi
 
+buildkitd=$(bash "$here/ensure-buildkitd.sh")
+
 log "rendering test-cluster's pods"
 "$repo/node_modules/.bin/tsx" "$here/render-pods.ts" >"$state/pods.json"
 
 venv=$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)
 cd "$here"
-IMAGES_TEST_PODS="$state/pods.json" IMAGES_TEST_STATE="$state" PYTHONDONTWRITEBYTECODE=1 \
+IMAGES_TEST_PODS="$state/pods.json" IMAGES_TEST_STATE="$state" IMAGES_TEST_BUILDKITD="$buildkitd" PYTHONDONTWRITEBYTECODE=1 \
     exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=600 -v "$here" "$@"

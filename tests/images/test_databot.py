@@ -118,6 +118,6 @@ def test_the_workspace_volume_keeps_a_file_across_a_container_restart(databot):
 
 
 def test_the_shell_image_has_what_agents_use(databot):
-    outcome = run_command(databot, "for tool in git git-lfs curl jq rg python3 pip3 node npm make gcc skopeo; "
+    outcome = run_command(databot, "for tool in git git-lfs curl jq rg python3 pip3 node npm make gcc skopeo buildctl; "
                                    "do command -v $tool >/dev/null || echo missing $tool; done")
     assert outcome["stdout"] == "", outcome["stdout"]

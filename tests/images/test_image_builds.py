@@ -103,7 +103,7 @@ def set_registry_credentials(pod, registry: str, user: str, password: str) -> No
 def agent_build(pod, service: dict, name: str) -> dict:
     """What an agent runs through its shell MCP server: write a Dockerfile, build and push it."""
     command = (
-        "set -e; mkdir -p app && cd app\n"
+        "set -eo pipefail; mkdir -p app && cd app\n"
         f"printf 'FROM {service['registry']}/library/debian:bookworm-20251229-slim\\n"
         "RUN echo \"built in $(id -un)'\"'\"'s build step\" > /built.txt\\n' > Dockerfile\n"
         f"buildctl --addr {service['buildkit']} build --frontend dockerfile.v0 --local context=. --local dockerfile=. "
