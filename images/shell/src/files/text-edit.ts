@@ -3,7 +3,7 @@ import { FILE_HEADERS_ONLY, formatPatch, structuredPatch } from "diff";
 
 const CONTEXT_LINES = 3;
 // A diff of a huge replacement can take long (Myers is O(N·D)); past this the edit still happens and
-// the result says how many lines changed instead of showing them.
+// the result says that the diff is not shown.
 const DIFF_TIMEOUT_MS = 10_000;
 const REPORTED_MATCH_LINES = 10;
 
@@ -28,7 +28,9 @@ export function planEdit(before: string, oldText: string, newText: string, displ
   let matches = 0;
   let line = 1;
   let counted = 0; // newlines are counted up to here
-  for (let at = first; at !== -1; at = before.indexOf(oldText, at + 1)) {
+  // The second match may overlap the first ("aba" twice in "ababa"); after that matches are counted
+  // without overlap, so that a repetitive old_text cannot make the count quadratic.
+  for (let at = first; at !== -1; at = before.indexOf(oldText, matches === 1 ? at + 1 : at + oldText.length)) {
     matches++;
     if (lines.length < REPORTED_MATCH_LINES) {
       for (let nl = before.indexOf("\n", counted); nl !== -1 && nl < at; nl = before.indexOf("\n", nl + 1)) line++, (counted = nl + 1);
