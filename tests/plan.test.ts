@@ -94,3 +94,22 @@ describe("plan: planAgent", () => {
             [{ vaultField: "model-api-key", fromConfig: "k" }, { vaultField: "gitea-token", fromConfig: "t" }, { vaultField: "harbor-password", fromConfig: "p" }]);
     });
 });
+
+describe("plan: sudo and screenshots", () => {
+    it("adds back exactly CHOWN, SETGID and SETUID, and only where sudo runs (desktop, shell) for an agent with sudo", () => {
+        const { platform, devbot } = specs();
+        const capabilities = (plan: AgentPlan) => Object.fromEntries(plan.computer.containers.map((c) => [c.name, c.addCapabilities]));
+        assert.deepStrictEqual(capabilities(planAgent({ ...devbot, sudo: true }, platform)),
+            { desktop: ["CHOWN", "SETGID", "SETUID"], "computer-control": [], shell: ["CHOWN", "SETGID", "SETUID"] });
+        assert.deepStrictEqual(capabilities(planAgent(devbot, platform)), { desktop: [], "computer-control": [], shell: [] });
+    });
+
+    it("passes the screenshot format to the computer-control sidecar, with the quality only for JPEG", () => {
+        const { platform, devbot } = specs();
+        const env = (screenshots: { format: "png" | "jpeg"; quality: number }) =>
+            container(planAgent({ ...devbot, desktop: { ...devbot.desktop, screenshots } }, platform), "computer-control")!.env
+                .filter((e) => e.name.startsWith("SCREENSHOT_"));
+        assert.deepStrictEqual(env({ format: "png", quality: 85 }), [{ name: "SCREENSHOT_FORMAT", value: "png" }]);
+        assert.deepStrictEqual(env({ format: "jpeg", quality: 70 }), [{ name: "SCREENSHOT_FORMAT", value: "jpeg" }, { name: "SCREENSHOT_QUALITY", value: "70" }]);
+    });
+});

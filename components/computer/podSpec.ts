@@ -50,7 +50,7 @@ function renderContainer(agent: string, container: ContainerPlan, images: Comput
         readinessProbe: renderProbe(container.probes.readiness),
         livenessProbe: renderProbe(container.probes.liveness),
         resources: { requests: { ...container.resources.requests }, limits: { ...container.resources.limits } },
-        securityContext: containerSecurity(container.allowPrivilegeEscalation),
+        securityContext: containerSecurity(container.allowPrivilegeEscalation, container.addCapabilities),
     };
 }
 
@@ -86,10 +86,10 @@ function renderVolume(volume: VolumePlan): Volume {
  * Non-root, no capabilities, default seccomp. Only an operator's `sudo: true` lets the setuid sudo
  * binary work (no_new_privs otherwise stops it, whatever the image's sudoers say).
  */
-function containerSecurity(allowPrivilegeEscalation: boolean): k8s.types.input.core.v1.SecurityContext {
+function containerSecurity(allowPrivilegeEscalation: boolean, add: string[]): k8s.types.input.core.v1.SecurityContext {
     return {
         allowPrivilegeEscalation,
-        capabilities: { drop: ["ALL"] },
+        capabilities: add.length > 0 ? { drop: ["ALL"], add: [...add] } : { drop: ["ALL"] },
         runAsNonRoot: true,
         runAsUser: AGENT_UID,
         runAsGroup: AGENT_UID,

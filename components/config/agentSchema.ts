@@ -62,6 +62,11 @@ const agentFields = strictObject({
     desktop: strictObject({
         enabled: flag().default(true).meta({ description: "Xfce desktop and computer-control sidecar" }),
         resolution: text({ check: formats.resolution }).optional().meta({ description: "screen size; default 1280x800" }),
+        screenshots: strictObject({
+            format: oneOf(["png", "jpeg"]).default("png")
+                .meta({ description: "`png`: the exact pixels; `jpeg`: about a third smaller, lossy (computer-control's SCREENSHOT_FORMAT)" }),
+            quality: wholeNumber(1, 100).default(85).meta({ description: "JPEG quality (jpeg only)" }),
+        }).prefault({}),
         browserView: strictObject({
             enabled: flag().default(false).meta({ description: "noVNC view of the desktop in a browser (`browser-view` container, port 6080)" }),
             mode: oneOf(["view-only", "interactive"]).default("view-only")

@@ -53,7 +53,12 @@ export function agentSpec(agent: AgentConfig, platform: PlatformSpec): AgentSpec
             registry: harbor.enabled ? platform.registry : undefined,
         }),
         model: agent.model,
-        desktop: { enabled: desktop, resolution, browserView: { enabled: desktop && agent.desktop.browserView.enabled, mode: agent.desktop.browserView.mode } },
+        desktop: {
+            enabled: desktop,
+            resolution,
+            browserView: { enabled: desktop && agent.desktop.browserView.enabled, mode: agent.desktop.browserView.mode },
+            screenshots: agent.desktop.screenshots,
+        },
         storage: { ...agent.storage, storageClass: agent.storage.storageClass ?? platform.storageClass },
         resources: Object.fromEntries(CONTAINER_ROLES.map((role) => [role, agent.resources[role] ?? DEFAULT_RESOURCES[role]])) as
             Record<ContainerRole, ContainerResources>,

@@ -21,6 +21,7 @@ export interface DesktopSpec {
     enabled: boolean;
     resolution: string;
     browserView: { enabled: boolean; mode: "view-only" | "interactive" };
+    screenshots: AgentConfig["desktop"]["screenshots"];
 }
 
 export type StorageSpec = AgentConfig["storage"];

@@ -6,7 +6,7 @@
 import { AgentSpec } from "../config";
 import { CredentialFile, credentialEnv, credentialMounts } from "./credentials";
 import { agentObjectNames } from "../naming";
-import { BROWSER_VIEW_MODE_KEY, BROWSER_VIEW_MODE_VOLUME, DISPLAY, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS } from "./contract";
+import { BROWSER_VIEW_MODE_KEY, BROWSER_VIEW_MODE_VOLUME, DISPLAY, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS, SUDO_CAPABILITIES } from "./contract";
 import { ContainerPlan, ContainerRole, EnvPlan, MountPlan, ProbePlan, VolumePlan } from "./types";
 
 const healthz = (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan =>
@@ -26,6 +26,11 @@ const workspaceMounts: MountPlan[] = [
     { volume: "config", path: MOUNTS.config, readOnly: false },
 ];
 const x11Mount: MountPlan = { volume: "x11-socket", path: MOUNTS.x11, readOnly: false };
+
+/** The desktop and the shell run what the agent runs, so they are where its sudo works. */
+function sudoSecurity(agent: AgentSpec): Pick<ContainerPlan, "allowPrivilegeEscalation" | "addCapabilities"> {
+    return { allowPrivilegeEscalation: agent.sudo, addCapabilities: agent.sudo ? [...SUDO_CAPABILITIES] : [] };
+}
 
 type ContainerDraft = Omit<ContainerPlan, "env" | "mounts"> & { env: EnvPlan[]; mounts: MountPlan[] };
 
@@ -48,7 +53,7 @@ function desktop(agent: AgentSpec): ContainerDraft {
             readiness: { check: { tcpPort: PORT_NAMES.vnc }, periodSeconds: 10 },
             liveness: { check: { tcpPort: PORT_NAMES.vnc }, periodSeconds: 20, failureThreshold: 3 },
         },
-        allowPrivilegeEscalation: agent.sudo,
+        ...sudoSecurity(agent),
     };
 }
 
@@ -67,6 +72,8 @@ function computerControl(agent: AgentSpec): ContainerDraft {
             { name: "HOST", value: "0.0.0.0" },
             { name: "PORT", value: String(PORTS.computerControl) },
             { name: "METRICS_PORT", value: String(PORTS.computerControlMetrics) },
+            { name: "SCREENSHOT_FORMAT", value: agent.desktop.screenshots.format },
+            ...(agent.desktop.screenshots.format === "jpeg" ? [{ name: "SCREENSHOT_QUALITY", value: String(agent.desktop.screenshots.quality) }] : []),
         ],
         mounts: [x11Mount],
         resources: agent.resources.computerControl,
@@ -78,6 +85,7 @@ function computerControl(agent: AgentSpec): ContainerDraft {
             liveness: healthz(port, 5, { failureThreshold: 3, timeoutSeconds: 5 }),
         },
         allowPrivilegeEscalation: false,
+        addCapabilities: [],
     };
 }
 
@@ -108,7 +116,7 @@ function shell(agent: AgentSpec): ContainerDraft {
             readiness: healthz(port, 10),
             liveness: healthz(port, 10, { failureThreshold: 3 }),
         },
-        allowPrivilegeEscalation: agent.sudo,
+        ...sudoSecurity(agent),
     };
 }
 
@@ -136,6 +144,7 @@ function browserView(agent: AgentSpec): ContainerDraft {
             liveness: healthz(port, 10, { failureThreshold: 3 }),
         },
         allowPrivilegeEscalation: false,
+        addCapabilities: [],
     };
 }
 

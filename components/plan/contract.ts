@@ -33,6 +33,13 @@ export const MCP_PATH = "/mcp";
 export const SHELL_MAX_COMMAND_SECONDS = 600;
 
 export const AGENT_UID = 1000;
+
+/**
+ * What `sudo: true` adds back after every capability is dropped: the smallest set with which `sudo`,
+ * `sudo dpkg -i` and apt's `_apt` sandbox work (measured by tests/images/test_sudo.py). Root in the
+ * container has nothing else, and the namespace enforces `baseline`, which allows these three.
+ */
+export const SUDO_CAPABILITIES = ["CHOWN", "SETGID", "SETUID"] as const;
 const SECRETS_DIR = "/var/run/secrets/agent";
 
 export const MOUNTS = {

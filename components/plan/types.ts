@@ -52,6 +52,8 @@ export interface ContainerPlan {
     probes: { startup: ProbePlan; readiness: ProbePlan; liveness: ProbePlan };
     /** Only an operator's `sudo: true` lets the setuid sudo binary work. */
     allowPrivilegeEscalation: boolean;
+    /** Capabilities added back after dropping all (only for sudo: what sudo itself needs). */
+    addCapabilities: string[];
 }
 
 export type VolumeSource =
