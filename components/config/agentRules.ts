@@ -7,7 +7,6 @@ import type { AgentConfig } from "./agentSchema";
 import { CONTAINER_ROLES, DEFAULT_RESOURCES } from "./defaults";
 import { OWN_PATH, describe } from "./problems";
 import * as formats from "./formats";
-import { IMAGE_NAMES } from "./platformSchema";
 import { parseQuantity } from "./quantity";
 import { namedObjects } from "../naming";
 
@@ -56,11 +55,6 @@ function checkDesktopOnlySettings(agent: AgentConfig, ctx: Context): void {
 }
 
 function checkBrowserViewSettings(agent: AgentConfig, ctx: Context): void {
-    // The plan has the browser-view container; the stack builds its image once images/builds.json and
-    // IMAGE_NAMES have it (the browser view's own work), and until then the switch stays off.
-    if (agent.desktop.enabled && agent.desktop.browserView.enabled && !(IMAGE_NAMES as readonly string[]).includes("browserView")) {
-        problem(ctx, ["desktop", "browserView", "enabled"], "the browser-view image is not built by this stack yet; leave it false");
-    }
     if (agent.resources.browserView !== undefined && !(agent.desktop.enabled && agent.desktop.browserView.enabled)) {
         problem(ctx, ["resources", "browserView"], "is set but the browser view is off (desktop.browserView.enabled is false); remove it");
     }
