@@ -26,8 +26,12 @@ function containers(run: ProgramRun): any[] {
 }
 
 describe("local stack (Pulumi.local.yaml)", function () {
-    it("renders to a folder, names prebuilt images and switches Vault writes off", () => {
-        assert.strictEqual(raw.config["kubernetes:renderYamlToDirectory"], "rendered");
+    it("targets the local control plane, suspends every agent, names prebuilt images and switches Vault writes off", () => {
+        // Pinned, so the stack never follows KUBECONFIG to a real cluster; rendering is a stack of its own.
+        assert.strictEqual(raw.config["kubernetes:kubeconfig"], ".cache/local-cluster/kubeconfig");
+        assert.strictEqual(raw.config["kubernetes:renderYamlToDirectory"], undefined);
+        // No node runs pods there: a 1-replica computer would make `pulumi up` wait for it and fail.
+        assert.deepStrictEqual((local.agents as { suspended?: boolean }[]).map((a) => a.suspended), [true, true]);
         assert.ok(fs.readFileSync(path.join(REPO_ROOT, ".gitignore"), "utf8").split("\n").includes("/rendered/"),
             "the rendered folder is git-ignored (rendered Secrets would be plaintext)");
         assert.strictEqual(local.platform.vault.writeSecrets, false);
