@@ -108,6 +108,7 @@ ensure_component() {
     ensure_go
     echo "toolchain: building $component $version (a cold build takes minutes; log: $folder.log)"
     tmp=$(mktemp -d "$toolchain_root/.build-$component.XXXXXX")
+    chmod 755 "$tmp" # mktemp makes it private; the installed folder is readable like any program folder
     started=$SECONDS
     if ! nice -n 10 bash "$here/build-$component.sh" "$tmp/bin" >"$folder.log" 2>&1; then
         rm -rf "$tmp"
