@@ -197,7 +197,7 @@ async function measureLatency(connection, screen) {
 }
 
 // A probe that hangs (no screen change to report, a broken transport) fails instead of blocking the run.
-setTimeout(() => { process.stderr.write("rfb_probe: no result within 120 s\n"); process.exit(3); }, 120_000).unref();
+const watchdog = setTimeout(() => { process.stderr.write("rfb_probe: no result within 120 s\n"); process.exit(3); }, 120_000);
 const connection = await open();
 try {
     const screen = await handshake(connection);
@@ -205,5 +205,6 @@ try {
     process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
     connection.close();
+    clearTimeout(watchdog);
 }
 process.exit(0);
