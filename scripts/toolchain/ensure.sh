@@ -10,8 +10,8 @@
 #   etcd                    Debian's etcd-server
 # Each build lands in $PERSISTENT_AGENTS_CACHE/toolchain/<component>-<version>/bin/ (default cache:
 # ~/.cache/persistent-agents), built in a temporary folder and moved into place, so a folder that exists
-# is complete. A lock makes concurrent runs wait for one another instead of building twice. Prints what it
-# built and how long each build took (also appended to build-times.log in the toolchain folder).
+# is complete. A lock per component makes concurrent runs wait for one another instead of building twice.
+# Prints what it built and how long each build took (also appended to build-times.log in that folder).
 # `source scripts/toolchain/env.sh` then puts everything on PATH.
 #
 # An official Pulumi CLI already on PATH is used as is, with the plugins it installs itself: pulumi,
@@ -104,6 +104,16 @@ ensure_component() {
         return 0
     fi
     [ -d "$folder/bin" ] && return 0
+    # One lock per component: a concurrent ensure.sh building it is waited for, then its result is used.
+    exec 9>"$toolchain_root/.lock-$component"
+    if ! flock -n 9; then
+        echo "toolchain: another ensure.sh is building $component; waiting for it"
+        flock 9
+    fi
+    if [ -d "$folder/bin" ]; then
+        exec 9>&-
+        return 0
+    fi
 
     ensure_go
     echo "toolchain: building $component $version (a cold build takes minutes; log: $folder.log)"
@@ -121,6 +131,7 @@ ensure_component() {
     echo "toolchain: built $component $version in $seconds s: $(cd "$folder/bin" && echo *)"
     printf '%s\t%s\t%s\t%s s\t%s cores\n' "$(date -u +%FT%TZ)" "$component" "$version" "$seconds" "$(nproc)" \
         >>"$toolchain_root/build-times.log"
+    exec 9>&-
 }
 
 missing=()
@@ -133,11 +144,6 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 mkdir -p "$toolchain_root"
-exec 9>"$toolchain_root/.lock"
-if ! flock -n 9; then
-    echo "toolchain: another ensure.sh is building; waiting for it"
-    flock 9
-fi
 started_all=$SECONDS
 for component in "${missing[@]}"; do
     ensure_component "$component"
