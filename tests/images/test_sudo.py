@@ -93,15 +93,11 @@ def test_without_sudo_the_rendered_spec_stops_setuid_entirely(pods, probe_image)
 def test_the_rendered_sudo_spec_lets_sudo_work(pods, probe_image):
     flags = rendered_shell_flags(pods, "databot-sudo")
     outcome = probe(flags, probe_image)
-    if "--cap-drop=ALL" in flags and not any(flag.startswith("--cap-add=") for flag in flags):
-        # What the stack renders today: setuid gives euid 0, but with every capability dropped root can
-        # neither change groups nor ids, so sudo fails. Fixed by components/computer/podSpec.ts adding
-        # SUDO_CAPABILITIES for sudo agents (see the next test); until then this documents the defect.
-        assert outcome["euid"] == "0", outcome
-        assert outcome["setgroups"] == "EPERM" and outcome["setresgid"] == "EPERM", outcome
-        pytest.xfail("the rendered sudo securityContext drops ALL capabilities: sudo cannot work "
-                     f"(probe: {outcome}); podSpec.ts must add {SUDO_CAPABILITIES} when sudo is on")
-    assert works(outcome), f"sudo under the rendered spec: {outcome}"
+    # Before components/computer/podSpec.ts added SUDO_CAPABILITIES, every capability was dropped: setuid
+    # gave euid 0, but setgroups/setresgid failed with EPERM and sudo with "unable to change to root gid".
+    assert works(outcome), f"sudo under the rendered spec ({flags}): {outcome}"
+    assert sorted(flag.split("=", 1)[1] for flag in flags if flag.startswith("--cap-add=")) == SUDO_CAPABILITIES, \
+        "the rendered spec adds exactly the smallest set"
 
 
 def test_sudo_works_with_exactly_the_proposed_capabilities_and_not_with_fewer(pods, probe_image):
