@@ -35,6 +35,17 @@ describe("the event loop stays free: /healthz answers within 1 s while any tool 
     assert.deepEqual(failures, []);
   });
 
+  it("edit_file with a repetitive old_text on a 16 MB file counts matches in linear time", { timeout: 60_000 }, async () => {
+    await writeFile(path.join(server.workspace, "same.txt"), "a".repeat(16_000_000));
+    const { result, failures } = await whileHealthProbed(server, () =>
+      callTool(client, "edit_file", { path: "same.txt", old_text: "a".repeat(1000), new_text: "b" }),
+    );
+    assert.equal(result.isError, true);
+    // Counted as: the first, a second that may overlap it, then the rest without overlap.
+    assert.match(textOf(result), /old_text occurs 16000 times in '.*same\.txt' \(lines 1, 1, 1/);
+    assert.deepEqual(failures, []);
+  });
+
   it("edit_file refuses a file over its size cap with a clear error, at once", { timeout: 60_000 }, async () => {
     await run("bash", ["-c", `head -c 209715200 /dev/zero | tr '\\0' 'a' > '${path.join(server.workspace, "huge.txt")}'`]);
     const { result, failures } = await whileHealthProbed(server, () =>

@@ -13,8 +13,6 @@ import { announcesTooLargeBody, BodyTooLargeError, readJsonBody } from "./reques
 import { jsonRpcError, sendJson } from "./responses.js";
 import { SessionStore } from "./sessions.js";
 
-// A refused body is drained (discarded) for this long so that the client can read the 413 instead of
-// failing with EPIPE, then the connection is dropped.
 const REFUSED_BODY_DRAIN_MS = 5000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
@@ -27,9 +25,13 @@ export interface HttpOptions {
   createMcpServer: () => McpServer;
 }
 
-/** Answers 413 and discards the rest of the body for a short while, then closes the connection. */
+/**
+ * Answers 413 at once, then lets the rest of the body be read and discarded so that the client gets to
+ * read the answer (closing while it still sends makes it see a reset instead); a body still arriving
+ * after REFUSED_BODY_DRAIN_MS has its connection dropped.
+ */
 function refuseBody(req: IncomingMessage, res: ServerResponse, message: string): void {
-  jsonRpcError(res, 413, -32600, message, { connection: "close" });
+  jsonRpcError(res, 413, -32600, message);
   req.resume();
   const timer = setTimeout(() => {
     if (!req.complete) req.socket.destroy();
