@@ -31,8 +31,11 @@ const commands = {
     },
     async login({ token }) {
         await page.fill("#token", token);
-        const [response] = await Promise.all([page.waitForNavigation(), page.click("#submit")]);
+        const [response] = await Promise.all([page.waitForNavigation(), page.click("#login-button")]);
         return { status: response.status(), url: page.url(), errorShown: await page.locator("#error").isVisible().catch(() => false) };
+    },
+    async url() {
+        return page.url();
     },
     async state() {
         // One evaluate, no locator waits: elements of the other page (login vs viewer) are simply absent.

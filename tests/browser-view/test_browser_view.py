@@ -144,6 +144,14 @@ def test_desktop_visible_in_browser(pod, relay, bridge, browser):
     assert blank > 4 * difference
 
 
+def test_token_in_the_url_fragment_logs_in_and_leaves_the_address_bar(pod, bridge, browser):
+    browser.call("open", viewport=VIEWPORT)
+    browser.call("goto", url=f"{bridge.url}/#token={bridge.token}")
+    browser.call("waitConnected")
+    assert bridge.token not in browser.call("url")
+    assert browser.call("state")["state"] == "connected"
+
+
 def test_view_only_drops_input_from_a_page_that_sends_it(pod, bridge, browser, terminal):
     # The page is told "interactive", so noVNC sends input; the server is view-only and must drop it.
     browser.call("open", viewport=VIEWPORT)

@@ -5,7 +5,8 @@ const fromFragment = fragment.get("token");
 if (fromFragment) {
     history.replaceState(null, "", location.pathname);
     document.getElementById("token").value = fromFragment;
-    document.getElementById("login").submit();
+    // (A control named or with the id "submit" would shadow form.submit; requestSubmit has no such trap.)
+    document.getElementById("login").requestSubmit();
 }
 const navigation = performance.getEntriesByType("navigation")[0];
 if (navigation && navigation.responseStatus === 401) document.getElementById("error").hidden = false;
