@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AgentImages, ImageName, IMAGE_NAMES, PersistentAgent, planAgent, readStackConfig } from "./components";
+import { BuildService } from "./components/buildService";
 import { dashboardConfigMap, prometheusRule } from "./components/monitoring";
 import { registerObject } from "./components/objects";
 
@@ -32,6 +33,13 @@ if (platform.monitoring.enabled) {
         registerObject("monitoring-dashboard", dashboardConfigMap(platform.monitoring), {});
     }
 }
+
+// Once per stack, when enabled: the BuildKit daemon agents build and push images on (`buildctl --addr`).
+const buildService = platform.buildService.enabled ? new BuildService("build-service", {
+    namespace: platform.buildService.namespace,
+    clientPodLabels: { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer" },
+}) : undefined;
+export const buildServiceAddress = buildService?.address;
 
 export const agentEndpoints = Object.fromEntries(deployed.map((agent, index) => [plans[index].agent, {
     namespace: agent.namespace,

@@ -80,6 +80,12 @@ export const platformSchema = strictObject({
     }).prefault({}).meta({ description: "routes to the agents' browser views" }),
     monitoring: monitoringSchema.meta({ description: "Prometheus Operator and Grafana objects (see docs/runbook.md)" }),
     backup: backupPlatformSchema.meta({ description: "how agents' `storage.backup` snapshots are taken" }),
+    buildService: strictObject({
+        enabled: flag().default(false)
+            .meta({ description: "deploy a rootless BuildKit daemon that agents build and push images on with `buildctl` (components/buildService.ts); computers reach it once `network.computerEgress` lists its namespace" }),
+        namespace: text({ check: formats.dnsLabel() }).default("agent-builds")
+            .meta({ description: "the daemon's own namespace (Pod Security `privileged`: rootless BuildKit needs Unconfined seccomp and AppArmor)" }),
+    }).prefault({}).meta({ description: "image builds for agents" }),
     podSecurity: oneOf(["restricted", "baseline"]).default("restricted")
         .meta({ description: "Pod Security Admission level of agent namespaces (`baseline` if kagent's agent image cannot run as non-root)" }),
 });

@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { ProgramRun, runProgram } from "../harness/program";
+import { copy, stackConfig } from "../harness/stackFile";
 
 describe("images: the build service (BuildKit for agents' image builds)", () => {
     let run: ProgramRun;
@@ -44,5 +45,17 @@ describe("images: the build service (BuildKit for agents' image builds)", () => 
         assert.deepStrictEqual(policy.spec.ingress[0].ports, [{ port: 1234, protocol: "TCP" }]);
         assert.strictEqual(object("Service").spec.ports[0].port, 1234);
         assert.strictEqual(run.outputs.address, "tcp://buildkitd.agent-builds.svc.cluster.local:1234");
+    });
+
+    it("is deployed by the stack only when platform.buildService.enabled, in the configured namespace", async () => {
+        const withService = copy(stackConfig("test-cluster"));
+        withService.platform.buildService = { enabled: true, namespace: "builds" };
+        const enabled = await runProgram({ config: withService });
+        const namespaces = enabled.kubernetesObjects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
+        assert.ok(namespaces.includes("builds"), namespaces.join(", "));
+        assert.strictEqual(enabled.outputs.buildServiceAddress, "tcp://buildkitd.builds.svc.cluster.local:1234");
+        const disabled = await runProgram({ config: stackConfig("test-cluster") });
+        assert.ok(!disabled.kubernetesObjects.some((o) => o.kind === "Deployment" && o.metadata.name === "buildkitd"));
+        assert.strictEqual(disabled.outputs.buildServiceAddress, undefined);
     });
 });
