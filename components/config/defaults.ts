@@ -38,8 +38,8 @@ export const DEFAULT_RESOURCES: Record<ContainerRole, ContainerResources> = {
     desktop: { requests: { cpu: "250m", memory: "768Mi" }, limits: { cpu: "2", memory: "2Gi" } },
     computerControl: { requests: { cpu: "100m", memory: "640Mi" }, limits: { cpu: "1", memory: "1Gi" } },
     shell: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },
-    // A Node process relaying one VNC stream per viewer; not measured yet, sized like a small web server.
-    browserView: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    // The bridge measured 71-87 MiB RSS streaming to one viewer (docs/benchmarks.md, "Browser view").
+    browserView: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
     kagent: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "2", memory: "1Gi" } },
 };
 
