@@ -179,6 +179,16 @@ EOF
         find "$work/python/usr/local" -depth \( \( -type d -a \( -name test -o -name tests -o -name idle_test \
             -o -name __pycache__ \) \) -o \( -type f -a \( -name '*.pyc' -o -name 'libpython*.a' \) \) \) -exec rm -rf {} +
         rm -f "$work/python/usr/local/lib/python3.12/site-packages/"_sandboxing*.pth
+        # That hook has already appended the machine's proxy CA to pip's vendored certifi bundle: put back
+        # the pristine bundle from the pip wheel ensurepip ships.
+        "$python_src/bin/python3" - "$work/python/usr/local/lib/python3.12" <<'PYTHON'
+import pathlib, sys, zipfile
+lib = pathlib.Path(sys.argv[1])
+wheel = next((lib / "ensurepip" / "_bundled").glob("pip-*.whl"))
+member = "pip/_vendor/certifi/cacert.pem"
+with zipfile.ZipFile(wheel) as archive:
+    (lib / "site-packages" / member).write_bytes(archive.read(member))
+PYTHON
         ctr=$(buildah from --pull=never "$debian_tag")
         buildah run --network host "$ctr" -- sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PYTHON_RUNTIME_PACKAGES//$'\n'/ } >/dev/null && rm -rf /var/lib/apt/lists/*" >&2
         buildah copy "$ctr" "$work/python/usr/local" /usr/local >/dev/null
