@@ -13,10 +13,6 @@ export interface Config {
   maxCommandTimeoutSeconds: number;
   /** Bytes kept per output stream of run_command (half head, half tail). */
   outputCapBytes: number;
-  /** Most MCP sessions held at once; the least recently used idle one is closed to make room. */
-  maxSessions: number;
-  /** A session unused for this long is closed (its client gets 404 and re-initialises). */
-  sessionIdleSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -52,7 +48,5 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
     transport,
     maxCommandTimeoutSeconds: positiveInteger(env, "MAX_COMMAND_TIMEOUT_SECONDS", 3600),
     outputCapBytes: positiveInteger(env, "OUTPUT_CAP_BYTES", 1024 * 1024),
-    maxSessions: positiveInteger(env, "MCP_MAX_SESSIONS", 64),
-    sessionIdleSeconds: positiveInteger(env, "MCP_SESSION_IDLE_SECONDS", 600),
   };
 }

@@ -51,8 +51,6 @@ async function main(): Promise<void> {
     tokenFile,
     metrics,
     jobs,
-    maxSessions: config.maxSessions,
-    sessionIdleMs: config.sessionIdleSeconds * 1000,
     createMcpServer: () => createMcpServer(context),
   });
   const metricsServer = createMetricsServer(metrics);

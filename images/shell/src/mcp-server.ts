@@ -13,7 +13,7 @@ export interface ServerContext {
   metrics: Metrics;
 }
 
-/** One MCP server per client session; tools share the job manager and metrics. */
+/** One MCP server per HTTP request (stateless) or per stdio connection; tools share the job manager and metrics. */
 export function createMcpServer({ config, jobs, metrics }: ServerContext): McpServer {
   const server = new McpServer(
     { name: "persistent-agents-shell", version: "0.1.0" },

@@ -63,16 +63,6 @@ describe("protocol, auth and operations routes", () => {
     await assert.rejects(connectClient(server, "not-the-token"), /missing or wrong bearer token/);
   });
 
-  it("answers 404 to a session it does not know, so clients re-initialise", async () => {
-    const response = await fetch(`${server.url}/mcp`, {
-      method: "POST",
-      headers: { ...mcpHeaders, authorization: `Bearer ${server.token}`, "mcp-session-id": "gone-after-restart" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
-    });
-    assert.equal(response.status, 404);
-    assert.equal((await response.json()).error.code, -32001);
-  });
-
   it("picks up a rotated token from the token file", async () => {
     const rotated = `${server.token}-rotated`;
     await writeFile(server.tokenFile, rotated);

@@ -1,8 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { TokenFile } from "../auth.js";
 import { log } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -11,7 +9,6 @@ import { handleAdmin } from "./admin.js";
 import { HealthState } from "./health.js";
 import { announcesTooLargeBody, BodyTooLargeError, readJsonBody } from "./request-body.js";
 import { jsonRpcError, sendJson } from "./responses.js";
-import { SessionStore } from "./sessions.js";
 
 const REFUSED_BODY_DRAIN_MS = 5000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -20,8 +17,7 @@ export interface HttpOptions {
   tokenFile: TokenFile | undefined;
   metrics: Metrics;
   jobs: JobControl;
-  maxSessions: number;
-  sessionIdleMs: number;
+  /** A fresh MCP server for one request (cheap: tools are registered, not compiled). */
   createMcpServer: () => McpServer;
 }
 
@@ -41,7 +37,6 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, message: string):
 }
 
 export function createHttpServer(options: HttpOptions): Server {
-  const sessions = new SessionStore(options.maxSessions, options.sessionIdleMs);
   const health = new HealthState(options.tokenFile);
 
   const authorized = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
@@ -52,55 +47,31 @@ export function createHttpServer(options: HttpOptions): Server {
     return false;
   };
 
+  /**
+   * Stateless streamable HTTP, as the SDK's stateless example: a fresh McpServer and transport per
+   * POST, closed when the response ends. No session is issued or held, so none can be lost to a
+   * restart or an eviction: kagent pools one session per server and never re-initialises after a 404
+   * (kagent-dev/kmcp#108). An Mcp-Session-Id a client still sends is ignored by the SDK in this mode.
+   */
   const handleMcp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!(await authorized(req, res))) return;
+    if (req.method !== "POST") {
+      // No standing notification stream (GET) and no session to end (DELETE).
+      req.resume();
+      jsonRpcError(res, 405, -32000, "Method not allowed: this server is stateless, use POST", { allow: "POST" });
+      return;
+    }
     if (announcesTooLargeBody(req)) {
       refuseBody(req, res, new BodyTooLargeError().message);
       return;
     }
-    const sessionId = req.headers["mcp-session-id"];
-    if (typeof sessionId === "string") {
-      const session = sessions.get(sessionId);
-      if (!session) {
-        // Per the MCP spec, 404 tells the client its session is gone (restart, idle or evicted): re-initialise.
-        jsonRpcError(res, 404, -32001, "Session not found");
-        return;
-      }
-      // A POST (a call) counts until its response closes: in JSON mode the answer is sent after
-      // handleRequest returns. A GET is the client's standing notification stream, not work.
-      if (req.method === "POST") sessions.track(session, (done) => res.once("close", done));
-      else session.lastSeen = Date.now();
-      const body = req.method === "POST" ? await readJsonBody(req) : undefined;
-      await session.transport.handleRequest(req, res, body);
-      return;
-    }
-    if (req.method !== "POST") {
-      jsonRpcError(res, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
-      return;
-    }
     const body = await readJsonBody(req);
-    if (!isInitializeRequest(body)) {
-      jsonRpcError(res, 400, -32000, "Bad Request: no session; send an initialize request first");
-      return;
-    }
-    if (!sessions.makeRoom()) {
-      jsonRpcError(res, 503, -32000, "every session is busy; retry shortly", { "retry-after": "5" });
-      return;
-    }
     const server = options.createMcpServer();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      enableJsonResponse: true,
-      onsessioninitialized: (id) => {
-        sessions.add(id, { transport, server, lastSeen: Date.now(), inFlight: 0 });
-      },
-      onsessionclosed: (id) => {
-        sessions.delete(id);
-      },
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.once("close", () => {
+      void transport.close().catch(() => undefined);
+      void server.close().catch(() => undefined);
     });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
   };
