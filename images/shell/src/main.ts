@@ -7,7 +7,7 @@ import { createMetricsServer } from "./http/metrics-server.js";
 import { createHttpServer } from "./http/server.js";
 import { JobManager } from "./jobs/job-manager.js";
 import { log } from "./log.js";
-import { createMcpServer } from "./mcp-server.js";
+import { mcpServerFactory } from "./mcp-server.js";
 import { Metrics } from "./metrics.js";
 
 async function main(): Promise<void> {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const jobs = new JobManager(config.workspaceDir);
   await jobs.recover();
   const metrics = new Metrics(jobs);
-  const context = { config, jobs, metrics };
+  const newMcpServer = mcpServerFactory({ config, jobs, metrics });
 
   const shutdown = (signal: string) => {
     log("info", "shutting_down", { signal });
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   if (config.transport === "stdio") {
     // Local use (and the benchmark against stdio-only peers): the parent process owns the pipe, no token.
-    await createMcpServer(context).connect(new StdioServerTransport());
+    await newMcpServer().connect(new StdioServerTransport());
     log("info", "listening", { transport: "stdio", workspace: config.workspaceDir });
     return;
   }
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     tokenFile,
     metrics,
     jobs,
-    createMcpServer: () => createMcpServer(context),
+    createMcpServer: newMcpServer,
   });
   const metricsServer = createMetricsServer(metrics);
   await Promise.all([listen(metricsServer, config.metricsPort, config.host), listen(server, config.port, config.host)]);

@@ -1,4 +1,5 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { Config } from "./config.js";
 import type { JobManager } from "./jobs/job-manager.js";
 import type { Metrics } from "./metrics.js";
@@ -7,25 +8,33 @@ import { registerCommandTools } from "./tools/commands.js";
 import { registerFileTools } from "./tools/files.js";
 import { registerJobTools } from "./tools/jobs.js";
 
+/**
+ * One validator for every server: each McpServer otherwise builds its own Ajv instance, which was most
+ * of the ~1.5 ms a fresh server per request costs. It only checks elicitation answers (unused here).
+ */
+const sharedSchemaValidator = new AjvJsonSchemaValidator();
+
 export interface ServerContext {
   config: Config;
   jobs: JobManager;
   metrics: Metrics;
 }
 
-/** One MCP server per HTTP request (stateless) or per stdio connection; tools share the job manager and metrics. */
-export function createMcpServer({ config, jobs, metrics }: ServerContext): McpServer {
-  const server = new McpServer(
-    { name: "persistent-agents-shell", version: "0.1.0" },
-    {
-      instructions:
-        `Shell of the agent's own computer. Relative paths resolve against the workspace ${config.workspaceDir}, ` +
-        "which persists across restarts. Use run_command for short commands and start_job for long ones.",
-    },
-  );
-  const registry = new ToolRegistry(server, metrics);
+/**
+ * Defines the tools once and returns a maker of MCP servers that carry them: one server per HTTP
+ * request (stateless) or per stdio connection; tools share the job manager and metrics.
+ */
+export function mcpServerFactory({ config, jobs, metrics }: ServerContext): () => McpServer {
+  const registry = new ToolRegistry(metrics);
   registerCommandTools(registry, config);
   registerJobTools(registry, config, jobs);
   registerFileTools(registry, config);
-  return server;
+  const instructions =
+    `Shell of the agent's own computer. Relative paths resolve against the workspace ${config.workspaceDir}, ` +
+    "which persists across restarts. Use run_command for short commands and start_job for long ones.";
+  return () => {
+    const server = new McpServer({ name: "persistent-agents-shell", version: "0.1.0" }, { jsonSchemaValidator: sharedSchemaValidator, instructions });
+    registry.registerOn(server);
+    return server;
+  };
 }

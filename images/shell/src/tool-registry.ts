@@ -16,14 +16,15 @@ export interface ToolDefinition<Shape extends z.ZodRawShape> {
 }
 
 /**
- * Registers tools so that every call is timed, counted, logged as one JSON line, and any thrown
- * error becomes an MCP tool error the agent can read instead of a protocol failure.
+ * The server's tools, defined once per process: every call is timed, counted, logged as one JSON line,
+ * and any thrown error becomes an MCP tool error the agent can read instead of a protocol failure.
+ * `registerOn` adds them to an McpServer; the HTTP transport makes a fresh one per request, so the
+ * definitions (and their zod schemas) are built once, not per request.
  */
 export class ToolRegistry {
-  constructor(
-    private readonly server: McpServer,
-    private readonly metrics: Metrics,
-  ) {}
+  private readonly tools: Array<(server: McpServer) => void> = [];
+
+  constructor(private readonly metrics: Metrics) {}
 
   define<Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>): void {
     const instrumented = async (args: z.output<z.ZodObject<Shape>>): Promise<CallToolResult> => {
@@ -41,12 +42,13 @@ export class ToolRegistry {
       log("info", "tool_call", { tool: tool.name, outcome, duration_ms: Math.round(seconds * 10000) / 10 });
       return result;
     };
-    this.server.registerTool(
-      tool.name,
-      { description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations },
-      // The SDK's callback type is generic over the shape; the instrumented wrapper matches it.
-      instrumented as never,
-    );
+    const metadata = { description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations };
+    // The SDK's callback type is generic over the shape; the instrumented wrapper matches it.
+    this.tools.push((server) => server.registerTool(tool.name, metadata, instrumented as never));
+  }
+
+  registerOn(server: McpServer): void {
+    for (const register of this.tools) register(server);
   }
 }
 
