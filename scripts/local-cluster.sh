@@ -180,20 +180,38 @@ config/crds/bases, ...). Put them in ../shared/upstream/<project>/ and run up ag
     say "$(kubectl --kubeconfig "$dir/kubeconfig" get crd -o name | wc -l) CRDs Established (from ${found[*]})"
 }
 
-# What a kind cluster has and the stack's storageClass names: claims of a WaitForFirstConsumer class wait
-# for a pod before binding, so they are Pending here, as on a real cluster until the computer is scheduled.
-install_storage_class() {
-    kubectl --kubeconfig "$dir/kubeconfig" apply --server-side -f - >/dev/null <<'EOF'
-apiVersion: storage.k8s.io/v1
-kind: StorageClass
-metadata:
-  name: standard
-  annotations:
-    storageclass.kubernetes.io/is-default-class: "true"
-provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: WaitForFirstConsumer
-reclaimPolicy: Retain
+# The StorageClass the stack names, and a pool of statically provisioned volumes for it (no provisioner runs
+# here): the controller manager binds each claim to a free volume at once, as a cluster with a provisioner
+# would. Claims must be Bound: the Kubernetes provider's Deployment await waits for the claims its pod
+# mounts. LOCAL_CLUSTER_VOLUMES (default 120) volumes: two per agent. Nothing is ever written to them.
+install_storage() {
+    local count=${LOCAL_CLUSTER_VOLUMES:-120} index
+    # A class's binding mode cannot change: replace the WaitForFirstConsumer one earlier versions made.
+    if [ "$(kubectl --kubeconfig "$dir/kubeconfig" get storageclass standard -o jsonpath='{.volumeBindingMode}' 2>/dev/null)" = WaitForFirstConsumer ]; then
+        kubectl --kubeconfig "$dir/kubeconfig" delete storageclass standard >/dev/null
+    fi
+    {
+        cat <<'EOF'
+apiVersion: v1
+kind: List
+items:
+- apiVersion: storage.k8s.io/v1
+  kind: StorageClass
+  metadata:
+    name: standard
+    annotations:
+      storageclass.kubernetes.io/is-default-class: "true"
+  provisioner: kubernetes.io/no-provisioner
+  volumeBindingMode: Immediate
+  reclaimPolicy: Retain
 EOF
+        for index in $(seq -w 1 "$count"); do
+            printf -- '- apiVersion: v1\n  kind: PersistentVolume\n  metadata:\n    name: local-volume-%s\n' "$index"
+            printf -- '  spec:\n    storageClassName: standard\n    capacity:\n      storage: 1Ti\n'
+            printf -- '    accessModes: [ReadWriteOnce, ReadWriteMany, ReadOnlyMany]\n'
+            printf -- '    persistentVolumeReclaimPolicy: Retain\n    hostPath:\n      path: /nonexistent/local-volume-%s\n' "$index"
+        done
+    } | kubectl --kubeconfig "$dir/kubeconfig" apply --server-side -f - >"$dir/log/storage.log"
 }
 
 running_count() {
@@ -251,7 +269,7 @@ up() {
         wait_until "kube-controller-manager" kubectl --kubeconfig "$dir/kubeconfig" -n default get serviceaccount default
         say "control plane ready in $((SECONDS - started)) s"
     fi
-    install_storage_class
+    install_storage
     install_crds
     say "kubeconfig: $dir/kubeconfig   (kubectl: $(command -v kubectl))"
 }
