@@ -21,7 +21,16 @@ export const BUILDKIT_IMAGE = "docker.io/moby/buildkit:v0.34.2-rootless";
 export const BUILDKIT_PORT = 1234;
 /** Label every agent namespace carries (components/isolation); the daemon admits only those. */
 const AGENT_NAMESPACE_LABEL = "persistent-agents.dev/agent";
-const LABELS = { "app.kubernetes.io/name": "buildkitd", "app.kubernetes.io/component": "build-service", "app.kubernetes.io/managed-by": "pulumi" };
+/** The daemon pods' labels: its Service selects them, and agents' egress (components/plan) admits them. */
+export const BUILDKIT_POD_LABELS = { "app.kubernetes.io/name": "buildkitd", "app.kubernetes.io/component": "build-service", "app.kubernetes.io/managed-by": "pulumi" };
+const LABELS = BUILDKIT_POD_LABELS;
+/** The daemon's Deployment, Service and NetworkPolicy. */
+const BUILDKIT_SERVICE_NAME = "buildkitd";
+
+/** What agents pass as `buildctl --addr` (or set as BUILDKIT_HOST): the daemon's Service in `namespace`. */
+export function buildServiceAddress(namespace: string): string {
+    return `tcp://${BUILDKIT_SERVICE_NAME}.${namespace}.svc.cluster.local:${BUILDKIT_PORT}`;
+}
 
 export interface BuildServiceArgs {
     /** Namespace of the daemon, e.g. agent-builds. */
@@ -54,7 +63,7 @@ export class BuildService extends pulumi.ComponentResource {
         const ns = namespace.metadata.name;
 
         new k8s.apps.v1.Deployment(`${name}-buildkitd`, {
-            metadata: { name: "buildkitd", namespace: ns, labels: LABELS },
+            metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
             spec: {
                 replicas: 1,
                 selector: { matchLabels: LABELS },
@@ -89,13 +98,13 @@ export class BuildService extends pulumi.ComponentResource {
         }, { parent: this });
 
         const service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name: "buildkitd", namespace: ns, labels: LABELS },
+            metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
             spec: { selector: LABELS, ports: [{ name: "buildkit", port: BUILDKIT_PORT, targetPort: "buildkit" }] },
         }, { parent: this });
 
         // Only agents' computer pods reach the daemon; it reaches registries (and DNS) only.
         new k8s.networking.v1.NetworkPolicy(`${name}-policy`, {
-            metadata: { name: "buildkitd", namespace: ns, labels: LABELS },
+            metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
             spec: {
                 podSelector: { matchLabels: LABELS },
                 policyTypes: ["Ingress", "Egress"],
@@ -114,7 +123,7 @@ export class BuildService extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
-        this.address = `tcp://buildkitd.${args.namespace}.svc.cluster.local:${BUILDKIT_PORT}`;
+        this.address = buildServiceAddress(args.namespace);
         this.registerOutputs({ address: this.address, service: service.metadata.name });
     }
 }

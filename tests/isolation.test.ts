@@ -93,6 +93,30 @@ describe("isolation: network", () => {
         assert.ok(allowed(cluster, kagentController, kagentPod("devbot"), 8080), "kagent's UI reaches the agent");
         assert.ok(!allowed(cluster, stranger, kagentPod("devbot"), 8080));
     });
+
+    it("with the build service on, lets computers reach the BuildKit daemon on its port and nothing else new", async () => {
+        const config = copy(testCluster);
+        config.platform.buildService = { enabled: true };
+        const withBuilds = clusterOf(await runProgram({ config }));
+        const daemon: Endpoint = { namespace: "agent-builds", labels: { "app.kubernetes.io/name": "buildkitd", "app.kubernetes.io/component": "build-service", "app.kubernetes.io/managed-by": "pulumi" } };
+        const otherPodThere: Endpoint = { namespace: "agent-builds", labels: { app: "something-else" } };
+        for (const agent of ["devbot", "databot"]) {
+            assert.ok(allowed(withBuilds, computer(agent), daemon, 1234), `${agent}'s computer reaches buildkitd`);
+            assert.ok(!allowed(withBuilds, computer(agent), daemon, 1235), `${agent}'s computer reaches buildkitd on another port`);
+            assert.ok(!allowed(withBuilds, computer(agent), daemon, 1234, "UDP"));
+            assert.ok(!allowed(withBuilds, computer(agent), otherPodThere, 1234), `${agent}'s computer reaches another pod of the build namespace`);
+            assert.ok(!allowed(withBuilds, kagentPod(agent), daemon, 1234), `${agent}'s kagent pod reaches buildkitd`);
+            assert.ok(!allowed(cluster, computer(agent), daemon, 1234), "without the build service nothing opens");
+        }
+        assert.ok(!allowed(withBuilds, stranger, daemon, 1234), "a pod outside the agent namespaces reaches buildkitd");
+        // Nothing else changes: the other policies are the same as without the build service.
+        const agentPolicies = (c: Cluster) => c.policies.filter((p) => p.metadata.namespace !== "agent-builds")
+            .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+        const withoutBuildRule = agentPolicies(withBuilds).map((p) => p.metadata.name.endsWith("computer-egress")
+            ? { ...p, spec: { ...p.spec, egress: p.spec.egress.filter((rule: any) => rule.to?.[0]?.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] !== "agent-builds") } }
+            : p);
+        assert.deepStrictEqual(withoutBuildRule, agentPolicies(cluster));
+    });
 });
 
 describe("isolation: Vault access per agent", () => {

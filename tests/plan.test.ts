@@ -2,6 +2,7 @@
 import * as assert from "assert";
 import { AgentSpec, PlatformSpec, parseStackConfig } from "../components/config";
 import { AgentPlan, PORTS, planAgent } from "../components/plan";
+import { buildServiceAddress } from "../components/buildService";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");
@@ -30,6 +31,25 @@ describe("plan: planAgent", () => {
         assert.deepStrictEqual(plan.computer.servicePorts.map((p) => p.port), [PORTS.vnc, PORTS.computerControl, PORTS.shell]);
         assert.deepStrictEqual(plan.network.mcpPorts, [PORTS.computerControl, PORTS.shell]);
         assert.deepStrictEqual(planAgent(databot, platform).network.mcpPorts, [PORTS.shell]);
+    });
+
+    it("wires the shell to the stack's BuildKit daemon only when the build service is on", () => {
+        const { platform, devbot, databot } = specs();
+        for (const agent of [devbot, databot]) {
+            assert.strictEqual(container(planAgent(agent, platform), "shell")?.env.find((e) => e.name === "BUILDKIT_HOST"), undefined);
+        }
+        const values = copy(testCluster);
+        values.platform.buildService = { enabled: true, namespace: "team-builds" };
+        const withBuilds = parseStackConfig({ values, isSecret: () => false, stackName: "test-cluster" });
+        for (const agent of withBuilds.agents) {
+            const plan = planAgent(agent, withBuilds.platform);
+            const address = buildServiceAddress("team-builds");
+            assert.strictEqual(address, "tcp://buildkitd.team-builds.svc.cluster.local:1234");
+            assert.deepStrictEqual(plan.computer.containers.map((c) => c.env.filter((e) => e.name === "BUILDKIT_HOST").map((e) => e.value)),
+                plan.computer.containers.map((c) => (c.name === "shell" ? [address] : [])), "BUILDKIT_HOST on the shell container only");
+            const buildRule = plan.network.rules.computerEgress.filter((rule) => rule.namespace === "team-builds");
+            assert.deepStrictEqual(buildRule.map((rule) => [rule.ports, rule.protocol]), [[[1234], "TCP"]]);
+        }
     });
 
     it("mounts each credential file into exactly the containers that read it, with a volume for each", () => {

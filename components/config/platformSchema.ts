@@ -82,7 +82,7 @@ export const platformSchema = strictObject({
     backup: backupPlatformSchema.meta({ description: "how agents' `storage.backup` snapshots are taken" }),
     buildService: strictObject({
         enabled: flag().default(false)
-            .meta({ description: "deploy a rootless BuildKit daemon that agents build and push images on with `buildctl` (components/buildService.ts); computers reach it once `network.computerEgress` lists its namespace" }),
+            .meta({ description: "deploy a rootless BuildKit daemon that agents build and push images on with `buildctl` (components/buildService.ts); computers get `BUILDKIT_HOST` and may reach the daemon's port (no `network.computerEgress` rule needed)" }),
         namespace: text({ check: formats.dnsLabel() }).default("agent-builds")
             .meta({ description: "the daemon's own namespace (Pod Security `privileged`: rootless BuildKit needs Unconfined seccomp and AppArmor)" }),
     }).prefault({}).meta({ description: "image builds for agents" }),

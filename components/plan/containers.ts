@@ -89,7 +89,7 @@ function computerControl(agent: AgentSpec): ContainerDraft {
     };
 }
 
-function shell(agent: AgentSpec): ContainerDraft {
+function shell(agent: AgentSpec, buildKitHost: string | undefined): ContainerDraft {
     const port = PORT_NAMES.shell;
     return {
         role: "shell",
@@ -108,6 +108,8 @@ function shell(agent: AgentSpec): ContainerDraft {
             ...gitIdentity(agent),
             // Programs the agent starts from its shell open on its desktop.
             ...(agent.desktop.enabled ? [{ name: "DISPLAY", value: DISPLAY }] : []),
+            // buildctl reads it: the stack's BuildKit daemon, when the platform deploys one.
+            ...(buildKitHost ? [{ name: "BUILDKIT_HOST", value: buildKitHost }] : []),
         ],
         mounts: [...workspaceMounts, ...(agent.desktop.enabled ? [x11Mount] : [])],
         resources: agent.resources.shell,
@@ -148,12 +150,13 @@ function browserView(agent: AgentSpec): ContainerDraft {
     };
 }
 
-export function planContainers(agent: AgentSpec, files: CredentialFile[]): ContainerPlan[] {
+/** `buildKitHost`: the stack's BuildKit daemon (components/buildService.ts), when the platform deploys one. */
+export function planContainers(agent: AgentSpec, files: CredentialFile[], buildKitHost?: string): ContainerPlan[] {
     const drafts: ContainerDraft[] = [];
     if (agent.desktop.enabled) {
         drafts.push(desktop(agent), computerControl(agent));
     }
-    drafts.push(shell(agent));
+    drafts.push(shell(agent, buildKitHost));
     if (agent.desktop.browserView.enabled) {
         drafts.push(browserView(agent));
     }

@@ -5,7 +5,8 @@
  */
 import { workspaceDataSource } from "../backup";
 import { planBrowserView } from "../browserView";
-import { AgentSpec, PlatformSpec } from "../config";
+import { BUILDKIT_POD_LABELS, BUILDKIT_PORT, buildServiceAddress } from "../buildService";
+import { AgentSpec, EgressRule, PlatformSpec } from "../config";
 import { ageSeconds } from "../config/operationsSchema";
 import { agentLabels, computerSelector, kagentPodSelector } from "../labels";
 import { agentObjectNames, serviceHost, vaultAccessName } from "../naming";
@@ -27,7 +28,8 @@ export const SUDO_LABEL = "persistent-agents.dev/sudo";
 export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
     const names = agentObjectNames(agent.name);
     const { plan: credentials, files } = planCredentials(agent, platform);
-    const containers = planContainers(agent, files);
+    const buildService = platform.buildService;
+    const containers = planContainers(agent, files, buildService.enabled ? buildServiceAddress(buildService.namespace) : undefined);
     const claims: ClaimPlan[] = [
         {
             role: "workspace", name: names.workspaceClaim, size: agent.storage.workspace, storageClass: agent.storage.storageClass,
@@ -89,7 +91,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
             },
             mcpPorts: ports.filter((p) => p.purpose === "mcp").map((p) => p.port),
             viewerPorts: ports.filter((p) => p.purpose === "vnc" || p.purpose === "browser").map((p) => p.port),
-            rules: agent.network,
+            rules: { ...agent.network, computerEgress: [...agent.network.computerEgress, ...buildServiceEgress(platform)] },
             computerSelector: selector,
             kagentPodSelector: kagentPodSelector(agent.name),
         },
@@ -106,6 +108,14 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
             },
         },
     };
+}
+
+/** With the build service on, the computer reaches the daemon's pods on its port, and nothing else of its namespace. */
+function buildServiceEgress(platform: PlatformSpec): EgressRule[] {
+    if (!platform.buildService.enabled) {
+        return [];
+    }
+    return [{ namespace: platform.buildService.namespace, podLabels: BUILDKIT_POD_LABELS, ports: [BUILDKIT_PORT], protocol: "TCP" }];
 }
 
 function planOperations(agent: AgentSpec, platform: PlatformSpec, workspaceClaim: string): OperationsPlan {

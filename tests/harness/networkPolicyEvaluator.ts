@@ -2,7 +2,8 @@
  * Decides whether Kubernetes NetworkPolicies allow a connection, following the API's semantics: a pod
  * selected by no policy of a direction is open in that direction; a selected pod admits only what
  * some selecting policy's rules allow; a connection needs the source's egress and the target's ingress.
- * Only what the stack uses is supported (matchLabels, ipBlock, numeric ports); anything else throws.
+ * Only what the stack uses is supported (matchLabels, `Exists` expressions, ipBlock, numeric ports);
+ * anything else throws.
  */
 import { addressInCidr } from "../../components/config/network";
 
@@ -41,8 +42,13 @@ function direction(cluster: Cluster, pod: Endpoint, peer: Endpoint, port: number
 }
 
 function selects(selector: any, labels: Record<string, string>): boolean {
-    if (selector.matchExpressions) {
-        throw new Error("matchExpressions are not supported by this evaluator");
+    for (const expression of selector.matchExpressions ?? []) {
+        if (expression.operator !== "Exists") {
+            throw new Error(`matchExpressions operator ${expression.operator} is not supported by this evaluator`);
+        }
+        if (!(expression.key in labels)) {
+            return false;
+        }
     }
     return Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
 }
