@@ -1,5 +1,8 @@
 /** Config validation: each rule, with the message the operator sees. */
 import * as assert from "assert";
+import * as fc from "fast-check";
+import { distance } from "fastest-levenshtein";
+import { unknownKeyMessage } from "../components/config/fields";
 import { ConfigError, StackConfig, parseStackConfig } from "../components/config";
 import { copy, stackConfig } from "./harness/stackFile";
 
@@ -75,6 +78,20 @@ describe("config validation", () => {
         assertProblem(problems, /^agents\[0\]\.storage\.workspce: unknown key; did you mean "workspace"\?/);
         const platform = { ...testCluster.platform, registy: "x" };
         assertProblem(problemsOf([{ name: "devbot" }], platform), /^platform\.registy: unknown key; did you mean "registry"\?/);
+    });
+
+    it("suggests the nearest known key within two edits (fastest-levenshtein's distance, any case), else none", () => {
+        const key = fc.stringMatching(/^[a-zA-Z]{1,8}$/);
+        fc.assert(fc.property(key, fc.uniqueArray(key, { minLength: 1, maxLength: 6 }), (typed, known) => {
+            const suggestion = /did you mean "([^"]*)"/.exec(unknownKeyMessage(typed, known))?.[1];
+            const nearest = Math.min(...known.map((k) => distance(typed.toLowerCase(), k.toLowerCase())));
+            if (nearest >= 3) {
+                assert.strictEqual(suggestion, undefined);
+            } else {
+                assert.ok(suggestion !== undefined && known.includes(suggestion));
+                assert.strictEqual(distance(typed.toLowerCase(), suggestion.toLowerCase()), nearest);
+            }
+        }), { numRuns: 500 });
     });
 
     it("checks quantities and that requests stay within limits", () => {

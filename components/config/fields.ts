@@ -3,6 +3,7 @@
  * follow the field's path ("agents[0].storage.workspace: "20GB" is not a Kubernetes quantity, …"), and
  * accepts values the way `pulumi config set --path` stores them: booleans and numbers as strings.
  */
+import { distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { describe } from "./problems";
 
@@ -114,29 +115,16 @@ export function unknownKeyMessage(key: string, known: readonly string[]): string
     return `unknown key${hint ? `; did you mean "${hint}"?` : ""} (known keys: ${known.join(", ")})`;
 }
 
+/** The known key nearest to a typo, if it is within two edits (case aside). */
 function closest(key: string, known: readonly string[]): string | undefined {
     let best: string | undefined;
     let bestDistance = 3;
     for (const candidate of known) {
-        const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-        if (distance < bestDistance) {
+        const edits = distance(key.toLowerCase(), candidate.toLowerCase());
+        if (edits < bestDistance) {
             best = candidate;
-            bestDistance = distance;
+            bestDistance = edits;
         }
     }
     return best;
-}
-
-function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        let previous = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const current = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-    }
-    return row[b.length];
 }
