@@ -39,7 +39,8 @@ const buildService = platform.buildService.enabled ? new BuildService("build-ser
     namespace: platform.buildService.namespace,
     clientPodLabels: { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer" },
 }) : undefined;
-export const buildServiceAddress = buildService?.address;
+// null rather than undefined when disabled: the engine warns on every run about an undefined output.
+export const buildServiceAddress = buildService?.address ?? null;
 
 export const agentEndpoints = Object.fromEntries(deployed.map((agent, index) => [plans[index].agent, {
     namespace: agent.namespace,

@@ -56,6 +56,6 @@ describe("images: the build service (BuildKit for agents' image builds)", () => 
         assert.strictEqual(enabled.outputs.buildServiceAddress, "tcp://buildkitd.builds.svc.cluster.local:1234");
         const disabled = await runProgram({ config: stackConfig("test-cluster") });
         assert.ok(!disabled.kubernetesObjects.some((o) => o.kind === "Deployment" && o.metadata.name === "buildkitd"));
-        assert.strictEqual(disabled.outputs.buildServiceAddress, undefined);
+        assert.strictEqual(disabled.outputs.buildServiceAddress, null);
     });
 });
