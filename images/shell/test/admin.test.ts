@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, connectClient, dataOf, startServer, type RunningServer } from "./harness.js";
+import { callTool, connectClient, dataOf, shareServerAndClient, startServer, type RunningServer } from "./harness.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,14 +27,7 @@ describe("pre-snapshot hook: POST /admin/jobs/pause and /admin/jobs/resume", () 
   let client: Client;
   const admin = (route: string, token = server.token) =>
     fetch(`${server.url}/admin/jobs/${route}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
-  before(async () => {
-    server = await startServer();
-    client = await connectClient(server);
-  });
-  after(async () => {
-    await client.close();
-    await server.stop();
-  });
+  shareServerAndClient((started) => ({ server, client } = started));
 
   it("stops and continues the job's whole process group, and only with the token", async () => {
     const { job_id, pid } = dataOf(await callTool(client, "start_job", { command: "sleep 300 & echo $! > child.pid; wait" }));

@@ -4,9 +4,9 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } fr
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, connectClient, startServer, textOf, type RunningServer } from "./harness.js";
+import { callTool, shareServerAndClient, textOf, type RunningServer } from "./harness.js";
 
 // A 1x1 transparent PNG.
 const PNG = Buffer.from(
@@ -17,14 +17,7 @@ const PNG = Buffer.from(
 describe("file tools", () => {
   let server: RunningServer;
   let client: Client;
-  before(async () => {
-    server = await startServer();
-    client = await connectClient(server);
-  });
-  after(async () => {
-    await client.close();
-    await server.stop();
-  });
+  shareServerAndClient((started) => ({ server, client } = started));
 
   it("writes atomically into new parent folders, appends, and reads back (spaces and unicode in names)", async () => {
     const name = "new folder/ünï cödé/日本 notes.txt";

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -107,6 +108,33 @@ export async function connectClient(server: RunningServer, token = server.token)
   });
   await client.connect(transport);
   return client;
+}
+
+export interface SharedServerOptions {
+  /** Close the client quietly: for suites whose tests may leave its connection broken. */
+  ignoreClientCloseError?: boolean;
+}
+
+/**
+ * One server and one connected client for every test of the enclosing `describe`: registers its
+ * `before` (start, connect, then hand both to `receive`) and `after` (close the client, stop the server).
+ */
+export function shareServerAndClient(
+  receive: (started: { server: RunningServer; client: Client }) => void,
+  options: SharedServerOptions = {},
+): void {
+  let server: RunningServer;
+  let client: Client;
+  before(async () => {
+    server = await startServer();
+    client = await connectClient(server);
+    receive({ server, client });
+  });
+  after(async () => {
+    if (options.ignoreClientCloseError) await client.close().catch(() => undefined);
+    else await client.close();
+    await server.stop();
+  });
 }
 
 export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, connectClient, dataOf, parseMetrics, samplesOf, startServer, type RunningServer } from "./harness.js";
+import { callTool, connectClient, dataOf, parseMetrics, samplesOf, shareServerAndClient, startServer, type RunningServer } from "./harness.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,14 +19,7 @@ async function metricsOf(server: RunningServer) {
 describe("metrics on METRICS_PORT (the names of docs/pod-contract.md)", () => {
   let server: RunningServer;
   let client: Client;
-  before(async () => {
-    server = await startServer();
-    client = await connectClient(server);
-  });
-  after(async () => {
-    await client.close();
-    await server.stop();
-  });
+  shareServerAndClient((started) => ({ server, client } = started));
 
   it("counts tool calls by tool and outcome and times them, labelled server=shell", async () => {
     dataOf(await callTool(client, "run_command", { command: "true" }));

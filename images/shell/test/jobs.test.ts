@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, connectClient, dataOf, hasExited, startServer, textOf, type RunningServer } from "./harness.js";
+import { callTool, connectClient, dataOf, hasExited, shareServerAndClient, startServer, textOf, type RunningServer } from "./harness.js";
 
 async function waitForState(client: Client, jobId: string, wanted: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -28,14 +28,7 @@ async function waitForOutput(client: Client, jobId: string, expected: string) {
 describe("background jobs", () => {
   let server: RunningServer;
   let client: Client;
-  before(async () => {
-    server = await startServer();
-    client = await connectClient(server);
-  });
-  after(async () => {
-    await client.close();
-    await server.stop();
-  });
+  shareServerAndClient((started) => ({ server, client } = started));
 
   it("runs a job to completion and keeps its output and exit code", async () => {
     const started = dataOf(

@@ -4,9 +4,9 @@ import { writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, connectClient, dataOf, peakRssKiB, startServer, textOf, type RunningServer } from "./harness.js";
+import { callTool, dataOf, peakRssKiB, shareServerAndClient, textOf, type RunningServer } from "./harness.js";
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -36,14 +36,7 @@ function requestHeadOnly(port: number, head: string, waitMs = 3000): Promise<str
 describe("documented caps hold for every input", () => {
   let server: RunningServer;
   let client: Client;
-  before(async () => {
-    server = await startServer();
-    client = await connectClient(server);
-  });
-  after(async () => {
-    await client.close().catch(() => undefined);
-    await server.stop();
-  });
+  shareServerAndClient((started) => ({ server, client } = started), { ignoreClientCloseError: true });
 
   it("read_file returns at most 4 MiB even when one line is 200 MiB, with bounded memory and a way on", { timeout: 60_000 }, async () => {
     await run("bash", ["-c", `{ head -c 209715200 /dev/zero | tr '\\0' 'x'; printf '\\nsecond line\\n'; } > '${path.join(server.workspace, "one-line.txt")}'`]);

@@ -5,9 +5,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, connectClient, dataOf, startServer, textOf, whileHealthProbed, type RunningServer } from "./harness.js";
+import { callTool, dataOf, shareServerAndClient, textOf, whileHealthProbed, type RunningServer } from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -16,14 +16,7 @@ const run = promisify(execFile);
 describe("the event loop stays free: /healthz answers within 1 s while any tool runs", () => {
   let server: RunningServer;
   let client: Client;
-  before(async () => {
-    server = await startServer();
-    client = await connectClient(server);
-  });
-  after(async () => {
-    await client.close();
-    await server.stop();
-  });
+  shareServerAndClient((started) => ({ server, client } = started));
 
   it("edit_file on a 4.4 MB log with 120k matches reports the ambiguity without stalling", { timeout: 60_000 }, async () => {
     await writeFile(path.join(server.workspace, "big.log"), "ERROR: disk full, retrying\n".repeat(120_000).padEnd(4_400_000, "."));
