@@ -7,7 +7,7 @@ import { AgentSpec } from "../config";
 import { CredentialFile, credentialEnv, credentialMounts } from "./credentials";
 import { agentObjectNames } from "../naming";
 import { BROWSER_VIEW_MODE_KEY, BROWSER_VIEW_MODE_VOLUME, DISPLAY, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS, SUDO_CAPABILITIES } from "./contract";
-import { ContainerPlan, ContainerRole, EnvPlan, MountPlan, ProbePlan, VolumePlan } from "./types";
+import { ContainerPlan, ContainerRole, EnvPlan, ImageKey, MountPlan, ProbePlan, VolumePlan } from "./types";
 
 const healthz = (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan =>
     ({ check: { httpPath: "/healthz", port }, periodSeconds, ...extra });
@@ -34,6 +34,30 @@ function sudoSecurity(agent: AgentSpec): Pick<ContainerPlan, "allowPrivilegeEsca
 
 type ContainerDraft = Omit<ContainerPlan, "env" | "mounts"> & { env: EnvPlan[]; mounts: MountPlan[] };
 
+/** Our two MCP servers: each serves tools on one port and Prometheus on a separate one (docs/pod-contract.md). */
+const MCP_SERVERS = {
+    computerControl: { name: "computer-control", image: "computerControlMcp" },
+    shell: { name: "shell", image: "shell" },
+} as const satisfies Partial<Record<ContainerRole, { name: string; image: ImageKey }>>;
+
+/** An MCP server container's identity, both its ports, and the env that has it listen on them on every interface. */
+function mcpServerContainer(role: keyof typeof MCP_SERVERS): Pick<ContainerDraft, "role" | "name" | "image" | "ports" | "env"> {
+    const metrics = `${role}Metrics` as const;
+    return {
+        role,
+        ...MCP_SERVERS[role],
+        ports: [
+            { name: PORT_NAMES[role], port: PORTS[role], purpose: "mcp" },
+            { name: PORT_NAMES[metrics], port: PORTS[metrics], purpose: "metrics" },
+        ],
+        env: [
+            { name: "HOST", value: "0.0.0.0" },
+            { name: "PORT", value: String(PORTS[role]) },
+            { name: "METRICS_PORT", value: String(PORTS[metrics]) },
+        ],
+    };
+}
+
 function desktop(agent: AgentSpec): ContainerDraft {
     return {
         role: "desktop",
@@ -59,19 +83,12 @@ function desktop(agent: AgentSpec): ContainerDraft {
 
 function computerControl(agent: AgentSpec): ContainerDraft {
     const port = PORT_NAMES.computerControl;
+    const server = mcpServerContainer("computerControl");
     return {
-        role: "computerControl",
-        name: "computer-control",
-        image: "computerControlMcp",
-        ports: [
-            { name: port, port: PORTS.computerControl, purpose: "mcp" },
-            { name: PORT_NAMES.computerControlMetrics, port: PORTS.computerControlMetrics, purpose: "metrics" },
-        ],
+        ...server,
         env: [
             { name: "DISPLAY", value: DISPLAY },
-            { name: "HOST", value: "0.0.0.0" },
-            { name: "PORT", value: String(PORTS.computerControl) },
-            { name: "METRICS_PORT", value: String(PORTS.computerControlMetrics) },
+            ...server.env,
             { name: "SCREENSHOT_FORMAT", value: agent.desktop.screenshots.format },
             ...(agent.desktop.screenshots.format === "jpeg" ? [{ name: "SCREENSHOT_QUALITY", value: String(agent.desktop.screenshots.quality) }] : []),
         ],
@@ -91,18 +108,11 @@ function computerControl(agent: AgentSpec): ContainerDraft {
 
 function shell(agent: AgentSpec, buildKitHost: string | undefined): ContainerDraft {
     const port = PORT_NAMES.shell;
+    const server = mcpServerContainer("shell");
     return {
-        role: "shell",
-        name: "shell",
-        image: "shell",
-        ports: [
-            { name: port, port: PORTS.shell, purpose: "mcp" },
-            { name: PORT_NAMES.shellMetrics, port: PORTS.shellMetrics, purpose: "metrics" },
-        ],
+        ...server,
         env: [
-            { name: "HOST", value: "0.0.0.0" },
-            { name: "PORT", value: String(PORTS.shell) },
-            { name: "METRICS_PORT", value: String(PORTS.shellMetrics) },
+            ...server.env,
             { name: "WORKSPACE_DIR", value: MOUNTS.workspace },
             { name: "MAX_COMMAND_TIMEOUT_SECONDS", value: String(SHELL_MAX_COMMAND_SECONDS) },
             ...gitIdentity(agent),
