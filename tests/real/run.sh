@@ -85,11 +85,12 @@ trap 'exit 130' INT TERM
 cluster_started=$SECONDS
 "$repo/scripts/local-cluster.sh" up
 echo "real tier: control plane up in $((SECONDS - cluster_started)) s"
+bash "$here/bindable-volumes.sh" 40
 
 # node:test from the repository's Node 22 (env.sh put it first on PATH), one file after the other: the
 # lifecycle tests need the agent namespaces the dry-run tests create and delete to be gone.
 cd "$repo"
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 todo=0
 count() { # count <tap file> <pass|fail|skipped>: the figure of node:test's TAP summary, 0 if absent
     local figure
     figure=$(sed -n "s/^# $2 //p" "$1" 2>/dev/null | tail -n1)
@@ -110,8 +111,9 @@ for file in serverValidation.test.ts lifecycle.test.ts; do
     # A test cancelled because its suite's hook failed did not pass either.
     failed=$((failed + $(count "$tap" fail) + $(count "$tap" cancelled)))
     skipped=$((skipped + $(count "$tap" skipped)))
+    todo=$((todo + $(count "$tap" todo)))
     echo "real tier: $file took $((SECONDS - file_started)) s"
 done
-summary_line="real tier: $passed passed, $failed failed, $skipped skipped in $((SECONDS - started)) s"
+summary_line="real tier: $passed passed, $failed failed, $skipped skipped, $todo todo (known defects) in $((SECONDS - started)) s"
 [ "$failed" -eq 0 ] || summary_status=1
 exit "$summary_status"
