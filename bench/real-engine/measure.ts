@@ -44,6 +44,10 @@ async function measure(agents: number): Promise<Row> {
     // Names of their own per size: destroy keeps each agent's Namespace and PVCs, which would clash.
     // Suspended, as in the local stack: no kubelet runs pods, so `up` would wait for Deployments forever.
     const specs = Array.from({ length: agents }, (_, i) => ({ name: `s${agents}a${i}`, suspended: true, desktop: { enabled: i % 2 === 0 } }));
+    // A file backend per size: each size is a fresh `local` stack.
+    const backend = path.join(process.env.REAL_TIER_WORK!, `state-${agents}`);
+    fs.mkdirSync(backend, { recursive: true });
+    process.env.PULUMI_BACKEND_URL = `file://${backend}`;
     const project = LocalStackProject.create(path.join(process.env.REAL_TIER_WORK!, `bench-${agents}`), specs);
     const previews: number[] = [];
     const mocks: number[] = [];
