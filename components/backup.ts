@@ -235,9 +235,3 @@ export function backupObjects(agent: BackedUpAgent, platform: BackupPlatform, sh
     return platform.engine === "snapscheduler" ? [snapshotSchedule(agent)] : cronJobBackupObjects(agent, platform, shellImage);
 }
 
-/**
- * Resource option of the workspace claim: Kubernetes cannot change a claim's data source, and replacing
- * the claim to honour a new `restoreFrom` would delete the workspace; restoring is a deliberate procedure
- * (docs/runbook.md, "Restore a workspace from a snapshot").
- */
-export const CLAIM_IGNORED_CHANGES = ["spec.dataSource", "spec.dataSourceRef"];

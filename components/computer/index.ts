@@ -1,12 +1,23 @@
 /** Renders the agent's computer: its volumes, its pod (a Deployment of one) and the Service in front of it. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CLAIM_IGNORED_CHANGES } from "../backup";
 import { RETAIN_ANNOTATION, agentLabels } from "../labels";
 import { AgentPlan } from "../plan";
 import { ComputerImages, computerPodSpec } from "./podSpec";
 
 export { ComputerImages } from "./podSpec";
+
+/**
+ * Fields of a claim the program never changes once the claim exists. Kubernetes cannot change them on a
+ * claim, so a diff on any of them makes the engine replace the claim, which deletes the workspace:
+ * - `spec.dataSource(Ref)`: restoring is a deliberate procedure (docs/runbook.md, "Restore a workspace
+ *   from a snapshot"), not a config edit;
+ * - `spec.volumeName`, `spec.storageClassName`, `spec.volumeMode`: the cluster fills them in when the claim
+ *   binds; a claim brought back with `pulumi import` (docs/runbook.md) carries them and the program does
+ *   not, which planned a replacement (found by tests/real/lifecycle.test.ts). A changed storage class
+ *   therefore applies to new claims only.
+ */
+const CLAIM_IGNORED_CHANGES = ["spec.dataSource", "spec.dataSourceRef", "spec.volumeName", "spec.storageClassName", "spec.volumeMode"];
 
 export interface AgentComputerArgs {
     plan: AgentPlan;
@@ -40,7 +51,6 @@ export function createAgentComputer(name: string, args: AgentComputerArgs, paren
             resources: { requests: { storage: claim.size } },
             dataSource: claim.dataSource,
         },
-    // A claim's data source cannot change: replacing the claim for a new restoreFrom would delete the workspace.
     }, { parent, retainOnDelete: computer.retainOnDelete, ignoreChanges: CLAIM_IGNORED_CHANGES }));
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-computer`, {

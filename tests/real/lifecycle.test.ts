@@ -139,12 +139,10 @@ describe("the local stack with the real engine and a real API server", () => {
         assert.deepStrictEqual(project.stateUrns().filter((urn) => belongsTo(urn, NEW_AGENT)), [], "and leaves the state");
     });
 
-    // Known defect found here (todo until fixed; the test still runs and prints its failure): after the
-    // runbook's import, preview plans a REPLACE of the kept workspace PVC (the bound claim's spec differs
-    // from the program's), where docs/runbook.md promises "never as replacements".
-    it("the agent comes back as docs/runbook.md says: import its kept Namespace and PVCs, then up", {
-        todo: "the runbook's import leads to a replacement of the kept PVC; fix the program or the runbook",
-    }, () => {
+    // Found here: the imported claim carries what the cluster filled in when it bound (volumeName, class,
+    // volume mode), the program does not; the claim's ignoreChanges (components/computer) keeps that from
+    // planning a replacement, which docs/runbook.md promises never happens.
+    it("the agent comes back as docs/runbook.md says: import its kept Namespace and PVCs, then up", () => {
         addAgent(project, (projectConfig(project.configFile).agents as unknown[]).length);
         // The runbook lets a plain `up` fail on the kept Namespace ("already exists", Kubernetes provider
         // 4.29+) to record the agent's component; the provider built here (4.25) would adopt the objects
@@ -176,9 +174,9 @@ describe("the local stack with the real engine and a real API server", () => {
     });
 
     it("pulumi destroy deletes everything but the retained Namespaces and PVCs", async () => {
-        // While the test above is a todo, the new agent's objects are in the state as `pulumi import` left them:
-        // protected and without retainOnDelete (only an `up` gives them the program's options). Take the agent
-        // out first, so that destroy meets the objects `up` made.
+        // `pulumi import` left the new agent's objects protected; should the test above stop before its `up`
+        // (which gives them the program's options), they would still be. Take the agent out first, so that
+        // destroy meets the objects `up` made.
         project.pulumiOk(["state", "unprotect", "--all", "--yes"]);
         const agents = projectConfig(project.configFile).agents as { name: string }[];
         project.removeConfig(`agents[${agents.findIndex((a) => a.name === NEW_AGENT)}]`);

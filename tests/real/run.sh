@@ -50,7 +50,8 @@ our_processes() {
         pid=${pid%/environ}
         case "$ancestors" in *" $pid "*) continue ;; esac
         [ "$pid" != "$BASHPID" ] || continue
-        if tr '\0' '\n' <"$environ" 2>/dev/null | grep -qxF "REAL_TIER_RUN_ID=$work"; then
+        # The redirection itself fails for a process that ended meanwhile: silence it, not just tr.
+        if { tr '\0' '\n' <"$environ"; } 2>/dev/null | grep -qxF "REAL_TIER_RUN_ID=$work"; then
             echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
         fi
     done
