@@ -225,7 +225,11 @@ export async function renderOrReject(stack: StackCase): Promise<Outcome> {
 /** Objects of accepted random configs, for server-side dry-run on a real API server (tests/real). */
 export async function renderedSamples(count: number, seed = 1): Promise<{ config: StackCase; objects: any[] }[]> {
     const samples: { config: StackCase; objects: any[] }[] = [];
-    for (const stack of fc.sample(stackCase, { numRuns: count * 4, seed })) {
+    // From the valid branch only: a rejected run leaves Pulumi's runtime reporting the error after the
+    // caller has moved on, which node:test (tests/real) counts as a failure of the test that started it.
+    const validCase = fc.record({ config: validConfig, secret: fc.boolean() })
+        .map(({ config, secret }): StackCase => ({ config, secretKeys: secret ? ["agents"] : [] }));
+    for (const stack of fc.sample(validCase, { numRuns: count * 4, seed })) {
         const outcome = await renderOrReject(stack);
         if ("objects" in outcome) {
             samples.push({ config: stack, objects: outcome.objects });

@@ -8,6 +8,7 @@
  */
 import * as assert from "assert";
 import { after, before, describe, it } from "node:test";
+import { renderedSamples } from "../harness/configProperty";
 import { runProgram } from "../harness/program";
 import { copy, stackConfig } from "../harness/stackFile";
 import { describeObject, dryRunApply, getObject, kubectl, unwrapSecrets } from "./kube";
@@ -105,6 +106,19 @@ describe("server-side dry-run of every object of every committed stack", () => {
             }
         });
     }
+});
+
+// The property test's other half (issue 11): random configs the parser accepts (tests/harness/configProperty.ts)
+// render objects the real API server accepts. FC_SEED explores other samples.
+describe("server-side dry-run of the objects of random accepted configs", () => {
+    const seed = Number(process.env.FC_SEED ?? 1);
+    it(`the API server accepts every object of 8 random accepted configs (seed ${seed})`, async () => {
+        const rendered = await renderedSamples(8, seed);
+        assert.strictEqual(rendered.length, 8, "the generator yields 8 accepted configs within 32 tries");
+        for (const { config, objects } of rendered) {
+            assert.deepStrictEqual(refusals(objects.map(unwrapSecrets)), [], JSON.stringify(config));
+        }
+    });
 });
 
 describe("the API server rejects wrong objects, naming the field", () => {
