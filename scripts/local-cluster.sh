@@ -156,6 +156,13 @@ wait_until() { # wait_until <what> <command...>
 
 apiserver_ready() { kubectl --kubeconfig "$dir/kubeconfig" get --raw /readyz >/dev/null 2>&1; }
 
+crds_established() { # every CRD has condition Established=True (and there is at least one)
+    local states
+    states=$(kubectl --kubeconfig "$dir/kubeconfig" get crd -o \
+        jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Established")].status}{"\n"}{end}') || return 1
+    [ -n "$states" ] && ! grep -qv '=True$' <<<"$states"
+}
+
 install_crds() {
     local folder found=()
     for folder in "${upstream_dirs[@]}"; do
@@ -175,8 +182,9 @@ config/crds/bases, ...). Put them in ../shared/upstream/<project>/ and run up ag
             xargs -0 kubectl --kubeconfig "$dir/kubeconfig" apply --server-side --force-conflicts >"$dir/log/crds.log"
         touch "$stamp"
     fi
-    kubectl --kubeconfig "$dir/kubeconfig" wait --for condition=Established crd --all \
-        --timeout "${ready_timeout_seconds}s" >>"$dir/log/crds.log"
+    # Polled, not `kubectl wait`: a CRD the server has just stored has no conditions yet, and `kubectl wait`
+    # fails at once on that ("<nil> is of the type <nil>, expected []interface{}"), seen under load.
+    wait_until "the CRDs to be Established" crds_established
     say "$(kubectl --kubeconfig "$dir/kubeconfig" get crd -o name | wc -l) CRDs Established (from ${found[*]})"
 }
 
