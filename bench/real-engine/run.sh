@@ -32,8 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$repo/scripts/local-cluster.sh" up
-bash "$repo/tests/real/bindable-volumes.sh" 130
+# 130 volumes: two claims for each of up to 50 agents, and spare ones.
+LOCAL_CLUSTER_VOLUMES=130 "$repo/scripts/local-cluster.sh" up
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version), $(pulumi version), load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%F)"
 cd "$repo"
 node --expose-gc --require tsx/cjs "$here/measure.ts"
