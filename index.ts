@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentImages, ImageName, IMAGE_NAMES, PersistentAgent, planAgent, readStackConfig } from "./components";
 import { BuildService } from "./components/buildService";
 import { dashboardConfigMap, prometheusRule } from "./components/monitoring";
+import { COMPUTER_POD_LABELS } from "./components/labels";
 import { registerObject } from "./components/objects";
 
 // Validates the whole config first: on any problem, preview fails listing all of them, before any
@@ -37,7 +38,7 @@ if (platform.monitoring.enabled) {
 // Once per stack, when enabled: the BuildKit daemon agents build and push images on (`buildctl --addr`).
 const buildService = platform.buildService.enabled ? new BuildService("build-service", {
     namespace: platform.buildService.namespace,
-    clientPodLabels: { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer" },
+    clientPodLabels: COMPUTER_POD_LABELS,
 }) : undefined;
 // null rather than undefined when disabled: the engine warns on every run about an undefined output.
 export const buildServiceAddress = buildService?.address ?? null;

@@ -16,9 +16,15 @@ export function agentLabels(agent: string, component: string): Record<string, st
     };
 }
 
+/** Selects every agent's computer pod (in any namespace), and nothing kagent creates. */
+export const COMPUTER_POD_LABELS: Readonly<Record<string, string>> = {
+    "app.kubernetes.io/name": "persistent-agent",
+    "app.kubernetes.io/component": "computer",
+};
+
 /** Selects the agent's computer pod, and nothing kagent creates. */
 export function computerSelector(agent: string): Record<string, string> {
-    return { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer", [AGENT_LABEL]: agent };
+    return { ...COMPUTER_POD_LABELS, [AGENT_LABEL]: agent };
 }
 
 /** Kagent's agent pod of the agent: kagent 0.10 labels it `app: kagent`, `kagent: <name>`. */
