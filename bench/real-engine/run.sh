@@ -14,17 +14,8 @@ renice -n 10 -p $$ >/dev/null
 . "$repo/scripts/toolchain/env.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/real-engine-bench.XXXXXX")
-export REAL_TIER_WORK=$work
-export LOCAL_CLUSTER_DIR=$work/cluster
-export KUBECONFIG=$LOCAL_CLUSTER_DIR/kubeconfig
-export PULUMI_BACKEND_URL=file://$work/state
-export PULUMI_HOME=$work/pulumi-home
-export PULUMI_CONFIG_PASSPHRASE=local-stack-holds-no-secrets
-export PULUMI_SKIP_UPDATE_CHECK=true
-mkdir -p "$work/state" "$PULUMI_HOME"
-if [ "${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-}" != true ] && [ -d "$HOME/.pulumi/plugins" ]; then
-    ln -s "$HOME/.pulumi/plugins" "$PULUMI_HOME/plugins"
-fi
+# shellcheck source=tests/real/sandbox-env.sh
+. "$repo/tests/real/sandbox-env.sh"
 # shellcheck disable=SC2317  # the EXIT trap
 cleanup() {
     "$repo/scripts/local-cluster.sh" down || true

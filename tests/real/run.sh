@@ -23,19 +23,8 @@ started=$SECONDS
 work=$(mktemp -d "${TMPDIR:-/tmp}/real-tier.XXXXXX")
 # Every process this run starts inherits this marker, so the leak check below finds exactly ours.
 export REAL_TIER_RUN_ID=$work
-export REAL_TIER_WORK=$work
-export LOCAL_CLUSTER_DIR=$work/cluster
-export KUBECONFIG=$LOCAL_CLUSTER_DIR/kubeconfig
-export PULUMI_BACKEND_URL=file://$work/state
-export PULUMI_HOME=$work/pulumi-home
-# Not a secret: the local stack holds none (the same passphrase the README's first command uses).
-export PULUMI_CONFIG_PASSPHRASE=local-stack-holds-no-secrets
-export PULUMI_SKIP_UPDATE_CHECK=true
-mkdir -p "$work/state" "$PULUMI_HOME"
-if [ "${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-}" != true ] && [ -d "$HOME/.pulumi/plugins" ]; then
-    # An installed official CLI keeps the plugins it fetched under the user's PULUMI_HOME.
-    ln -s "$HOME/.pulumi/plugins" "$PULUMI_HOME/plugins"
-fi
+# shellcheck source=tests/real/sandbox-env.sh
+. "$here/sandbox-env.sh"
 
 # Processes other than this script and its ancestors that carry this run's marker.
 # shellcheck disable=SC2317  # called from the EXIT trap
