@@ -17,6 +17,9 @@ repo=$(cd "$here/../.." && pwd)
 LOCAL_CLUSTER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/backup-tests.XXXXXX")
 export LOCAL_CLUSTER_DIR
 export KUBECONFIG=$LOCAL_CLUSTER_DIR/kubeconfig
+# The tests' token folders and workspaces go there too, so the cleanup below removes them.
+export TMPDIR=$LOCAL_CLUSTER_DIR/tmp
+mkdir "$TMPDIR"
 cleanup() {
     "$repo/scripts/local-cluster.sh" down >/dev/null 2>&1 || true
     rm -rf "$LOCAL_CLUSTER_DIR"

@@ -125,10 +125,13 @@ class Config:
         self.home = self.workdir / "home"
         # The sidecar's own $HOME: in the pod it cannot see the desktop's cookie.
         self.sidecar_home = self.workdir / "sidecar-home"
+        # The processes' temporary files (Xfce's .xfsm-ICE-*, PulseAudio's pulse-*): a container's /tmp is
+        # its own, and a test run must not leave them in this machine's /tmp.
+        self.tmp = self.workdir / "tmp"
         self.vnc_secret_dir = self.workdir / "secrets/vnc"
         self.vnc_password_file = self.vnc_secret_dir / "vnc-password"
         self.mcp_token_file = self.workdir / "secrets/mcp/mcp-token"
-        for directory in (self.workdir, self.home, self.sidecar_home, self.workdir / "secrets/vnc",
+        for directory in (self.workdir, self.home, self.sidecar_home, self.tmp, self.workdir / "secrets/vnc",
                           self.workdir / "secrets/mcp"):
             directory.mkdir(parents=True, exist_ok=True)
         self.rotate_vnc_password(self.vnc_password)
@@ -194,6 +197,7 @@ class Config:
         return {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": str(self.home),
+            "TMPDIR": str(self.tmp),
             "USER": self.user,
             "LOGNAME": self.user,
             "LANG": "C.UTF-8",

@@ -86,9 +86,10 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     delete require.cache[require.resolve(file)];
     const workingFolder = process.cwd();
     let outputs: Record<string, any>;
+    let stackFolder: string | undefined;
     try {
         if (options.stackFile !== undefined) {
-            const folder = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
+            const folder = (stackFolder = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-")));
             fs.writeFileSync(path.join(folder, `Pulumi.${options.stack ?? "test-cluster"}.yaml`), options.stackFile);
             process.chdir(folder);
         }
@@ -105,6 +106,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         throw new ProgramError(err as Error, requests.length);
     } finally {
         process.chdir(workingFolder);
+        if (stackFolder !== undefined) fs.rmSync(stackFolder, { recursive: true, force: true });
     }
     const urns = await registered(constructed.map((c) => c.resource));
     const resources = await describeResources(requests, constructed, urns);
