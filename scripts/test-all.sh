@@ -2,7 +2,7 @@
 # Runs every test of persistent-agents on a fresh Debian/Ubuntu machine, installing what they need:
 #   1. the stack's unit, secrecy, isolation and policy tests (mocha, Pulumi mocks)
 #   2. the shell MCP server against real processes over HTTP (node:test, official MCP client)
-#   3. static checks: shellcheck, hadolint, actionlint
+#   3. static checks: shellcheck, hadolint, actionlint (after ensuring a Go, which a fresh Debian lacks)
 #   4. the desktop end to end: TigerVNC + Xfce + computer-control-mcp as real processes (pytest)
 #   5. the real toolchain (scripts/toolchain/ensure.sh): built from the Go module proxy once, then cached
 #   6. the real tier (tests/real/run.sh): server-side dry-run of every object and pulumi up/preview/destroy
@@ -31,6 +31,14 @@ npm ci --no-audit --no-fund
 step "type-checking the stack and the policy pack"
 npm run --silent build
 
+# Go first: actionlint (static checks), the shell tests' ESO template renderer and every build below need a
+# Go >= 1.21; a fresh Debian has none (or bookworm's 1.19), and ensure.sh provides one. env.sh puts it, and
+# Node 22 from node_modules, on PATH for every step.
+step "Go (for the tools and builds of the tests)"
+scripts/toolchain/ensure.sh go
+# shellcheck source=scripts/toolchain/env.sh
+. scripts/toolchain/env.sh
+
 # Before the mocha suite: this installs the static checks' tools (npm test installs nothing; its static
 # tests skip when a tool is missing).
 step "static checks"
@@ -48,8 +56,10 @@ bash tests/desktop-e2e/run.sh
 step "browser view: noVNC in headless Chromium"
 bash tests/browser-view/run.sh
 
-step "toolchain (Pulumi CLI, providers, kube-apiserver: built once, cached)"
-scripts/toolchain/ensure.sh
+# What the real tier and the backups use; not the docker-build provider (no test builds images through
+# Pulumi: tests/images builds them with buildah from the same images/builds.json).
+step "toolchain (Pulumi CLI, Kubernetes provider, kube-apiserver: built once, cached)"
+scripts/toolchain/ensure.sh kube etcd pulumi language-nodejs kubernetes-provider
 
 step "real tier: pulumi up against a local kube-apiserver"
 bash tests/real/run.sh

@@ -8,6 +8,9 @@
 #   docker-build-provider   pulumi-resource-docker-build
 #   kube                    kube-apiserver, kube-controller-manager, kubectl
 #   etcd                    Debian's etcd-server
+#   go                      a Go that builds all of the above and the tests' tools (actionlint, promtool,
+#                           buildkitd): the machine's when it is >= 1.21, else Debian's golang-go (installed
+#                           if missing) fetches GO_TOOLCHAIN from the Go module proxy into the go folder
 # Each build lands in $PERSISTENT_AGENTS_CACHE/toolchain/<component>-<version>/bin/ (default cache:
 # ~/.cache/persistent-agents), built in a temporary folder and moved into place, so a folder that exists
 # is complete. A lock per component makes concurrent runs wait for one another instead of building twice.
@@ -24,7 +27,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/toolchain/layout.sh
 . "$here/layout.sh"
 
-all_components=(kube etcd pulumi language-nodejs kubernetes-provider docker-build-provider)
+all_components=(go kube etcd pulumi language-nodejs kubernetes-provider docker-build-provider)
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=("${all_components[@]}")
 for component in "${components[@]}"; do
@@ -62,7 +65,8 @@ ensure_go() {
         echo "toolchain: go $have is older than $GO_MINIMUM; the go command fetches $GO_TOOLCHAIN from the Go module proxy"
         export GOTOOLCHAIN=$GO_TOOLCHAIN
     else
-        local go_root="$toolchain_root/go-${GO_TOOLCHAIN#go}"
+        local go_root
+        go_root=$(component_folder go)
         if [ ! -x "$go_root/bin/go" ]; then
             echo "toolchain: go $have cannot switch toolchains; downloading golang.org/toolchain ($GO_TOOLCHAIN) from the Go module proxy"
             local module dir tmp
@@ -91,6 +95,11 @@ ensure_component() {
     version=$(component_version "$component")
     folder=$(component_folder "$component")
 
+    if [ "$component" = go ]; then
+        mkdir -p "$toolchain_root"
+        ensure_go
+        return 0
+    fi
     if [ "$component" = etcd ]; then
         if ! command -v etcd >/dev/null 2>&1; then
             started=$SECONDS

@@ -4,7 +4,7 @@
 #     npm), and the program's packages need Node >= 22 (`npm ci` installs it as the `node` package);
 #   - the cached bin folders: pulumi, pulumi-language-nodejs, pulumi-resource-kubernetes,
 #     pulumi-resource-docker-build (the engine runs plugins found on PATH), kube-apiserver,
-#     kube-controller-manager, kubectl;
+#     kube-controller-manager, kubectl; the Go it fetched when the machine's was too old;
 #   - with the CLI built here: PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true, so the engine uses those
 #     plugins instead of trying to download others. An installed official CLI keeps its own plugins and
 #     plugin downloads;
@@ -26,6 +26,10 @@ for toolchain_component in docker-build-provider kubernetes-provider language-no
     fi
 done
 unset toolchain_component
+# The Go ensure.sh fetched, present only where the machine's go was missing or older than 1.21.
+if [ -x "$(component_folder go)/bin/go" ]; then
+    PATH="$(component_folder go)/bin:$PATH"
+fi
 if [ -x "$persistent_agents_root/node_modules/.bin/node" ]; then
     case ":$PATH:" in
         "$persistent_agents_root/node_modules/.bin:"*) ;;

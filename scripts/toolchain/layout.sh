@@ -11,6 +11,7 @@ component_version() {
         kubernetes-provider) echo "$KUBERNETES_PROVIDER_VERSION" ;;
         docker-build-provider) echo "${DOCKER_BUILD_PROVIDER_VERSION#v}" ;;
         etcd) echo debian ;;
+        go) echo "${GO_TOOLCHAIN#go}" ;;
         *) return 1 ;;
     esac
 }
@@ -39,9 +40,19 @@ uses_official_pulumi() { # the component comes with (or is fetched by) an instal
     esac
 }
 
+# A go on PATH that can build everything here: new enough itself, or able to fetch the toolchain a module
+# asks for (>= 1.21). Older or missing, ensure.sh puts GO_TOOLCHAIN in the go folder (env.sh: on PATH).
+go_on_path_is_usable() {
+    command -v go >/dev/null 2>&1 || return 1
+    local have
+    have=$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null | sed 's/^go//')
+    [ "$(printf '%s\n1.21\n' "$have" | sort -V | head -n1)" = 1.21 ]
+}
+
 component_present() {
     case "$1" in
         etcd) command -v etcd >/dev/null 2>&1 ;;
+        go) go_on_path_is_usable || [ -x "$(component_folder go)/bin/go" ] ;;
         *) uses_official_pulumi "$1" || [ -d "$(component_folder "$1")/bin" ] ;;
     esac
 }
