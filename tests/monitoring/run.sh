@@ -14,7 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 # Go comes from the toolchain (a recent enough local go, or the one ensure.sh fetched).
-"$repo/scripts/toolchain/ensure.sh" kube >&2
+"$repo/scripts/toolchain/ensure.sh" go >&2
 # shellcheck source=scripts/toolchain/env.sh
 . "$repo/scripts/toolchain/env.sh"
 promtool=$("$here/ensure-promtool.sh")
@@ -28,7 +28,10 @@ echo "== rules and dashboard use only exported metric names"
 (cd tests/monitoring/metricnames && CGO_ENABLED=0 GOFLAGS=-mod=readonly nice -n 10 go test -count=1 ./...)
 echo "== the shell server exports the families the rules rely on"
 npm --prefix images/shell run --silent build
-node --import tsx --test tests/monitoring/shell-metrics.test.mts
+# The shell tests' harness makes a workspace, home and token folder per server: in a TMPDIR removed after.
+shell_tmp=$(mktemp -d "${TMPDIR:-/tmp}/shell-metrics.XXXXXX")
+trap 'rm -rf "$shell_tmp"' EXIT
+TMPDIR=$shell_tmp node --import tsx --test tests/monitoring/shell-metrics.test.mts
 echo "== the computer-control sidecar exports the families the rules rely on"
 # The desktop end-to-end venv (the image's exact pins; cached, so warm after that step).
 venv=$(bash tests/desktop-e2e/run.sh --print-venv)
