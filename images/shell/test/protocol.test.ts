@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { callTool, connectClient, dataOf, freePort, PACKAGE_DIR, SERVER_ENTRY, startServer, textOf, type RunningServer } from "./harness.js";
@@ -112,7 +113,7 @@ describe("startup", () => {
     });
 
   it("refuses to start without a token unless MCP_ALLOW_UNAUTHENTICATED=1", async () => {
-    const env = { PORT: String(await freePort()), HOST: "127.0.0.1", WORKSPACE_DIR: "/tmp/shell-mcp-startup", MCP_AUTH_TOKEN_FILE: "" };
+    const env = { PORT: String(await freePort()), HOST: "127.0.0.1", WORKSPACE_DIR: path.join(os.tmpdir(), "shell-mcp-startup"), MCP_AUTH_TOKEN_FILE: "" };
     const refused = await runUntilExit({ ...env, MCP_ALLOW_UNAUTHENTICATED: "" });
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /MCP_AUTH_TOKEN_FILE is not set/);
