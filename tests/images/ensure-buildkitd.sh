@@ -9,7 +9,11 @@ cache_root=${PERSISTENT_AGENTS_CACHE:-$HOME/.cache/persistent-agents}
 dir="$cache_root/buildkitd-$BUILDKIT_VERSION"
 
 if [ ! -x "$dir/buildkitd" ]; then
-    command -v go >/dev/null 2>&1 || { echo "ensure-buildkitd: go is missing (scripts/toolchain/ensure.sh provides it)" >&2; exit 2; }
+    # Go from scripts/toolchain/ensure.sh (the machine's when >= 1.21, else the one it fetched).
+    repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    "$repo/scripts/toolchain/ensure.sh" go >&2
+    # shellcheck source=scripts/toolchain/env.sh
+    . "$repo/scripts/toolchain/env.sh"
     mkdir -p "$cache_root"
     tmp=$(mktemp -d "$cache_root/.buildkitd.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT

@@ -15,14 +15,12 @@ if [ -x "$target/promtool" ]; then
     exit 0
 fi
 
-# A go that can switch toolchains itself (>= 1.21) fetches the one the module asks for; an older or missing
-# one gives way to the Go that scripts/toolchain/ensure.sh fetched into the toolchain folder.
-go_switches_toolchains() { command -v go >/dev/null 2>&1 && GOTOOLCHAIN=local go env GOVERSION | grep -qE '^go1\.(2[1-9]|[3-9][0-9])'; }
-if ! go_switches_toolchains; then
-    fetched=$(find "$cache/toolchain" -maxdepth 3 -path '*/go-*/bin/go' 2>/dev/null | sort -V | tail -n1)
-    [ -n "$fetched" ] || { echo "ensure-promtool: no go >= 1.21 on PATH; run scripts/toolchain/ensure.sh first (it fetches one)" >&2; exit 1; }
-    PATH=$(dirname "$fetched"):$PATH
-fi
+# Go from scripts/toolchain/ensure.sh (the machine's when >= 1.21, which fetches the toolchain a module asks
+# for; else the one ensure.sh fetched, which env.sh puts on PATH).
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+"$repo/scripts/toolchain/ensure.sh" go >&2
+# shellcheck source=scripts/toolchain/env.sh
+. "$repo/scripts/toolchain/env.sh"
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.promtool-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
