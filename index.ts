@@ -16,14 +16,17 @@ const plans = agents.map((agent) => planAgent(agent, platform));
 
 // Built once per stack: the images some agent's plan names.
 const needed = new Set<ImageName>(IMAGE_NAMES.filter((image) => plans.some((plan) => plan.images.includes(image))));
-const images = plans.length === 0 ? undefined : new AgentImages("images", {
-    registry: platform.registry,
-    repository: platform.imageRepository,
-    spec: platform.images,
-    needed,
-    sudo: plans.some((plan) => plan.computer.passwordlessSudo),
-    registryPassword: new pulumi.Config().getSecret("registryPassword"),
-});
+const images =
+    plans.length === 0
+        ? undefined
+        : new AgentImages("images", {
+              registry: platform.registry,
+              repository: platform.imageRepository,
+              spec: platform.images,
+              needed,
+              sudo: plans.some((plan) => plan.computer.passwordlessSudo),
+              registryPassword: new pulumi.Config().getSecret("registryPassword"),
+          });
 
 const deployed = plans.map((plan) => new PersistentAgent(plan.agent, { plan, platform, images: images?.refs ?? {} }));
 
@@ -36,19 +39,26 @@ if (platform.monitoring.enabled) {
 }
 
 // Once per stack, when enabled: the BuildKit daemon agents build and push images on (`buildctl --addr`).
-const buildService = platform.buildService.enabled ? new BuildService("build-service", {
-    namespace: platform.buildService.namespace,
-    clientPodLabels: COMPUTER_POD_LABELS,
-}) : undefined;
+const buildService = platform.buildService.enabled
+    ? new BuildService("build-service", {
+          namespace: platform.buildService.namespace,
+          clientPodLabels: COMPUTER_POD_LABELS,
+      })
+    : undefined;
 // null rather than undefined when disabled: the engine warns on every run about an undefined output.
 export const buildServiceAddress = buildService?.address ?? null;
 
-export const agentEndpoints = Object.fromEntries(deployed.map((agent, index) => [plans[index].agent, {
-    namespace: agent.namespace,
-    serviceHost: agent.serviceHost,
-    vncEndpoint: agent.vncEndpoint,
-    mcpUrls: agent.mcpUrls,
-    vaultPaths: agent.vaultPaths,
-    // Only for agents with a browser view: its URL, its mode, and the port-forward for clusters without a route.
-    ...(plans[index].browserView ? { browserView: agent.browserView } : {}),
-}]));
+export const agentEndpoints = Object.fromEntries(
+    deployed.map((agent, index) => [
+        plans[index].agent,
+        {
+            namespace: agent.namespace,
+            serviceHost: agent.serviceHost,
+            vncEndpoint: agent.vncEndpoint,
+            mcpUrls: agent.mcpUrls,
+            vaultPaths: agent.vaultPaths,
+            // Only for agents with a browser view: its URL, its mode, and the port-forward for clusters without a route.
+            ...(plans[index].browserView ? { browserView: agent.browserView } : {}),
+        },
+    ]),
+);

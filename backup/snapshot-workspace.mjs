@@ -31,8 +31,9 @@ const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/tok
  * never prune away the last good backup) and the one this run just created.
  */
 export function snapshotsToDelete(snapshots, { count, maxAgeSeconds, now, keep }) {
-    const newestFirst = [...snapshots].sort((a, b) =>
-        created(b) - created(a) || b.metadata.name.localeCompare(a.metadata.name));
+    const newestFirst = [...snapshots].sort(
+        (a, b) => created(b) - created(a) || b.metadata.name.localeCompare(a.metadata.name),
+    );
     const newestReady = newestFirst.find((s) => s.status?.readyToUse === true);
     return newestFirst.filter((snapshot, index) => {
         if (snapshot === newestReady || snapshot.metadata.name === keep) return false;
@@ -60,7 +61,10 @@ function requiredEnv(env, name, hint) {
 
 function nonNegativeInteger(env, name) {
     const raw = env[name] ?? "0";
-    if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number of ${name.endsWith("SECONDS") ? "seconds" : "snapshots"}, got "${raw}"`);
+    if (!/^\d+$/.test(raw))
+        throw new Error(
+            `${name} must be a whole number of ${name.endsWith("SECONDS") ? "seconds" : "snapshots"}, got "${raw}"`,
+        );
     return Number(raw);
 }
 
@@ -74,7 +78,15 @@ export function settingsFrom(env) {
         maxAgeSeconds: nonNegativeInteger(env, "RETAIN_MAX_AGE_SECONDS"),
         now: env.BACKUP_NOW ? Date.parse(env.BACKUP_NOW) : Date.now(),
         pause: env.SHELL_URL
-            ? { url: env.SHELL_URL.replace(/\/+$/, ""), tokenFile: requiredEnv(env, "SHELL_TOKEN_FILE", "the shell server's bearer token file (with SHELL_URL)"), maxSeconds: nonNegativeInteger(env, "PAUSE_MAX_SECONDS") || 120 }
+            ? {
+                  url: env.SHELL_URL.replace(/\/+$/, ""),
+                  tokenFile: requiredEnv(
+                      env,
+                      "SHELL_TOKEN_FILE",
+                      "the shell server's bearer token file (with SHELL_URL)",
+                  ),
+                  maxSeconds: nonNegativeInteger(env, "PAUSE_MAX_SECONDS") || 120,
+              }
             : undefined,
     };
     if (Number.isNaN(settings.now)) throw new Error(`BACKUP_NOW must be an ISO time, got "${env.BACKUP_NOW}"`);
@@ -85,19 +97,29 @@ export function settingsFrom(env) {
 }
 
 async function apiClient(env) {
-    const base = env.KUBE_API_URL ?? `https://${requiredEnv(env, "KUBERNETES_SERVICE_HOST", "not in a pod; set KUBE_API_URL")}:${env.KUBERNETES_SERVICE_PORT ?? 443}`;
+    const base =
+        env.KUBE_API_URL ??
+        `https://${requiredEnv(env, "KUBERNETES_SERVICE_HOST", "not in a pod; set KUBE_API_URL")}:${env.KUBERNETES_SERVICE_PORT ?? 443}`;
     const token = (await readFile(env.KUBE_TOKEN_FILE ?? SERVICE_ACCOUNT_TOKEN, "utf8")).trim();
     return async (method, path, body) => {
         const response = await fetch(`${base}${path}`, {
             method,
-            headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(body ? { "content-type": "application/json" } : {}) },
+            headers: {
+                authorization: `Bearer ${token}`,
+                accept: "application/json",
+                ...(body ? { "content-type": "application/json" } : {}),
+            },
             body: body ? JSON.stringify(body) : undefined,
             signal: AbortSignal.timeout(30_000),
         });
         const text = await response.text();
         if (!response.ok) {
             let message = text;
-            try { message = JSON.parse(text).message ?? text; } catch { /* not a Status object */ }
+            try {
+                message = JSON.parse(text).message ?? text;
+            } catch {
+                /* not a Status object */
+            }
             const error = new Error(`${method} ${path}: ${response.status} ${message}`);
             error.status = response.status;
             throw error;
@@ -137,7 +159,10 @@ async function createSnapshot(api, collection, settings, name) {
             namespace: settings.namespace,
             labels: { [AGENT_LABEL]: settings.agent, [BACKUP_OF_LABEL]: settings.claim, ...MANAGED_BY },
         },
-        spec: { volumeSnapshotClassName: settings.snapshotClass, source: { persistentVolumeClaimName: settings.claim } },
+        spec: {
+            volumeSnapshotClassName: settings.snapshotClass,
+            source: { persistentVolumeClaimName: settings.claim },
+        },
     });
     log("created", { snapshot: name, claim: settings.claim, class: settings.snapshotClass });
 }
@@ -191,7 +216,10 @@ async function shellJobs({ url, tokenFile, maxSeconds }) {
                 const { resumed } = await post("/admin/jobs/resume");
                 log("jobs_resumed", { jobs: resumed });
             } catch (error) {
-                log("resume_failed", { error: error.message, consequence: `the shell server resumes them after ${maxSeconds} s` });
+                log("resume_failed", {
+                    error: error.message,
+                    consequence: `the shell server resumes them after ${maxSeconds} s`,
+                });
             }
         },
     };

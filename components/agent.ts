@@ -38,38 +38,54 @@ export class PersistentAgent extends pulumi.ComponentResource {
         const { plan, platform } = args;
         const vaultSpec: VaultSpec = platform.vault;
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: plan.namespace, labels: plan.namespaceLabels },
-        }, {
-            parent: this,
-            // Deleting the namespace would delete the workspace claims in it.
-            retainOnDelete: plan.computer.retainOnDelete,
-        });
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: { name: plan.namespace, labels: plan.namespaceLabels },
+            },
+            {
+                parent: this,
+                // Deleting the namespace would delete the workspace claims in it.
+                retainOnDelete: plan.computer.retainOnDelete,
+            },
+        );
         const namespaceName = namespace.metadata.name;
 
         const guards = createNamespaceGuards(name, plan, platform, namespaceName, this);
         const vaultAccess = createVaultAccess(name, plan, vaultSpec, namespaceName, this);
-        const externalSecret = createAgentCredentials(name, {
-            plan,
-            vault: vaultSpec,
-            namespace: namespaceName,
-            secretStore: vaultAccess.storeRef,
-            dependsOn: vaultAccess.dependsOn,
-        }, this);
+        const externalSecret = createAgentCredentials(
+            name,
+            {
+                plan,
+                vault: vaultSpec,
+                namespace: namespaceName,
+                secretStore: vaultAccess.storeRef,
+                dependsOn: vaultAccess.dependsOn,
+            },
+            this,
+        );
 
         // The mode ConfigMap before the pod that mounts it; the route and its policy alongside.
         const browserView = plan.browserView
             ? browserViewObjects(plan.browserView).map((object) =>
-                registerObject(`${name}-browser-view-${object.kind.toLowerCase()}`, object, { parent: this, dependsOn: [namespace] }))
+                  registerObject(`${name}-browser-view-${object.kind.toLowerCase()}`, object, {
+                      parent: this,
+                      dependsOn: [namespace],
+                  }),
+              )
             : [];
 
-        createAgentComputer(name, {
-            plan,
-            namespace: namespaceName,
-            images: args.images,
-            // Quotas and policies first: a pod admitted before them would escape them.
-            dependsOn: [externalSecret, ...guards, ...browserView],
-        }, this);
+        createAgentComputer(
+            name,
+            {
+                plan,
+                namespace: namespaceName,
+                images: args.images,
+                // Quotas and policies first: a pod admitted before them would escape them.
+                dependsOn: [externalSecret, ...guards, ...browserView],
+            },
+            this,
+        );
 
         createKagentObjects(name, { plan, namespace: namespaceName, dependsOn: [externalSecret] }, this);
         this.renderOperations(name, plan, args.images, namespace);
@@ -92,7 +108,12 @@ export class PersistentAgent extends pulumi.ComponentResource {
     }
 
     /** Monitoring and backup objects, as components/monitoring.ts and components/backup.ts build them. */
-    private renderOperations(name: string, plan: AgentPlan, images: ComputerImages, namespace: k8s.core.v1.Namespace): void {
+    private renderOperations(
+        name: string,
+        plan: AgentPlan,
+        images: ComputerImages,
+        namespace: k8s.core.v1.Namespace,
+    ): void {
         const opts = { parent: this, dependsOn: [namespace] };
         const { monitoring, backup } = plan.operations;
         if (monitoring) {
@@ -108,7 +129,11 @@ export class PersistentAgent extends pulumi.ComponentResource {
             const kinds = new Set<string>();
             for (const object of backupObjects(backup.agent, backup.platform, image)) {
                 const kind = object.kind.toLowerCase();
-                registerObject(kinds.has(kind) ? `${name}-backup-${kind}-${object.metadata.name}` : `${name}-backup-${kind}`, object, opts);
+                registerObject(
+                    kinds.has(kind) ? `${name}-backup-${kind}-${object.metadata.name}` : `${name}-backup-${kind}`,
+                    object,
+                    opts,
+                );
                 kinds.add(kind);
             }
         }

@@ -19,7 +19,10 @@ export const BACKUP_PROGRAM_FILE = path.join(__dirname, "..", "backup", "snapsho
 export const BACKUP_OF_LABEL = "persistent-agents.dev/backup-of";
 
 /** One backup pod: Node reading a few KiB of JSON. Counted in the namespace quota (components/isolation/quotas.ts). */
-export const BACKUP_POD_RESOURCES = { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } } as const;
+export const BACKUP_POD_RESOURCES = {
+    requests: { cpu: "10m", memory: "64Mi" },
+    limits: { cpu: "500m", memory: "128Mi" },
+} as const;
 
 export interface BackupSettings {
     schedule: string;
@@ -42,21 +45,34 @@ export interface BackedUpAgent {
     backup: BackupSettings;
 }
 
-type KubernetesObject = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels: Record<string, string> }; [key: string]: unknown };
+type KubernetesObject = {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    [key: string]: unknown;
+};
 
 const SCRIPT_DIR = "/opt/backup";
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 export function backupNames(agent: string) {
     return {
-        serviceAccount: `${agent}-backup`, cronJob: `${agent}-backup`, script: `${agent}-backup-script`,
-        egress: `${agent}-backup-egress`, toShell: `${agent}-backup-to-shell`, schedule: `${agent}-workspace`,
+        serviceAccount: `${agent}-backup`,
+        cronJob: `${agent}-backup`,
+        script: `${agent}-backup-script`,
+        egress: `${agent}-backup-egress`,
+        toShell: `${agent}-backup-to-shell`,
+        schedule: `${agent}-workspace`,
     };
 }
 
 /** Labels of the backup pods (selected by the backup egress policy, never by the computer's policies). */
 export function backupPodSelector(agent: string): Record<string, string> {
-    return { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "backup", [AGENT_LABEL]: agent };
+    return {
+        "app.kubernetes.io/name": "persistent-agent",
+        "app.kubernetes.io/component": "backup",
+        [AGENT_LABEL]: agent,
+    };
 }
 
 /** The workspace claim's `dataSource` when the agent restores from a snapshot. */
@@ -65,10 +81,16 @@ export function workspaceDataSource(restoreFrom: string | undefined) {
 }
 
 /** ServiceAccount, Role, RoleBinding, script ConfigMap, CronJob and its egress policy (and the pause hook's path to the shell). */
-export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatform, shellImage: pulumi.Input<string>): KubernetesObject[] {
+export function cronJobBackupObjects(
+    agent: BackedUpAgent,
+    platform: BackupPlatform,
+    shellImage: pulumi.Input<string>,
+): KubernetesObject[] {
     if (platform.apiServer.cidrs.length === 0) {
         // An egress rule without peers would open every destination, not none.
-        throw new Error(`agent ${agent.name}: storage.backup needs platform.backup.apiServer.cidrs (the API server's addresses) for the backup pod's egress`);
+        throw new Error(
+            `agent ${agent.name}: storage.backup needs platform.backup.apiServer.cidrs (the API server's addresses) for the backup pod's egress`,
+        );
     }
     const names = backupNames(agent.name);
     const labels = agentLabels(agent.name, "backup");
@@ -77,13 +99,24 @@ export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatf
     const { retention } = agent.backup;
     const pause = pauseHook(agent, metadata);
     return [
-        { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(names.serviceAccount), automountServiceAccountToken: false },
+        {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            metadata: metadata(names.serviceAccount),
+            automountServiceAccountToken: false,
+        },
         {
             apiVersion: "rbac.authorization.k8s.io/v1",
             kind: "Role",
             metadata: metadata(names.serviceAccount),
             // Exactly what the program does: create one, list the claim's, delete the pruned ones.
-            rules: [{ apiGroups: [SNAPSHOT_API_GROUP], resources: ["volumesnapshots"], verbs: ["create", "list", "delete"] }],
+            rules: [
+                {
+                    apiGroups: [SNAPSHOT_API_GROUP],
+                    resources: ["volumesnapshots"],
+                    verbs: ["create", "list", "delete"],
+                },
+            ],
         },
         {
             apiVersion: "rbac.authorization.k8s.io/v1",
@@ -122,33 +155,43 @@ export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatf
                                 // The one pod of the agent that talks to the API server.
                                 automountServiceAccountToken: true,
                                 restartPolicy: "Never",
-                                securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
-                                containers: [{
-                                    name: "snapshot",
-                                    image: shellImage,
-                                    command: ["node", `${SCRIPT_DIR}/snapshot-workspace.mjs`],
-                                    env: [
-                                        { name: "NAMESPACE", value: agent.namespace },
-                                        { name: "CLAIM", value: agent.workspaceClaim },
-                                        { name: "AGENT", value: agent.name },
-                                        { name: "SNAPSHOT_CLASS", value: agent.backup.volumeSnapshotClass },
-                                        { name: "RETAIN_COUNT", value: String(retention.count) },
-                                        { name: "RETAIN_MAX_AGE_SECONDS", value: String(retention.maxAgeSeconds) },
-                                        { name: "NODE_EXTRA_CA_CERTS", value: `${SERVICE_ACCOUNT_DIR}/ca.crt` },
-                                        ...pause.env,
-                                    ],
-                                    resources: BACKUP_POD_RESOURCES,
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        capabilities: { drop: ["ALL"] },
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        runAsUser: 1000,
-                                        runAsGroup: 1000,
-                                        seccompProfile: { type: "RuntimeDefault" },
+                                securityContext: {
+                                    runAsNonRoot: true,
+                                    runAsUser: 1000,
+                                    runAsGroup: 1000,
+                                    seccompProfile: { type: "RuntimeDefault" },
+                                },
+                                containers: [
+                                    {
+                                        name: "snapshot",
+                                        image: shellImage,
+                                        command: ["node", `${SCRIPT_DIR}/snapshot-workspace.mjs`],
+                                        env: [
+                                            { name: "NAMESPACE", value: agent.namespace },
+                                            { name: "CLAIM", value: agent.workspaceClaim },
+                                            { name: "AGENT", value: agent.name },
+                                            { name: "SNAPSHOT_CLASS", value: agent.backup.volumeSnapshotClass },
+                                            { name: "RETAIN_COUNT", value: String(retention.count) },
+                                            { name: "RETAIN_MAX_AGE_SECONDS", value: String(retention.maxAgeSeconds) },
+                                            { name: "NODE_EXTRA_CA_CERTS", value: `${SERVICE_ACCOUNT_DIR}/ca.crt` },
+                                            ...pause.env,
+                                        ],
+                                        resources: BACKUP_POD_RESOURCES,
+                                        securityContext: {
+                                            allowPrivilegeEscalation: false,
+                                            capabilities: { drop: ["ALL"] },
+                                            readOnlyRootFilesystem: true,
+                                            runAsNonRoot: true,
+                                            runAsUser: 1000,
+                                            runAsGroup: 1000,
+                                            seccompProfile: { type: "RuntimeDefault" },
+                                        },
+                                        volumeMounts: [
+                                            { name: "script", mountPath: SCRIPT_DIR, readOnly: true },
+                                            ...pause.mounts,
+                                        ],
                                     },
-                                    volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }, ...pause.mounts],
-                                }],
+                                ],
                                 volumes: [{ name: "script", configMap: { name: names.script } }, ...pause.volumes],
                             },
                         },
@@ -163,10 +206,13 @@ export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatf
             spec: {
                 podSelector: { matchLabels: backupPodSelector(agent.name) },
                 policyTypes: ["Ingress", "Egress"],
-                egress: [{
-                    to: platform.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
-                    ports: platform.apiServer.ports.map((port) => ({ protocol: "TCP", port })),
-                }, ...pause.egress],
+                egress: [
+                    {
+                        to: platform.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                        ports: platform.apiServer.ports.map((port) => ({ protocol: "TCP", port })),
+                    },
+                    ...pause.egress,
+                ],
             },
         },
         ...pause.policies,
@@ -178,7 +224,10 @@ export function cronJobBackupObjects(agent: BackedUpAgent, platform: BackupPlatf
  * environment variables, so no DNS), its bearer token, and a path to the shell's port and nowhere else
  * in the computer. Holding the token lets this pod run commands in the computer: hence opt-in.
  */
-function pauseHook(agent: BackedUpAgent, metadata: (name: string) => { name: string; namespace: string; labels: Record<string, string> }) {
+function pauseHook(
+    agent: BackedUpAgent,
+    metadata: (name: string) => { name: string; namespace: string; labels: Record<string, string> },
+) {
     if (!agent.backup.pauseJobs) {
         return { env: [], mounts: [], volumes: [], egress: [], policies: [] };
     }
@@ -194,18 +243,30 @@ function pauseHook(agent: BackedUpAgent, metadata: (name: string) => { name: str
             { name: "PAUSE_MAX_SECONDS", value: "120" },
         ],
         mounts: [{ name: "mcp-token", mountPath: tokenDir, readOnly: true }],
-        volumes: [{ name: "mcp-token", secret: { secretName: agentObjectNames(agent.name).credentials, items: [{ key: SECRET_KEYS.mcpToken, path: SECRET_KEYS.mcpToken }] } }],
-        egress: [{ to: [{ podSelector: { matchLabels: computerSelector(agent.name) } }], ports: toShell }],
-        policies: [{
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: { ...metadata(backupNames(agent.name).toShell), labels: agentLabels(agent.name, "network") },
-            spec: {
-                podSelector: { matchLabels: computerSelector(agent.name) },
-                policyTypes: ["Ingress"],
-                ingress: [{ from: [{ podSelector: { matchLabels: backupPodSelector(agent.name) } }], ports: toShell }],
+        volumes: [
+            {
+                name: "mcp-token",
+                secret: {
+                    secretName: agentObjectNames(agent.name).credentials,
+                    items: [{ key: SECRET_KEYS.mcpToken, path: SECRET_KEYS.mcpToken }],
+                },
             },
-        }],
+        ],
+        egress: [{ to: [{ podSelector: { matchLabels: computerSelector(agent.name) } }], ports: toShell }],
+        policies: [
+            {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "NetworkPolicy",
+                metadata: { ...metadata(backupNames(agent.name).toShell), labels: agentLabels(agent.name, "network") },
+                spec: {
+                    podSelector: { matchLabels: computerSelector(agent.name) },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        { from: [{ podSelector: { matchLabels: backupPodSelector(agent.name) } }], ports: toShell },
+                    ],
+                },
+            },
+        ],
     };
 }
 
@@ -215,7 +276,11 @@ export function snapshotSchedule(agent: BackedUpAgent): KubernetesObject {
     return {
         apiVersion: "snapscheduler.backube/v1",
         kind: "SnapshotSchedule",
-        metadata: { name: backupNames(agent.name).schedule, namespace: agent.namespace, labels: agentLabels(agent.name, "backup") },
+        metadata: {
+            name: backupNames(agent.name).schedule,
+            namespace: agent.namespace,
+            labels: agentLabels(agent.name, "backup"),
+        },
         spec: {
             schedule: agent.backup.schedule,
             claimSelector: { matchLabels: { [AGENT_LABEL]: agent.name, "app.kubernetes.io/component": "workspace" } },
@@ -231,7 +296,12 @@ export function snapshotSchedule(agent: BackedUpAgent): KubernetesObject {
     };
 }
 
-export function backupObjects(agent: BackedUpAgent, platform: BackupPlatform, shellImage: pulumi.Input<string>): KubernetesObject[] {
-    return platform.engine === "snapscheduler" ? [snapshotSchedule(agent)] : cronJobBackupObjects(agent, platform, shellImage);
+export function backupObjects(
+    agent: BackedUpAgent,
+    platform: BackupPlatform,
+    shellImage: pulumi.Input<string>,
+): KubernetesObject[] {
+    return platform.engine === "snapscheduler"
+        ? [snapshotSchedule(agent)]
+        : cronJobBackupObjects(agent, platform, shellImage);
 }
-

@@ -55,65 +55,101 @@ export function planBrowserView(agent: AgentSpec, platform: PlatformSpec): Brows
         labels: agentLabels(agent.name, "browser-view"),
         url: host ? `https://${host}/` : `http://127.0.0.1:${PORTS.browserView}/`,
         portForward: `kubectl -n ${agent.namespace} port-forward svc/${names.computer} ${PORTS.browserView}:${PORTS.browserView}`,
-        route: host === undefined ? undefined : {
-            ingressName: names.browserViewConfig,
-            policyName: names.browserViewIngressPolicy,
-            host,
-            ingressClassName: settings.ingressClassName,
-            tlsSecretName: settings.tlsSecretName,
-            annotations: settings.annotations,
-            ingressNamespace: settings.ingressNamespace,
-            serviceName: names.computer,
-            computerSelector: computerSelector(agent.name),
-        },
+        route:
+            host === undefined
+                ? undefined
+                : {
+                      ingressName: names.browserViewConfig,
+                      policyName: names.browserViewIngressPolicy,
+                      host,
+                      ingressClassName: settings.ingressClassName,
+                      tlsSecretName: settings.tlsSecretName,
+                      annotations: settings.annotations,
+                      ingressNamespace: settings.ingressNamespace,
+                      serviceName: names.computer,
+                      computerSelector: computerSelector(agent.name),
+                  },
     };
 }
 
 export function browserViewObjects(plan: BrowserViewPlan): KubernetesObject[] {
-    const objects: KubernetesObject[] = [{
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: { name: plan.configMapName, namespace: plan.namespace, labels: plan.labels },
-        data: { [BROWSER_VIEW_MODE_KEY]: plan.mode },
-    }];
+    const objects: KubernetesObject[] = [
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: plan.configMapName, namespace: plan.namespace, labels: plan.labels },
+            data: { [BROWSER_VIEW_MODE_KEY]: plan.mode },
+        },
+    ];
     const route = plan.route;
     if (route) {
-        objects.push({
-            apiVersion: "networking.k8s.io/v1",
-            kind: "Ingress",
-            metadata: { name: route.ingressName, namespace: plan.namespace, labels: plan.labels, annotations: route.annotations },
-            spec: {
-                ...(route.ingressClassName ? { ingressClassName: route.ingressClassName } : {}),
-                ...(route.tlsSecretName ? { tls: [{ hosts: [route.host], secretName: route.tlsSecretName }] } : {}),
-                rules: [{
-                    host: route.host,
-                    http: {
-                        paths: [{
-                            path: "/",
-                            pathType: "Prefix",
-                            backend: { service: { name: route.serviceName, port: { name: PORT_NAMES.browserView } } },
-                        }],
-                    },
-                }],
+        objects.push(
+            {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "Ingress",
+                metadata: {
+                    name: route.ingressName,
+                    namespace: plan.namespace,
+                    labels: plan.labels,
+                    annotations: route.annotations,
+                },
+                spec: {
+                    ...(route.ingressClassName ? { ingressClassName: route.ingressClassName } : {}),
+                    ...(route.tlsSecretName ? { tls: [{ hosts: [route.host], secretName: route.tlsSecretName }] } : {}),
+                    rules: [
+                        {
+                            host: route.host,
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: {
+                                            service: {
+                                                name: route.serviceName,
+                                                port: { name: PORT_NAMES.browserView },
+                                            },
+                                        },
+                                    },
+                                ],
+                            },
+                        },
+                    ],
+                },
             },
-        }, {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: { name: route.policyName, namespace: plan.namespace, labels: agentLabels(plan.agent, "network") },
-            spec: {
-                podSelector: { matchLabels: route.computerSelector },
-                policyTypes: ["Ingress"],
-                ingress: [{
-                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": route.ingressNamespace } } }],
-                    ports: [{ protocol: "TCP", port: PORTS.browserView }],
-                }],
+            {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "NetworkPolicy",
+                metadata: {
+                    name: route.policyName,
+                    namespace: plan.namespace,
+                    labels: agentLabels(plan.agent, "network"),
+                },
+                spec: {
+                    podSelector: { matchLabels: route.computerSelector },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [
+                                {
+                                    namespaceSelector: {
+                                        matchLabels: { "kubernetes.io/metadata.name": route.ingressNamespace },
+                                    },
+                                },
+                            ],
+                            ports: [{ protocol: "TCP", port: PORTS.browserView }],
+                        },
+                    ],
+                },
             },
-        });
+        );
     }
     return objects;
 }
 
 /** For the stack's outputs: where to open the view, and how without a route. */
-export function browserViewEndpoint(plan: BrowserViewPlan | undefined): { url: string; portForward: string; mode: string } | undefined {
+export function browserViewEndpoint(
+    plan: BrowserViewPlan | undefined,
+): { url: string; portForward: string; mode: string } | undefined {
     return plan && { url: plan.url, portForward: plan.portForward, mode: plan.mode };
 }

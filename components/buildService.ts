@@ -22,7 +22,11 @@ export const BUILDKIT_PORT = 1234;
 /** Label every agent namespace carries (components/isolation); the daemon admits only those. */
 const AGENT_NAMESPACE_LABEL = "persistent-agents.dev/agent";
 /** The daemon pods' labels: its Service selects them, and agents' egress (components/plan) admits them. */
-export const BUILDKIT_POD_LABELS = { "app.kubernetes.io/name": "buildkitd", "app.kubernetes.io/component": "build-service", "app.kubernetes.io/managed-by": "pulumi" };
+export const BUILDKIT_POD_LABELS = {
+    "app.kubernetes.io/name": "buildkitd",
+    "app.kubernetes.io/component": "build-service",
+    "app.kubernetes.io/managed-by": "pulumi",
+};
 const LABELS = BUILDKIT_POD_LABELS;
 /** The daemon's Deployment, Service and NetworkPolicy. */
 const BUILDKIT_SERVICE_NAME = "buildkitd";
@@ -49,79 +53,134 @@ export class BuildService extends pulumi.ComponentResource {
 
     constructor(name: string, args: BuildServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("persistent-agents:index:BuildService", name, {}, opts);
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: {
-                name: args.namespace,
-                labels: {
-                    ...LABELS,
-                    // Rootless BuildKit needs Unconfined seccomp and AppArmor, which `baseline` forbids.
-                    "pod-security.kubernetes.io/enforce": "privileged",
-                    "pod-security.kubernetes.io/warn": "baseline",
-                },
-            },
-        }, { parent: this });
-        const ns = namespace.metadata.name;
-
-        new k8s.apps.v1.Deployment(`${name}-buildkitd`, {
-            metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: LABELS },
-                template: {
-                    metadata: { labels: LABELS },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        enableServiceLinks: false,
-                        containers: [{
-                            name: "buildkitd",
-                            image: args.image ?? BUILDKIT_IMAGE,
-                            // No process sandbox: build steps share the daemon's PID namespace, since a
-                            // new one would need privileges the pod does not have (BuildKit's rootless docs).
-                            args: ["--addr", `tcp://0.0.0.0:${BUILDKIT_PORT}`, "--oci-worker-no-process-sandbox"],
-                            ports: [{ name: "buildkit", containerPort: BUILDKIT_PORT }],
-                            readinessProbe: { exec: { command: ["buildctl", "debug", "workers"] }, periodSeconds: 30 },
-                            livenessProbe: { exec: { command: ["buildctl", "debug", "workers"] }, periodSeconds: 30, failureThreshold: 6 },
-                            securityContext: {
-                                runAsUser: 1000,
-                                runAsGroup: 1000,
-                                runAsNonRoot: true,
-                                seccompProfile: { type: "Unconfined" },
-                                appArmorProfile: { type: "Unconfined" },
-                            },
-                            resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-                            volumeMounts: [{ name: "cache", mountPath: "/home/user/.local/share/buildkit" }],
-                        }],
-                        volumes: [{ name: "cache", emptyDir: { sizeLimit: args.cacheSize ?? "50Gi" } }],
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: args.namespace,
+                    labels: {
+                        ...LABELS,
+                        // Rootless BuildKit needs Unconfined seccomp and AppArmor, which `baseline` forbids.
+                        "pod-security.kubernetes.io/enforce": "privileged",
+                        "pod-security.kubernetes.io/warn": "baseline",
                     },
                 },
             },
-        }, { parent: this });
+            { parent: this },
+        );
+        const ns = namespace.metadata.name;
 
-        const service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
-            spec: { selector: LABELS, ports: [{ name: "buildkit", port: BUILDKIT_PORT, targetPort: "buildkit" }] },
-        }, { parent: this });
+        new k8s.apps.v1.Deployment(
+            `${name}-buildkitd`,
+            {
+                metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: LABELS },
+                    template: {
+                        metadata: { labels: LABELS },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            enableServiceLinks: false,
+                            containers: [
+                                {
+                                    name: "buildkitd",
+                                    image: args.image ?? BUILDKIT_IMAGE,
+                                    // No process sandbox: build steps share the daemon's PID namespace, since a
+                                    // new one would need privileges the pod does not have (BuildKit's rootless docs).
+                                    args: [
+                                        "--addr",
+                                        `tcp://0.0.0.0:${BUILDKIT_PORT}`,
+                                        "--oci-worker-no-process-sandbox",
+                                    ],
+                                    ports: [{ name: "buildkit", containerPort: BUILDKIT_PORT }],
+                                    readinessProbe: {
+                                        exec: { command: ["buildctl", "debug", "workers"] },
+                                        periodSeconds: 30,
+                                    },
+                                    livenessProbe: {
+                                        exec: { command: ["buildctl", "debug", "workers"] },
+                                        periodSeconds: 30,
+                                        failureThreshold: 6,
+                                    },
+                                    securityContext: {
+                                        runAsUser: 1000,
+                                        runAsGroup: 1000,
+                                        runAsNonRoot: true,
+                                        seccompProfile: { type: "Unconfined" },
+                                        appArmorProfile: { type: "Unconfined" },
+                                    },
+                                    resources: {
+                                        requests: { cpu: "500m", memory: "1Gi" },
+                                        limits: { cpu: "4", memory: "8Gi" },
+                                    },
+                                    volumeMounts: [{ name: "cache", mountPath: "/home/user/.local/share/buildkit" }],
+                                },
+                            ],
+                            volumes: [{ name: "cache", emptyDir: { sizeLimit: args.cacheSize ?? "50Gi" } }],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        const service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
+                spec: { selector: LABELS, ports: [{ name: "buildkit", port: BUILDKIT_PORT, targetPort: "buildkit" }] },
+            },
+            { parent: this },
+        );
 
         // Only agents' computer pods reach the daemon; it reaches registries (and DNS) only.
-        new k8s.networking.v1.NetworkPolicy(`${name}-policy`, {
-            metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
-            spec: {
-                podSelector: { matchLabels: LABELS },
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [{
-                    from: [{
-                        namespaceSelector: { matchExpressions: [{ key: AGENT_NAMESPACE_LABEL, operator: "Exists" }] },
-                        podSelector: { matchLabels: args.clientPodLabels },
-                    }],
-                    ports: [{ port: BUILDKIT_PORT, protocol: "TCP" }],
-                }],
-                egress: [
-                    { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                      ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
-                    { ports: [{ port: 80, protocol: "TCP" }, { port: 443, protocol: "TCP" }] },
-                ],
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-policy`,
+            {
+                metadata: { name: BUILDKIT_SERVICE_NAME, namespace: ns, labels: LABELS },
+                spec: {
+                    podSelector: { matchLabels: LABELS },
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [
+                        {
+                            from: [
+                                {
+                                    namespaceSelector: {
+                                        matchExpressions: [{ key: AGENT_NAMESPACE_LABEL, operator: "Exists" }],
+                                    },
+                                    podSelector: { matchLabels: args.clientPodLabels },
+                                },
+                            ],
+                            ports: [{ port: BUILDKIT_PORT, protocol: "TCP" }],
+                        },
+                    ],
+                    egress: [
+                        {
+                            to: [
+                                {
+                                    namespaceSelector: {
+                                        matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                                    },
+                                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                                },
+                            ],
+                            ports: [
+                                { port: 53, protocol: "UDP" },
+                                { port: 53, protocol: "TCP" },
+                            ],
+                        },
+                        {
+                            ports: [
+                                { port: 80, protocol: "TCP" },
+                                { port: 443, protocol: "TCP" },
+                            ],
+                        },
+                    ],
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
         this.address = buildServiceAddress(args.namespace);
         this.registerOutputs({ address: this.address, service: service.metadata.name });

@@ -27,16 +27,24 @@ const imageBuild = z.strictObject({
     /** Extra contexts for `COPY --from=<name>`: name -> folder under images/. */
     namedContexts: z.record(z.string().min(1), folder),
     /** Build arg that receives "true" when some agent of the stack has `sudo: true`, else "false". */
-    sudoBuildArg: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).nullable(),
+    sudoBuildArg: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/)
+        .nullable(),
     /** Keys of `bases`: the images this one's FROM lines name. */
     bases: z.array(z.string()).min(1),
     /** The most the built image may weigh, uncompressed, in MB (10^6 bytes); tests/images enforces it. */
     sizeBudgetMB: z.number().int().positive(),
 });
 const imageBuilds = z.object({
-    images: z.strictObject(Object.fromEntries(IMAGE_NAMES.map((name) => [name, imageBuild])) as Record<ImageName, typeof imageBuild>),
+    images: z.strictObject(
+        Object.fromEntries(IMAGE_NAMES.map((name) => [name, imageBuild])) as Record<ImageName, typeof imageBuild>,
+    ),
     /** Fully qualified base images, as the Dockerfiles' FROM lines name them. */
-    bases: z.record(z.string(), z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/\S+:\S+$/, "a fully qualified image reference with a tag")),
+    bases: z.record(
+        z.string(),
+        z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/\S+:\S+$/, "a fully qualified image reference with a tag"),
+    ),
 });
 export type ImageBuild = z.infer<typeof imageBuild>;
 export type ImageBuilds = z.infer<typeof imageBuilds>;
@@ -51,13 +59,17 @@ export function parseImageBuilds(text: string, file = IMAGE_BUILDS_FILE): ImageB
     }
     const parsed = imageBuilds.safeParse(json);
     if (!parsed.success) {
-        const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+        const problems = parsed.error.issues.map(
+            (issue) => `${issue.path.join(".") || "(top level)"}: ${issue.message}`,
+        );
         throw new Error(`${file}: ${problems.join("; ")}`);
     }
     for (const [name, build] of Object.entries(parsed.data.images)) {
         for (const base of build.bases) {
             if (!(base in parsed.data.bases)) {
-                throw new Error(`${file}: images.${name}.bases names "${base}", which is not a key of bases (${Object.keys(parsed.data.bases).join(", ")})`);
+                throw new Error(
+                    `${file}: images.${name}.bases names "${base}", which is not a key of bases (${Object.keys(parsed.data.bases).join(", ")})`,
+                );
             }
         }
     }
@@ -72,7 +84,14 @@ export const IMAGE_FOLDERS: Record<ImageName, string> = Object.fromEntries(
 ) as Record<ImageName, string>;
 
 /** docker-build's context and build args for one image: the same ones scripts/images/build.sh passes to buildah. */
-export function buildInputs(image: ImageName, sudo: boolean): { context: dockerbuild.types.input.BuildContextArgs; dockerfile: dockerbuild.types.input.DockerfileArgs; buildArgs?: Record<string, string> } {
+export function buildInputs(
+    image: ImageName,
+    sudo: boolean,
+): {
+    context: dockerbuild.types.input.BuildContextArgs;
+    dockerfile: dockerbuild.types.input.DockerfileArgs;
+    buildArgs?: Record<string, string>;
+} {
     const build = IMAGE_BUILDS.images[image];
     const named: Record<string, { location: string }> = {};
     for (const [name, dir] of Object.entries(build.namedContexts)) {
@@ -107,28 +126,47 @@ export class AgentImages extends pulumi.ComponentResource {
         super("persistent-agents:index:AgentImages", name, {}, opts);
         for (const image of args.needed) {
             const prebuilt = args.spec.prebuilt[image];
-            this.refs[image] = prebuilt
-                ? pulumi.output(prebuilt)
-                : this.build(name, image, args).ref;
+            this.refs[image] = prebuilt ? pulumi.output(prebuilt) : this.build(name, image, args).ref;
         }
         this.registerOutputs({ refs: this.refs });
     }
 
     private build(name: string, image: ImageName, args: AgentImagesArgs): dockerbuild.Image {
         const repository = `${args.registry}/${args.repository}/${IMAGE_FOLDERS[image]}`;
-        const credentials = args.spec.registryUsername && args.registryPassword
-            ? [{ address: args.registry, username: args.spec.registryUsername, password: pulumi.secret(args.registryPassword) }]
-            : undefined;
-        return new dockerbuild.Image(`${name}-${IMAGE_FOLDERS[image]}`, {
-            ...buildInputs(image, args.sudo),
-            platforms: args.spec.platforms as dockerbuild.types.enums.Platform[],
-            tags: [`${repository}:${args.spec.tag}`],
-            push: true,
-            // Previews stay fast and need no Docker; `up` builds, and the digest then pins the pods.
-            buildOnPreview: false,
-            registries: credentials,
-            cacheFrom: [{ registry: { ref: `${repository}:buildcache` } }],
-            cacheTo: [{ registry: { ref: `${repository}:buildcache`, mode: "max", imageManifest: true, ociMediaTypes: true, ignoreError: true } }],
-        }, { parent: this });
+        const credentials =
+            args.spec.registryUsername && args.registryPassword
+                ? [
+                      {
+                          address: args.registry,
+                          username: args.spec.registryUsername,
+                          password: pulumi.secret(args.registryPassword),
+                      },
+                  ]
+                : undefined;
+        return new dockerbuild.Image(
+            `${name}-${IMAGE_FOLDERS[image]}`,
+            {
+                ...buildInputs(image, args.sudo),
+                platforms: args.spec.platforms as dockerbuild.types.enums.Platform[],
+                tags: [`${repository}:${args.spec.tag}`],
+                push: true,
+                // Previews stay fast and need no Docker; `up` builds, and the digest then pins the pods.
+                buildOnPreview: false,
+                registries: credentials,
+                cacheFrom: [{ registry: { ref: `${repository}:buildcache` } }],
+                cacheTo: [
+                    {
+                        registry: {
+                            ref: `${repository}:buildcache`,
+                            mode: "max",
+                            imageManifest: true,
+                            ociMediaTypes: true,
+                            ignoreError: true,
+                        },
+                    },
+                ],
+            },
+            { parent: this },
+        );
     }
 }

@@ -27,62 +27,84 @@ export function createKagentObjects(name: string, args: KagentObjectsArgs, paren
     const kagent = plan.kagent;
     const secretName = plan.credentials.secretName;
 
-    const modelConfig = new k8s.apiextensions.CustomResource(`${name}-model`, {
-        apiVersion: API_VERSION,
-        kind: "ModelConfig",
-        metadata: { name: kagent.modelConfigName, namespace, labels: kagent.labels },
-        spec: {
-            provider: kagent.model.provider,
-            model: kagent.model.name,
-            apiKeySecret: secretName,
-            apiKeySecretKey: kagent.modelKeySecretKey,
-            ...providerBlock(kagent.model.provider, kagent.model.maxTokens),
+    const modelConfig = new k8s.apiextensions.CustomResource(
+        `${name}-model`,
+        {
+            apiVersion: API_VERSION,
+            kind: "ModelConfig",
+            metadata: { name: kagent.modelConfigName, namespace, labels: kagent.labels },
+            spec: {
+                provider: kagent.model.provider,
+                model: kagent.model.name,
+                apiKeySecret: secretName,
+                apiKeySecretKey: kagent.modelKeySecretKey,
+                ...providerBlock(kagent.model.provider, kagent.model.maxTokens),
+            },
         },
-    }, { parent, dependsOn: args.dependsOn });
+        { parent, dependsOn: args.dependsOn },
+    );
 
-    const mcpServers = plan.mcpServers.map((server) => new k8s.apiextensions.CustomResource(`${name}-${server.key}`, {
-        apiVersion: API_VERSION,
-        kind: "RemoteMCPServer",
-        metadata: { name: server.name, namespace, labels: kagent.labels },
-        spec: {
-            description: server.description,
-            protocol: "STREAMABLE_HTTP",
-            url: server.url,
-            timeout: server.timeout,
-            terminateOnClose: true,
-            headersFrom: [{
-                name: "Authorization",
-                valueFrom: { type: "Secret", name: secretName, key: kagent.authorizationSecretKey },
-            }],
-        },
-    }, { parent, dependsOn: args.dependsOn }));
+    const mcpServers = plan.mcpServers.map(
+        (server) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${server.key}`,
+                {
+                    apiVersion: API_VERSION,
+                    kind: "RemoteMCPServer",
+                    metadata: { name: server.name, namespace, labels: kagent.labels },
+                    spec: {
+                        description: server.description,
+                        protocol: "STREAMABLE_HTTP",
+                        url: server.url,
+                        timeout: server.timeout,
+                        terminateOnClose: true,
+                        headersFrom: [
+                            {
+                                name: "Authorization",
+                                valueFrom: { type: "Secret", name: secretName, key: kagent.authorizationSecretKey },
+                            },
+                        ],
+                    },
+                },
+                { parent, dependsOn: args.dependsOn },
+            ),
+    );
 
     const generation = { [TOKEN_GENERATION_LABEL]: kagent.tokenGeneration };
-    const agent = new k8s.apiextensions.CustomResource(`${name}-agent`, {
-        apiVersion: API_VERSION,
-        kind: "Agent",
-        metadata: { name: kagent.agentName, namespace, labels: { ...kagent.labels, ...generation } },
-        spec: {
-            type: "Declarative",
-            description: kagent.description,
-            declarative: {
-                runtime: "go",
-                stream: true,
-                systemMessage: kagent.systemMessage,
-                modelConfig: kagent.modelConfigName,
-                tools: plan.mcpServers.map((server) => ({
-                    type: "McpServer",
-                    mcpServer: { apiGroup: "kagent.dev", kind: "RemoteMCPServer", name: server.name, toolNames: [...server.toolNames] },
-                })),
-                deployment: {
-                    replicas: kagent.replicas,
-                    resources: kagent.resources,
-                    ...KAGENT_POD_SECURITY,
-                    labels: generation,
+    const agent = new k8s.apiextensions.CustomResource(
+        `${name}-agent`,
+        {
+            apiVersion: API_VERSION,
+            kind: "Agent",
+            metadata: { name: kagent.agentName, namespace, labels: { ...kagent.labels, ...generation } },
+            spec: {
+                type: "Declarative",
+                description: kagent.description,
+                declarative: {
+                    runtime: "go",
+                    stream: true,
+                    systemMessage: kagent.systemMessage,
+                    modelConfig: kagent.modelConfigName,
+                    tools: plan.mcpServers.map((server) => ({
+                        type: "McpServer",
+                        mcpServer: {
+                            apiGroup: "kagent.dev",
+                            kind: "RemoteMCPServer",
+                            name: server.name,
+                            toolNames: [...server.toolNames],
+                        },
+                    })),
+                    deployment: {
+                        replicas: kagent.replicas,
+                        resources: kagent.resources,
+                        ...KAGENT_POD_SECURITY,
+                        labels: generation,
+                    },
                 },
             },
         },
-    }, { parent, dependsOn: [modelConfig, ...mcpServers] });
+        { parent, dependsOn: [modelConfig, ...mcpServers] },
+    );
 
     return { agent, mcpServers, modelConfig };
 }

@@ -44,7 +44,12 @@ export interface MonitoredAgent {
     desktop: boolean;
 }
 
-type KubernetesObject = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels: Record<string, string> }; [key: string]: unknown };
+type KubernetesObject = {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    [key: string]: unknown;
+};
 
 /** The metrics endpoints the agent's computer has: the shell always, computer-control with a desktop. */
 export function metricsPorts(agent: MonitoredAgent): { name: string; port: number }[] {
@@ -54,7 +59,11 @@ export function metricsPorts(agent: MonitoredAgent): { name: string; port: numbe
 export function podMonitor(agent: MonitoredAgent, settings: MonitoringSettings): KubernetesObject {
     const relabelings = [
         // The pod label persistent-agents.dev/agent, as Prometheus's Kubernetes discovery spells it.
-        { action: "replace", sourceLabels: ["__meta_kubernetes_pod_label_persistent_agents_dev_agent"], targetLabel: "agent" },
+        {
+            action: "replace",
+            sourceLabels: ["__meta_kubernetes_pod_label_persistent_agents_dev_agent"],
+            targetLabel: "agent",
+        },
         { action: "replace", targetLabel: "job", replacement: METRICS_JOB },
     ];
     return {
@@ -83,25 +92,39 @@ export function metricsNetworkPolicy(agent: MonitoredAgent, settings: Monitoring
     return {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
-        metadata: { name: `${agent.name}-computer-metrics`, namespace: agent.namespace, labels: agentLabels(agent.name, "network") },
+        metadata: {
+            name: `${agent.name}-computer-metrics`,
+            namespace: agent.namespace,
+            labels: agentLabels(agent.name, "network"),
+        },
         spec: {
             podSelector: { matchLabels: computerSelector(agent.name) },
             policyTypes: ["Ingress"],
-            ingress: [{
-                from: [{
-                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.namespace } },
-                    podSelector: { matchLabels: settings.prometheusPodLabels },
-                }],
-                ports: metricsPorts(agent).map((port) => ({ protocol: "TCP", port: port.port })),
-            }],
+            ingress: [
+                {
+                    from: [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.namespace } },
+                            podSelector: { matchLabels: settings.prometheusPodLabels },
+                        },
+                    ],
+                    ports: metricsPorts(agent).map((port) => ({ protocol: "TCP", port: port.port })),
+                },
+            ],
         },
     };
 }
 
-interface RuleGroup { name: string; rules: { alert?: string; annotations?: Record<string, string> }[] }
+interface RuleGroup {
+    name: string;
+    rules: { alert?: string; annotations?: Record<string, string> }[];
+}
 
 /** monitoring/rules.yaml as a PrometheusRule spec, runbook links made absolute when a base URL is set. */
-export function prometheusRuleSpec(settings: Pick<MonitoringSettings, "runbookBaseUrl">, file = RULES_FILE): { groups: RuleGroup[] } {
+export function prometheusRuleSpec(
+    settings: Pick<MonitoringSettings, "runbookBaseUrl">,
+    file = RULES_FILE,
+): { groups: RuleGroup[] } {
     const spec = yaml.load(fs.readFileSync(file, "utf8")) as { groups: RuleGroup[] };
     if (!settings.runbookBaseUrl) {
         return spec;
@@ -125,7 +148,11 @@ export function prometheusRule(settings: MonitoringSettings): KubernetesObject {
     return {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
-        metadata: { name: "persistent-agents", namespace: settings.namespace, labels: { ...stackLabels("alerts"), ...settings.selectorLabels } },
+        metadata: {
+            name: "persistent-agents",
+            namespace: settings.namespace,
+            labels: { ...stackLabels("alerts"), ...settings.selectorLabels },
+        },
         spec: prometheusRuleSpec(settings),
     };
 }

@@ -8,12 +8,24 @@ import * as pulumi from "@pulumi/pulumi";
 export interface KubernetesObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    metadata: {
+        name: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+    };
     [key: string]: unknown;
 }
 
 /** The built-in kinds these builders return; anything else is a custom resource (PodMonitor, …). */
-const BUILT_IN: Record<string, new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource> = {
+const BUILT_IN: Record<
+    string,
+    new (
+        name: string,
+        args: any,
+        opts?: pulumi.CustomResourceOptions,
+    ) => pulumi.CustomResource
+> = {
     "v1/ServiceAccount": k8s.core.v1.ServiceAccount,
     "v1/ConfigMap": k8s.core.v1.ConfigMap,
     "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
@@ -23,7 +35,11 @@ const BUILT_IN: Record<string, new (name: string, args: any, opts?: pulumi.Custo
     "networking.k8s.io/v1/Ingress": k8s.networking.v1.Ingress,
 };
 
-export function registerObject(name: string, object: KubernetesObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+export function registerObject(
+    name: string,
+    object: KubernetesObject,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
     const kind = BUILT_IN[`${object.apiVersion}/${object.kind}`];
     return kind ? new kind(name, object, opts) : new k8s.apiextensions.CustomResource(name, object, opts);
 }

@@ -21,10 +21,17 @@ const TYPES = {
 
 const computer = (agent: string): Endpoint => ({
     namespace: `agent-${agent}`,
-    labels: { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer", "persistent-agents.dev/agent": agent },
+    labels: {
+        "app.kubernetes.io/name": "persistent-agent",
+        "app.kubernetes.io/component": "computer",
+        "persistent-agents.dev/agent": agent,
+    },
 });
 const viewer: Endpoint = { namespace: "vnc-viewers", labels: { app: "guacamole" } };
-const ingressController: Endpoint = { namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx" } };
+const ingressController: Endpoint = {
+    namespace: "ingress-nginx",
+    labels: { "app.kubernetes.io/name": "ingress-nginx" },
+};
 const stranger: Endpoint = { namespace: "default", labels: { app: "curious" } };
 
 /** test-cluster with devbot's browser view on; `route` adds platform.browserView (host, annotations, TLS). */
@@ -43,7 +50,8 @@ function config(options: { route?: boolean; mode?: string; rotation?: number } =
             tlsSecretName: "desktops-tls",
             annotations: {
                 "nginx.ingress.kubernetes.io/auth-url": "https://oauth2.example.com/oauth2/auth",
-                "nginx.ingress.kubernetes.io/auth-signin": "https://oauth2.example.com/oauth2/start?rd=$escaped_request_uri",
+                "nginx.ingress.kubernetes.io/auth-signin":
+                    "https://oauth2.example.com/oauth2/start?rd=$escaped_request_uri",
             },
         };
     }
@@ -60,7 +68,10 @@ function clusterOf(run: ProgramRun): Cluster {
 
 function browserViewContainer(run: ProgramRun, agent = "devbot"): any {
     const deployment = run.byType(TYPES.deployment).find((d) => d.inputs.metadata.name === `${agent}-computer`)!;
-    return { spec: deployment.inputs.spec.template.spec, container: deployment.inputs.spec.template.spec.containers.find((c: any) => c.name === "browser-view") };
+    return {
+        spec: deployment.inputs.spec.template.spec,
+        container: deployment.inputs.spec.template.spec.containers.find((c: any) => c.name === "browser-view"),
+    };
 }
 
 describe("browser view in the stack", () => {
@@ -80,7 +91,10 @@ describe("browser view in the stack", () => {
         assert.strictEqual(env.VNC_PASSWORD_FILE, "/var/run/secrets/agent/vnc/vnc-password");
         assert.ok(container.volumeMounts.every((m: any) => m.subPath === undefined && m.readOnly === true));
         const modeVolume = spec.volumes.find((v: any) => v.name === "browser-view-mode");
-        assert.deepStrictEqual(modeVolume.configMap, { name: "devbot-browser-view", items: [{ key: "mode", path: "mode" }] });
+        assert.deepStrictEqual(modeVolume.configMap, {
+            name: "devbot-browser-view",
+            items: [{ key: "mode", path: "mode" }],
+        });
         assert.deepStrictEqual(container.ports, [{ name: "browser-view", containerPort: 6080 }]);
         assert.strictEqual(container.readinessProbe.httpGet.path, "/healthz");
         // databot has no desktop, hence no browser view.
@@ -88,7 +102,8 @@ describe("browser view in the stack", () => {
     });
 
     it("writes the mode to the ConfigMap the container mounts, view-only by default", () => {
-        const mode = (run: ProgramRun) => run.byType(TYPES.configMap).find((c) => c.inputs.metadata.name === "devbot-browser-view")!.inputs.data.mode;
+        const mode = (run: ProgramRun) =>
+            run.byType(TYPES.configMap).find((c) => c.inputs.metadata.name === "devbot-browser-view")!.inputs.data.mode;
         assert.strictEqual(mode(plain), "view-only");
         assert.strictEqual(mode(routed), "interactive");
     });
@@ -99,18 +114,35 @@ describe("browser view in the stack", () => {
     });
 
     it("generates the token in Vault, fetches it into the Secret, and rotates it with its own counter", async () => {
-        const externalSecret = plain.byType(TYPES.externalSecret).find((e) => e.inputs.metadata.name === "devbot-credentials")!;
-        assert.strictEqual(externalSecret.inputs.spec.target.template.data["browser-view-token"], "{{ .browserViewToken }}");
-        assert.ok(externalSecret.inputs.spec.data.some((d: any) => d.secretKey === "browserViewToken" && d.remoteRef.property === "browser-view-token"));
-        const token = (run: ProgramRun) => run.byType(TYPES.password).find((p) => p.name === "devbot-browser-view-token")!;
+        const externalSecret = plain
+            .byType(TYPES.externalSecret)
+            .find((e) => e.inputs.metadata.name === "devbot-credentials")!;
+        assert.strictEqual(
+            externalSecret.inputs.spec.target.template.data["browser-view-token"],
+            "{{ .browserViewToken }}",
+        );
+        assert.ok(
+            externalSecret.inputs.spec.data.some(
+                (d: any) => d.secretKey === "browserViewToken" && d.remoteRef.property === "browser-view-token",
+            ),
+        );
+        const token = (run: ProgramRun) =>
+            run.byType(TYPES.password).find((p) => p.name === "devbot-browser-view-token")!;
         const vnc = (run: ProgramRun) => run.byType(TYPES.password).find((p) => p.name === "devbot-vnc-password")!;
         assert.strictEqual(token(plain).inputs.length, 32);
         const rotated = await runProgram({ config: config({ rotation: 1 }) });
         assert.strictEqual(token(rotated).inputs.keepers.rotation, "1");
         assert.strictEqual(token(plain).inputs.keepers.rotation, "0");
-        assert.deepStrictEqual(vnc(rotated).inputs.keepers, vnc(plain).inputs.keepers, "the VNC password must not rotate with it");
-        assert.match(rotated.byType(TYPES.externalSecret).find((e) => e.inputs.metadata.name === "devbot-credentials")!
-            .inputs.metadata.annotations["persistent-agents.dev/rotation"] ?? "", /browser-view-token=1/);
+        assert.deepStrictEqual(
+            vnc(rotated).inputs.keepers,
+            vnc(plain).inputs.keepers,
+            "the VNC password must not rotate with it",
+        );
+        assert.match(
+            rotated.byType(TYPES.externalSecret).find((e) => e.inputs.metadata.name === "devbot-credentials")!.inputs
+                .metadata.annotations["persistent-agents.dev/rotation"] ?? "",
+            /browser-view-token=1/,
+        );
     });
 
     it("creates the Ingress with the operator's annotations only when platform.browserView.host is set", () => {
@@ -118,13 +150,28 @@ describe("browser view in the stack", () => {
         const [ingress] = routed.byType(TYPES.ingress).map((i) => i.inputs);
         assert.strictEqual(ingress.metadata.name, "devbot-browser-view");
         assert.strictEqual(ingress.metadata.namespace, "agent-devbot");
-        assert.strictEqual(ingress.metadata.annotations["nginx.ingress.kubernetes.io/auth-url"], "https://oauth2.example.com/oauth2/auth");
+        assert.strictEqual(
+            ingress.metadata.annotations["nginx.ingress.kubernetes.io/auth-url"],
+            "https://oauth2.example.com/oauth2/auth",
+        );
         assert.strictEqual(ingress.spec.ingressClassName, "nginx");
-        assert.deepStrictEqual(ingress.spec.tls, [{ hosts: ["devbot.desktops.example.com"], secretName: "desktops-tls" }]);
-        assert.deepStrictEqual(ingress.spec.rules, [{
-            host: "devbot.desktops.example.com",
-            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "devbot-computer", port: { name: "browser-view" } } } }] },
-        }]);
+        assert.deepStrictEqual(ingress.spec.tls, [
+            { hosts: ["devbot.desktops.example.com"], secretName: "desktops-tls" },
+        ]);
+        assert.deepStrictEqual(ingress.spec.rules, [
+            {
+                host: "devbot.desktops.example.com",
+                http: {
+                    paths: [
+                        {
+                            path: "/",
+                            pathType: "Prefix",
+                            backend: { service: { name: "devbot-computer", port: { name: "browser-view" } } },
+                        },
+                    ],
+                },
+            },
+        ]);
     });
 
     it("lets only the configured viewers, and the ingress controller when a route exists, reach port 6080", () => {
@@ -133,12 +180,24 @@ describe("browser view in the stack", () => {
         for (const cluster of [withRoute, withoutRoute]) {
             assert.ok(allowed(cluster, viewer, computer("devbot"), 6080), "a configured viewer opens the browser view");
             assert.ok(!allowed(cluster, stranger, computer("devbot"), 6080), "an unlisted namespace reaches 6080");
-            assert.ok(!allowed(cluster, computer("databot"), computer("devbot"), 6080), "another agent's computer reaches 6080");
+            assert.ok(
+                !allowed(cluster, computer("databot"), computer("devbot"), 6080),
+                "another agent's computer reaches 6080",
+            );
         }
-        assert.ok(allowed(withRoute, ingressController, computer("devbot"), 6080), "the ingress controller reaches the route's backend");
-        assert.ok(!allowed(withoutRoute, ingressController, computer("devbot"), 6080), "no route, no ingress controller");
+        assert.ok(
+            allowed(withRoute, ingressController, computer("devbot"), 6080),
+            "the ingress controller reaches the route's backend",
+        );
+        assert.ok(
+            !allowed(withoutRoute, ingressController, computer("devbot"), 6080),
+            "no route, no ingress controller",
+        );
         for (const port of [5900, 8080, 8081]) {
-            assert.ok(!allowed(withRoute, ingressController, computer("devbot"), port), `the ingress controller reaches ${port}`);
+            assert.ok(
+                !allowed(withRoute, ingressController, computer("devbot"), port),
+                `the ingress controller reaches ${port}`,
+            );
         }
     });
 
@@ -159,7 +218,11 @@ describe("browser view in the stack", () => {
     it("rejects an unknown mode and a malformed route host, naming the field", () => {
         const problems = (values: Record<string, any>) => {
             try {
-                parseStackConfig({ values: { agents: values.agents, platform: values.platform }, isSecret: () => false, stackName: "test-cluster" });
+                parseStackConfig({
+                    values: { agents: values.agents, platform: values.platform },
+                    isSecret: () => false,
+                    stackName: "test-cluster",
+                });
             } catch (error) {
                 assert.ok(error instanceof ConfigError);
                 return error.problems.join("\n");

@@ -25,12 +25,15 @@ function problemsWithObject(object: any): string[] {
     const found: string[] = [];
     const where = `${object.kind} ${object.metadata?.name}`;
     const name: string = object.metadata?.name ?? "";
-    const nameRule = object.kind === "Service" ? DNS_1035 : object.kind === "Namespace" ? DNS_1123_LABEL : DNS_1123_SUBDOMAIN;
+    const nameRule =
+        object.kind === "Service" ? DNS_1035 : object.kind === "Namespace" ? DNS_1123_LABEL : DNS_1123_SUBDOMAIN;
     if (!nameRule.test(name)) found.push(`${where}: name`);
-    if (object.metadata?.namespace !== undefined && !DNS_1123_LABEL.test(object.metadata.namespace)) found.push(`${where}: namespace`);
+    if (object.metadata?.namespace !== undefined && !DNS_1123_LABEL.test(object.metadata.namespace))
+        found.push(`${where}: namespace`);
     for (const [key, value] of Object.entries(object.metadata?.labels ?? {}) as [string, string][]) {
         const [prefix, label] = key.includes("/") ? key.split("/") : [undefined, key];
-        if (!LABEL_NAME.test(label) || (prefix !== undefined && !DNS_1123_SUBDOMAIN.test(prefix))) found.push(`${where}: label key ${key}`);
+        if (!LABEL_NAME.test(label) || (prefix !== undefined && !DNS_1123_SUBDOMAIN.test(prefix)))
+            found.push(`${where}: label key ${key}`);
         if (value !== "" && !LABEL_NAME.test(value)) found.push(`${where}: label value ${value}`);
     }
     const visit = (value: any, path: string) => {
@@ -38,10 +41,23 @@ function problemsWithObject(object: any): string[] {
             value.forEach((item, i) => visit(item, `${path}[${i}]`));
         } else if (value !== null && typeof value === "object") {
             for (const [key, inner] of Object.entries(value)) {
-                if ((key === "port" || key === "containerPort") && typeof inner === "number" && !(inner >= 1 && inner <= 65535)) found.push(`${where}: ${path}.${key} ${inner}`);
-                if (["requests", "limits", "hard", "max", "default", "defaultRequest"].includes(key) && inner && typeof inner === "object") {
+                if (
+                    (key === "port" || key === "containerPort") &&
+                    typeof inner === "number" &&
+                    !(inner >= 1 && inner <= 65535)
+                )
+                    found.push(`${where}: ${path}.${key} ${inner}`);
+                if (
+                    ["requests", "limits", "hard", "max", "default", "defaultRequest"].includes(key) &&
+                    inner &&
+                    typeof inner === "object"
+                ) {
                     for (const [measure, quantity] of Object.entries(inner)) {
-                        if (typeof quantity === "string" && /cpu|memory|storage/.test(measure) && (!QUANTITY.test(quantity) || !Number.isFinite(Number.parseFloat(quantity)))) {
+                        if (
+                            typeof quantity === "string" &&
+                            /cpu|memory|storage/.test(measure) &&
+                            (!QUANTITY.test(quantity) || !Number.isFinite(Number.parseFloat(quantity)))
+                        ) {
                             found.push(`${where}: ${path}.${key}.${measure} ${quantity}`);
                         }
                     }
@@ -63,7 +79,10 @@ function check(stack: StackCase, outcome: Awaited<ReturnType<typeof renderOrReje
             const separator = problem.indexOf(": ");
             assert.ok(separator > 0, `problem without a path: ${problem}`);
             const top = problem.slice(0, separator).split(/[.[]/)[0];
-            assert.ok(top in stack.config || top === "platform" || top === "agents", `problem not under a key of the config: ${problem}\n${shown}`);
+            assert.ok(
+                top in stack.config || top === "platform" || top === "agents",
+                `problem not under a key of the config: ${problem}\n${shown}`,
+            );
         }
     } else {
         assert.ok(outcome.objects.length > 0);
@@ -75,11 +94,14 @@ function check(stack: StackCase, outcome: Awaited<ReturnType<typeof renderOrReje
 describe("config property: random and mutated configs are rejected with paths, or render valid objects", () => {
     it(`holds for ${RUNS} configs (seed ${SEED})`, async () => {
         let accepted = 0;
-        await fc.assert(fc.asyncProperty(stackCase, async (stack) => {
-            const outcome = await renderOrReject(stack);
-            accepted += "objects" in outcome ? 1 : 0;
-            check(stack, outcome);
-        }), { numRuns: RUNS, seed: SEED });
+        await fc.assert(
+            fc.asyncProperty(stackCase, async (stack) => {
+                const outcome = await renderOrReject(stack);
+                accepted += "objects" in outcome ? 1 : 0;
+                check(stack, outcome);
+            }),
+            { numRuns: RUNS, seed: SEED },
+        );
         // Both branches must be exercised, or the property says little.
         assert.ok(accepted > 0 && accepted < RUNS, `${accepted} of ${RUNS} configs accepted`);
     });

@@ -6,9 +6,15 @@ import { END_MARKER, README, START_MARKER, configReference, withReference } from
 describe("README configuration reference", () => {
     it("is what the schema generates (regenerate: npx tsx components/config/reference.ts --write)", () => {
         const readme = fs.readFileSync(README, "utf8");
-        assert.ok(readme.includes(START_MARKER) && readme.includes(END_MARKER), "README.md lost the reference's markers");
-        assert.strictEqual(readme, withReference(readme, configReference()),
-            "README.md's configuration reference differs from the schema; run npx tsx components/config/reference.ts --write");
+        assert.ok(
+            readme.includes(START_MARKER) && readme.includes(END_MARKER),
+            "README.md lost the reference's markers",
+        );
+        assert.strictEqual(
+            readme,
+            withReference(readme, configReference()),
+            "README.md's configuration reference differs from the schema; run npx tsx components/config/reference.ts --write",
+        );
     });
 
     it("lists every key of the schema with its default, and the rules that are not obvious", () => {

@@ -13,11 +13,21 @@ import * as path from "path";
 import { goldenOutputs, GOLDEN_DIR } from "./harness/golden";
 
 const UPDATE = process.env.UPDATE_GOLDEN === "1" || process.env.UPDATE_GOLDEN === "true";
-const inputs = fs.readdirSync(path.join(GOLDEN_DIR, "inputs")).filter((file) => file.endsWith(".yaml")).sort();
+const inputs = fs
+    .readdirSync(path.join(GOLDEN_DIR, "inputs"))
+    .filter((file) => file.endsWith(".yaml"))
+    .sort();
 
 describe("golden files: what the program registers per representative config", () => {
     it("has the representative inputs issue 12 lists", () => {
-        for (const name of ["test-cluster", "cli-only-no-credentials", "secrets-from-config", "sudo", "suspended", "custom-namespace"]) {
+        for (const name of [
+            "test-cluster",
+            "cli-only-no-credentials",
+            "secrets-from-config",
+            "sudo",
+            "suspended",
+            "custom-namespace",
+        ]) {
             assert.ok(inputs.includes(`${name}.yaml`), `tests/golden/inputs/${name}.yaml is missing`);
         }
     });
@@ -25,7 +35,9 @@ describe("golden files: what the program registers per representative config", (
     for (const input of inputs) {
         const name = input.replace(/\.yaml$/, "");
         it(name, async () => {
-            const outputs = await goldenOutputs(yaml.load(fs.readFileSync(path.join(GOLDEN_DIR, "inputs", input), "utf8")) as any);
+            const outputs = await goldenOutputs(
+                yaml.load(fs.readFileSync(path.join(GOLDEN_DIR, "inputs", input), "utf8")) as any,
+            );
             const folder = path.join(GOLDEN_DIR, "outputs", name);
             if (UPDATE) {
                 fs.rmSync(folder, { recursive: true, force: true });
@@ -37,10 +49,16 @@ describe("golden files: what the program registers per representative config", (
                     fs.writeFileSync(target, text);
                     continue;
                 }
-                assert.ok(fs.existsSync(target), `${path.relative(process.cwd(), target)} is missing; run UPDATE_GOLDEN=1 npm test`);
+                assert.ok(
+                    fs.existsSync(target),
+                    `${path.relative(process.cwd(), target)} is missing; run UPDATE_GOLDEN=1 npm test`,
+                );
                 // Compared as text, so that the first differing line shows; regenerate with UPDATE_GOLDEN=1.
-                assert.strictEqual(text, fs.readFileSync(target, "utf8"),
-                    `${path.relative(process.cwd(), target)} differs; if the change is intended, run UPDATE_GOLDEN=1 npm test and review the diff`);
+                assert.strictEqual(
+                    text,
+                    fs.readFileSync(target, "utf8"),
+                    `${path.relative(process.cwd(), target)} differs; if the change is intended, run UPDATE_GOLDEN=1 npm test and review the diff`,
+                );
             }
             if (!UPDATE) {
                 const extra = fs.readdirSync(folder).filter((file) => !(file in outputs));

@@ -10,9 +10,16 @@ const testCluster = stackConfig("test-cluster");
 
 const computer = (agent: string): Endpoint => ({
     namespace: `agent-${agent}`,
-    labels: { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer", "persistent-agents.dev/agent": agent },
+    labels: {
+        "app.kubernetes.io/name": "persistent-agent",
+        "app.kubernetes.io/component": "computer",
+        "persistent-agents.dev/agent": agent,
+    },
 });
-const kagentPod = (agent: string): Endpoint => ({ namespace: `agent-${agent}`, labels: { app: "kagent", kagent: agent } });
+const kagentPod = (agent: string): Endpoint => ({
+    namespace: `agent-${agent}`,
+    labels: { app: "kagent", kagent: agent },
+});
 const kagentController: Endpoint = { namespace: "kagent", labels: { app: "kagent-controller" } };
 const stranger: Endpoint = { namespace: "default", labels: { app: "curious" } };
 const dns: Endpoint = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
@@ -25,9 +32,15 @@ function clusterOf(run: ProgramRun): Cluster {
         namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
     }
     for (const ns of run.byType("kubernetes:core/v1:Namespace")) {
-        namespaceLabels[ns.inputs.metadata.name] = { ...ns.inputs.metadata.labels, "kubernetes.io/metadata.name": ns.inputs.metadata.name };
+        namespaceLabels[ns.inputs.metadata.name] = {
+            ...ns.inputs.metadata.labels,
+            "kubernetes.io/metadata.name": ns.inputs.metadata.name,
+        };
     }
-    return { policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs), namespaceLabels };
+    return {
+        policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs),
+        namespaceLabels,
+    };
 }
 
 describe("isolation: network", () => {
@@ -45,10 +58,19 @@ describe("isolation: network", () => {
     });
 
     it("keeps one agent from another, in every direction", () => {
-        for (const [a, b] of [["devbot", "databot"], ["databot", "devbot"]]) {
+        for (const [a, b] of [
+            ["devbot", "databot"],
+            ["databot", "devbot"],
+        ]) {
             for (const port of [5900, 8080, 8081]) {
-                assert.ok(!allowed(cluster, kagentPod(a), computer(b), port), `${a}'s kagent pod reaches ${b}'s computer on ${port}`);
-                assert.ok(!allowed(cluster, computer(a), computer(b), port), `${a}'s computer reaches ${b}'s computer on ${port}`);
+                assert.ok(
+                    !allowed(cluster, kagentPod(a), computer(b), port),
+                    `${a}'s kagent pod reaches ${b}'s computer on ${port}`,
+                );
+                assert.ok(
+                    !allowed(cluster, computer(a), computer(b), port),
+                    `${a}'s computer reaches ${b}'s computer on ${port}`,
+                );
             }
             assert.ok(!allowed(cluster, computer(a), kagentPod(b), 8080), `${a}'s computer reaches ${b}'s kagent pod`);
         }
@@ -56,7 +78,10 @@ describe("isolation: network", () => {
 
     it("lets nobody else drive an agent or watch its screen", () => {
         for (const port of [5900, 8080, 8081]) {
-            assert.ok(!allowed(cluster, stranger, computer("devbot"), port), `a pod in default reaches devbot on ${port}`);
+            assert.ok(
+                !allowed(cluster, stranger, computer("devbot"), port),
+                `a pod in default reaches devbot on ${port}`,
+            );
             assert.ok(!allowed(cluster, internet("203.0.113.7"), computer("devbot"), port));
         }
         assert.ok(!allowed(cluster, kagentController, computer("devbot"), 5900), "kagent has no business with VNC");
@@ -81,13 +106,28 @@ describe("isolation: network", () => {
 
     it("lets computers and agent pods out only to DNS and what the operator allows, never to private ranges", () => {
         assert.ok(allowed(cluster, computer("devbot"), dns, 53, "UDP"));
-        assert.ok(allowed(cluster, computer("devbot"), internet("140.82.112.3"), 443), "public HTTPS (mirrors, registry)");
-        assert.ok(!allowed(cluster, computer("devbot"), internet("140.82.112.3"), 22), "only the ports the operator listed");
+        assert.ok(
+            allowed(cluster, computer("devbot"), internet("140.82.112.3"), 443),
+            "public HTTPS (mirrors, registry)",
+        );
+        assert.ok(
+            !allowed(cluster, computer("devbot"), internet("140.82.112.3"), 22),
+            "only the ports the operator listed",
+        );
         for (const privateIp of ["10.0.0.5", "172.20.1.1", "192.168.1.10", "169.254.169.254", "100.64.0.1"]) {
-            assert.ok(!allowed(cluster, computer("devbot"), internet(privateIp), 443), `computer reaches private ${privateIp}`);
-            assert.ok(!allowed(cluster, kagentPod("devbot"), internet(privateIp), 443), `agent pod reaches private ${privateIp}`);
+            assert.ok(
+                !allowed(cluster, computer("devbot"), internet(privateIp), 443),
+                `computer reaches private ${privateIp}`,
+            );
+            assert.ok(
+                !allowed(cluster, kagentPod("devbot"), internet(privateIp), 443),
+                `agent pod reaches private ${privateIp}`,
+            );
         }
-        assert.ok(allowed(cluster, computer("databot"), { namespace: "gitea", labels: { app: "gitea" } }, 3000), "in-cluster Gitea");
+        assert.ok(
+            allowed(cluster, computer("databot"), { namespace: "gitea", labels: { app: "gitea" } }, 3000),
+            "in-cluster Gitea",
+        );
         assert.ok(allowed(cluster, kagentPod("devbot"), internet("160.79.104.10"), 443), "the model API");
         assert.ok(allowed(cluster, kagentPod("devbot"), kagentController, 8083), "the agent runtime talks to kagent");
         assert.ok(allowed(cluster, kagentController, kagentPod("devbot"), 8080), "kagent's UI reaches the agent");
@@ -98,23 +138,50 @@ describe("isolation: network", () => {
         const config = copy(testCluster);
         config.platform.buildService = { enabled: true };
         const withBuilds = clusterOf(await runProgram({ config }));
-        const daemon: Endpoint = { namespace: "agent-builds", labels: { "app.kubernetes.io/name": "buildkitd", "app.kubernetes.io/component": "build-service", "app.kubernetes.io/managed-by": "pulumi" } };
+        const daemon: Endpoint = {
+            namespace: "agent-builds",
+            labels: {
+                "app.kubernetes.io/name": "buildkitd",
+                "app.kubernetes.io/component": "build-service",
+                "app.kubernetes.io/managed-by": "pulumi",
+            },
+        };
         const otherPodThere: Endpoint = { namespace: "agent-builds", labels: { app: "something-else" } };
         for (const agent of ["devbot", "databot"]) {
             assert.ok(allowed(withBuilds, computer(agent), daemon, 1234), `${agent}'s computer reaches buildkitd`);
-            assert.ok(!allowed(withBuilds, computer(agent), daemon, 1235), `${agent}'s computer reaches buildkitd on another port`);
+            assert.ok(
+                !allowed(withBuilds, computer(agent), daemon, 1235),
+                `${agent}'s computer reaches buildkitd on another port`,
+            );
             assert.ok(!allowed(withBuilds, computer(agent), daemon, 1234, "UDP"));
-            assert.ok(!allowed(withBuilds, computer(agent), otherPodThere, 1234), `${agent}'s computer reaches another pod of the build namespace`);
+            assert.ok(
+                !allowed(withBuilds, computer(agent), otherPodThere, 1234),
+                `${agent}'s computer reaches another pod of the build namespace`,
+            );
             assert.ok(!allowed(withBuilds, kagentPod(agent), daemon, 1234), `${agent}'s kagent pod reaches buildkitd`);
             assert.ok(!allowed(cluster, computer(agent), daemon, 1234), "without the build service nothing opens");
         }
         assert.ok(!allowed(withBuilds, stranger, daemon, 1234), "a pod outside the agent namespaces reaches buildkitd");
         // Nothing else changes: the other policies are the same as without the build service.
-        const agentPolicies = (c: Cluster) => c.policies.filter((p) => p.metadata.namespace !== "agent-builds")
-            .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-        const withoutBuildRule = agentPolicies(withBuilds).map((p) => p.metadata.name.endsWith("computer-egress")
-            ? { ...p, spec: { ...p.spec, egress: p.spec.egress.filter((rule: any) => rule.to?.[0]?.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] !== "agent-builds") } }
-            : p);
+        const agentPolicies = (c: Cluster) =>
+            c.policies
+                .filter((p) => p.metadata.namespace !== "agent-builds")
+                .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+        const withoutBuildRule = agentPolicies(withBuilds).map((p) =>
+            p.metadata.name.endsWith("computer-egress")
+                ? {
+                      ...p,
+                      spec: {
+                          ...p.spec,
+                          egress: p.spec.egress.filter(
+                              (rule: any) =>
+                                  rule.to?.[0]?.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] !==
+                                  "agent-builds",
+                          ),
+                      },
+                  }
+                : p,
+        );
         assert.deepStrictEqual(withoutBuildRule, agentPolicies(cluster));
     });
 });
@@ -127,9 +194,14 @@ describe("isolation: Vault access per agent", () => {
 
     it("grants each agent read on its own two paths and nothing else", () => {
         const policies = run.byType("vault:index/policy:Policy").map((p) => p.inputs);
-        assert.deepStrictEqual(policies.map((p) => p.name).sort(), ["agent.secret.agents.databot", "agent.secret.agents.devbot"]);
+        assert.deepStrictEqual(policies.map((p) => p.name).sort(), [
+            "agent.secret.agents.databot",
+            "agent.secret.agents.devbot",
+        ]);
         const devbot = policies.find((p) => p.name === "agent.secret.agents.devbot");
-        const paths = [...devbot.policy.matchAll(/path "([^"]+)" \{\s*capabilities = \["read"\]\s*\}/g)].map((m: RegExpMatchArray) => m[1]);
+        const paths = [...devbot.policy.matchAll(/path "([^"]+)" \{\s*capabilities = \["read"\]\s*\}/g)].map(
+            (m: RegExpMatchArray) => m[1],
+        );
         assert.deepStrictEqual(paths, ["secret/data/agents/devbot/provided", "secret/data/agents/devbot/generated"]);
         assert.doesNotMatch(devbot.policy, /\*|databot|"(create|update|delete|list)"/);
     });
@@ -150,7 +222,13 @@ describe("isolation: Vault access per agent", () => {
             server: "http://vault.vault.svc.cluster.local:8200",
             path: "secret",
             version: "v2",
-            auth: { kubernetes: { mountPath: "kubernetes", role: "agent.secret.agents.devbot", serviceAccountRef: { name: "devbot-secrets", audiences: ["vault"] } } },
+            auth: {
+                kubernetes: {
+                    mountPath: "kubernetes",
+                    role: "agent.secret.agents.devbot",
+                    serviceAccountRef: { name: "devbot-secrets", audiences: ["vault"] },
+                },
+            },
         });
         const es = run.one("kubernetes:external-secrets.io/v1:ExternalSecret", "devbot-credentials").inputs;
         assert.deepStrictEqual(es.spec.secretStoreRef, { kind: "SecretStore", name: "devbot-vault" });
@@ -168,7 +246,10 @@ describe("isolation: Vault access per agent", () => {
 
     it("writes the same policy text the pure builder gives", () => {
         const { platform, agents } = parseStackConfig({ values: testCluster, isSecret: () => false, stackName: "t" });
-        assert.strictEqual(run.one("vault:index/policy:Policy", "devbot-vault-policy").inputs.policy, planAgent(agents[0], platform).vaultAccess.policy);
+        assert.strictEqual(
+            run.one("vault:index/policy:Policy", "devbot-vault-policy").inputs.policy,
+            planAgent(agents[0], platform).vaultAccess.policy,
+        );
     });
 });
 
@@ -214,15 +295,31 @@ describe("isolation: pod security", () => {
             assert.strictEqual(pod.automountServiceAccountToken, false);
             assert.deepStrictEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
             for (const container of pod.containers) {
-                assert.deepStrictEqual(container.securityContext, {
-                    allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true,
-                    runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" },
-                }, `${deployment.name}/${container.name}`);
+                assert.deepStrictEqual(
+                    container.securityContext,
+                    {
+                        allowPrivilegeEscalation: false,
+                        capabilities: { drop: ["ALL"] },
+                        runAsNonRoot: true,
+                        runAsUser: 1000,
+                        runAsGroup: 1000,
+                        seccompProfile: { type: "RuntimeDefault" },
+                    },
+                    `${deployment.name}/${container.name}`,
+                );
             }
         }
-        const agent = run.one("kubernetes:kagent.dev/v1alpha2:Agent", "devbot-agent").inputs.spec.declarative.deployment;
-        assert.deepStrictEqual(agent.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true });
-        assert.deepStrictEqual(agent.podSecurityContext, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+        const agent = run.one("kubernetes:kagent.dev/v1alpha2:Agent", "devbot-agent").inputs.spec.declarative
+            .deployment;
+        assert.deepStrictEqual(agent.securityContext, {
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            runAsNonRoot: true,
+        });
+        assert.deepStrictEqual(agent.podSecurityContext, {
+            runAsNonRoot: true,
+            seccompProfile: { type: "RuntimeDefault" },
+        });
     });
 
     it("lowers enforcement to baseline only for an agent given sudo, and passes a runtime class through", async () => {
@@ -230,17 +327,25 @@ describe("isolation: pod security", () => {
         config.agents[0].sudo = true;
         config.agents[1].runtimeClassName = "gvisor";
         const run = await runProgram({ config });
-        const ns = (name: string) => run.one("kubernetes:core/v1:Namespace", `${name}-namespace`).inputs.metadata.labels;
+        const ns = (name: string) =>
+            run.one("kubernetes:core/v1:Namespace", `${name}-namespace`).inputs.metadata.labels;
         assert.strictEqual(ns("devbot")["pod-security.kubernetes.io/enforce"], "baseline");
         assert.strictEqual(ns("devbot")["pod-security.kubernetes.io/warn"], "restricted");
         assert.strictEqual(ns("databot")["pod-security.kubernetes.io/enforce"], "restricted");
         const devbot = run.one("kubernetes:apps/v1:Deployment", "devbot-computer").inputs.spec.template;
-        const escalation = Object.fromEntries(devbot.spec.containers.map((c: any) => [c.name, c.securityContext.allowPrivilegeEscalation]));
+        const escalation = Object.fromEntries(
+            devbot.spec.containers.map((c: any) => [c.name, c.securityContext.allowPrivilegeEscalation]),
+        );
         assert.deepStrictEqual(escalation, { desktop: true, "computer-control": false, shell: true });
         assert.strictEqual(devbot.metadata.labels["persistent-agents.dev/sudo"], "true");
-        assert.strictEqual(run.one("kubernetes:apps/v1:Deployment", "databot-computer").inputs.spec.template.spec.runtimeClassName, "gvisor");
+        assert.strictEqual(
+            run.one("kubernetes:apps/v1:Deployment", "databot-computer").inputs.spec.template.spec.runtimeClassName,
+            "gvisor",
+        );
         for (const image of ["images-desktop", "images-shell"]) {
-            assert.deepStrictEqual(run.one("docker-build:index:Image", image).inputs.buildArgs, { AGENT_PASSWORDLESS_SUDO: "true" });
+            assert.deepStrictEqual(run.one("docker-build:index:Image", image).inputs.buildArgs, {
+                AGENT_PASSWORDLESS_SUDO: "true",
+            });
         }
     });
 });

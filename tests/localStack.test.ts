@@ -13,16 +13,25 @@ import { REPO_ROOT, stackConfig } from "./harness/stackFile";
 const FILE = path.join(REPO_ROOT, "Pulumi.local.yaml");
 const DIGEST_REF = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/;
 /** Kinds without a namespace; every other object must name its namespace (render mode drops it otherwise). */
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterSecretStore", "StorageClass", "CustomResourceDefinition"]);
+const CLUSTER_SCOPED = new Set([
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterSecretStore",
+    "StorageClass",
+    "CustomResourceDefinition",
+]);
 
 const local = stackConfig("local");
 const raw = yaml.load(fs.readFileSync(FILE, "utf8")) as { config: Record<string, unknown> };
 
 function containers(run: ProgramRun): any[] {
-    return run.byType("kubernetes:apps/v1:Deployment").flatMap((d) => [
-        ...(d.inputs.spec.template.spec.initContainers ?? []),
-        ...d.inputs.spec.template.spec.containers,
-    ]);
+    return run
+        .byType("kubernetes:apps/v1:Deployment")
+        .flatMap((d) => [
+            ...(d.inputs.spec.template.spec.initContainers ?? []),
+            ...d.inputs.spec.template.spec.containers,
+        ]);
 }
 
 describe("local stack (Pulumi.local.yaml)", function () {
@@ -31,9 +40,14 @@ describe("local stack (Pulumi.local.yaml)", function () {
         assert.strictEqual(raw.config["kubernetes:kubeconfig"], ".cache/local-cluster/kubeconfig");
         assert.strictEqual(raw.config["kubernetes:renderYamlToDirectory"], undefined);
         // No node runs pods there: a 1-replica computer would make `pulumi up` wait for it and fail.
-        assert.deepStrictEqual((local.agents as { suspended?: boolean }[]).map((a) => a.suspended), [true, true]);
-        assert.ok(fs.readFileSync(path.join(REPO_ROOT, ".gitignore"), "utf8").split("\n").includes("/rendered/"),
-            "the rendered folder is git-ignored (rendered Secrets would be plaintext)");
+        assert.deepStrictEqual(
+            (local.agents as { suspended?: boolean }[]).map((a) => a.suspended),
+            [true, true],
+        );
+        assert.ok(
+            fs.readFileSync(path.join(REPO_ROOT, ".gitignore"), "utf8").split("\n").includes("/rendered/"),
+            "the rendered folder is git-ignored (rendered Secrets would be plaintext)",
+        );
         assert.strictEqual(local.platform.vault.writeSecrets, false);
         for (const image of ["desktop", "computerControlMcp", "shell"]) {
             assert.match(local.platform.images[image], DIGEST_REF, `platform.images.${image}`);
@@ -43,7 +57,10 @@ describe("local stack (Pulumi.local.yaml)", function () {
 
     it("has a desktop agent and a CLI agent, like test-cluster", () => {
         const agents = local.agents as { name: string; desktop?: { enabled?: boolean } }[];
-        assert.deepStrictEqual(agents.map((a) => a.desktop?.enabled !== false), [true, false]);
+        assert.deepStrictEqual(
+            agents.map((a) => a.desktop?.enabled !== false),
+            [true, false],
+        );
     });
 
     for (const dryRun of [false, true]) {
@@ -55,8 +72,14 @@ describe("local stack (Pulumi.local.yaml)", function () {
 
             it("registers no Vault, random or image-build resource", () => {
                 const offending = run.resources.filter((r) => /^(vault|random|docker-build|docker):/.test(r.type));
-                assert.deepStrictEqual(offending.map((r) => `${r.type} ${r.name}`), []);
-                assert.ok(run.byType("kubernetes:apps/v1:Deployment").length === 2, "both computers are still rendered");
+                assert.deepStrictEqual(
+                    offending.map((r) => `${r.type} ${r.name}`),
+                    [],
+                );
+                assert.ok(
+                    run.byType("kubernetes:apps/v1:Deployment").length === 2,
+                    "both computers are still rendered",
+                );
             });
 
             it("runs every container from the prebuilt digests", () => {
@@ -75,9 +98,14 @@ describe("local stack (Pulumi.local.yaml)", function () {
                 const keys = externalSecrets.flatMap((e) => e.inputs.spec.data.map((d: any) => d.remoteRef.key));
                 assert.ok(keys.includes("agents/devbot/generated"), keys.join(", "));
                 assert.strictEqual(run.byType("kubernetes:kagent.dev/v1alpha2:Agent").length, 2);
-                const stores = run.byType("kubernetes:external-secrets.io/v1:SecretStore").map((s) => s.inputs.metadata.name);
+                const stores = run
+                    .byType("kubernetes:external-secrets.io/v1:SecretStore")
+                    .map((s) => s.inputs.metadata.name);
                 assert.deepStrictEqual(stores.sort(), ["databot-vault", "devbot-vault"]);
-                assert.ok(run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").length >= 8, "network policies are rendered");
+                assert.ok(
+                    run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").length >= 8,
+                    "network policies are rendered",
+                );
             });
 
             if (!dryRun) {
@@ -86,7 +114,11 @@ describe("local stack (Pulumi.local.yaml)", function () {
                         if (CLUSTER_SCOPED.has(object.kind)) {
                             continue;
                         }
-                        assert.strictEqual(typeof object.metadata?.namespace, "string", `${object.kind} ${object.metadata?.name}`);
+                        assert.strictEqual(
+                            typeof object.metadata?.namespace,
+                            "string",
+                            `${object.kind} ${object.metadata?.name}`,
+                        );
                     }
                 });
             }

@@ -8,7 +8,17 @@ describe("network: CIDRs", () => {
         for (const good of ["0.0.0.0/0", "10.0.0.0/8", "203.0.113.0/24", "1.2.3.4/32"]) {
             assert.ok(parseCidr(good), good);
         }
-        for (const bad of ["10.0.0.1/8", "10.1/16", "256.0.0.0/8", "10.0.0.0/33", "::/0", "01.2.3.4/32", "1.2.3.4", "1.2.3.4/8/8", ""]) {
+        for (const bad of [
+            "10.0.0.1/8",
+            "10.1/16",
+            "256.0.0.0/8",
+            "10.0.0.0/33",
+            "::/0",
+            "01.2.3.4/32",
+            "1.2.3.4",
+            "1.2.3.4/8/8",
+            "",
+        ]) {
             assert.strictEqual(parseCidr(bad), undefined, bad);
         }
     });
@@ -17,10 +27,17 @@ describe("network: CIDRs", () => {
         const rule = egressRule({ cidr: "0.0.0.0/0", ports: [443], protocol: "TCP" });
         assert.deepStrictEqual((rule.to as any)[0].ipBlock.except, PRIVATE_RANGES);
         const narrow = egressRule({ cidr: "10.0.0.0/8", ports: [], protocol: "TCP" });
-        assert.deepStrictEqual((narrow.to as any)[0].ipBlock, { cidr: "10.0.0.0/8" }, "a rule naming a private range opens it");
+        assert.deepStrictEqual(
+            (narrow.to as any)[0].ipBlock,
+            { cidr: "10.0.0.0/8" },
+            "a rule naming a private range opens it",
+        );
         const partly = egressRule({ cidr: "172.0.0.0/8", ports: [], protocol: "TCP" });
         assert.deepStrictEqual((partly.to as any)[0].ipBlock.except, ["172.16.0.0/12"]);
-        assert.ok(!strictlyContains(parseCidr("10.0.0.0/8")!, parseCidr("10.0.0.0/8")!), "a range does not strictly contain itself");
+        assert.ok(
+            !strictlyContains(parseCidr("10.0.0.0/8")!, parseCidr("10.0.0.0/8")!),
+            "a range does not strictly contain itself",
+        );
     });
 
     it("places addresses in ranges", () => {

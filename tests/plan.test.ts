@@ -8,7 +8,11 @@ import { copy, stackConfig } from "./harness/stackFile";
 const testCluster = stackConfig("test-cluster");
 
 function specs(): { platform: PlatformSpec; devbot: AgentSpec; databot: AgentSpec } {
-    const { platform, agents } = parseStackConfig({ values: copy(testCluster), isSecret: () => false, stackName: "test-cluster" });
+    const { platform, agents } = parseStackConfig({
+        values: copy(testCluster),
+        isSecret: () => false,
+        stackName: "test-cluster",
+    });
     return { platform, devbot: agents[0], databot: agents[1] };
 }
 
@@ -25,10 +29,28 @@ describe("plan: planAgent", () => {
     it("gives each MCP server's container a metrics port that stays out of the Service and the MCP ports", () => {
         const { platform, devbot, databot } = specs();
         const plan = planAgent(devbot, platform);
-        assert.deepStrictEqual(container(plan, "shell")?.ports.map((p) => [p.name, p.port]), [["shell-mcp", PORTS.shell], ["shell-metrics", 9101]]);
-        assert.deepStrictEqual(container(plan, "computer-control")?.ports.map((p) => [p.name, p.port]), [["computer-mcp", PORTS.computerControl], ["control-metrics", 9102]]);
-        assert.deepStrictEqual(container(plan, "shell")?.env.find((e) => e.name === "METRICS_PORT"), { name: "METRICS_PORT", value: "9101" });
-        assert.deepStrictEqual(plan.computer.servicePorts.map((p) => p.port), [PORTS.vnc, PORTS.computerControl, PORTS.shell]);
+        assert.deepStrictEqual(
+            container(plan, "shell")?.ports.map((p) => [p.name, p.port]),
+            [
+                ["shell-mcp", PORTS.shell],
+                ["shell-metrics", 9101],
+            ],
+        );
+        assert.deepStrictEqual(
+            container(plan, "computer-control")?.ports.map((p) => [p.name, p.port]),
+            [
+                ["computer-mcp", PORTS.computerControl],
+                ["control-metrics", 9102],
+            ],
+        );
+        assert.deepStrictEqual(
+            container(plan, "shell")?.env.find((e) => e.name === "METRICS_PORT"),
+            { name: "METRICS_PORT", value: "9101" },
+        );
+        assert.deepStrictEqual(
+            plan.computer.servicePorts.map((p) => p.port),
+            [PORTS.vnc, PORTS.computerControl, PORTS.shell],
+        );
         assert.deepStrictEqual(plan.network.mcpPorts, [PORTS.computerControl, PORTS.shell]);
         assert.deepStrictEqual(planAgent(databot, platform).network.mcpPorts, [PORTS.shell]);
     });
@@ -36,7 +58,10 @@ describe("plan: planAgent", () => {
     it("wires the shell to the stack's BuildKit daemon only when the build service is on", () => {
         const { platform, devbot, databot } = specs();
         for (const agent of [devbot, databot]) {
-            assert.strictEqual(container(planAgent(agent, platform), "shell")?.env.find((e) => e.name === "BUILDKIT_HOST"), undefined);
+            assert.strictEqual(
+                container(planAgent(agent, platform), "shell")?.env.find((e) => e.name === "BUILDKIT_HOST"),
+                undefined,
+            );
         }
         const values = copy(testCluster);
         values.platform.buildService = { enabled: true, namespace: "team-builds" };
@@ -45,10 +70,18 @@ describe("plan: planAgent", () => {
             const plan = planAgent(agent, withBuilds.platform);
             const address = buildServiceAddress("team-builds");
             assert.strictEqual(address, "tcp://buildkitd.team-builds.svc.cluster.local:1234");
-            assert.deepStrictEqual(plan.computer.containers.map((c) => c.env.filter((e) => e.name === "BUILDKIT_HOST").map((e) => e.value)),
-                plan.computer.containers.map((c) => (c.name === "shell" ? [address] : [])), "BUILDKIT_HOST on the shell container only");
+            assert.deepStrictEqual(
+                plan.computer.containers.map((c) =>
+                    c.env.filter((e) => e.name === "BUILDKIT_HOST").map((e) => e.value),
+                ),
+                plan.computer.containers.map((c) => (c.name === "shell" ? [address] : [])),
+                "BUILDKIT_HOST on the shell container only",
+            );
             const buildRule = plan.network.rules.computerEgress.filter((rule) => rule.namespace === "team-builds");
-            assert.deepStrictEqual(buildRule.map((rule) => [rule.ports, rule.protocol]), [[[1234], "TCP"]]);
+            assert.deepStrictEqual(
+                buildRule.map((rule) => [rule.ports, rule.protocol]),
+                [[[1234], "TCP"]],
+            );
         }
     });
 
@@ -58,16 +91,30 @@ describe("plan: planAgent", () => {
             const volumes = new Set(plan.computer.volumes.map((v) => v.name));
             for (const c of plan.computer.containers) {
                 for (const mount of c.mounts) {
-                    assert.ok(volumes.has(mount.volume), `${plan.agent}/${c.name} mounts ${mount.volume}, which is no volume`);
+                    assert.ok(
+                        volumes.has(mount.volume),
+                        `${plan.agent}/${c.name} mounts ${mount.volume}, which is no volume`,
+                    );
                 }
             }
-            const mountedBy = (volume: string) => plan.computer.containers.filter((c) => c.mounts.some((m) => m.volume === volume)).map((c) => c.name);
-            assert.deepStrictEqual(mountedBy("mcp-token"), plan.agent === "devbot" ? ["computer-control", "shell"] : ["shell"]);
-            assert.deepStrictEqual(mountedBy("git-credentials"), plan.agent === "devbot" ? ["desktop", "shell"] : ["shell"]);
+            const mountedBy = (volume: string) =>
+                plan.computer.containers.filter((c) => c.mounts.some((m) => m.volume === volume)).map((c) => c.name);
+            assert.deepStrictEqual(
+                mountedBy("mcp-token"),
+                plan.agent === "devbot" ? ["computer-control", "shell"] : ["shell"],
+            );
+            assert.deepStrictEqual(
+                mountedBy("git-credentials"),
+                plan.agent === "devbot" ? ["desktop", "shell"] : ["shell"],
+            );
             assert.deepStrictEqual(mountedBy("registry-auth"), plan.agent === "devbot" ? ["shell"] : []);
             // Every variable the Secret's templates use is fetched, and every fetched one is used.
             const templates = Object.values(plan.credentials.secretKeys).join("\n");
-            const used = new Set([...templates.matchAll(/\.(\w+)/g)].map((m) => m[1]).filter((v) => plan.credentials.fetched.some((f) => f.variable === v)));
+            const used = new Set(
+                [...templates.matchAll(/\.(\w+)/g)]
+                    .map((m) => m[1])
+                    .filter((v) => plan.credentials.fetched.some((f) => f.variable === v)),
+            );
             assert.deepStrictEqual([...used].sort(), plan.credentials.fetched.map((f) => f.variable).sort());
         }
     });
@@ -78,12 +125,21 @@ describe("plan: planAgent", () => {
         assert.strictEqual(container(without, "browser-view"), undefined);
         assert.ok(!without.images.includes("browserView"));
 
-        const plan = planAgent({ ...devbot, desktop: { ...devbot.desktop, browserView: { enabled: true, mode: "view-only" } } }, platform);
+        const plan = planAgent(
+            { ...devbot, desktop: { ...devbot.desktop, browserView: { enabled: true, mode: "view-only" } } },
+            platform,
+        );
         const view = container(plan, "browser-view")!;
         assert.deepStrictEqual(view.ports, [{ name: "browser-view", port: 6080, purpose: "browser" }]);
-        assert.deepStrictEqual(view.mounts.map((m) => m.volume), ["browser-view-mode", "vnc-password", "browser-view-token"]);
+        assert.deepStrictEqual(
+            view.mounts.map((m) => m.volume),
+            ["browser-view-mode", "vnc-password", "browser-view-token"],
+        );
         assert.deepStrictEqual(Object.fromEntries(view.env.map((e) => [e.name, e.value])), {
-            HOST: "0.0.0.0", PORT: "6080", VNC_HOST: "127.0.0.1", VNC_PORT: "5900",
+            HOST: "0.0.0.0",
+            PORT: "6080",
+            VNC_HOST: "127.0.0.1",
+            VNC_PORT: "5900",
             VNC_PASSWORD_FILE: "/var/run/secrets/agent/vnc/vnc-password",
             BROWSER_VIEW_MODE_FILE: "/etc/browser-view/mode",
             BROWSER_VIEW_TOKEN_FILE: "/var/run/secrets/agent/browser-view/browser-view-token",
@@ -91,7 +147,11 @@ describe("plan: planAgent", () => {
         assert.strictEqual(view.allowPrivilegeEscalation, false);
         assert.ok(plan.computer.servicePorts.some((p) => p.port === 6080));
         assert.deepStrictEqual(plan.network.viewerPorts, [PORTS.vnc, 6080]);
-        assert.ok(plan.credentials.fetched.some((f) => f.variable === "browserViewToken" && f.vaultPath.endsWith("/generated")));
+        assert.ok(
+            plan.credentials.fetched.some(
+                (f) => f.variable === "browserViewToken" && f.vaultPath.endsWith("/generated"),
+            ),
+        );
         assert.ok(plan.images.includes("browserView"));
         // 50m more CPU requested than without it (the browser view's default figures).
         assert.strictEqual(plan.quota.hard["requests.cpu"], "850m");
@@ -108,28 +168,50 @@ describe("plan: planAgent", () => {
 
     it("takes the operator's secrets from the stack's own path when they come from config", () => {
         const { platform, devbot } = specs();
-        const plan = planAgent({ ...devbot, secrets: { source: "config", modelApiKey: "k", giteaToken: "t", harborPassword: "p" } }, platform);
+        const plan = planAgent(
+            { ...devbot, secrets: { source: "config", modelApiKey: "k", giteaToken: "t", harborPassword: "p" } },
+            platform,
+        );
         assert.ok(plan.credentials.fetched.every((f) => f.vaultPath === "agents/devbot/generated"));
-        assert.deepStrictEqual(plan.credentials.written.filter((w) => "fromConfig" in w),
-            [{ vaultField: "model-api-key", fromConfig: "k" }, { vaultField: "gitea-token", fromConfig: "t" }, { vaultField: "harbor-password", fromConfig: "p" }]);
+        assert.deepStrictEqual(
+            plan.credentials.written.filter((w) => "fromConfig" in w),
+            [
+                { vaultField: "model-api-key", fromConfig: "k" },
+                { vaultField: "gitea-token", fromConfig: "t" },
+                { vaultField: "harbor-password", fromConfig: "p" },
+            ],
+        );
     });
 });
 
 describe("plan: sudo and screenshots", () => {
     it("adds back exactly CHOWN, SETGID and SETUID, and only where sudo runs (desktop, shell) for an agent with sudo", () => {
         const { platform, devbot } = specs();
-        const capabilities = (plan: AgentPlan) => Object.fromEntries(plan.computer.containers.map((c) => [c.name, c.addCapabilities]));
-        assert.deepStrictEqual(capabilities(planAgent({ ...devbot, sudo: true }, platform)),
-            { desktop: ["CHOWN", "SETGID", "SETUID"], "computer-control": [], shell: ["CHOWN", "SETGID", "SETUID"] });
-        assert.deepStrictEqual(capabilities(planAgent(devbot, platform)), { desktop: [], "computer-control": [], shell: [] });
+        const capabilities = (plan: AgentPlan) =>
+            Object.fromEntries(plan.computer.containers.map((c) => [c.name, c.addCapabilities]));
+        assert.deepStrictEqual(capabilities(planAgent({ ...devbot, sudo: true }, platform)), {
+            desktop: ["CHOWN", "SETGID", "SETUID"],
+            "computer-control": [],
+            shell: ["CHOWN", "SETGID", "SETUID"],
+        });
+        assert.deepStrictEqual(capabilities(planAgent(devbot, platform)), {
+            desktop: [],
+            "computer-control": [],
+            shell: [],
+        });
     });
 
     it("passes the screenshot format to the computer-control sidecar, with the quality only for JPEG", () => {
         const { platform, devbot } = specs();
         const env = (screenshots: { format: "png" | "jpeg"; quality: number }) =>
-            container(planAgent({ ...devbot, desktop: { ...devbot.desktop, screenshots } }, platform), "computer-control")!.env
-                .filter((e) => e.name.startsWith("SCREENSHOT_"));
+            container(
+                planAgent({ ...devbot, desktop: { ...devbot.desktop, screenshots } }, platform),
+                "computer-control",
+            )!.env.filter((e) => e.name.startsWith("SCREENSHOT_"));
         assert.deepStrictEqual(env({ format: "png", quality: 85 }), [{ name: "SCREENSHOT_FORMAT", value: "png" }]);
-        assert.deepStrictEqual(env({ format: "jpeg", quality: 70 }), [{ name: "SCREENSHOT_FORMAT", value: "jpeg" }, { name: "SCREENSHOT_QUALITY", value: "70" }]);
+        assert.deepStrictEqual(env({ format: "jpeg", quality: 70 }), [
+            { name: "SCREENSHOT_FORMAT", value: "jpeg" },
+            { name: "SCREENSHOT_QUALITY", value: "70" },
+        ]);
     });
 });

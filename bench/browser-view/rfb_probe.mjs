@@ -12,7 +12,8 @@ const WebSocket = createRequire(packageJson)("ws");
 const { vncAuthResponse } = await import(new URL("../../images/browser-view/dist/vncClient.js", import.meta.url));
 
 const options = JSON.parse(process.argv[2]);
-const trace = (what) => process.env.RFB_PROBE_TRACE && process.stderr.write(`rfb_probe ${performance.now().toFixed(0)} ms: ${what}\n`);
+const trace = (what) =>
+    process.env.RFB_PROBE_TRACE && process.stderr.write(`rfb_probe ${performance.now().toFixed(0)} ms: ${what}\n`);
 
 /** Bytes from either transport, read by exact counts without copying large skips. */
 class ByteQueue {
@@ -68,16 +69,28 @@ async function open() {
     if (options.transport === "tcp") {
         const socket = connect(options.port, "127.0.0.1");
         socket.setNoDelay(true);
-        await new Promise((resolve, reject) => { socket.once("connect", resolve); socket.once("error", reject); });
+        await new Promise((resolve, reject) => {
+            socket.once("connect", resolve);
+            socket.once("error", reject);
+        });
         socket.on("data", (chunk) => queue.push(chunk));
-        socket.on("close", () => { queue.closed = true; queue.push(Buffer.alloc(0)); });
+        socket.on("close", () => {
+            queue.closed = true;
+            queue.push(Buffer.alloc(0));
+        });
         send = (data) => socket.write(data);
         close = () => socket.destroy();
     } else {
-        const ws = new WebSocket(options.url, ["binary"], { headers: options.cookie ? { cookie: options.cookie } : {}, perMessageDeflate: false });
+        const ws = new WebSocket(options.url, ["binary"], {
+            headers: options.cookie ? { cookie: options.cookie } : {},
+            perMessageDeflate: false,
+        });
         // Listen before "open": the first frame can arrive in the same read as the upgrade response.
         ws.on("message", (chunk) => queue.push(chunk));
-        await new Promise((resolve, reject) => { ws.once("open", resolve); ws.once("error", reject); });
+        await new Promise((resolve, reject) => {
+            ws.once("open", resolve);
+            ws.once("error", reject);
+        });
         trace("open");
         ws.on("close", (code, reason) => {
             queue.closed = true;
@@ -121,7 +134,10 @@ function updateRequest(incremental, [x, y, w, h]) {
     const out = Buffer.alloc(10);
     out[0] = 3;
     out[1] = incremental ? 1 : 0;
-    out.writeUInt16BE(x, 2); out.writeUInt16BE(y, 4); out.writeUInt16BE(w, 6); out.writeUInt16BE(h, 8);
+    out.writeUInt16BE(x, 2);
+    out.writeUInt16BE(y, 4);
+    out.writeUInt16BE(w, 6);
+    out.writeUInt16BE(h, 8);
     return out;
 }
 
@@ -133,7 +149,13 @@ async function readMessage(queue) {
         const rects = [];
         for (let i = 0; i < header.readUInt16BE(1); i++) {
             const r = await queue.read(12);
-            const rect = { x: r.readUInt16BE(0), y: r.readUInt16BE(2), w: r.readUInt16BE(4), h: r.readUInt16BE(6), encoding: r.readInt32BE(8) };
+            const rect = {
+                x: r.readUInt16BE(0),
+                y: r.readUInt16BE(2),
+                w: r.readUInt16BE(4),
+                h: r.readUInt16BE(6),
+                encoding: r.readInt32BE(8),
+            };
             if (rect.encoding !== 0) throw new Error(`unexpected encoding ${rect.encoding}`);
             await queue.skip(rect.w * rect.h * 4);
             rects.push(rect);
@@ -141,7 +163,11 @@ async function readMessage(queue) {
         return rects;
     }
     if (type === 2) return []; // Bell
-    if (type === 3) { const h = await queue.read(7); await queue.skip(h.readUInt32BE(3)); return []; }
+    if (type === 3) {
+        const h = await queue.read(7);
+        await queue.skip(h.readUInt32BE(3));
+        return [];
+    }
     throw new Error(`unexpected server message ${type}`);
 }
 
@@ -168,7 +194,10 @@ async function measureLatency(connection, screen) {
     const { queue, send } = connection;
     const full = [0, 0, screen.width, screen.height];
     // A non-incremental request is answered at once: it leaves no request outstanding.
-    const sync = async () => { send(updateRequest(false, [0, 0, 1, 1])); await readMessage(queue); };
+    const sync = async () => {
+        send(updateRequest(false, [0, 0, 1, 1]));
+        await readMessage(queue);
+    };
     const movePointer = ([x, y]) => send(Buffer.from([5, 0, x >> 8, x & 255, y >> 8, y & 255]));
     movePointer(options.latency.home);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -193,11 +222,18 @@ async function measureLatency(connection, screen) {
     movePointer(options.latency.home);
     await sync();
     samples.sort((a, b) => a - b);
-    return { latencyMedianMs: samples[Math.floor(samples.length / 2)], latencyP90Ms: samples[Math.floor(samples.length * 0.9)], samples: samples.length };
+    return {
+        latencyMedianMs: samples[Math.floor(samples.length / 2)],
+        latencyP90Ms: samples[Math.floor(samples.length * 0.9)],
+        samples: samples.length,
+    };
 }
 
 // A probe that hangs (no screen change to report, a broken transport) fails instead of blocking the run.
-const watchdog = setTimeout(() => { process.stderr.write("rfb_probe: no result within 120 s\n"); process.exit(3); }, 120_000);
+const watchdog = setTimeout(() => {
+    process.stderr.write("rfb_probe: no result within 120 s\n");
+    process.exit(3);
+}, 120_000);
 const connection = await open();
 try {
     const screen = await handshake(connection);

@@ -13,7 +13,10 @@ const PEER = path.join(__dirname, "peerProgram.ts");
 
 function configFor(agents: number): Record<string, any> {
     const config = copy(stackConfig("test-cluster"));
-    config.agents = Array.from({ length: agents }, (_, i) => ({ name: `agent${i}`, desktop: { enabled: i % 2 === 0 } }));
+    config.agents = Array.from({ length: agents }, (_, i) => ({
+        name: `agent${i}`,
+        desktop: { enabled: i % 2 === 0 },
+    }));
     return config;
 }
 
@@ -54,7 +57,9 @@ async function main(): Promise<void> {
         const oursMs = median(ours);
         const peerMs = median(peer);
         perAgent.push(oursMs / size);
-        console.log(`${String(size).padStart(6)} | ${oursMs.toFixed(1).padStart(7)} | ${(oursMs / size).toFixed(2).padStart(8)} | ${peerMs.toFixed(1).padStart(7)} | ${(oursMs / peerMs).toFixed(2).padStart(9)} | ${String(resources).padStart(9)} | ${heap.toFixed(1).padStart(8)}`);
+        console.log(
+            `${String(size).padStart(6)} | ${oursMs.toFixed(1).padStart(7)} | ${(oursMs / size).toFixed(2).padStart(8)} | ${peerMs.toFixed(1).padStart(7)} | ${(oursMs / peerMs).toFixed(2).padStart(9)} | ${String(resources).padStart(9)} | ${heap.toFixed(1).padStart(8)}`,
+        );
     }
     const growth = (perAgent[2] / perAgent[1]).toFixed(2);
     console.log(`per-agent cost at 100 agents / at 10 agents: ${growth} (1.00 = linear)`);

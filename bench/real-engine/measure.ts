@@ -23,8 +23,11 @@ function seconds(run: () => unknown): number {
 
 async function mockSeconds(configFile: string): Promise<{ seconds: number; resources: number }> {
     const parsed = yaml.load(fs.readFileSync(configFile, "utf8")) as { config: Record<string, unknown> };
-    const config = Object.fromEntries(Object.entries(parsed.config).filter(([key]) => key.startsWith(`${PROJECT}:`))
-        .map(([key, value]) => [key.slice(PROJECT.length + 1), value]));
+    const config = Object.fromEntries(
+        Object.entries(parsed.config)
+            .filter(([key]) => key.startsWith(`${PROJECT}:`))
+            .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
+    );
     const start = process.hrtime.bigint();
     const run = await runProgram({ config, stack: "local" });
     return { seconds: Number(process.hrtime.bigint() - start) / 1e9, resources: run.resources.length };
@@ -43,7 +46,11 @@ interface Row {
 async function measure(agents: number): Promise<Row> {
     // Names of their own per size: destroy keeps each agent's Namespace and PVCs, which would clash.
     // Suspended, as in the local stack: no kubelet runs pods, so `up` would wait for Deployments forever.
-    const specs = Array.from({ length: agents }, (_, i) => ({ name: `s${agents}a${i}`, suspended: true, desktop: { enabled: i % 2 === 0 } }));
+    const specs = Array.from({ length: agents }, (_, i) => ({
+        name: `s${agents}a${i}`,
+        suspended: true,
+        desktop: { enabled: i % 2 === 0 },
+    }));
     // A file backend per size: each size is a fresh `local` stack.
     const backend = path.join(process.env.REAL_TIER_WORK!, `state-${agents}`);
     fs.mkdirSync(backend, { recursive: true });
@@ -66,23 +73,42 @@ async function measure(agents: number): Promise<Row> {
 
 async function main(): Promise<void> {
     await mockSeconds(path.join(__dirname, "..", "..", "Pulumi.local.yaml")); // warm module caches and JIT
-    console.log(`real engine against a local kube-apiserver; preview and mocks: median of ${PREVIEW_ROUNDS} interleaved rounds`);
-    console.log("agents | resources | mocks s | preview s | preview/mocks | up s | up s/agent | no-change preview s | destroy s");
+    console.log(
+        `real engine against a local kube-apiserver; preview and mocks: median of ${PREVIEW_ROUNDS} interleaved rounds`,
+    );
+    console.log(
+        "agents | resources | mocks s | preview s | preview/mocks | up s | up s/agent | no-change preview s | destroy s",
+    );
     const rows: Row[] = [];
     for (const agents of SIZES) {
         const row = await measure(agents);
         rows.push(row);
-        console.log([row.agents, row.resources, row.mock.toFixed(2), row.preview.toFixed(1), (row.preview / row.mock).toFixed(1),
-            row.up.toFixed(1), (row.up / row.agents).toFixed(2), row.steadyPreview.toFixed(1), row.destroy.toFixed(1)].join(" | "));
+        console.log(
+            [
+                row.agents,
+                row.resources,
+                row.mock.toFixed(2),
+                row.preview.toFixed(1),
+                (row.preview / row.mock).toFixed(1),
+                row.up.toFixed(1),
+                (row.up / row.agents).toFixed(2),
+                row.steadyPreview.toFixed(1),
+                row.destroy.toFixed(1),
+            ].join(" | "),
+        );
     }
     if (rows.length >= 3) {
         const [, ten, fifty] = rows;
         const marginalUp = (fifty.up - ten.up) / (fifty.agents - ten.agents);
         const marginalPreview = (fifty.preview - ten.preview) / (fifty.agents - ten.agents);
         const marginalMock = (fifty.mock - ten.mock) / (fifty.agents - ten.agents);
-        console.log(`marginal cost per agent from ${ten.agents} to ${fifty.agents}: up ${marginalUp.toFixed(2)} s, ` +
-            `preview ${marginalPreview.toFixed(2)} s, mocks ${marginalMock.toFixed(3)} s`);
-        console.log(`per-agent up cost at ${fifty.agents} / at ${ten.agents} agents: ${((fifty.up / fifty.agents) / (ten.up / ten.agents)).toFixed(2)} (1.00 = linear)`);
+        console.log(
+            `marginal cost per agent from ${ten.agents} to ${fifty.agents}: up ${marginalUp.toFixed(2)} s, ` +
+                `preview ${marginalPreview.toFixed(2)} s, mocks ${marginalMock.toFixed(3)} s`,
+        );
+        console.log(
+            `per-agent up cost at ${fifty.agents} / at ${ten.agents} agents: ${(fifty.up / fifty.agents / (ten.up / ten.agents)).toFixed(2)} (1.00 = linear)`,
+        );
     }
 }
 

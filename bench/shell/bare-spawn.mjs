@@ -6,11 +6,11 @@ import { createInterface } from "node:readline";
 
 const [command, ...args] = process.argv.slice(2);
 for await (const _ of createInterface({ input: process.stdin })) {
-  const started = performance.now();
-  await new Promise((resolve, reject) => {
-    const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    child.on("error", reject);
-    child.on("close", resolve);
-  });
-  process.stdout.write(`${performance.now() - started}\n`);
+    const started = performance.now();
+    await new Promise((resolve, reject) => {
+        const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+        child.on("error", reject);
+        child.on("close", resolve);
+    });
+    process.stdout.write(`${performance.now() - started}\n`);
 }

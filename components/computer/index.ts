@@ -17,7 +17,13 @@ export { ComputerImages } from "./podSpec";
  *   not, which planned a replacement (found by tests/real/lifecycle.test.ts). A changed storage class
  *   therefore applies to new claims only.
  */
-const CLAIM_IGNORED_CHANGES = ["spec.dataSource", "spec.dataSourceRef", "spec.volumeName", "spec.storageClassName", "spec.volumeMode"];
+const CLAIM_IGNORED_CHANGES = [
+    "spec.dataSource",
+    "spec.dataSourceRef",
+    "spec.volumeName",
+    "spec.storageClassName",
+    "spec.volumeMode",
+];
 
 export interface AgentComputerArgs {
     plan: AgentPlan;
@@ -37,51 +43,75 @@ export function createAgentComputer(name: string, args: AgentComputerArgs, paren
     const computer = plan.computer;
 
     // The workspace outlives the agent's config entry unless the operator asks otherwise.
-    const claims = computer.claims.map((claim) => new k8s.core.v1.PersistentVolumeClaim(`${name}-${claim.role}`, {
-        metadata: {
-            name: claim.name,
-            namespace,
-            labels: agentLabels(plan.agent, claim.role),
-            // The policy pack cannot see retainOnDelete in a real preview; this states the intent.
-            annotations: { [RETAIN_ANNOTATION]: String(computer.retainOnDelete) },
-        },
-        spec: {
-            accessModes: ["ReadWriteOnce"],
-            storageClassName: claim.storageClass,
-            resources: { requests: { storage: claim.size } },
-            dataSource: claim.dataSource,
-        },
-    }, { parent, retainOnDelete: computer.retainOnDelete, ignoreChanges: CLAIM_IGNORED_CHANGES }));
+    const claims = computer.claims.map(
+        (claim) =>
+            new k8s.core.v1.PersistentVolumeClaim(
+                `${name}-${claim.role}`,
+                {
+                    metadata: {
+                        name: claim.name,
+                        namespace,
+                        labels: agentLabels(plan.agent, claim.role),
+                        // The policy pack cannot see retainOnDelete in a real preview; this states the intent.
+                        annotations: { [RETAIN_ANNOTATION]: String(computer.retainOnDelete) },
+                    },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        storageClassName: claim.storageClass,
+                        resources: { requests: { storage: claim.size } },
+                        dataSource: claim.dataSource,
+                    },
+                },
+                { parent, retainOnDelete: computer.retainOnDelete, ignoreChanges: CLAIM_IGNORED_CHANGES },
+            ),
+    );
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-computer`, {
-        metadata: { name: computer.name, namespace, labels: computer.labels },
-        automountServiceAccountToken: false,
-    }, { parent });
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-computer`,
+        {
+            metadata: { name: computer.name, namespace, labels: computer.labels },
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
 
-    const deployment = new k8s.apps.v1.Deployment(`${name}-computer`, {
-        metadata: { name: computer.name, namespace, labels: computer.labels },
-        spec: {
-            replicas: computer.replicas,
-            // ReadWriteOnce volumes: the old pod must let go of them before the new one starts.
-            strategy: { type: "Recreate" },
-            selector: { matchLabels: computer.selector },
-            template: {
-                metadata: { labels: computer.podLabels },
-                spec: computerPodSpec(plan.agent, computer, args.images),
+    const deployment = new k8s.apps.v1.Deployment(
+        `${name}-computer`,
+        {
+            metadata: { name: computer.name, namespace, labels: computer.labels },
+            spec: {
+                replicas: computer.replicas,
+                // ReadWriteOnce volumes: the old pod must let go of them before the new one starts.
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: computer.selector },
+                template: {
+                    metadata: { labels: computer.podLabels },
+                    spec: computerPodSpec(plan.agent, computer, args.images),
+                },
+            },
+            // Not dependent on the claims: with a WaitForFirstConsumer storage class a claim binds only once
+            // this pod exists, so waiting for the claims first could deadlock the update.
+        },
+        { parent, dependsOn: [...args.dependsOn, serviceAccount] },
+    );
+
+    const service = new k8s.core.v1.Service(
+        `${name}-computer`,
+        {
+            metadata: { name: computer.name, namespace, labels: computer.labels },
+            spec: {
+                type: "ClusterIP",
+                selector: computer.selector,
+                ports: computer.servicePorts.map(({ name: portName, port, targetPort }) => ({
+                    name: portName,
+                    port,
+                    targetPort,
+                    protocol: "TCP",
+                })),
             },
         },
-    // Not dependent on the claims: with a WaitForFirstConsumer storage class a claim binds only once
-    // this pod exists, so waiting for the claims first could deadlock the update.
-    }, { parent, dependsOn: [...args.dependsOn, serviceAccount] });
-
-    const service = new k8s.core.v1.Service(`${name}-computer`, {
-        metadata: { name: computer.name, namespace, labels: computer.labels },
-        spec: {
-            type: "ClusterIP",
-            selector: computer.selector,
-            ports: computer.servicePorts.map(({ name: portName, port, targetPort }) => ({ name: portName, port, targetPort, protocol: "TCP" })),
-        },
-    }, { parent });
+        { parent },
+    );
 
     return { deployment, service, claims };
 }

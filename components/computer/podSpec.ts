@@ -13,7 +13,11 @@ type Probe = k8s.types.input.core.v1.Probe;
 /** The image reference for each image the plan names (built by components/images.ts, or prebuilt). */
 export type ComputerImages = Partial<Record<ImageKey, pulumi.Input<string>>>;
 
-export function computerPodSpec(agent: string, computer: ComputerPlan, images: ComputerImages): k8s.types.input.core.v1.PodSpec {
+export function computerPodSpec(
+    agent: string,
+    computer: ComputerPlan,
+    images: ComputerImages,
+): k8s.types.input.core.v1.PodSpec {
     return {
         runtimeClassName: computer.runtimeClassName,
         serviceAccountName: computer.name,
@@ -45,7 +49,8 @@ function renderContainer(agent: string, container: ContainerPlan, images: Comput
         env: container.env.map(({ name, value }) => ({ name, value })),
         ports: container.ports.map(({ name, port }) => ({ name, containerPort: port })),
         volumeMounts: container.mounts.map(({ volume, path, readOnly }) =>
-            (readOnly ? { name: volume, mountPath: path, readOnly: true } : { name: volume, mountPath: path })),
+            readOnly ? { name: volume, mountPath: path, readOnly: true } : { name: volume, mountPath: path },
+        ),
         startupProbe: renderProbe(container.probes.startup),
         readinessProbe: renderProbe(container.probes.readiness),
         livenessProbe: renderProbe(container.probes.liveness),
@@ -55,9 +60,10 @@ function renderContainer(agent: string, container: ContainerPlan, images: Comput
 }
 
 function renderProbe(probe: ProbePlan): Probe {
-    const check = "tcpPort" in probe.check
-        ? { tcpSocket: { port: probe.check.tcpPort } }
-        : { httpGet: { path: probe.check.httpPath, port: probe.check.port } };
+    const check =
+        "tcpPort" in probe.check
+            ? { tcpSocket: { port: probe.check.tcpPort } }
+            : { httpGet: { path: probe.check.httpPath, port: probe.check.port } };
     return {
         ...check,
         periodSeconds: probe.periodSeconds,
@@ -76,10 +82,23 @@ function renderVolume(volume: VolumePlan): Volume {
     }
     if ("configMap" in source) {
         // Same as a Secret key: a directory mount, so that a changed value appears in place.
-        return { name: volume.name, configMap: { name: source.configMap.name, items: [{ key: source.configMap.key, path: source.configMap.file }] } };
+        return {
+            name: volume.name,
+            configMap: {
+                name: source.configMap.name,
+                items: [{ key: source.configMap.key, path: source.configMap.file }],
+            },
+        };
     }
     // One key as one file, mounted as a directory (never subPath) so that a rotated value appears in place.
-    return { name: volume.name, secret: { secretName: source.secret.name, items: [{ key: source.secret.key, path: source.secret.file }], defaultMode: 0o440 } };
+    return {
+        name: volume.name,
+        secret: {
+            secretName: source.secret.name,
+            items: [{ key: source.secret.key, path: source.secret.file }],
+            defaultMode: 0o440,
+        },
+    };
 }
 
 /**

@@ -39,24 +39,40 @@ function checkDesktopOnlySettings(agent: AgentConfig, ctx: Context): void {
         return;
     }
     if (agent.desktop.resolution !== undefined) {
-        problem(ctx, ["desktop", "resolution"], "is set but the desktop is disabled; remove it or set desktop.enabled to true");
+        problem(
+            ctx,
+            ["desktop", "resolution"],
+            "is set but the desktop is disabled; remove it or set desktop.enabled to true",
+        );
     }
     if (agent.desktop.browserView.enabled) {
-        problem(ctx, ["desktop", "browserView", "enabled"], "is true but the desktop is disabled; remove it or set desktop.enabled to true");
+        problem(
+            ctx,
+            ["desktop", "browserView", "enabled"],
+            "is true but the desktop is disabled; remove it or set desktop.enabled to true",
+        );
     }
     if (agent.network.vncViewers !== undefined) {
         problem(ctx, ["network", "vncViewers"], "is set but the agent has no desktop; remove it");
     }
     for (const role of ["desktop", "computerControl"] as const) {
         if (agent.resources[role] !== undefined) {
-            problem(ctx, ["resources", role], "is set but the agent has no desktop (desktop.enabled is false); remove it");
+            problem(
+                ctx,
+                ["resources", role],
+                "is set but the agent has no desktop (desktop.enabled is false); remove it",
+            );
         }
     }
 }
 
 function checkBrowserViewSettings(agent: AgentConfig, ctx: Context): void {
     if (agent.resources.browserView !== undefined && !(agent.desktop.enabled && agent.desktop.browserView.enabled)) {
-        problem(ctx, ["resources", "browserView"], "is set but the browser view is off (desktop.browserView.enabled is false); remove it");
+        problem(
+            ctx,
+            ["resources", "browserView"],
+            "is set but the browser view is off (desktop.browserView.enabled is false); remove it",
+        );
     }
 }
 
@@ -67,15 +83,20 @@ function checkRequestsWithinLimits(agent: AgentConfig, ctx: Context): void {
             const request = parseQuantity(figures.requests[measure]) ?? 0;
             const limit = parseQuantity(figures.limits[measure]) ?? Infinity;
             if (request > limit) {
-                problem(ctx, ["resources", role, "requests", measure],
-                    `${figures.requests[measure]} is above the limit ${figures.limits[measure]}; lower it or raise limits.${measure}`);
+                problem(
+                    ctx,
+                    ["resources", role, "requests", measure],
+                    `${figures.requests[measure]} is above the limit ${figures.limits[measure]}; lower it or raise limits.${measure}`,
+                );
             }
         }
     }
 }
 
 /** The operator's secret values this agent needs when they come from stack config. */
-export function neededSecretKeys(agent: AgentConfig): { key: keyof AgentConfig["secrets"]; what: string; needed: boolean }[] {
+export function neededSecretKeys(
+    agent: AgentConfig,
+): { key: keyof AgentConfig["secrets"]; what: string; needed: boolean }[] {
     return [
         { key: MODEL_KEY_FIELD[agent.model.provider], what: `the ${agent.model.provider} API key`, needed: true },
         { key: "giteaToken", what: "Gitea token", needed: agent.credentials.gitea.enabled },
@@ -92,17 +113,33 @@ export function secretSource(agent: AgentConfig): "vault" | "config" {
 function checkSecrets(agent: AgentConfig, ctx: Context): void {
     const modelKey = MODEL_KEY_FIELD[agent.model.provider];
     for (const key of Object.values(MODEL_KEY_FIELD).filter((k) => k !== modelKey && agent.secrets[k] !== undefined)) {
-        problem(ctx, ["secrets", key], `is for another model provider; the model provider is ${agent.model.provider}, so set ${modelKey}`);
+        problem(
+            ctx,
+            ["secrets", key],
+            `is for another model provider; the model provider is ${agent.model.provider}, so set ${modelKey}`,
+        );
     }
     const source = secretSource(agent);
     for (const { key, what, needed } of neededSecretKeys(agent)) {
         const given = agent.secrets[key] !== undefined;
         if (source === "vault" && given) {
-            problem(ctx, ["secrets", key], "is set but secrets.source is vault; remove it, or set secrets.source to config");
+            problem(
+                ctx,
+                ["secrets", key],
+                "is set but secrets.source is vault; remove it, or set secrets.source to config",
+            );
         } else if (source === "config" && needed && !given) {
-            problem(ctx, ["secrets", key], `missing (${what}, secrets.source is config); set it with pulumi config set --secret --path '${OWN_PATH}' <value>`);
+            problem(
+                ctx,
+                ["secrets", key],
+                `missing (${what}, secrets.source is config); set it with pulumi config set --secret --path '${OWN_PATH}' <value>`,
+            );
         } else if (source === "config" && !needed && given) {
-            problem(ctx, ["secrets", key], `is set but ${what.split(" ")[0]} credentials are disabled for this agent; remove it`);
+            problem(
+                ctx,
+                ["secrets", key],
+                `is set but ${what.split(" ")[0]} credentials are disabled for this agent; remove it`,
+            );
         }
     }
 }
@@ -126,6 +163,10 @@ function checkDerivedNames(agent: AgentConfig, ctx: Context): void {
     }
     if (refused.length > 0) {
         const names = refused.map(({ name, kinds }) => `${describe(name)} (${kinds})`).join(", ");
-        problem(ctx, ["name"], `${describe(agent.name)} makes names the API server refuses: ${names}: ${refused[0].complaint}`);
+        problem(
+            ctx,
+            ["name"],
+            `${describe(agent.name)} makes names the API server refuses: ${names}: ${refused[0].complaint}`,
+        );
     }
 }

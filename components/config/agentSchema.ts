@@ -11,19 +11,22 @@ import { MAX_AGENT_NAME, MODEL_PROVIDERS, checkAgent } from "./agentRules";
 export const MAX_SYSTEM_MESSAGE_BYTES = 32 * 1024;
 export const MAX_DESCRIPTION = 1024;
 
+const figures = (defaults: ResourceFigures) =>
+    strictObject({
+        cpu: text({ check: formats.cpuQuantity }).default(defaults.cpu),
+        memory: text({ check: formats.memoryQuantity }).default(defaults.memory),
+    }).prefault({});
 
-const figures = (defaults: ResourceFigures) => strictObject({
-    cpu: text({ check: formats.cpuQuantity }).default(defaults.cpu),
-    memory: text({ check: formats.memoryQuantity }).default(defaults.memory),
-}).prefault({});
-
-const containerResources = (defaults: ContainerResources) => strictObject({
-    requests: figures(defaults.requests),
-    limits: figures(defaults.limits),
-}).optional().meta({
-    description: `\`{requests, limits}: {cpu, memory}\`; default requests ${show(defaults.requests)}, limits ${show(defaults.limits)}`,
-    referenceAsOneRow: true,
-});
+const containerResources = (defaults: ContainerResources) =>
+    strictObject({
+        requests: figures(defaults.requests),
+        limits: figures(defaults.limits),
+    })
+        .optional()
+        .meta({
+            description: `\`{requests, limits}: {cpu, memory}\`; default requests ${show(defaults.requests)}, limits ${show(defaults.limits)}`,
+            referenceAsOneRow: true,
+        });
 
 function show(figures: ResourceFigures): string {
     return `${figures.cpu}/${figures.memory}`;
@@ -31,75 +34,118 @@ function show(figures: ResourceFigures): string {
 
 const maxBytes = (limit: number) => (value: string) => {
     const bytes = Buffer.byteLength(value, "utf8");
-    return bytes > limit ? `is ${bytes} bytes long; the limit is ${limit} (${limit / 1024} KiB): shorten it` : undefined;
+    return bytes > limit
+        ? `is ${bytes} bytes long; the limit is ${limit} (${limit / 1024} KiB): shorten it`
+        : undefined;
 };
 
 /** `gitea: false` is the short form of `gitea: {enabled: false}`. */
-const credential = (usernameDefault: string) => z.preprocess(
-    (value) => (typeof value === "boolean" || value === "true" || value === "false" ? { enabled: value } : value),
-    strictObject({
-        enabled: flag().default(true).meta({ description: "`false` (short form: `<credential>: false`) gives the agent no such credential" }),
-        username: text({ check: formats.username }).optional().meta({ description: `default: ${usernameDefault}` }),
-    }),
-).prefault({});
+const credential = (usernameDefault: string) =>
+    z
+        .preprocess(
+            (value) =>
+                typeof value === "boolean" || value === "true" || value === "false" ? { enabled: value } : value,
+            strictObject({
+                enabled: flag().default(true).meta({
+                    description: "`false` (short form: `<credential>: false`) gives the agent no such credential",
+                }),
+                username: text({ check: formats.username })
+                    .optional()
+                    .meta({ description: `default: ${usernameDefault}` }),
+            }),
+        )
+        .prefault({});
 
 const secretValue = () => text().optional();
 
 const agentFields = strictObject({
-    name: text({ check: formats.dnsLabel(MAX_AGENT_NAME), hint: `pulumi config set --path '${OWN_PATH}' devbot` })
-        .meta({ description: `DNS-1035 label (starts with a letter), at most ${MAX_AGENT_NAME} characters, unique; the kagent Agent's name` }),
-    namespace: text({ check: formats.dnsLabel() }).optional()
+    name: text({ check: formats.dnsLabel(MAX_AGENT_NAME), hint: `pulumi config set --path '${OWN_PATH}' devbot` }).meta(
+        {
+            description: `DNS-1035 label (starts with a letter), at most ${MAX_AGENT_NAME} characters, unique; the kagent Agent's name`,
+        },
+    ),
+    namespace: text({ check: formats.dnsLabel() })
+        .optional()
         .meta({ description: "the agent's own namespace, never shared; default `<namespacePrefix><name>`" }),
-    description: text({ check: (t) => (t.length > MAX_DESCRIPTION ? `is longer than ${MAX_DESCRIPTION} characters` : undefined), quoteValue: false })
-        .optional().meta({ description: `the Agent's description (at most ${MAX_DESCRIPTION} characters); default generated` }),
-    systemMessage: text({ check: maxBytes(MAX_SYSTEM_MESSAGE_BYTES), quoteValue: false }).optional()
-        .meta({ description: `the system prompt, at most ${MAX_SYSTEM_MESSAGE_BYTES / 1024} KiB; default tells the agent its tools and workspace` }),
+    description: text({
+        check: (t) => (t.length > MAX_DESCRIPTION ? `is longer than ${MAX_DESCRIPTION} characters` : undefined),
+        quoteValue: false,
+    })
+        .optional()
+        .meta({ description: `the Agent's description (at most ${MAX_DESCRIPTION} characters); default generated` }),
+    systemMessage: text({ check: maxBytes(MAX_SYSTEM_MESSAGE_BYTES), quoteValue: false })
+        .optional()
+        .meta({
+            description: `the system prompt, at most ${MAX_SYSTEM_MESSAGE_BYTES / 1024} KiB; default tells the agent its tools and workspace`,
+        }),
     model: strictObject({
         provider: oneOf(MODEL_PROVIDERS).default("Anthropic").meta({ description: "the ModelConfig's provider" }),
         name: text().default("claude-sonnet-4-5").meta({ description: "the model" }),
-        maxTokens: wholeNumber(1, 1_000_000).optional().meta({ description: "the provider's maxTokens; default the provider's own" }),
-    }).prefault({}).meta({ description: "the ModelConfig" }),
+        maxTokens: wholeNumber(1, 1_000_000)
+            .optional()
+            .meta({ description: "the provider's maxTokens; default the provider's own" }),
+    })
+        .prefault({})
+        .meta({ description: "the ModelConfig" }),
     desktop: strictObject({
         enabled: flag().default(true).meta({ description: "Xfce desktop and computer-control sidecar" }),
-        resolution: text({ check: formats.resolution }).optional().meta({ description: "screen size; default 1280x800" }),
+        resolution: text({ check: formats.resolution })
+            .optional()
+            .meta({ description: "screen size; default 1280x800" }),
         screenshots: strictObject({
-            format: oneOf(["png", "jpeg"]).default("png")
-                .meta({ description: "`png`: the exact pixels; `jpeg`: about a third smaller, lossy (computer-control's SCREENSHOT_FORMAT)" }),
+            format: oneOf(["png", "jpeg"]).default("png").meta({
+                description:
+                    "`png`: the exact pixels; `jpeg`: about a third smaller, lossy (computer-control's SCREENSHOT_FORMAT)",
+            }),
             quality: wholeNumber(1, 100).default(85).meta({ description: "JPEG quality (jpeg only)" }),
         }).prefault({}),
         browserView: strictObject({
-            enabled: flag().default(false).meta({ description: "noVNC view of the desktop in a browser (`browser-view` container, port 6080)" }),
-            mode: oneOf(["view-only", "interactive"]).default("view-only")
-                .meta({ description: "`interactive` lets viewers use mouse and keyboard; switching needs no restart (a ConfigMap file)" }),
+            enabled: flag()
+                .default(false)
+                .meta({ description: "noVNC view of the desktop in a browser (`browser-view` container, port 6080)" }),
+            mode: oneOf(["view-only", "interactive"]).default("view-only").meta({
+                description:
+                    "`interactive` lets viewers use mouse and keyboard; switching needs no restart (a ConfigMap file)",
+            }),
         }).prefault({}),
     }).prefault({}),
     storage: strictObject({
-        workspace: text({ check: formats.storageQuantity }).default("20Gi").meta({ description: "size of the workspace PVC" }),
-        config: text({ check: formats.storageQuantity }).default("5Gi").meta({ description: "size of the ~/.config PVC" }),
+        workspace: text({ check: formats.storageQuantity })
+            .default("20Gi")
+            .meta({ description: "size of the workspace PVC" }),
+        config: text({ check: formats.storageQuantity })
+            .default("5Gi")
+            .meta({ description: "size of the ~/.config PVC" }),
         storageClass: text({ check: formats.dnsSubdomain }).optional().meta({ description: "default: the platform's" }),
         retainOnDelete: flag().default(true).meta({ description: "keep namespace and PVCs when the agent is removed" }),
         backup: agentBackupSchema,
         restoreFrom: restoreFromSchema,
     }).prefault({}),
-    resources: strictObject(Object.fromEntries(
-        CONTAINER_ROLES.map((role) => [role, containerResources(DEFAULT_RESOURCES[role])]),
-    ) as Record<(typeof CONTAINER_ROLES)[number], ReturnType<typeof containerResources>>).prefault({}),
+    resources: strictObject(
+        Object.fromEntries(
+            CONTAINER_ROLES.map((role) => [role, containerResources(DEFAULT_RESOURCES[role])]),
+        ) as Record<(typeof CONTAINER_ROLES)[number], ReturnType<typeof containerResources>>,
+    ).prefault({}),
     credentials: strictObject({
         gitea: credential("the agent's name"),
         harbor: credential("robot$<imageRepository>+<name>"),
     }).prefault({}),
     secrets: strictObject({
-        source: oneOf(["vault", "config"]).optional()
-            .meta({ description: "where the operator's secrets come from; default `config` when values are given, else `vault`" }),
+        source: oneOf(["vault", "config"]).optional().meta({
+            description: "where the operator's secrets come from; default `config` when values are given, else `vault`",
+        }),
         anthropicApiKey: secretValue().meta({ description: "with --secret only" }),
         openaiApiKey: secretValue().meta({ description: "with --secret only" }),
         giteaToken: secretValue().meta({ description: "with --secret only" }),
         harborPassword: secretValue().meta({ description: "with --secret only" }),
     }).prefault({}),
     rotation: strictObject({
-        mcpToken: wholeNumber(0, 1_000_000).default(0).meta({ description: "bump to regenerate; the Agent re-renders with the new token" }),
+        mcpToken: wholeNumber(0, 1_000_000)
+            .default(0)
+            .meta({ description: "bump to regenerate; the Agent re-renders with the new token" }),
         vncPassword: wholeNumber(0, 1_000_000).default(0).meta({ description: "bump to regenerate" }),
-        browserViewToken: wholeNumber(0, 1_000_000).default(0)
+        browserViewToken: wholeNumber(0, 1_000_000)
+            .default(0)
             .meta({ description: "bump to regenerate the browser-view login token; open sessions end at once" }),
     }).prefault({}),
     network: strictObject({
@@ -107,11 +153,16 @@ const agentFields = strictObject({
         agentEgress: egressRulesSchema().meta({ description: "added to the platform's" }),
         vncViewers: viewersSchema.optional().meta({ description: "replace the platform's" }),
     }).prefault({}),
-    runtimeClassName: text({ check: formats.dnsSubdomain }).optional().meta({ description: "e.g. gvisor or kata for the computer pod" }),
-    sudo: flag().default(false)
-        .meta({ description: "passwordless sudo in the computer: the pod may escalate privileges and the namespace enforces `baseline`" }),
-    suspended: flag().default(false)
-        .meta({ description: "scale the computer and the kagent agent pod to zero; everything else (the workspace too) stays" }),
+    runtimeClassName: text({ check: formats.dnsSubdomain })
+        .optional()
+        .meta({ description: "e.g. gvisor or kata for the computer pod" }),
+    sudo: flag().default(false).meta({
+        description:
+            "passwordless sudo in the computer: the pod may escalate privileges and the namespace enforces `baseline`",
+    }),
+    suspended: flag().default(false).meta({
+        description: "scale the computer and the kagent agent pod to zero; everything else (the workspace too) stays",
+    }),
 });
 
 export const agentSchema = agentFields.superRefine(checkAgent);

@@ -15,7 +15,9 @@ export function computerRoles(desktop: { enabled: boolean; browserView: { enable
     if (!desktop.enabled) {
         return ["shell"];
     }
-    return desktop.browserView.enabled ? ["desktop", "computerControl", "shell", "browserView"] : ["desktop", "computerControl", "shell"];
+    return desktop.browserView.enabled
+        ? ["desktop", "computerControl", "shell", "browserView"]
+        : ["desktop", "computerControl", "shell"];
 }
 
 export interface ResourceFigures {
@@ -74,10 +76,15 @@ export function defaultSystemMessage(facts: SystemMessageFacts): string {
         );
     }
     if (facts.giteaHost) {
-        lines.push("", `Git over HTTPS to ${facts.giteaHost} is already authenticated: clone and push without a password.`);
+        lines.push(
+            "",
+            `Git over HTTPS to ${facts.giteaHost} is already authenticated: clone and push without a password.`,
+        );
     }
     if (facts.registry) {
-        lines.push(`Your registry credentials for ${facts.registry} are in $DOCKER_CONFIG (skopeo, buildah and crane use them).`);
+        lines.push(
+            `Your registry credentials for ${facts.registry} are in $DOCKER_CONFIG (skopeo, buildah and crane use them).`,
+        );
     }
     lines.push("", "Say what you are about to do, check the result of every step, and report failures plainly.");
     return lines.join("\n");

@@ -22,23 +22,29 @@ export interface TextRule {
     quoteValue?: boolean;
 }
 
-
 /** A string; a number written without quotes in YAML (a storage size of 20, say) is kept as text. */
 export function text(rule: TextRule = {}) {
-    const base = z.string({
-        error: (issue) => issue.input === undefined
-            ? `missing; ${rule.hint ?? "set it"}`
-            : `${describe(issue.input)} is not a string`,
-    }).superRefine((value, ctx) => {
-        if (!rule.allowEmpty && value.trim() === "") {
-            ctx.addIssue({ code: "custom", message: "is empty; give it a value or remove the key", input: value });
-            return;
-        }
-        const complaint = rule.check?.(value);
-        if (complaint) {
-            ctx.addIssue({ code: "custom", message: rule.quoteValue === false ? complaint : `${describe(value)} ${complaint}`, input: value });
-        }
-    });
+    const base = z
+        .string({
+            error: (issue) =>
+                issue.input === undefined
+                    ? `missing; ${rule.hint ?? "set it"}`
+                    : `${describe(issue.input)} is not a string`,
+        })
+        .superRefine((value, ctx) => {
+            if (!rule.allowEmpty && value.trim() === "") {
+                ctx.addIssue({ code: "custom", message: "is empty; give it a value or remove the key", input: value });
+                return;
+            }
+            const complaint = rule.check?.(value);
+            if (complaint) {
+                ctx.addIssue({
+                    code: "custom",
+                    message: rule.quoteValue === false ? complaint : `${describe(value)} ${complaint}`,
+                    input: value,
+                });
+            }
+        });
     return z.preprocess((value) => (typeof value === "number" ? String(value) : value), base);
 }
 
@@ -86,9 +92,10 @@ export function labels(keyCheck: TextCheck, valueCheck: TextCheck) {
         }),
         text({ check: valueCheck, allowEmpty: true }),
         {
-            error: (issue) => issue.code === "invalid_type"
-                ? `${describe(issue.input)} is not a map of label names to values`
-                : undefined,
+            error: (issue) =>
+                issue.code === "invalid_type"
+                    ? `${describe(issue.input)} is not a map of label names to values`
+                    : undefined,
         },
     );
 }
@@ -105,7 +112,9 @@ export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
             if (issue.code === "unrecognized_keys") {
                 return issue.keys.map((key) => unknownKeyMessage(key, known)).join("\n");
             }
-            return issue.input === undefined ? "missing; set it (a map of keys)" : `${describe(issue.input)} is not an object; write it as a map of keys`;
+            return issue.input === undefined
+                ? "missing; set it (a map of keys)"
+                : `${describe(issue.input)} is not an object; write it as a map of keys`;
         },
     });
 }

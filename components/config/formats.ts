@@ -47,7 +47,12 @@ export function dnsSubdomain(text: string): string | undefined {
 /** A host name with an optional port: what a registry or Gitea address is, without scheme or path. */
 export function host(text: string): string | undefined {
     const [name, port, ...rest] = text.split(":");
-    if (rest.length > 0 || !HOST_NAME.test(name) || name.length > MAX_DNS_SUBDOMAIN || (port !== undefined && !/^\d+$/.test(port))) {
+    if (
+        rest.length > 0 ||
+        !HOST_NAME.test(name) ||
+        name.length > MAX_DNS_SUBDOMAIN ||
+        (port !== undefined && !/^\d+$/.test(port))
+    ) {
         return "is not a host name (no scheme, no path), e.g. git.example.com";
     }
     return port === undefined ? undefined : portText(port);
@@ -72,7 +77,9 @@ export function serviceUrl(text: string): string | undefined {
     if (authority[1].includes("@")) {
         return "holds a user or password; remove them (the address is copied into every SecretStore) and let ESO log in with its Kubernetes role";
     }
-    return host(authority[1]) === undefined ? undefined : `has no valid host and port (port from 1 to 65535), ${example}`;
+    return host(authority[1]) === undefined
+        ? undefined
+        : `has no valid host and port (port from 1 to 65535), ${example}`;
 }
 
 /** A Vault path made of safe segments, no leading or trailing slash. */
@@ -91,7 +98,9 @@ export function lowerCaseVaultPath(text: string): string | undefined {
     if (complaint) {
         return complaint;
     }
-    return text === text.toLowerCase() ? undefined : "has upper-case letters; Vault policy names (made from it) are case-insensitive, so use lower case";
+    return text === text.toLowerCase()
+        ? undefined
+        : "has upper-case letters; Vault policy names (made from it) are case-insensitive, so use lower case";
 }
 
 /** A repository path inside a registry (OCI distribution spec), e.g. `agents` or `team/agents`. */
@@ -106,8 +115,13 @@ export function labelKey(text: string): string | undefined {
     const slash = text.lastIndexOf("/");
     const prefix = slash >= 0 ? text.slice(0, slash) : undefined;
     const name = text.slice(slash + 1);
-    const fine = name.length <= MAX_DNS_LABEL && LABEL_NAME.test(name) && (prefix === undefined || dnsSubdomain(prefix) === undefined);
-    return fine ? undefined : "is not a label key: [prefix/]name, name up to 63 letters, digits, '-', '_' or '.', e.g. app.kubernetes.io/name";
+    const fine =
+        name.length <= MAX_DNS_LABEL &&
+        LABEL_NAME.test(name) &&
+        (prefix === undefined || dnsSubdomain(prefix) === undefined);
+    return fine
+        ? undefined
+        : "is not a label key: [prefix/]name, name up to 63 letters, digits, '-', '_' or '.', e.g. app.kubernetes.io/name";
 }
 
 export function labelValue(text: string): string | undefined {
@@ -182,7 +196,8 @@ export function imageTag(text: string): string | undefined {
 
 /** "20GB" → "20Gi": operators coming from other tools often write decimal-looking units. */
 function suggestBinary(text: string): string | undefined {
-    const match = /^(\d+(?:\.\d+)?)\s*([KMGTPE])i?B$/i.exec(text.trim()) ?? /^(\d+(?:\.\d+)?)\s*([KMGTPE])$/i.exec(text.trim());
+    const match =
+        /^(\d+(?:\.\d+)?)\s*([KMGTPE])i?B$/i.exec(text.trim()) ?? /^(\d+(?:\.\d+)?)\s*([KMGTPE])$/i.exec(text.trim());
     if (!match) {
         return undefined;
     }

@@ -39,7 +39,12 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     }
     const agents = parsed.data.agents ?? [];
     checkAgainstPlatform(agents, parsed.data.platform, problems);
-    checkSecretsEncrypted({ agents, registryPassword: parsed.data.registryPassword }, raw.isSecret, raw.stackFile, problems);
+    checkSecretsEncrypted(
+        { agents, registryPassword: parsed.data.registryPassword },
+        raw.isSecret,
+        raw.stackFile,
+        problems,
+    );
     if (problems.any) {
         throw new ConfigError(problems.list);
     }
@@ -53,7 +58,11 @@ function withoutNulls(value: unknown): unknown {
         return value.map(withoutNulls);
     }
     if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([, v]) => v !== null)
+                .map(([k, v]) => [k, withoutNulls(v)]),
+        );
     }
     return value;
 }

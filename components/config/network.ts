@@ -16,7 +16,12 @@ export function cidrCheck(text: string): string | undefined {
 
 export function parseCidr(text: string): Cidr | undefined {
     const [address, bits, ...rest] = text.split("/");
-    if (rest.length > 0 || bits === undefined || !/^\d{1,2}$/.test(bits) || !ipaddr.IPv4.isValidFourPartDecimal(address)) {
+    if (
+        rest.length > 0 ||
+        bits === undefined ||
+        !/^\d{1,2}$/.test(bits) ||
+        !ipaddr.IPv4.isValidFourPartDecimal(address)
+    ) {
         return undefined;
     }
     let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];

@@ -9,20 +9,31 @@ export const podLabelsSchema = () => labels(formats.labelKey, formats.labelValue
 
 /** An egress destination the operator allows: a CIDR (public ranges only, unless named) or an in-cluster namespace. */
 export const egressRuleSchema = strictObject({
-    cidr: text({ check: cidrCheck }).optional().meta({ description: "IPv4 CIDR, e.g. 0.0.0.0/0 (private ranges inside it stay closed)" }),
+    cidr: text({ check: cidrCheck })
+        .optional()
+        .meta({ description: "IPv4 CIDR, e.g. 0.0.0.0/0 (private ranges inside it stay closed)" }),
     namespace: namespaceName().optional().meta({ description: "a namespace of the cluster, e.g. gitea" }),
     podLabels: podLabelsSchema().optional().meta({ description: "only these pods of the namespace" }),
     ports: list(port()).default([]).meta({ description: "ports; empty means every port" }),
     protocol: oneOf(["TCP", "UDP"]).default("TCP"),
 }).superRefine((rule, ctx) => {
     if (rule.cidr === undefined && rule.namespace === undefined) {
-        ctx.addIssue({ code: "custom", message: "needs either cidr (e.g. 0.0.0.0/0) or namespace (e.g. gitea)", input: rule });
+        ctx.addIssue({
+            code: "custom",
+            message: "needs either cidr (e.g. 0.0.0.0/0) or namespace (e.g. gitea)",
+            input: rule,
+        });
     }
     if (rule.cidr !== undefined && rule.namespace !== undefined) {
         ctx.addIssue({ code: "custom", message: "has both cidr and namespace; write two rules", input: rule });
     }
     if (rule.podLabels !== undefined && rule.namespace === undefined) {
-        ctx.addIssue({ code: "custom", path: ["podLabels"], message: "applies only with namespace; remove it or add namespace", input: rule });
+        ctx.addIssue({
+            code: "custom",
+            path: ["podLabels"],
+            message: "applies only with namespace; remove it or add namespace",
+            input: rule,
+        });
     }
 });
 
@@ -30,8 +41,12 @@ export const egressRulesSchema = () => list(egressRuleSchema).default([]);
 
 /** Who may open the VNC port. */
 export const viewersSchema = strictObject({
-    namespaces: list(namespaceName()).default([]).meta({ description: "namespaces whose pods may open VNC and the browser view" }),
-    cidrs: list(text({ check: cidrCheck })).default([]).meta({ description: "addresses that may open VNC and the browser view" }),
+    namespaces: list(namespaceName())
+        .default([])
+        .meta({ description: "namespaces whose pods may open VNC and the browser view" }),
+    cidrs: list(text({ check: cidrCheck }))
+        .default([])
+        .meta({ description: "addresses that may open VNC and the browser view" }),
 });
 
 export type EgressRule = z.output<typeof egressRuleSchema>;

@@ -12,8 +12,12 @@ export interface StackFile {
     values: Record<string, unknown>;
 }
 
-const SECRET_VALUE_KEYS = ["anthropicApiKey", "openaiApiKey", "giteaToken", "harborPassword"] as const satisfies
-    readonly Exclude<keyof AgentConfig["secrets"], "source">[];
+const SECRET_VALUE_KEYS = [
+    "anthropicApiKey",
+    "openaiApiKey",
+    "giteaToken",
+    "harborPassword",
+] as const satisfies readonly Exclude<keyof AgentConfig["secrets"], "source">[];
 
 export interface SecretValues {
     agents: AgentConfig[];
@@ -21,7 +25,10 @@ export interface SecretValues {
 }
 
 export function checkSecretsEncrypted(
-    config: SecretValues, isSecret: (key: string) => boolean, stackFile: StackFile | undefined, problems: Problems,
+    config: SecretValues,
+    isSecret: (key: string) => boolean,
+    stackFile: StackFile | undefined,
+    problems: Problems,
 ): void {
     const check = (path: (string | number)[], command: string) => {
         const written = valueAt(stackFile?.values, path);
@@ -57,4 +64,3 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
     }
     return value;
 }
-

@@ -8,11 +8,15 @@ import { backupPlatformSchema, monitoringSchema } from "./operationsSchema";
 export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell", "browserView"] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
-const prebuiltImage = () => text({ check: formats.imageDigestRef }).optional()
-    .meta({ description: "prebuilt `repo@sha256:…` reference: that image is not built" });
+const prebuiltImage = () =>
+    text({ check: formats.imageDigestRef })
+        .optional()
+        .meta({ description: "prebuilt `repo@sha256:…` reference: that image is not built" });
 
 const namespacePrefix = (value: string) =>
-    value === "" || /^[a-z0-9][-a-z0-9]*$/.test(value) ? undefined : "must be lower-case letters, digits and '-', e.g. agent-";
+    value === "" || /^[a-z0-9][-a-z0-9]*$/.test(value)
+        ? undefined
+        : "must be lower-case letters, digits and '-', e.g. agent-";
 
 export const vaultSchema = strictObject({
     address: text({
@@ -20,74 +24,130 @@ export const vaultSchema = strictObject({
         hint: "the URL the External Secrets Operator uses, e.g. pulumi config set --path platform.vault.address http://vault.vault.svc.cluster.local:8200",
     }).meta({ description: "Vault URL as ESO reaches it in the cluster (no user or password in it)" }),
     mount: text({ check: formats.lowerCaseVaultPath }).default("secret").meta({ description: "KV v2 mount" }),
-    pathPrefix: text({ check: formats.lowerCaseVaultPath }).default("agents")
-        .meta({ description: "secrets live at `<mount>/<prefix>/<name>/{provided,generated}`; stacks sharing a Vault need different prefixes" }),
-    writeSecrets: flag().default(true)
-        .meta({ description: "`false` writes nothing to Vault (generated secrets, policies, roles): local rendering only" }),
-    authMount: text({ check: formats.vaultPath }).default("kubernetes").meta({ description: "path of Vault's Kubernetes auth method" }),
-    audience: text().default("vault").meta({ description: "audience of the service-account tokens ESO presents (Vault 1.21+ requires one)" }),
+    pathPrefix: text({ check: formats.lowerCaseVaultPath }).default("agents").meta({
+        description:
+            "secrets live at `<mount>/<prefix>/<name>/{provided,generated}`; stacks sharing a Vault need different prefixes",
+    }),
+    writeSecrets: flag().default(true).meta({
+        description: "`false` writes nothing to Vault (generated secrets, policies, roles): local rendering only",
+    }),
+    authMount: text({ check: formats.vaultPath })
+        .default("kubernetes")
+        .meta({ description: "path of Vault's Kubernetes auth method" }),
+    audience: text()
+        .default("vault")
+        .meta({ description: "audience of the service-account tokens ESO presents (Vault 1.21+ requires one)" }),
 });
 
 export const platformSchema = strictObject({
-    registry: text({ check: formats.host, hint: "pulumi config set --path platform.registry registry.example.com" })
-        .meta({ description: "registry host the images are pushed to and pulled from" }),
-    imageRepository: text({ check: formats.registryPath }).default("agents").meta({ description: "project/path in the registry" }),
-    giteaHost: text({ check: formats.host, hint: "pulumi config set --path platform.giteaHost git.example.com" })
-        .meta({ description: "host of the Gitea the agents clone from (the credential file targets it)" }),
-    namespacePrefix: text({ check: namespacePrefix, allowEmpty: true }).default("agent-")
+    registry: text({
+        check: formats.host,
+        hint: "pulumi config set --path platform.registry registry.example.com",
+    }).meta({ description: "registry host the images are pushed to and pulled from" }),
+    imageRepository: text({ check: formats.registryPath })
+        .default("agents")
+        .meta({ description: "project/path in the registry" }),
+    giteaHost: text({ check: formats.host, hint: "pulumi config set --path platform.giteaHost git.example.com" }).meta({
+        description: "host of the Gitea the agents clone from (the credential file targets it)",
+    }),
+    namespacePrefix: text({ check: namespacePrefix, allowEmpty: true })
+        .default("agent-")
         .meta({ description: "agent namespace = prefix + name (an agent's `namespace` overrides)" }),
-    storageClass: text({ check: formats.dnsSubdomain }).optional()
-        .meta({ description: "StorageClass of the PVCs; unset: the cluster default (an agent's `storage.storageClass` overrides)" }),
-    kagentNamespace: text({ check: formats.dnsLabel() }).default("kagent")
+    storageClass: text({ check: formats.dnsSubdomain }).optional().meta({
+        description:
+            "StorageClass of the PVCs; unset: the cluster default (an agent's `storage.storageClass` overrides)",
+    }),
+    kagentNamespace: text({ check: formats.dnsLabel() })
+        .default("kagent")
         .meta({ description: "where the kagent controller runs (allowed to reach the MCP ports)" }),
     vault: vaultSchema.prefault({} as z.input<typeof vaultSchema>),
     secretStore: strictObject({
         // Per-agent stores by default: a shared ClusterSecretStore lets every namespace read all its role can.
-        kind: oneOf(["SecretStore", "ClusterSecretStore"]).default("SecretStore")
-            .meta({ description: "per-agent stores; `ClusterSecretStore` uses the shared store `name` (see the security model)" }),
-        name: text({ check: formats.dnsSubdomain }).default("vault-backend").meta({ description: "the ClusterSecretStore's name" }),
+        kind: oneOf(["SecretStore", "ClusterSecretStore"]).default("SecretStore").meta({
+            description: "per-agent stores; `ClusterSecretStore` uses the shared store `name` (see the security model)",
+        }),
+        name: text({ check: formats.dnsSubdomain })
+            .default("vault-backend")
+            .meta({ description: "the ClusterSecretStore's name" }),
     }).prefault({}),
     images: strictObject({
         desktop: prebuiltImage(),
         computerControlMcp: prebuiltImage(),
         shell: prebuiltImage(),
         browserView: prebuiltImage(),
-        platforms: list(text({ check: (p) => (/^linux\/(amd64|arm64)$/.test(p) ? undefined : "is not linux/amd64 or linux/arm64") }))
-            .default(["linux/amd64"]).meta({ description: "build platforms" }),
-        tag: text({ check: formats.imageTag }).optional().meta({ description: "tag next to the digest; unset: the stack name" }),
-        registryUsername: text({ check: formats.username }).optional()
-            .meta({ description: "push user (password: secret config `registryPassword`); unset: the ambient `docker login`" }),
+        platforms: list(
+            text({
+                check: (p) => (/^linux\/(amd64|arm64)$/.test(p) ? undefined : "is not linux/amd64 or linux/arm64"),
+            }),
+        )
+            .default(["linux/amd64"])
+            .meta({ description: "build platforms" }),
+        tag: text({ check: formats.imageTag })
+            .optional()
+            .meta({ description: "tag next to the digest; unset: the stack name" }),
+        registryUsername: text({ check: formats.username }).optional().meta({
+            description: "push user (password: secret config `registryPassword`); unset: the ambient `docker login`",
+        }),
     }).prefault({}),
     network: strictObject({
-        computerEgress: egressRulesSchema().meta({ description: "where computers may connect besides DNS: `{cidr | namespace, podLabels?, ports?, protocol?}`" }),
-        agentEgress: egressRulesSchema().meta({ description: "where kagent's agent pods may connect besides kagent and their computer (the model API)" }),
-        vncViewers: viewersSchema.prefault({}).meta({ description: "`{namespaces: [], cidrs: []}` allowed to open VNC" }),
+        computerEgress: egressRulesSchema().meta({
+            description: "where computers may connect besides DNS: `{cidr | namespace, podLabels?, ports?, protocol?}`",
+        }),
+        agentEgress: egressRulesSchema().meta({
+            description: "where kagent's agent pods may connect besides kagent and their computer (the model API)",
+        }),
+        vncViewers: viewersSchema
+            .prefault({})
+            .meta({ description: "`{namespaces: [], cidrs: []}` allowed to open VNC" }),
         dns: strictObject({
-            namespace: text({ check: formats.dnsLabel() }).default("kube-system").meta({ description: "where cluster DNS runs" }),
-            podLabels: podLabelsSchema().default({ "k8s-app": "kube-dns" }).meta({ description: "the DNS pods' labels" }),
+            namespace: text({ check: formats.dnsLabel() })
+                .default("kube-system")
+                .meta({ description: "where cluster DNS runs" }),
+            podLabels: podLabelsSchema()
+                .default({ "k8s-app": "kube-dns" })
+                .meta({ description: "the DNS pods' labels" }),
         }).prefault({}),
     }).prefault({}),
     browserView: strictObject({
-        host: text({ check: formats.host }).optional()
-            .meta({ description: "set: an Ingress per browser view at `https://<agent>.<host>/` (wildcard DNS and certificate); unset: no route, use kubectl port-forward" }),
-        ingressClassName: text({ check: formats.dnsSubdomain }).optional().meta({ description: "the Ingress's class; unset: the cluster default" }),
-        ingressNamespace: text({ check: formats.dnsLabel() }).default("ingress-nginx")
+        host: text({ check: formats.host }).optional().meta({
+            description:
+                "set: an Ingress per browser view at `https://<agent>.<host>/` (wildcard DNS and certificate); unset: no route, use kubectl port-forward",
+        }),
+        ingressClassName: text({ check: formats.dnsSubdomain })
+            .optional()
+            .meta({ description: "the Ingress's class; unset: the cluster default" }),
+        ingressNamespace: text({ check: formats.dnsLabel() })
+            .default("ingress-nginx")
             .meta({ description: "where the ingress controller runs (admitted to port 6080 when a route exists)" }),
-        tlsSecretName: text({ check: formats.dnsSubdomain }).optional()
-            .meta({ description: "TLS Secret for `host` in each agent's namespace (or one cert-manager issues through `annotations`)" }),
-        annotations: z.record(z.string(), z.string()).default({})
-            .meta({ description: "added to every browser-view Ingress, e.g. oauth2-proxy's `nginx.ingress.kubernetes.io/auth-url`" }),
-    }).prefault({}).meta({ description: "routes to the agents' browser views" }),
+        tlsSecretName: text({ check: formats.dnsSubdomain }).optional().meta({
+            description:
+                "TLS Secret for `host` in each agent's namespace (or one cert-manager issues through `annotations`)",
+        }),
+        annotations: z.record(z.string(), z.string()).default({}).meta({
+            description:
+                "added to every browser-view Ingress, e.g. oauth2-proxy's `nginx.ingress.kubernetes.io/auth-url`",
+        }),
+    })
+        .prefault({})
+        .meta({ description: "routes to the agents' browser views" }),
     monitoring: monitoringSchema.meta({ description: "Prometheus Operator and Grafana objects (see docs/runbook.md)" }),
     backup: backupPlatformSchema.meta({ description: "how agents' `storage.backup` snapshots are taken" }),
     buildService: strictObject({
-        enabled: flag().default(false)
-            .meta({ description: "deploy a rootless BuildKit daemon that agents build and push images on with `buildctl` (components/buildService.ts); computers get `BUILDKIT_HOST` and may reach the daemon's port (no `network.computerEgress` rule needed)" }),
-        namespace: text({ check: formats.dnsLabel() }).default("agent-builds")
-            .meta({ description: "the daemon's own namespace (Pod Security `privileged`: rootless BuildKit needs Unconfined seccomp and AppArmor)" }),
-    }).prefault({}).meta({ description: "image builds for agents" }),
-    podSecurity: oneOf(["restricted", "baseline"]).default("restricted")
-        .meta({ description: "Pod Security Admission level of agent namespaces (`baseline` if kagent's agent image cannot run as non-root)" }),
+        enabled: flag().default(false).meta({
+            description:
+                "deploy a rootless BuildKit daemon that agents build and push images on with `buildctl` (components/buildService.ts); computers get `BUILDKIT_HOST` and may reach the daemon's port (no `network.computerEgress` rule needed)",
+        }),
+        namespace: text({ check: formats.dnsLabel() }).default("agent-builds").meta({
+            description:
+                "the daemon's own namespace (Pod Security `privileged`: rootless BuildKit needs Unconfined seccomp and AppArmor)",
+        }),
+    })
+        .prefault({})
+        .meta({ description: "image builds for agents" }),
+    podSecurity: oneOf(["restricted", "baseline"]).default("restricted").meta({
+        description:
+            "Pod Security Admission level of agent namespaces (`baseline` if kagent's agent image cannot run as non-root)",
+    }),
 });
 
 export type PlatformConfig = z.output<typeof platformSchema>;

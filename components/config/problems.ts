@@ -46,7 +46,7 @@ export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
         super(
             `The stack configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
-            problems.map((p) => `  - ${p}`).join("\n"),
+                problems.map((p) => `  - ${p}`).join("\n"),
         );
         this.name = "ConfigError";
     }

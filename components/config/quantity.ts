@@ -4,10 +4,24 @@
  */
 
 const BINARY_SUFFIXES: Record<string, number> = {
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
 };
 const DECIMAL_SUFFIXES: Record<string, number> = {
-    n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
 };
 
 /**
@@ -29,7 +43,7 @@ export function parseQuantity(text: string): number | undefined {
     if (exponent !== undefined) {
         return base * 10 ** Number(exponent);
     }
-    const multiplier = suffix === undefined ? 1 : BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix];
+    const multiplier = suffix === undefined ? 1 : (BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix]);
     return base * multiplier;
 }
 

@@ -8,11 +8,15 @@ import { flag, list, strictObject, text } from "./fields";
 import { platformSchema } from "./platformSchema";
 
 export const stackConfigSchema = strictObject({
-    platform: platformSchema.prefault({} as z.input<typeof platformSchema>).meta({ description: "one object, shared by all agents" }),
+    platform: platformSchema
+        .prefault({} as z.input<typeof platformSchema>)
+        .meta({ description: "one object, shared by all agents" }),
     agents: list(agentSchema).optional().meta({ description: "the agents; each entry below" }),
-    allowNoAgents: flag().default(false)
+    allowNoAgents: flag()
+        .default(false)
         .meta({ description: "`true` lets `agents` be empty or missing, which deletes every agent of the stack" }),
-    registryPassword: text().optional()
+    registryPassword: text()
+        .optional()
         .meta({ description: "with --secret only: password of `platform.images.registryUsername` for pushes" }),
 }).superRefine((config, ctx) => {
     const count = config.agents?.length ?? 0;
@@ -21,7 +25,8 @@ export const stackConfigSchema = strictObject({
             code: "custom",
             path: ["agents"],
             input: config.agents,
-            message: `${config.agents === undefined ? "missing" : "is empty"}, which deletes every agent of the stack; ` +
+            message:
+                `${config.agents === undefined ? "missing" : "is empty"}, which deletes every agent of the stack; ` +
                 "add an agent (pulumi config set --path 'agents[0].name' devbot), or if that is meant, pulumi config set allowNoAgents true",
         });
     }

@@ -5,7 +5,14 @@
  */
 import { AgentConfig } from "./agentSchema";
 import { neededSecretKeys, secretSource, MODEL_KEY_FIELD } from "./agentRules";
-import { CONTAINER_ROLES, ContainerResources, DEFAULT_RESOLUTION, DEFAULT_RESOURCES, computerRoles, defaultSystemMessage } from "./defaults";
+import {
+    CONTAINER_ROLES,
+    ContainerResources,
+    DEFAULT_RESOLUTION,
+    DEFAULT_RESOURCES,
+    computerRoles,
+    defaultSystemMessage,
+} from "./defaults";
 import { MAX_DNS_LABEL } from "./formats";
 import { IMAGE_NAMES, ImageName, PlatformConfig } from "./platformSchema";
 import { checkBackupPlatform } from "./operationsSchema";
@@ -25,7 +32,12 @@ export function platformSpec(config: PlatformConfig, stackName: string): Platfor
     }
     return {
         ...rest,
-        images: { prebuilt, platforms: images.platforms, tag: images.tag ?? stackName, registryUsername: images.registryUsername },
+        images: {
+            prebuilt,
+            platforms: images.platforms,
+            tag: images.tag ?? stackName,
+            registryUsername: images.registryUsername,
+        },
     };
 }
 
@@ -36,32 +48,44 @@ export function agentNamespace(agent: AgentConfig, platform: PlatformConfig): st
 export function agentSpec(agent: AgentConfig, platform: PlatformSpec): AgentSpec {
     const desktop = agent.desktop.enabled;
     const resolution = agent.desktop.resolution ?? DEFAULT_RESOLUTION;
-    const gitea = { enabled: agent.credentials.gitea.enabled, username: agent.credentials.gitea.username ?? agent.name };
+    const gitea = {
+        enabled: agent.credentials.gitea.enabled,
+        username: agent.credentials.gitea.username ?? agent.name,
+    };
     const harbor = {
         enabled: agent.credentials.harbor.enabled,
-        username: agent.credentials.harbor.username ?? `robot$${platform.imageRepository.replace(/\//g, "+")}+${agent.name}`,
+        username:
+            agent.credentials.harbor.username ?? `robot$${platform.imageRepository.replace(/\//g, "+")}+${agent.name}`,
     };
     return {
         name: agent.name,
         namespace: agentNamespace(agent, platform),
-        description: agent.description ?? `${agent.name}: an agent with its own ${desktop ? "Linux desktop and shell" : "Linux shell"}`,
-        systemMessage: agent.systemMessage ?? defaultSystemMessage({
-            name: agent.name,
-            desktop,
-            resolution,
-            giteaHost: gitea.enabled ? platform.giteaHost : undefined,
-            registry: harbor.enabled ? platform.registry : undefined,
-        }),
+        description:
+            agent.description ??
+            `${agent.name}: an agent with its own ${desktop ? "Linux desktop and shell" : "Linux shell"}`,
+        systemMessage:
+            agent.systemMessage ??
+            defaultSystemMessage({
+                name: agent.name,
+                desktop,
+                resolution,
+                giteaHost: gitea.enabled ? platform.giteaHost : undefined,
+                registry: harbor.enabled ? platform.registry : undefined,
+            }),
         model: agent.model,
         desktop: {
             enabled: desktop,
             resolution,
-            browserView: { enabled: desktop && agent.desktop.browserView.enabled, mode: agent.desktop.browserView.mode },
+            browserView: {
+                enabled: desktop && agent.desktop.browserView.enabled,
+                mode: agent.desktop.browserView.mode,
+            },
             screenshots: agent.desktop.screenshots,
         },
         storage: { ...agent.storage, storageClass: agent.storage.storageClass ?? platform.storageClass },
-        resources: Object.fromEntries(CONTAINER_ROLES.map((role) => [role, agent.resources[role] ?? DEFAULT_RESOURCES[role]])) as
-            Record<ContainerRole, ContainerResources>,
+        resources: Object.fromEntries(
+            CONTAINER_ROLES.map((role) => [role, agent.resources[role] ?? DEFAULT_RESOURCES[role]]),
+        ) as Record<ContainerRole, ContainerResources>,
         credentials: { gitea, harbor },
         secrets: operatorSecrets(agent),
         rotation: agent.rotation,
@@ -102,31 +126,49 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
         const at = (key: string) => `agents[${index}].${key}`;
         const earlier = firstByName.get(agent.name);
         if (earlier !== undefined) {
-            problems.add(at("name"), `"${agent.name}" is already the name of agents[${earlier}]; agent names must be unique`);
+            problems.add(
+                at("name"),
+                `"${agent.name}" is already the name of agents[${earlier}]; agent names must be unique`,
+            );
         } else {
             firstByName.set(agent.name, index);
         }
 
         const namespace = agentNamespace(agent, platform);
         if (agent.namespace === undefined && namespace.length > MAX_DNS_LABEL) {
-            problems.add(at("name"), `makes the namespace "${namespace}" longer than ${MAX_DNS_LABEL} characters; shorten the name or set ${at("namespace")}`);
+            problems.add(
+                at("name"),
+                `makes the namespace "${namespace}" longer than ${MAX_DNS_LABEL} characters; shorten the name or set ${at("namespace")}`,
+            );
         }
         // Quotas, network policies and Vault access are per namespace, so each agent needs its own.
         const earlierNamespace = firstByNamespace.get(namespace);
         if (earlierNamespace !== undefined) {
-            problems.add(at("namespace"), `"${namespace}" is already the namespace of agents[${earlierNamespace}]; every agent needs its own namespace (quotas, network policies and Vault access are per namespace)`);
+            problems.add(
+                at("namespace"),
+                `"${namespace}" is already the namespace of agents[${earlierNamespace}]; every agent needs its own namespace (quotas, network policies and Vault access are per namespace)`,
+            );
         } else {
             firstByNamespace.set(namespace, index);
         }
         if (RESERVED_NAMESPACES.includes(namespace) || namespace === platform.kagentNamespace) {
-            problems.add(at("namespace"), `"${namespace}" belongs to the cluster or to kagent; use the default ${platform.namespacePrefix}${agent.name}`);
+            problems.add(
+                at("namespace"),
+                `"${namespace}" belongs to the cluster or to kagent; use the default ${platform.namespacePrefix}${agent.name}`,
+            );
         } else if (reachable.has(namespace)) {
-            problems.add(at("namespace"), `"${namespace}" is a namespace agents may reach (${reachable.get(namespace)}); the agent's default-deny policy would cut it off, so use another namespace`);
+            problems.add(
+                at("namespace"),
+                `"${namespace}" is a namespace agents may reach (${reachable.get(namespace)}); the agent's default-deny policy would cut it off, so use another namespace`,
+            );
         }
 
         if (secretSource(agent) === "config" && !platform.vault.writeSecrets) {
-            problems.add(at("secrets"), "holds the operator's secrets in stack config, but platform.vault.writeSecrets is false, so nothing writes them to Vault " +
-                "and the ExternalSecret would read fields that do not exist; put them in Vault (vault kv put) and remove them here, or set platform.vault.writeSecrets to true");
+            problems.add(
+                at("secrets"),
+                "holds the operator's secrets in stack config, but platform.vault.writeSecrets is false, so nothing writes them to Vault " +
+                    "and the ExternalSecret would read fields that do not exist; put them in Vault (vault kv put) and remove them here, or set platform.vault.writeSecrets to true",
+            );
         }
         checkQuotaBounds(agent, index, problems);
     });
@@ -140,11 +182,20 @@ function reachableNamespaces(agents: AgentConfig[], platform: PlatformConfig): M
             found.set(namespace, path);
         }
     };
-    const collect = (network: { computerEgress: { namespace?: string }[]; agentEgress: { namespace?: string }[]; vncViewers?: { namespaces: string[] } }, at: string) => {
+    const collect = (
+        network: {
+            computerEgress: { namespace?: string }[];
+            agentEgress: { namespace?: string }[];
+            vncViewers?: { namespaces: string[] };
+        },
+        at: string,
+    ) => {
         for (const direction of ["computerEgress", "agentEgress"] as const) {
             network[direction].forEach((rule, index) => note(rule.namespace, `${at}.${direction}[${index}].namespace`));
         }
-        network.vncViewers?.namespaces.forEach((namespace, index) => note(namespace, `${at}.vncViewers.namespaces[${index}]`));
+        network.vncViewers?.namespaces.forEach((namespace, index) =>
+            note(namespace, `${at}.vncViewers.namespaces[${index}]`),
+        );
     };
     collect(platform.network, "platform.network");
     agents.forEach((agent, index) => collect(agent.network, `agents[${index}].network`));
@@ -159,14 +210,23 @@ function checkQuotaBounds(agent: AgentConfig, index: number, problems: Problems)
     const roles: ContainerRole[] = [...computerRoles(agent.desktop), "kagent", "kagent"];
     const figures = (role: ContainerRole) => agent.resources[role] ?? DEFAULT_RESOURCES[role];
     for (const kind of ["requests", "limits"] as const) {
-        const millicores = roles.reduce((total, role) => total + (parseQuantity(figures(role)[kind].cpu) ?? 0) * 1000, 0);
+        const millicores = roles.reduce(
+            (total, role) => total + (parseQuantity(figures(role)[kind].cpu) ?? 0) * 1000,
+            0,
+        );
         const bytes = roles.reduce((total, role) => total + (parseQuantity(figures(role)[kind].memory) ?? 0), 0);
         if (!(millicores < MAX_QUANTITY) || !(bytes < MAX_QUANTITY)) {
-            problems.add(`agents[${index}].resources`, `the ${kind} add up to more than the API server accepts in the ResourceQuota (under 2^63 bytes or millicores); lower them`);
+            problems.add(
+                `agents[${index}].resources`,
+                `the ${kind} add up to more than the API server accepts in the ResourceQuota (under 2^63 bytes or millicores); lower them`,
+            );
         }
     }
     const storage = (parseQuantity(agent.storage.workspace) ?? 0) + (parseQuantity(agent.storage.config) ?? 0);
     if (!(storage < MAX_QUANTITY)) {
-        problems.add(`agents[${index}].storage`, `the claims add up to ${formatBytes(storage)} in the ResourceQuota, more than the API server accepts (under 2^63 bytes); make them smaller`);
+        problems.add(
+            `agents[${index}].storage`,
+            `the claims add up to ${formatBytes(storage)} in the ResourceQuota, more than the API server accepts (under 2^63 bytes); make them smaller`,
+        );
     }
 }

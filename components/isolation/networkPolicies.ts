@@ -14,7 +14,14 @@ type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type EgressTarget = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
 /** Private, link-local, loopback and carrier-grade NAT ranges: denied unless a rule names them. */
-export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"];
+export const PRIVATE_RANGES = [
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+    "127.0.0.0/8",
+];
 
 /** Kagent's agent runtime serves A2A here; kagent's UI and controller call it. */
 export const KAGENT_AGENT_PORT = 8080;
@@ -22,7 +29,11 @@ export const KAGENT_AGENT_PORT = 8080;
 const namespaceByName = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
 
 /** The policies by key (the key names the Pulumi resource: `<agent>-<key>`). */
-export function networkPolicies(plan: AgentPlan, platform: PlatformSpec, namespace: pulumi.Input<string>): Record<string, NetworkPolicy> {
+export function networkPolicies(
+    plan: AgentPlan,
+    platform: PlatformSpec,
+    namespace: pulumi.Input<string>,
+): Record<string, NetworkPolicy> {
     const network = plan.network;
     const policy = (name: string, spec: NetworkPolicy["spec"]): NetworkPolicy => ({
         apiVersion: "networking.k8s.io/v1",
@@ -34,13 +45,24 @@ export function networkPolicies(plan: AgentPlan, platform: PlatformSpec, namespa
     const kagentPod = { matchLabels: network.kagentPodSelector };
     const kagentNamespace: Peer = { namespaceSelector: namespaceByName(platform.kagentNamespace) };
     const dns: EgressTarget = {
-        to: [{ namespaceSelector: namespaceByName(platform.network.dns.namespace), podSelector: { matchLabels: platform.network.dns.podLabels } }],
-        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+        to: [
+            {
+                namespaceSelector: namespaceByName(platform.network.dns.namespace),
+                podSelector: { matchLabels: platform.network.dns.podLabels },
+            },
+        ],
+        ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+        ],
     };
     const mcpPorts = network.mcpPorts.map((port) => ({ protocol: "TCP", port }));
 
     const policies: Record<string, NetworkPolicy> = {
-        "default-deny": policy(network.policyNames.defaultDeny, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+        "default-deny": policy(network.policyNames.defaultDeny, {
+            podSelector: {},
+            policyTypes: ["Ingress", "Egress"],
+        }),
         "computer-mcp": policy(network.policyNames.computerMcp, {
             podSelector: computer,
             policyTypes: ["Ingress"],
@@ -70,13 +92,15 @@ export function networkPolicies(plan: AgentPlan, platform: PlatformSpec, namespa
         policies["computer-vnc"] = policy(network.policyNames.computerVnc, {
             podSelector: computer,
             policyTypes: ["Ingress"],
-            ingress: [{
-                from: [
-                    ...viewers.namespaces.map((name) => ({ namespaceSelector: namespaceByName(name) })),
-                    ...viewers.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
-                ],
-                ports: network.viewerPorts.map((port) => ({ protocol: "TCP", port })),
-            }],
+            ingress: [
+                {
+                    from: [
+                        ...viewers.namespaces.map((name) => ({ namespaceSelector: namespaceByName(name) })),
+                        ...viewers.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                    ],
+                    ports: network.viewerPorts.map((port) => ({ protocol: "TCP", port })),
+                },
+            ],
         });
     }
     return policies;

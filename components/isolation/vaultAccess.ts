@@ -40,7 +40,11 @@ export interface AgentVaultAccess {
 }
 
 export function createVaultAccess(
-    name: string, plan: AgentPlan, vaultSpec: VaultSpec, namespace: pulumi.Input<string>, parent: pulumi.Resource,
+    name: string,
+    plan: AgentPlan,
+    vaultSpec: VaultSpec,
+    namespace: pulumi.Input<string>,
+    parent: pulumi.Resource,
 ): AgentVaultAccess {
     const access = plan.vaultAccess;
     if (access.store.kind === "ClusterSecretStore") {
@@ -48,26 +52,44 @@ export function createVaultAccess(
     }
     const dependsOn: pulumi.Resource[] = [];
     if (vaultSpec.writeSecrets) {
-        const policy = new vault.Policy(`${name}-vault-policy`, { name: access.policyName, policy: access.policy }, { parent });
-        dependsOn.push(new vault.kubernetes.AuthBackendRole(`${name}-vault-role`, {
-            backend: vaultSpec.authMount,
-            roleName: access.roleName,
-            boundServiceAccountNames: [access.serviceAccount],
-            boundServiceAccountNamespaces: [plan.namespace],
-            audience: vaultSpec.audience,
-            tokenPolicies: [policy.name],
-            tokenTtl: 600,
-            tokenMaxTtl: 1200,
-        }, { parent }));
+        const policy = new vault.Policy(
+            `${name}-vault-policy`,
+            { name: access.policyName, policy: access.policy },
+            { parent },
+        );
+        dependsOn.push(
+            new vault.kubernetes.AuthBackendRole(
+                `${name}-vault-role`,
+                {
+                    backend: vaultSpec.authMount,
+                    roleName: access.roleName,
+                    boundServiceAccountNames: [access.serviceAccount],
+                    boundServiceAccountNamespaces: [plan.namespace],
+                    audience: vaultSpec.audience,
+                    tokenPolicies: [policy.name],
+                    tokenTtl: 600,
+                    tokenMaxTtl: 1200,
+                },
+                { parent },
+            ),
+        );
     }
     // Only ESO uses this account (through the TokenRequest API); no pod runs as it.
-    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-secrets`, {
-        metadata: { name: access.serviceAccount, namespace, labels: access.labels },
-        automountServiceAccountToken: false,
-    }, { parent });
-    const store = new k8s.apiextensions.CustomResource(`${name}-vault`, secretStoreManifest(plan, vaultSpec, namespace), {
-        parent,
-        dependsOn: [serviceAccount, ...dependsOn],
-    });
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-secrets`,
+        {
+            metadata: { name: access.serviceAccount, namespace, labels: access.labels },
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
+    const store = new k8s.apiextensions.CustomResource(
+        `${name}-vault`,
+        secretStoreManifest(plan, vaultSpec, namespace),
+        {
+            parent,
+            dependsOn: [serviceAccount, ...dependsOn],
+        },
+    );
     return { storeRef: access.store, dependsOn: [store] };
 }

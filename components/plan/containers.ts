@@ -6,11 +6,23 @@
 import { AgentSpec } from "../config";
 import { CredentialFile, credentialEnv, credentialMounts } from "./credentials";
 import { agentObjectNames } from "../naming";
-import { BROWSER_VIEW_MODE_KEY, BROWSER_VIEW_MODE_VOLUME, DISPLAY, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS, SUDO_CAPABILITIES } from "./contract";
+import {
+    BROWSER_VIEW_MODE_KEY,
+    BROWSER_VIEW_MODE_VOLUME,
+    DISPLAY,
+    MOUNTS,
+    PORTS,
+    PORT_NAMES,
+    SHELL_MAX_COMMAND_SECONDS,
+    SUDO_CAPABILITIES,
+} from "./contract";
 import { ContainerPlan, ContainerRole, EnvPlan, ImageKey, MountPlan, ProbePlan, VolumePlan } from "./types";
 
-const healthz = (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan =>
-    ({ check: { httpPath: "/healthz", port }, periodSeconds, ...extra });
+const healthz = (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan => ({
+    check: { httpPath: "/healthz", port },
+    periodSeconds,
+    ...extra,
+});
 
 function gitIdentity(agent: AgentSpec): EnvPlan[] {
     return [
@@ -41,7 +53,9 @@ const MCP_SERVERS = {
 } as const satisfies Partial<Record<ContainerRole, { name: string; image: ImageKey }>>;
 
 /** An MCP server container's identity, both its ports, and the env that has it listen on them on every interface. */
-function mcpServerContainer(role: keyof typeof MCP_SERVERS): Pick<ContainerDraft, "role" | "name" | "image" | "ports" | "env"> {
+function mcpServerContainer(
+    role: keyof typeof MCP_SERVERS,
+): Pick<ContainerDraft, "role" | "name" | "image" | "ports" | "env"> {
     const metrics = `${role}Metrics` as const;
     return {
         role,
@@ -90,7 +104,9 @@ function computerControl(agent: AgentSpec): ContainerDraft {
             { name: "DISPLAY", value: DISPLAY },
             ...server.env,
             { name: "SCREENSHOT_FORMAT", value: agent.desktop.screenshots.format },
-            ...(agent.desktop.screenshots.format === "jpeg" ? [{ name: "SCREENSHOT_QUALITY", value: String(agent.desktop.screenshots.quality) }] : []),
+            ...(agent.desktop.screenshots.format === "jpeg"
+                ? [{ name: "SCREENSHOT_QUALITY", value: String(agent.desktop.screenshots.quality) }]
+                : []),
         ],
         mounts: [x11Mount],
         resources: agent.resources.computerControl,
@@ -179,7 +195,11 @@ export function planContainers(agent: AgentSpec, files: CredentialFile[], buildK
 
 /** The pod's volumes: the claims, the shared X11 socket and /dev/shm, and one per credential file mounted. */
 export function planVolumes(
-    agent: AgentSpec, containers: ContainerPlan[], files: CredentialFile[], claims: { role: string; name: string }[], secretName: string,
+    agent: AgentSpec,
+    containers: ContainerPlan[],
+    files: CredentialFile[],
+    claims: { role: string; name: string }[],
+    secretName: string,
 ): VolumePlan[] {
     const volumes: VolumePlan[] = claims.map((claim) => ({ name: claim.role, source: { claim: claim.name } }));
     if (agent.desktop.enabled) {
@@ -190,7 +210,16 @@ export function planVolumes(
         );
     }
     if (agent.desktop.browserView.enabled) {
-        volumes.push({ name: BROWSER_VIEW_MODE_VOLUME, source: { configMap: { name: agentObjectNames(agent.name).browserViewConfig, key: BROWSER_VIEW_MODE_KEY, file: BROWSER_VIEW_MODE_KEY } } });
+        volumes.push({
+            name: BROWSER_VIEW_MODE_VOLUME,
+            source: {
+                configMap: {
+                    name: agentObjectNames(agent.name).browserViewConfig,
+                    key: BROWSER_VIEW_MODE_KEY,
+                    file: BROWSER_VIEW_MODE_KEY,
+                },
+            },
+        });
     }
     const present = new Set<ContainerRole>(containers.map((c) => c.role));
     for (const file of files.filter((f) => f.containers.some((role) => present.has(role)))) {

@@ -43,7 +43,9 @@ interface Credential {
     variable: string;
     vaultField: string;
     /** generated: a random password the stack writes; operator: the operator's, from Vault or stack config. */
-    origin: { generated: { length: number; rotation: (agent: AgentSpec) => number } } | { operator: (agent: AgentSpec) => string | undefined };
+    origin:
+        | { generated: { length: number; rotation: (agent: AgentSpec) => number } }
+        | { operator: (agent: AgentSpec) => string | undefined };
     wanted: (agent: AgentSpec) => boolean;
     keys: (agent: AgentSpec, platform: PlatformSpec) => SecretKey[];
 }
@@ -61,7 +63,9 @@ const CREDENTIALS: Credential[] = [
                 key: SECRET_KEYS.mcpToken,
                 template: "{{ .mcpToken }}",
                 file: {
-                    volume: "mcp-token", dir: MOUNTS.mcp, file: SECRET_KEYS.mcpToken,
+                    volume: "mcp-token",
+                    dir: MOUNTS.mcp,
+                    file: SECRET_KEYS.mcpToken,
                     containers: agent.desktop.enabled ? ["computerControl", "shell"] : ["shell"],
                     env: [{ name: "MCP_AUTH_TOKEN_FILE", points: "file" }],
                 },
@@ -75,15 +79,19 @@ const CREDENTIALS: Credential[] = [
         // VNC authentication uses only the first 8 characters of a password.
         origin: { generated: { length: 8, rotation: (agent) => agent.rotation.vncPassword } },
         wanted: (agent) => agent.desktop.enabled,
-        keys: (agent) => [{
-            key: "vnc-password",
-            template: "{{ .vncPassword }}",
-            file: {
-                volume: "vnc-password", dir: MOUNTS.vnc, file: "vnc-password",
-                containers: agent.desktop.browserView.enabled ? ["desktop", "browserView"] : ["desktop"],
-                env: [{ name: "VNC_PASSWORD_FILE", points: "file" }],
+        keys: (agent) => [
+            {
+                key: "vnc-password",
+                template: "{{ .vncPassword }}",
+                file: {
+                    volume: "vnc-password",
+                    dir: MOUNTS.vnc,
+                    file: "vnc-password",
+                    containers: agent.desktop.browserView.enabled ? ["desktop", "browserView"] : ["desktop"],
+                    env: [{ name: "VNC_PASSWORD_FILE", points: "file" }],
+                },
             },
-        }],
+        ],
     },
     {
         variable: "modelApiKey",
@@ -97,15 +105,19 @@ const CREDENTIALS: Credential[] = [
         vaultField: "gitea-token",
         origin: { operator: (agent) => fromConfig(agent)?.giteaToken },
         wanted: (agent) => agent.credentials.gitea.enabled,
-        keys: (agent, platform) => [{
-            key: "git-credentials",
-            template: gitCredentialsTemplate(agent.credentials.gitea.username, platform.giteaHost),
-            file: {
-                volume: "git-credentials", dir: MOUNTS.git, file: "git-credentials",
-                containers: agent.desktop.enabled ? ["desktop", "shell"] : ["shell"],
-                env: [{ name: "GIT_CREDENTIALS_FILE", points: "file" }],
+        keys: (agent, platform) => [
+            {
+                key: "git-credentials",
+                template: gitCredentialsTemplate(agent.credentials.gitea.username, platform.giteaHost),
+                file: {
+                    volume: "git-credentials",
+                    dir: MOUNTS.git,
+                    file: "git-credentials",
+                    containers: agent.desktop.enabled ? ["desktop", "shell"] : ["shell"],
+                    env: [{ name: "GIT_CREDENTIALS_FILE", points: "file" }],
+                },
             },
-        }],
+        ],
     },
     {
         variable: "harborPassword",
@@ -115,16 +127,24 @@ const CREDENTIALS: Credential[] = [
         keys: (agent, platform) => {
             // Built as a value and serialised by toJson, so that any character in the password stays valid JSON.
             const user = agent.credentials.harbor.username;
-            return [{
-                key: ".dockerconfigjson",
-                template: `{{ dict "auths" (dict "${platform.registry}" (dict "username" "${user}" "password" .harborPassword ` +
-                    `"auth" (printf "%s:%s" "${user}" .harborPassword | b64enc))) | toJson }}`,
-                file: {
-                    volume: "registry-auth", dir: MOUNTS.registry, file: "config.json",
-                    containers: ["shell"],
-                    env: [{ name: "DOCKER_CONFIG", points: "dir" }, { name: "REGISTRY_AUTH_FILE", points: "file" }],
+            return [
+                {
+                    key: ".dockerconfigjson",
+                    template:
+                        `{{ dict "auths" (dict "${platform.registry}" (dict "username" "${user}" "password" .harborPassword ` +
+                        `"auth" (printf "%s:%s" "${user}" .harborPassword | b64enc))) | toJson }}`,
+                    file: {
+                        volume: "registry-auth",
+                        dir: MOUNTS.registry,
+                        file: "config.json",
+                        containers: ["shell"],
+                        env: [
+                            { name: "DOCKER_CONFIG", points: "dir" },
+                            { name: "REGISTRY_AUTH_FILE", points: "file" },
+                        ],
+                    },
                 },
-            }];
+            ];
         },
     },
     {
@@ -132,15 +152,19 @@ const CREDENTIALS: Credential[] = [
         vaultField: "browser-view-token",
         origin: { generated: { length: 32, rotation: (agent) => agent.rotation.browserViewToken } },
         wanted: (agent) => agent.desktop.browserView.enabled,
-        keys: () => [{
-            key: "browser-view-token",
-            template: "{{ .browserViewToken }}",
-            file: {
-                volume: "browser-view-token", dir: MOUNTS.browserView, file: "browser-view-token",
-                containers: ["browserView"],
-                env: [{ name: "BROWSER_VIEW_TOKEN_FILE", points: "file" }],
+        keys: () => [
+            {
+                key: "browser-view-token",
+                template: "{{ .browserViewToken }}",
+                file: {
+                    volume: "browser-view-token",
+                    dir: MOUNTS.browserView,
+                    file: "browser-view-token",
+                    containers: ["browserView"],
+                    env: [{ name: "BROWSER_VIEW_TOKEN_FILE", points: "file" }],
+                },
             },
-        }],
+        ],
     },
 ];
 
@@ -165,7 +189,10 @@ export function planCredentials(agent: AgentSpec, platform: PlatformSpec): Plann
         let vaultPath: string;
         if ("generated" in credential.origin) {
             const { length, rotation } = credential.origin.generated;
-            written.push({ vaultField: credential.vaultField, generated: { resourceKey: credential.vaultField, length, rotation: rotation(agent) } });
+            written.push({
+                vaultField: credential.vaultField,
+                generated: { resourceKey: credential.vaultField, length, rotation: rotation(agent) },
+            });
             vaultPath = paths.generated;
         } else if (agent.secrets.source === "config") {
             // Secrets given in stack config are written next to the generated ones (the operator's path stays theirs).
@@ -190,7 +217,8 @@ export function planCredentials(agent: AgentSpec, platform: PlatformSpec): Plann
             fetched,
             secretKeys,
             written,
-            rotationAnnotation: `mcp-token=${agent.rotation.mcpToken},vnc-password=${agent.rotation.vncPassword}` +
+            rotationAnnotation:
+                `mcp-token=${agent.rotation.mcpToken},vnc-password=${agent.rotation.vncPassword}` +
                 (agent.desktop.browserView.enabled ? `,browser-view-token=${agent.rotation.browserViewToken}` : ""),
             labels: agentLabels(agent.name, "credentials"),
         },
@@ -200,10 +228,21 @@ export function planCredentials(agent: AgentSpec, platform: PlatformSpec): Plann
 
 /** The environment variables a container gets for the credential files it mounts. */
 export function credentialEnv(files: CredentialFile[], role: ContainerRole): { name: string; value: string }[] {
-    return files.filter((file) => file.containers.includes(role)).flatMap((file) =>
-        file.env.map(({ name, points }) => ({ name, value: points === "dir" ? file.dir : `${file.dir}/${file.file}` })));
+    return files
+        .filter((file) => file.containers.includes(role))
+        .flatMap((file) =>
+            file.env.map(({ name, points }) => ({
+                name,
+                value: points === "dir" ? file.dir : `${file.dir}/${file.file}`,
+            })),
+        );
 }
 
-export function credentialMounts(files: CredentialFile[], role: ContainerRole): { volume: string; path: string; readOnly: boolean }[] {
-    return files.filter((file) => file.containers.includes(role)).map((file) => ({ volume: file.volume, path: file.dir, readOnly: true }));
+export function credentialMounts(
+    files: CredentialFile[],
+    role: ContainerRole,
+): { volume: string; path: string; readOnly: boolean }[] {
+    return files
+        .filter((file) => file.containers.includes(role))
+        .map((file) => ({ volume: file.volume, path: file.dir, readOnly: true }));
 }

@@ -29,13 +29,25 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
     const names = agentObjectNames(agent.name);
     const { plan: credentials, files } = planCredentials(agent, platform);
     const buildService = platform.buildService;
-    const containers = planContainers(agent, files, buildService.enabled ? buildServiceAddress(buildService.namespace) : undefined);
+    const containers = planContainers(
+        agent,
+        files,
+        buildService.enabled ? buildServiceAddress(buildService.namespace) : undefined,
+    );
     const claims: ClaimPlan[] = [
         {
-            role: "workspace", name: names.workspaceClaim, size: agent.storage.workspace, storageClass: agent.storage.storageClass,
+            role: "workspace",
+            name: names.workspaceClaim,
+            size: agent.storage.workspace,
+            storageClass: agent.storage.storageClass,
             dataSource: workspaceDataSource(agent.storage.restoreFrom),
         },
-        { role: "config", name: names.configClaim, size: agent.storage.config, storageClass: agent.storage.storageClass },
+        {
+            role: "config",
+            name: names.configClaim,
+            size: agent.storage.config,
+            storageClass: agent.storage.storageClass,
+        },
     ];
     const labels = agentLabels(agent.name, "computer");
     const selector = computerSelector(agent.name);
@@ -59,7 +71,9 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
             runtimeClassName: agent.runtimeClassName,
             containers,
             volumes: planVolumes(agent, containers, files, claims, credentials.secretName),
-            servicePorts: ports.filter((p) => p.purpose !== "metrics").map((p) => ({ name: p.name, port: p.port, targetPort: p.name })),
+            servicePorts: ports
+                .filter((p) => p.purpose !== "metrics")
+                .map((p) => ({ name: p.name, port: p.port, targetPort: p.name })),
             claims,
             retainOnDelete: agent.storage.retainOnDelete,
             passwordlessSudo: agent.sudo,
@@ -91,11 +105,18 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
             },
             mcpPorts: ports.filter((p) => p.purpose === "mcp").map((p) => p.port),
             viewerPorts: ports.filter((p) => p.purpose === "vnc" || p.purpose === "browser").map((p) => p.port),
-            rules: { ...agent.network, computerEgress: [...agent.network.computerEgress, ...buildServiceEgress(platform)] },
+            rules: {
+                ...agent.network,
+                computerEgress: [...agent.network.computerEgress, ...buildServiceEgress(platform)],
+            },
             computerSelector: selector,
             kagentPodSelector: kagentPodSelector(agent.name),
         },
-        quota: planQuota(agent, containers, operations.backup !== undefined && operations.backup.platform.engine === "cronjob"),
+        quota: planQuota(
+            agent,
+            containers,
+            operations.backup !== undefined && operations.backup.platform.engine === "cronjob",
+        ),
         operations,
         ...(agent.desktop.browserView.enabled ? { browserView: planBrowserView(agent, platform) } : {}),
         endpoints: {
@@ -115,7 +136,14 @@ function buildServiceEgress(platform: PlatformSpec): EgressRule[] {
     if (!platform.buildService.enabled) {
         return [];
     }
-    return [{ namespace: platform.buildService.namespace, podLabels: BUILDKIT_POD_LABELS, ports: [BUILDKIT_PORT], protocol: "TCP" }];
+    return [
+        {
+            namespace: platform.buildService.namespace,
+            podLabels: BUILDKIT_POD_LABELS,
+            ports: [BUILDKIT_PORT],
+            protocol: "TCP",
+        },
+    ];
 }
 
 function planOperations(agent: AgentSpec, platform: PlatformSpec, workspaceClaim: string): OperationsPlan {
@@ -136,7 +164,10 @@ function planOperations(agent: AgentSpec, platform: PlatformSpec, workspaceClaim
                 backup: {
                     schedule: backup.schedule,
                     // 0: no limit of that kind (validation asks for at least one of the two).
-                    retention: { count: backup.retention.count ?? 0, maxAgeSeconds: backup.retention.maxAge ? ageSeconds(backup.retention.maxAge) ?? 0 : 0 },
+                    retention: {
+                        count: backup.retention.count ?? 0,
+                        maxAgeSeconds: backup.retention.maxAge ? (ageSeconds(backup.retention.maxAge) ?? 0) : 0,
+                    },
                     volumeSnapshotClass: backup.volumeSnapshotClass,
                     pauseJobs: backup.pauseJobs,
                 },
@@ -166,9 +197,10 @@ function planVaultAccess(agent: AgentSpec, platform: PlatformSpec): VaultAccessP
     const access = vaultAccessName(agent.name, platform.vault.mount, platform.vault.pathPrefix);
     const { provided, generated } = vaultPaths(agent.name, platform);
     return {
-        store: platform.secretStore.kind === "ClusterSecretStore"
-            ? { kind: "ClusterSecretStore", name: platform.secretStore.name }
-            : { kind: "SecretStore", name: names.secretStore },
+        store:
+            platform.secretStore.kind === "ClusterSecretStore"
+                ? { kind: "ClusterSecretStore", name: platform.secretStore.name }
+                : { kind: "SecretStore", name: names.secretStore },
         policyName: access,
         roleName: access,
         // Read on the KV v2 data of exactly the agent's provided and generated paths.

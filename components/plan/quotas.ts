@@ -16,11 +16,18 @@ const quantity = (text: string) => parseQuantity(text) ?? 0;
 
 export function planQuota(agent: AgentSpec, containers: ContainerPlan[], backupPod: boolean): QuotaPlan {
     const kagent = agent.resources.kagent;
-    const counted: ContainerResources[] = [...containers.map((c) => c.resources), kagent, kagent, ...(backupPod ? [BACKUP_POD_RESOURCES] : [])];
+    const counted: ContainerResources[] = [
+        ...containers.map((c) => c.resources),
+        kagent,
+        kagent,
+        ...(backupPod ? [BACKUP_POD_RESOURCES] : []),
+    ];
     const sum = (kind: "requests" | "limits", measure: "cpu" | "memory") =>
         counted.reduce((total, figures) => total + quantity(figures[kind][measure]), 0);
     const largest = (measure: "cpu" | "memory") =>
-        Math.max(...[...containers.map((c) => c.resources), kagent].map((figures) => quantity(figures.limits[measure])));
+        Math.max(
+            ...[...containers.map((c) => c.resources), kagent].map((figures) => quantity(figures.limits[measure])),
+        );
     const claims = [quantity(agent.storage.workspace), quantity(agent.storage.config)];
     const names = agentObjectNames(agent.name);
     return {

@@ -5,7 +5,14 @@
  * Plain data only: the golden files (tests/golden) show it per representative config.
  */
 import type { BackedUpAgent, BackupPlatform } from "../backup";
-import type { ContainerResources, ImageName, ModelSpec, NetworkSpec, PodSecurityLevel, ResourceFigures } from "../config";
+import type {
+    ContainerResources,
+    ImageName,
+    ModelSpec,
+    NetworkSpec,
+    PodSecurityLevel,
+    ResourceFigures,
+} from "../config";
 import type { BrowserViewPlan } from "../browserView";
 import type { MonitoredAgent, MonitoringSettings } from "../monitoring";
 
@@ -168,7 +175,13 @@ export interface KagentPlan {
 
 export interface NetworkPlan {
     labels: Record<string, string>;
-    policyNames: { defaultDeny: string; computerMcp: string; computerEgress: string; kagentAgent: string; computerVnc: string };
+    policyNames: {
+        defaultDeny: string;
+        computerMcp: string;
+        computerEgress: string;
+        kagentAgent: string;
+        computerVnc: string;
+    };
     /** Ports kagent's pod and controller call on the computer. */
     mcpPorts: number[];
     /** Ports viewers may open (VNC, the browser view); none without a desktop. */
@@ -213,5 +226,10 @@ export interface AgentPlan {
     /** The browser view's ConfigMap, route and URL (components/browserView.ts), when enabled. */
     browserView?: BrowserViewPlan;
     /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths. */
-    endpoints: { serviceHost: string; vncEndpoint?: string; mcpUrls: Record<string, string>; vaultPaths: { provided: string; generated: string } };
+    endpoints: {
+        serviceHost: string;
+        vncEndpoint?: string;
+        mcpUrls: Record<string, string>;
+        vaultPaths: { provided: string; generated: string };
+    };
 }

@@ -26,6 +26,13 @@ export const policies: Policies = [
 
 /** The SDK's types, for tests that drive the policies the way the analyzer does. */
 export type {
-    Policies, PolicyResource, PolicyResourceOptions, ReportViolation, ResourceValidation, ResourceValidationArgs,
-    ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+    Policies,
+    PolicyResource,
+    PolicyResourceOptions,
+    ReportViolation,
+    ResourceValidation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";

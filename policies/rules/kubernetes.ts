@@ -41,7 +41,10 @@ export function podTemplateOf(type: string, props: Obj): PodTemplate | undefined
 
 export function containersOf(spec: Obj): NamedContainer[] {
     const named = (list: unknown, kind: string): NamedContainer[] =>
-        (Array.isArray(list) ? list : []).map((container: Obj) => ({ label: `${kind} "${container?.name}"`, container: container ?? {} }));
+        (Array.isArray(list) ? list : []).map((container: Obj) => ({
+            label: `${kind} "${container?.name}"`,
+            container: container ?? {},
+        }));
     return [
         ...named(spec.initContainers, "init container"),
         ...named(spec.containers, "container"),

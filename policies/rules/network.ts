@@ -25,7 +25,11 @@ export function mcpPorts(service: Obj): McpPort[] {
         }
         const target = port.targetPort ?? port.port;
         const aliases = new Set<string | number>([target, known.number, known.name]);
-        ports.push({ label: `${port.port}${port.name ? ` (${port.name})` : ""}`, protocol: port.protocol ?? "TCP", aliases });
+        ports.push({
+            label: `${port.port}${port.name ? ` (${port.name})` : ""}`,
+            protocol: port.protocol ?? "TCP",
+            aliases,
+        });
     }
     return ports;
 }
@@ -43,11 +47,15 @@ export function selectsAll(selector: Obj | undefined, labels: Record<string, str
         const values: string[] = expression.values ?? [];
         const has = Object.prototype.hasOwnProperty.call(labels, expression.key);
         switch (expression.operator) {
-            case "In": return has && values.includes(labels[expression.key]);
-            case "NotIn": return has && !values.includes(labels[expression.key]);
-            case "Exists": return has;
+            case "In":
+                return has && values.includes(labels[expression.key]);
+            case "NotIn":
+                return has && !values.includes(labels[expression.key]);
+            case "Exists":
+                return has;
             // A pod could carry the key on top of the Service's labels.
-            default: return false;
+            default:
+                return false;
         }
     });
 }
@@ -68,8 +76,11 @@ function portMatches(entry: Obj, port: McpPort): boolean {
     if (port.aliases.has(entry.port)) {
         return true;
     }
-    return typeof entry.port === "number" && typeof entry.endPort === "number"
-        && [...port.aliases].some((a) => typeof a === "number" && a >= entry.port && a <= entry.endPort);
+    return (
+        typeof entry.port === "number" &&
+        typeof entry.endPort === "number" &&
+        [...port.aliases].some((a) => typeof a === "number" && a >= entry.port && a <= entry.endPort)
+    );
 }
 
 /** Violations for one Service, given the NetworkPolicies of the stack. */
@@ -82,12 +93,20 @@ export function serviceViolations(service: Obj, networkPolicies: Obj[]): string[
     const namespace = service.metadata?.namespace ?? "default";
     const selector: Record<string, string> | undefined = service.spec?.selector;
     if (!selector || Object.keys(selector).length === 0) {
-        return [`Service ${ref} exposes MCP port${ports.length > 1 ? "s" : ""} ${ports.map((p) => p.label).join(", ")} without a pod selector: no NetworkPolicy can be shown to cover it`];
+        return [
+            `Service ${ref} exposes MCP port${ports.length > 1 ? "s" : ""} ${ports.map((p) => p.label).join(", ")} without a pod selector: no NetworkPolicy can be shown to cover it`,
+        ];
     }
-    const covering = networkPolicies.filter((np) => (np.metadata?.namespace ?? "default") === namespace
-        && restrictsIngress(np) && selectsAll(np.spec?.podSelector, selector));
+    const covering = networkPolicies.filter(
+        (np) =>
+            (np.metadata?.namespace ?? "default") === namespace &&
+            restrictsIngress(np) &&
+            selectsAll(np.spec?.podSelector, selector),
+    );
     if (covering.length === 0) {
-        return ports.map((port) => `Service ${ref} exposes MCP port ${port.label} but no NetworkPolicy selects its pods`);
+        return ports.map(
+            (port) => `Service ${ref} exposes MCP port ${port.label} but no NetworkPolicy selects its pods`,
+        );
     }
     const found: string[] = [];
     for (const port of ports) {
@@ -96,7 +115,9 @@ export function serviceViolations(service: Obj, networkPolicies: Obj[]): string[
             for (const rule of np.spec?.ingress ?? []) {
                 const entries: Obj[] = rule?.ports ?? [];
                 if (entries.length === 0) {
-                    found.push(`NetworkPolicy ${objectRef(np)} admits ingress to every port of ${ref}'s pods (an ingress rule without ports), MCP port ${port.label} included`);
+                    found.push(
+                        `NetworkPolicy ${objectRef(np)} admits ingress to every port of ${ref}'s pods (an ingress rule without ports), MCP port ${port.label} included`,
+                    );
                     continue;
                 }
                 if (!entries.some((entry) => portMatches(entry, port))) {
@@ -104,12 +125,16 @@ export function serviceViolations(service: Obj, networkPolicies: Obj[]): string[
                 }
                 listed = true;
                 if (!Array.isArray(rule.from) || rule.from.length === 0) {
-                    found.push(`NetworkPolicy ${objectRef(np)} admits MCP port ${port.label} of ${ref} from any source (an ingress rule without from)`);
+                    found.push(
+                        `NetworkPolicy ${objectRef(np)} admits MCP port ${port.label} of ${ref} from any source (an ingress rule without from)`,
+                    );
                 }
             }
         }
         if (!listed) {
-            found.push(`Service ${ref} exposes MCP port ${port.label} but no NetworkPolicy selecting its pods lists that port`);
+            found.push(
+                `Service ${ref} exposes MCP port ${port.label} but no NetworkPolicy selecting its pods lists that port`,
+            );
         }
     }
     return found;
@@ -117,12 +142,15 @@ export function serviceViolations(service: Obj, networkPolicies: Obj[]): string[
 
 export const mcpServicesCoveredByNetworkPolicy: StackValidationPolicy = {
     name: "mcp-services-network-policy",
-    description: "Every Service exposing an MCP port (8080 computer-mcp, 8081 shell-mcp) selects pods that a "
-        + "NetworkPolicy in its namespace selects, and that policy admits the port only from named sources.",
+    description:
+        "Every Service exposing an MCP port (8080 computer-mcp, 8081 shell-mcp) selects pods that a " +
+        "NetworkPolicy in its namespace selects, and that policy admits the port only from named sources.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, reportViolation) => {
-        const networkPolicies = args.resources.filter((r: PolicyResource) => r.type === NETWORK_POLICY).map((r) => r.props);
+        const networkPolicies = args.resources
+            .filter((r: PolicyResource) => r.type === NETWORK_POLICY)
+            .map((r) => r.props);
         for (const service of args.resources.filter((r: PolicyResource) => r.type === SERVICE)) {
             for (const message of serviceViolations(service.props, networkPolicies)) {
                 reportViolation(message, service.urn);

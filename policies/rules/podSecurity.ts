@@ -9,9 +9,10 @@ const NEVER_ADD = new Set(["ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_MODULE", "SYS_P
 
 export const noPrivilegedContainers: ResourceValidationPolicy = {
     name: "no-privileged-containers",
-    description: "Containers are not privileged, do not share the host's namespaces or paths, drop all "
-        + "capabilities and cannot escalate privileges (unless the pod opts into sudo with "
-        + `${SUDO_OPT_IN}: "true").`,
+    description:
+        "Containers are not privileged, do not share the host's namespaces or paths, drop all " +
+        "capabilities and cannot escalate privileges (unless the pod opts into sudo with " +
+        `${SUDO_OPT_IN}: "true").`,
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: (args, reportViolation) => {
@@ -36,14 +37,18 @@ export const noPrivilegedContainers: ResourceValidationPolicy = {
                 reportViolation(`${label} is privileged`);
             }
             if (security.allowPrivilegeEscalation !== false && !sudo) {
-                reportViolation(`${label} allows privilege escalation: set allowPrivilegeEscalation: false `
-                    + `(or opt the pod into sudo with ${SUDO_OPT_IN}: "true")`);
+                reportViolation(
+                    `${label} allows privilege escalation: set allowPrivilegeEscalation: false ` +
+                        `(or opt the pod into sudo with ${SUDO_OPT_IN}: "true")`,
+                );
             }
             const drop: string[] = (security.capabilities?.drop ?? []).map((c: unknown) => String(c).toUpperCase());
             if (!drop.includes("ALL")) {
                 reportViolation(`${label} does not drop all capabilities: set capabilities.drop: ["ALL"]`);
             }
-            const add: string[] = (security.capabilities?.add ?? []).map((c: unknown) => String(c).toUpperCase().replace(/^CAP_/, ""));
+            const add: string[] = (security.capabilities?.add ?? []).map((c: unknown) =>
+                String(c).toUpperCase().replace(/^CAP_/, ""),
+            );
             const forbidden = sudo ? add.filter((c) => NEVER_ADD.has(c)) : add;
             if (forbidden.length > 0) {
                 reportViolation(`${label} adds capabilities ${forbidden.join(", ")}`);
@@ -54,8 +59,9 @@ export const noPrivilegedContainers: ResourceValidationPolicy = {
 
 export const noRootContainers: ResourceValidationPolicy = {
     name: "no-root-containers",
-    description: "Every container runs as a non-root user: runAsNonRoot: true or a non-zero runAsUser, "
-        + "at pod or container level.",
+    description:
+        "Every container runs as a non-root user: runAsNonRoot: true or a non-zero runAsUser, " +
+        "at pod or container level.",
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: (args, reportViolation) => {
@@ -79,8 +85,9 @@ export const noRootContainers: ResourceValidationPolicy = {
 
 export const computerPodsWithoutServiceAccountToken: ResourceValidationPolicy = {
     name: "computer-pods-no-service-account-token",
-    description: "Agent computer pods do not mount a Kubernetes API token (automountServiceAccountToken: false): "
-        + "the agent runs arbitrary commands there.",
+    description:
+        "Agent computer pods do not mount a Kubernetes API token (automountServiceAccountToken: false): " +
+        "the agent runs arbitrary commands there.",
     enforcementLevel: "advisory",
     severity: "medium",
     validateResource: (args, reportViolation) => {
@@ -89,7 +96,9 @@ export const computerPodsWithoutServiceAccountToken: ResourceValidationPolicy = 
             return;
         }
         if (pod.spec.automountServiceAccountToken !== false) {
-            reportViolation("agent computer pod mounts a service account token: set automountServiceAccountToken: false");
+            reportViolation(
+                "agent computer pod mounts a service account token: set automountServiceAccountToken: false",
+            );
         }
     },
 };

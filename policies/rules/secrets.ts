@@ -28,7 +28,9 @@ export function secretLiterals({ label, container }: NamedContainer): string[] {
         }
         const shape = CREDENTIAL_SHAPES.find((s) => s.pattern.test(value));
         if (SECRET_NAME.test(name) && !(POINTER_NAME.test(name) && value.startsWith("/") && !shape)) {
-            found.push(`${label} sets ${name} to a literal value: take it from a Secret (valueFrom.secretKeyRef or a mounted file)`);
+            found.push(
+                `${label} sets ${name} to a literal value: take it from a Secret (valueFrom.secretKeyRef or a mounted file)`,
+            );
         } else if (shape) {
             found.push(`${label} sets ${name} to a literal that looks like ${shape.kind}: take it from a Secret`);
         }
@@ -50,15 +52,18 @@ function kagentAgentContainers(props: Obj): NamedContainer[] {
 
 export const noSecretLiteralsInEnv: ResourceValidationPolicy = {
     name: "no-secret-literals-in-env",
-    description: "No container (nor a kagent Agent's pod) sets a secret-named env var, or one holding a credential-"
-        + "shaped value, to a literal: use valueFrom.secretKeyRef or a mounted Secret.",
+    description:
+        "No container (nor a kagent Agent's pod) sets a secret-named env var, or one holding a credential-" +
+        "shaped value, to a literal: use valueFrom.secretKeyRef or a mounted Secret.",
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: (args, reportViolation) => {
         const pod = podTemplateOf(args.type, args.props);
         const containers = pod
             ? containersOf(pod.spec)
-            : args.type.startsWith("kubernetes:kagent.dev/") && args.type.endsWith(":Agent") ? kagentAgentContainers(args.props) : [];
+            : args.type.startsWith("kubernetes:kagent.dev/") && args.type.endsWith(":Agent")
+              ? kagentAgentContainers(args.props)
+              : [];
         for (const container of containers) {
             for (const message of secretLiterals(container)) {
                 reportViolation(message);

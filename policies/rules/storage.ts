@@ -29,15 +29,18 @@ export function claimViolation(props: Record<string, any>, opts: ClaimOptions): 
         // What the engine lets a policy see: the stack's declaration.
         return undefined;
     }
-    return `PersistentVolumeClaim ${ref} would be deleted with the stack: set retainOnDelete (and ${RETAIN_MARKER}: "true"), `
-        + `or ${RETAIN_MARKER}: "false" if the operator chose removable storage`;
+    return (
+        `PersistentVolumeClaim ${ref} would be deleted with the stack: set retainOnDelete (and ${RETAIN_MARKER}: "true"), ` +
+        `or ${RETAIN_MARKER}: "false" if the operator chose removable storage`
+    );
 }
 
 export const claimsRetained: ResourceValidationPolicy = {
     name: "pvcs-retained",
-    description: "Every PersistentVolumeClaim is retainOnDelete or protected, unless labelled or annotated "
-        + `${RETAIN_MARKER}: "false" (the operator chose removable storage). The engine does not show `
-        + `retainOnDelete to policies, so retained claims declare it with ${RETAIN_MARKER}: "true".`,
+    description:
+        "Every PersistentVolumeClaim is retainOnDelete or protected, unless labelled or annotated " +
+        `${RETAIN_MARKER}: "false" (the operator chose removable storage). The engine does not show ` +
+        `retainOnDelete to policies, so retained claims declare it with ${RETAIN_MARKER}: "true".`,
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: (args, reportViolation) => {

@@ -15,26 +15,51 @@ describe("backup retention", () => {
     const week = [0, 1, 2, 3, 4, 5, 6].map((age) => snapshot(`s${age}`, age));
 
     it("keeps the newest `count` and deletes the rest", () => {
-        assert.deepStrictEqual(names(snapshotsToDelete(week, { count: 3, maxAgeSeconds: 0, now, keep: "s0" })), ["s3", "s4", "s5", "s6"]);
+        assert.deepStrictEqual(names(snapshotsToDelete(week, { count: 3, maxAgeSeconds: 0, now, keep: "s0" })), [
+            "s3",
+            "s4",
+            "s5",
+            "s6",
+        ]);
     });
 
     it("deletes what is older than maxAge, whatever the count", () => {
-        assert.deepStrictEqual(names(snapshotsToDelete(week, { count: 0, maxAgeSeconds: 2.5 * 86400, now, keep: "s0" })), ["s3", "s4", "s5", "s6"]);
-        assert.deepStrictEqual(names(snapshotsToDelete(week, { count: 2, maxAgeSeconds: 4.5 * 86400, now, keep: "s0" })), ["s2", "s3", "s4", "s5", "s6"]);
+        assert.deepStrictEqual(
+            names(snapshotsToDelete(week, { count: 0, maxAgeSeconds: 2.5 * 86400, now, keep: "s0" })),
+            ["s3", "s4", "s5", "s6"],
+        );
+        assert.deepStrictEqual(
+            names(snapshotsToDelete(week, { count: 2, maxAgeSeconds: 4.5 * 86400, now, keep: "s0" })),
+            ["s2", "s3", "s4", "s5", "s6"],
+        );
     });
 
     it("never deletes the newest ready snapshot, nor the one just taken", () => {
         // The class has failed for days: only old snapshots are ready.
-        const failing = [snapshot("new1", 0, false), snapshot("new2", 1, false), snapshot("old", 10), snapshot("older", 11)];
+        const failing = [
+            snapshot("new1", 0, false),
+            snapshot("new2", 1, false),
+            snapshot("old", 10),
+            snapshot("older", 11),
+        ];
         // "old" is beyond the count and the age, but it is the last good backup.
-        assert.deepStrictEqual(names(snapshotsToDelete(failing, { count: 2, maxAgeSeconds: 86400 * 3, now, keep: "new1" })), ["older"]);
+        assert.deepStrictEqual(
+            names(snapshotsToDelete(failing, { count: 2, maxAgeSeconds: 86400 * 3, now, keep: "new1" })),
+            ["older"],
+        );
         // The run's own snapshot stays even when "now" is far ahead of its creation time.
-        assert.deepStrictEqual(names(snapshotsToDelete(failing, { count: 1, maxAgeSeconds: 3600, now: now + 30 * DAY, keep: "new1" })), ["new2", "older"]);
+        assert.deepStrictEqual(
+            names(snapshotsToDelete(failing, { count: 1, maxAgeSeconds: 3600, now: now + 30 * DAY, keep: "new1" })),
+            ["new2", "older"],
+        );
     });
 
     it("orders by creation time, not by name", () => {
         const list = [snapshot("b", 2), snapshot("a", 0), snapshot("c", 1)];
-        assert.deepStrictEqual(names(snapshotsToDelete(list, { count: 1, maxAgeSeconds: 0, now, keep: "a" })), ["b", "c"]);
+        assert.deepStrictEqual(names(snapshotsToDelete(list, { count: 1, maxAgeSeconds: 0, now, keep: "a" })), [
+            "b",
+            "c",
+        ]);
     });
 
     it("names snapshots after the claim and the UTC time", () => {

@@ -11,7 +11,13 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { BACKUP_OF_LABEL, BACKUP_PROGRAM_FILE, BackedUpAgent, backupNames, cronJobBackupObjects } from "../../components/backup";
+import {
+    BACKUP_OF_LABEL,
+    BACKUP_PROGRAM_FILE,
+    BackedUpAgent,
+    backupNames,
+    cronJobBackupObjects,
+} from "../../components/backup";
 import { kubectl } from "../real/kube";
 
 const NAMESPACE = "agent-devbot";
@@ -20,7 +26,12 @@ const agent: BackedUpAgent = {
     name: "devbot",
     namespace: NAMESPACE,
     workspaceClaim: CLAIM,
-    backup: { schedule: "0 3 * * *", retention: { count: 3, maxAgeSeconds: 30 * 86400 }, volumeSnapshotClass: "csi-snapshots", pauseJobs: true },
+    backup: {
+        schedule: "0 3 * * *",
+        retention: { count: 3, maxAgeSeconds: 30 * 86400 },
+        volumeSnapshotClass: "csi-snapshots",
+        pauseJobs: true,
+    },
 };
 const SHELL_IMAGE = "registry.example.com/agents/shell@sha256:" + "ab".repeat(32);
 
@@ -51,13 +62,20 @@ function runBackup(now: string, retention = agent.backup.retention) {
             KUBE_API_URL: apiServerUrl(),
             KUBE_TOKEN_FILE: tokenFile,
             NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
-            NAMESPACE, CLAIM, AGENT: agent.name, SNAPSHOT_CLASS: agent.backup.volumeSnapshotClass,
+            NAMESPACE,
+            CLAIM,
+            AGENT: agent.name,
+            SNAPSHOT_CLASS: agent.backup.volumeSnapshotClass,
             RETAIN_COUNT: String(retention.count),
             RETAIN_MAX_AGE_SECONDS: String(retention.maxAgeSeconds),
             BACKUP_NOW: now,
         },
     });
-    const events = run.stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    const events = run.stdout
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
     return { status: run.status, events, stderr: run.stderr };
 }
 
@@ -66,20 +84,49 @@ describe("backup program against a real API server", function () {
 
     before(() => {
         assert.ok(process.env.LOCAL_CLUSTER_DIR, "run through tests/backup/run.sh (it starts the API server)");
-        must(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }));
-        must(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "agent-databot" } }));
+        must(
+            ["apply", "--server-side", "-f", "-"],
+            JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } }),
+        );
+        must(
+            ["apply", "--server-side", "-f", "-"],
+            JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "agent-databot" } }),
+        );
         // Everything the stack renders for the CronJob engine, applied as is (the CronJob validates too).
-        const objects = cronJobBackupObjects(agent, { engine: "cronjob", apiServer: { cidrs: ["10.0.0.1/32"], ports: [443, 6443] } }, SHELL_IMAGE);
+        const objects = cronJobBackupObjects(
+            agent,
+            { engine: "cronjob", apiServer: { cidrs: ["10.0.0.1/32"], ports: [443, 6443] } },
+            SHELL_IMAGE,
+        );
         must(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
-        const token = must(["create", "token", backupNames(agent.name).serviceAccount, "-n", NAMESPACE, "--duration", "10m"]).trim();
+        const token = must([
+            "create",
+            "token",
+            backupNames(agent.name).serviceAccount,
+            "-n",
+            NAMESPACE,
+            "--duration",
+            "10m",
+        ]).trim();
         tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "backup-token-")), "token");
         fs.writeFileSync(tokenFile, token);
         // A snapshot of another claim, which pruning must never touch.
-        must(["apply", "--server-side", "-f", "-"], JSON.stringify({
-            apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot",
-            metadata: { name: "devbot-config-manual", namespace: NAMESPACE, labels: { [BACKUP_OF_LABEL]: "devbot-config" } },
-            spec: { volumeSnapshotClassName: "csi-snapshots", source: { persistentVolumeClaimName: "devbot-config" } },
-        }));
+        must(
+            ["apply", "--server-side", "-f", "-"],
+            JSON.stringify({
+                apiVersion: "snapshot.storage.k8s.io/v1",
+                kind: "VolumeSnapshot",
+                metadata: {
+                    name: "devbot-config-manual",
+                    namespace: NAMESPACE,
+                    labels: { [BACKUP_OF_LABEL]: "devbot-config" },
+                },
+                spec: {
+                    volumeSnapshotClassName: "csi-snapshots",
+                    source: { persistentVolumeClaimName: "devbot-config" },
+                },
+            }),
+        );
     });
 
     it("creates a VolumeSnapshot of the claim with the given class and labels", () => {
@@ -87,9 +134,15 @@ describe("backup program against a real API server", function () {
         assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.events));
         const [snapshot] = snapshots();
         assert.strictEqual(snapshot.metadata.name, "devbot-workspace-20261101-030000");
-        assert.deepStrictEqual(snapshot.spec, { volumeSnapshotClassName: "csi-snapshots", source: { persistentVolumeClaimName: CLAIM } });
+        assert.deepStrictEqual(snapshot.spec, {
+            volumeSnapshotClassName: "csi-snapshots",
+            source: { persistentVolumeClaimName: CLAIM },
+        });
         assert.strictEqual(snapshot.metadata.labels["persistent-agents.dev/agent"], "devbot");
-        assert.deepStrictEqual(run.events.map((e) => e.event), ["created", "done"]);
+        assert.deepStrictEqual(
+            run.events.map((e) => e.event),
+            ["created", "done"],
+        );
     });
 
     it("keeps the newest `count` snapshots of the claim and prunes the rest, leaving other claims alone", () => {
@@ -97,22 +150,40 @@ describe("backup program against a real API server", function () {
             assert.strictEqual(runBackup(`2026-11-${day}T03:00:00Z`).status, 0);
         }
         // The API server stamps creation to the second: these runs share it, so the name (time) decides.
-        assert.deepStrictEqual(names(snapshots()), ["devbot-workspace-20261102-030000", "devbot-workspace-20261103-030000", "devbot-workspace-20261104-030000"]);
+        assert.deepStrictEqual(names(snapshots()), [
+            "devbot-workspace-20261102-030000",
+            "devbot-workspace-20261103-030000",
+            "devbot-workspace-20261104-030000",
+        ]);
         assert.deepStrictEqual(names(snapshots(`${BACKUP_OF_LABEL}=devbot-config`)), ["devbot-config-manual"]);
     });
 
     it("prunes by age, but keeps the newest snapshot that is ready to use", () => {
         // What the snapshot controller would record once the storage snapshot exists.
-        must(["patch", "volumesnapshot", "devbot-workspace-20261103-030000", "-n", NAMESPACE, "--subresource=status", "--type=merge",
-            "-p", JSON.stringify({ status: { readyToUse: true } })]);
+        must([
+            "patch",
+            "volumesnapshot",
+            "devbot-workspace-20261103-030000",
+            "-n",
+            NAMESPACE,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            JSON.stringify({ status: { readyToUse: true } }),
+        ]);
         // 40 days on, every earlier snapshot is older than maxAge (30 days); the ready one stays.
         const run = runBackup(new Date(Date.now() + 40 * 86400_000).toISOString());
         assert.strictEqual(run.status, 0, run.stderr);
         const left = names(snapshots());
         assert.strictEqual(left.length, 2, `left: ${left}`);
         assert.ok(left.includes("devbot-workspace-20261103-030000"), "the last good backup survives");
-        assert.deepStrictEqual(run.events.filter((e) => e.event === "pruned").map((e) => e.snapshot).sort(),
-            ["devbot-workspace-20261102-030000", "devbot-workspace-20261104-030000"]);
+        assert.deepStrictEqual(
+            run.events
+                .filter((e) => e.event === "pruned")
+                .map((e) => e.snapshot)
+                .sort(),
+            ["devbot-workspace-20261102-030000", "devbot-workspace-20261104-030000"],
+        );
     });
 
     it("may create, list and delete VolumeSnapshots in its own namespace, and nothing else", () => {
@@ -121,10 +192,20 @@ describe("backup program against a real API server", function () {
             kubectl(["auth", "can-i", verb, resource, "-n", namespace, "--as", as]).stdout.trim();
         for (const verb of ["create", "list", "delete"]) {
             assert.strictEqual(can(verb, "volumesnapshots.snapshot.storage.k8s.io"), "yes", verb);
-            assert.strictEqual(can(verb, "volumesnapshots.snapshot.storage.k8s.io", "agent-databot"), "no", `${verb} in another namespace`);
+            assert.strictEqual(
+                can(verb, "volumesnapshots.snapshot.storage.k8s.io", "agent-databot"),
+                "no",
+                `${verb} in another namespace`,
+            );
         }
-        for (const [verb, resource] of [["get", "volumesnapshots.snapshot.storage.k8s.io"], ["patch", "volumesnapshots.snapshot.storage.k8s.io"],
-            ["get", "secrets"], ["list", "persistentvolumeclaims"], ["create", "pods"], ["delete", "volumesnapshotcontents.snapshot.storage.k8s.io"]]) {
+        for (const [verb, resource] of [
+            ["get", "volumesnapshots.snapshot.storage.k8s.io"],
+            ["patch", "volumesnapshots.snapshot.storage.k8s.io"],
+            ["get", "secrets"],
+            ["list", "persistentvolumeclaims"],
+            ["create", "pods"],
+            ["delete", "volumesnapshotcontents.snapshot.storage.k8s.io"],
+        ]) {
             assert.strictEqual(can(verb, resource), "no", `${verb} ${resource}`);
         }
     });
@@ -133,9 +214,15 @@ describe("backup program against a real API server", function () {
         const forbidden = spawnSync(process.execPath, [BACKUP_PROGRAM_FILE], {
             encoding: "utf8",
             env: {
-                PATH: process.env.PATH, KUBE_API_URL: apiServerUrl(), KUBE_TOKEN_FILE: tokenFile,
+                PATH: process.env.PATH,
+                KUBE_API_URL: apiServerUrl(),
+                KUBE_TOKEN_FILE: tokenFile,
                 NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
-                NAMESPACE: "agent-databot", CLAIM: "databot-workspace", AGENT: "databot", SNAPSHOT_CLASS: "csi-snapshots", RETAIN_COUNT: "3",
+                NAMESPACE: "agent-databot",
+                CLAIM: "databot-workspace",
+                AGENT: "databot",
+                SNAPSHOT_CLASS: "csi-snapshots",
+                RETAIN_COUNT: "3",
             },
         });
         assert.strictEqual(forbidden.status, 1);
@@ -153,19 +240,30 @@ describe("backup program against a real API server", function () {
 describe("pre-snapshot hook with the real shell server", function () {
     this.timeout(120_000);
     const repo = path.join(__dirname, "..", "..");
-    const sdk = path.join(repo, "images", "shell", "node_modules", "@modelcontextprotocol", "sdk", "dist", "cjs", "client");
+    const sdk = path.join(
+        repo,
+        "images",
+        "shell",
+        "node_modules",
+        "@modelcontextprotocol",
+        "sdk",
+        "dist",
+        "cjs",
+        "client",
+    );
     let shell: ChildProcess;
     let shellUrl: string;
     let shellToken: string;
     let ticks: string;
     let client: any;
 
-    const freePort = () => new Promise<number>((resolve) => {
-        const probe = net.createServer().listen(0, "127.0.0.1", () => {
-            const { port } = probe.address() as net.AddressInfo;
-            probe.close(() => resolve(port));
+    const freePort = () =>
+        new Promise<number>((resolve) => {
+            const probe = net.createServer().listen(0, "127.0.0.1", () => {
+                const { port } = probe.address() as net.AddressInfo;
+                probe.close(() => resolve(port));
+            });
         });
-    });
     const size = () => fs.statSync(ticks).size;
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -176,7 +274,15 @@ describe("pre-snapshot hook with the real shell server", function () {
         const [port, metricsPort] = [await freePort(), await freePort()];
         shellUrl = `http://127.0.0.1:${port}`;
         shell = spawn(process.execPath, [path.join(repo, "images", "shell", "dist", "main.js")], {
-            env: { ...process.env, HOME: workspace, HOST: "127.0.0.1", PORT: String(port), METRICS_PORT: String(metricsPort), WORKSPACE_DIR: workspace, MCP_AUTH_TOKEN_FILE: shellToken },
+            env: {
+                ...process.env,
+                HOME: workspace,
+                HOST: "127.0.0.1",
+                PORT: String(port),
+                METRICS_PORT: String(metricsPort),
+                WORKSPACE_DIR: workspace,
+                MCP_AUTH_TOKEN_FILE: shellToken,
+            },
             stdio: ["ignore", "ignore", "pipe"],
         });
         await new Promise<void>((resolve, reject) => {
@@ -190,11 +296,16 @@ describe("pre-snapshot hook with the real shell server", function () {
         const { Client } = require(path.join(sdk, "index.js"));
         const { StreamableHTTPClientTransport } = require(path.join(sdk, "streamableHttp.js"));
         client = new Client({ name: "backup-hook-test", version: "0.0.0" });
-        await client.connect(new StreamableHTTPClientTransport(new URL(`${shellUrl}/mcp`), {
-            requestInit: { headers: { Authorization: "Bearer hook-test-token" } },
-        }));
+        await client.connect(
+            new StreamableHTTPClientTransport(new URL(`${shellUrl}/mcp`), {
+                requestInit: { headers: { Authorization: "Bearer hook-test-token" } },
+            }),
+        );
         ticks = path.join(workspace, "ticks");
-        const started = await client.callTool({ name: "start_job", arguments: { command: `while true; do echo tick >> ${ticks}; sleep 0.1; done` } });
+        const started = await client.callTool({
+            name: "start_job",
+            arguments: { command: `while true; do echo tick >> ${ticks}; sleep 0.1; done` },
+        });
         assert.ok(!started.isError, JSON.stringify(started.content));
         await sleep(500);
         assert.ok(size() > 0, "the job writes");
@@ -209,34 +320,53 @@ describe("pre-snapshot hook with the real shell server", function () {
      * Runs the backup program with the hook, as the backup ServiceAccount (the token of the first suite);
      * `whileCreated` runs once the snapshot exists and before it is cut.
      */
-    async function backupWithHook(now: string, whileCreated: (name: string) => Promise<void>, shellTokenValue = "hook-test-token") {
+    async function backupWithHook(
+        now: string,
+        whileCreated: (name: string) => Promise<void>,
+        shellTokenValue = "hook-test-token",
+    ) {
         const shellTokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "backup-hook-")), "mcp-token");
         fs.writeFileSync(shellTokenFile, shellTokenValue);
         const program = spawn(process.execPath, [BACKUP_PROGRAM_FILE], {
             env: {
-                PATH: process.env.PATH, KUBE_API_URL: apiServerUrl(), KUBE_TOKEN_FILE: tokenFile,
+                PATH: process.env.PATH,
+                KUBE_API_URL: apiServerUrl(),
+                KUBE_TOKEN_FILE: tokenFile,
                 NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
-                NAMESPACE, CLAIM, AGENT: agent.name, SNAPSHOT_CLASS: "csi-snapshots", RETAIN_COUNT: "10",
-                SHELL_URL: shellUrl, SHELL_TOKEN_FILE: shellTokenFile, PAUSE_MAX_SECONDS: "60", BACKUP_NOW: now,
+                NAMESPACE,
+                CLAIM,
+                AGENT: agent.name,
+                SNAPSHOT_CLASS: "csi-snapshots",
+                RETAIN_COUNT: "10",
+                SHELL_URL: shellUrl,
+                SHELL_TOKEN_FILE: shellTokenFile,
+                PAUSE_MAX_SECONDS: "60",
+                BACKUP_NOW: now,
             },
             stdio: ["ignore", "pipe", "pipe"],
         });
         const events: any[] = [];
         let pending = "";
         let stderr = "";
-        program.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+        program.stderr!.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString();
+        });
         const exited = new Promise<number | null>((resolve) => program.once("exit", resolve));
-        const created = new Promise<string>((resolve) => program.stdout!.on("data", (chunk: Buffer) => {
-            pending += chunk.toString();
-            const lines = pending.split("\n");
-            pending = lines.pop()!;
-            for (const line of lines) {
-                const event = JSON.parse(line);
-                events.push(event);
-                if (event.event === "created") resolve(event.snapshot);
-            }
-        }));
-        const gone = exited.then((code) => { throw new Error(`exited (${code}) before creating: ${stderr} ${JSON.stringify(events)}`); });
+        const created = new Promise<string>((resolve) =>
+            program.stdout!.on("data", (chunk: Buffer) => {
+                pending += chunk.toString();
+                const lines = pending.split("\n");
+                pending = lines.pop()!;
+                for (const line of lines) {
+                    const event = JSON.parse(line);
+                    events.push(event);
+                    if (event.event === "created") resolve(event.snapshot);
+                }
+            }),
+        );
+        const gone = exited.then((code) => {
+            throw new Error(`exited (${code}) before creating: ${stderr} ${JSON.stringify(events)}`);
+        });
         const name = await Promise.race([created, gone]);
         gone.catch(() => undefined);
         await whileCreated(name);
@@ -249,11 +379,23 @@ describe("pre-snapshot hook with the real shell server", function () {
             await sleep(1000);
             assert.strictEqual(size(), before, "the job wrote while the snapshot was being taken");
             // What the snapshot controller records when the storage has cut the snapshot.
-            must(["patch", "volumesnapshot", name, "-n", NAMESPACE, "--subresource=status", "--type=merge",
-                "-p", JSON.stringify({ status: { creationTime: new Date().toISOString(), readyToUse: false } })]);
+            must([
+                "patch",
+                "volumesnapshot",
+                name,
+                "-n",
+                NAMESPACE,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                JSON.stringify({ status: { creationTime: new Date().toISOString(), readyToUse: false } }),
+            ]);
         });
         assert.strictEqual(run.status, 0, run.stderr + JSON.stringify(run.events));
-        assert.deepStrictEqual(run.events.map((e) => e.event).filter((e) => e !== "pruned"), ["jobs_paused", "created", "cut", "jobs_resumed", "done"]);
+        assert.deepStrictEqual(
+            run.events.map((e) => e.event).filter((e) => e !== "pruned"),
+            ["jobs_paused", "created", "cut", "jobs_resumed", "done"],
+        );
         assert.strictEqual(run.events[0].jobs.length, 1, "the running job was paused");
         const after = size();
         await sleep(1000);
@@ -261,13 +403,20 @@ describe("pre-snapshot hook with the real shell server", function () {
     });
 
     it("still takes the snapshot when the shell server refuses the pause", async () => {
-        const run = await backupWithHook("2026-12-02T03:00:00Z", async () => {
-            const before = size();
-            await sleep(500);
-            assert.ok(size() > before, "nothing was paused");
-        }, "not-the-token");
+        const run = await backupWithHook(
+            "2026-12-02T03:00:00Z",
+            async () => {
+                const before = size();
+                await sleep(500);
+                assert.ok(size() > before, "nothing was paused");
+            },
+            "not-the-token",
+        );
         assert.strictEqual(run.status, 0, run.stderr);
-        assert.deepStrictEqual(run.events.map((e) => e.event).filter((e) => e !== "pruned"), ["pause_failed", "created", "done"]);
+        assert.deepStrictEqual(
+            run.events.map((e) => e.event).filter((e) => e !== "pruned"),
+            ["pause_failed", "created", "done"],
+        );
         assert.match(run.events[0].error, /401/);
     });
 });

@@ -7,7 +7,13 @@ import { copy, stackConfig } from "../harness/stackFile";
 
 /** The one object of a type with this metadata.name (and namespace): independent of Pulumi resource names. */
 function object(run: ProgramRun, type: string, name: string, namespace?: string): any {
-    const found = run.byType(type).filter((r) => r.inputs.metadata.name === name && (namespace === undefined || r.inputs.metadata.namespace === namespace));
+    const found = run
+        .byType(type)
+        .filter(
+            (r) =>
+                r.inputs.metadata.name === name &&
+                (namespace === undefined || r.inputs.metadata.namespace === namespace),
+        );
     assert.strictEqual(found.length, 1, `${type} ${namespace ?? ""}/${name}: found ${found.length}`);
     return found[0].inputs;
 }
@@ -16,7 +22,10 @@ const repo = path.join(__dirname, "..", "..");
 const CRON_JOB = "kubernetes:batch/v1:CronJob";
 const BACKUP = { schedule: "0 3 * * *", retention: { count: 7, maxAge: "30d" }, volumeSnapshotClass: "csi-snapshots" };
 
-function withBackup(platformBackup: Record<string, unknown>, backup: Record<string, unknown> = BACKUP): Record<string, any> {
+function withBackup(
+    platformBackup: Record<string, unknown>,
+    backup: Record<string, unknown> = BACKUP,
+): Record<string, any> {
     const config = copy(stackConfig("test-cluster"));
     config.platform.backup = platformBackup;
     config.agents[0].storage = { ...config.agents[0].storage, backup };
@@ -33,29 +42,54 @@ async function problemsOf(config: Record<string, any>): Promise<string> {
     assert.fail("the program accepted the config");
 }
 
-const ofAgent = (run: ProgramRun, agent: string) => run.resources.filter((r) => r.custom && r.inputs?.metadata?.namespace === `agent-${agent}`);
+const ofAgent = (run: ProgramRun, agent: string) =>
+    run.resources.filter((r) => r.custom && r.inputs?.metadata?.namespace === `agent-${agent}`);
 
 describe("workspace backups", () => {
     it("adds nothing for an agent without storage.backup", async () => {
         const run = await runProgram({ config: withBackup({ apiServer: { cidrs: ["10.0.0.1/32"] } }) });
-        assert.ok(!ofAgent(run, "databot").some((r) => ["CronJob", "Role", "RoleBinding"].includes(r.inputs.kind ?? r.type.split(":").pop())));
-        assert.deepStrictEqual(run.byType(CRON_JOB).map((r) => r.inputs.metadata.namespace), ["agent-devbot"]);
+        assert.ok(
+            !ofAgent(run, "databot").some((r) =>
+                ["CronJob", "Role", "RoleBinding"].includes(r.inputs.kind ?? r.type.split(":").pop()),
+            ),
+        );
+        assert.deepStrictEqual(
+            run.byType(CRON_JOB).map((r) => r.inputs.metadata.namespace),
+            ["agent-devbot"],
+        );
     });
 
     describe("with the CronJob engine (the default)", () => {
         let run: ProgramRun;
         before(async () => {
-            run = await runProgram({ config: withBackup({ apiServer: { cidrs: ["10.0.0.1/32", "192.168.10.0/24"] } }) });
+            run = await runProgram({
+                config: withBackup({ apiServer: { cidrs: ["10.0.0.1/32", "192.168.10.0/24"] } }),
+            });
         });
 
         it("grants its ServiceAccount create, list and delete of VolumeSnapshots in the agent's namespace, nothing more", () => {
             const role = object(run, "kubernetes:rbac.authorization.k8s.io/v1:Role", "devbot-backup");
             assert.strictEqual(role.metadata.namespace, "agent-devbot");
-            assert.deepStrictEqual(role.rules, [{ apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshots"], verbs: ["create", "list", "delete"] }]);
+            assert.deepStrictEqual(role.rules, [
+                {
+                    apiGroups: ["snapshot.storage.k8s.io"],
+                    resources: ["volumesnapshots"],
+                    verbs: ["create", "list", "delete"],
+                },
+            ]);
             const binding = object(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "devbot-backup");
-            assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: "devbot-backup", namespace: "agent-devbot" }]);
-            assert.deepStrictEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "devbot-backup" });
-            assert.strictEqual(object(run, "kubernetes:core/v1:ServiceAccount", "devbot-backup").automountServiceAccountToken, false);
+            assert.deepStrictEqual(binding.subjects, [
+                { kind: "ServiceAccount", name: "devbot-backup", namespace: "agent-devbot" },
+            ]);
+            assert.deepStrictEqual(binding.roleRef, {
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "Role",
+                name: "devbot-backup",
+            });
+            assert.strictEqual(
+                object(run, "kubernetes:core/v1:ServiceAccount", "devbot-backup").automountServiceAccountToken,
+                false,
+            );
         });
 
         it("runs the committed program in the shell image on the schedule, with the retention in seconds", () => {
@@ -66,26 +100,41 @@ describe("workspace backups", () => {
             assert.strictEqual(pod.serviceAccountName, "devbot-backup");
             assert.strictEqual(pod.automountServiceAccountToken, true);
             const [container] = pod.containers;
-            const shellImage = object(run, "kubernetes:apps/v1:Deployment", "devbot-computer").spec.template.spec.containers
-                .find((c: any) => c.name === "shell").image;
+            const shellImage = object(
+                run,
+                "kubernetes:apps/v1:Deployment",
+                "devbot-computer",
+            ).spec.template.spec.containers.find((c: any) => c.name === "shell").image;
             assert.strictEqual(container.image, shellImage);
             const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
             assert.deepStrictEqual(env, {
-                NAMESPACE: "agent-devbot", CLAIM: "devbot-workspace", AGENT: "devbot", SNAPSHOT_CLASS: "csi-snapshots",
-                RETAIN_COUNT: "7", RETAIN_MAX_AGE_SECONDS: String(30 * 86400),
+                NAMESPACE: "agent-devbot",
+                CLAIM: "devbot-workspace",
+                AGENT: "devbot",
+                SNAPSHOT_CLASS: "csi-snapshots",
+                RETAIN_COUNT: "7",
+                RETAIN_MAX_AGE_SECONDS: String(30 * 86400),
                 NODE_EXTRA_CA_CERTS: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
             });
             assert.deepStrictEqual(container.securityContext.capabilities, { drop: ["ALL"] });
             const script = object(run, "kubernetes:core/v1:ConfigMap", "devbot-backup-script");
-            assert.strictEqual(script.data["snapshot-workspace.mjs"], fs.readFileSync(path.join(repo, "backup", "snapshot-workspace.mjs"), "utf8"));
+            assert.strictEqual(
+                script.data["snapshot-workspace.mjs"],
+                fs.readFileSync(path.join(repo, "backup", "snapshot-workspace.mjs"), "utf8"),
+            );
         });
 
         it("lets the backup pod out to the API server's addresses only", () => {
             const policy = object(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "devbot-backup-egress");
-            assert.deepStrictEqual(policy.spec.egress, [{
-                to: [{ ipBlock: { cidr: "10.0.0.1/32" } }, { ipBlock: { cidr: "192.168.10.0/24" } }],
-                ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }],
-            }]);
+            assert.deepStrictEqual(policy.spec.egress, [
+                {
+                    to: [{ ipBlock: { cidr: "10.0.0.1/32" } }, { ipBlock: { cidr: "192.168.10.0/24" } }],
+                    ports: [
+                        { protocol: "TCP", port: 443 },
+                        { protocol: "TCP", port: 6443 },
+                    ],
+                },
+            ]);
         });
 
         it("counts the backup pod in the namespace quota", async () => {
@@ -97,25 +146,48 @@ describe("workspace backups", () => {
     });
 
     it("with pauseJobs, gives the backup pod the shell's token and address and a path to the shell's port only", async () => {
-        const run = await runProgram({ config: withBackup({ apiServer: { cidrs: ["10.0.0.1/32"] } }, { ...BACKUP, pauseJobs: true }) });
+        const run = await runProgram({
+            config: withBackup({ apiServer: { cidrs: ["10.0.0.1/32"] } }, { ...BACKUP, pauseJobs: true }),
+        });
         const pod = object(run, CRON_JOB, "devbot-backup").spec.jobTemplate.spec.template.spec;
         const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
-        assert.strictEqual(env.SHELL_URL, "http://$(DEVBOT_COMPUTER_SERVICE_HOST):$(DEVBOT_COMPUTER_SERVICE_PORT_SHELL_MCP)");
+        assert.strictEqual(
+            env.SHELL_URL,
+            "http://$(DEVBOT_COMPUTER_SERVICE_HOST):$(DEVBOT_COMPUTER_SERVICE_PORT_SHELL_MCP)",
+        );
         assert.strictEqual(env.SHELL_TOKEN_FILE, "/var/run/secrets/agent/mcp/mcp-token");
-        assert.deepStrictEqual(pod.volumes.find((v: any) => v.name === "mcp-token").secret,
-            { secretName: "devbot-credentials", items: [{ key: "mcp-token", path: "mcp-token" }] });
-        const computer = { matchLabels: { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer", "persistent-agents.dev/agent": "devbot" } };
+        assert.deepStrictEqual(pod.volumes.find((v: any) => v.name === "mcp-token").secret, {
+            secretName: "devbot-credentials",
+            items: [{ key: "mcp-token", path: "mcp-token" }],
+        });
+        const computer = {
+            matchLabels: {
+                "app.kubernetes.io/name": "persistent-agent",
+                "app.kubernetes.io/component": "computer",
+                "persistent-agents.dev/agent": "devbot",
+            },
+        };
         const policies = run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
         const toShell = policies.find((p) => p.metadata.name === "devbot-backup-to-shell");
         assert.deepStrictEqual(toShell.spec.podSelector, computer);
         assert.deepStrictEqual(toShell.spec.ingress[0].ports, [{ protocol: "TCP", port: 8081 }]);
         const egress = policies.find((p) => p.metadata.name === "devbot-backup-egress");
-        assert.deepStrictEqual(egress.spec.egress[1], { to: [{ podSelector: computer }], ports: [{ protocol: "TCP", port: 8081 }] });
+        assert.deepStrictEqual(egress.spec.egress[1], {
+            to: [{ podSelector: computer }],
+            ports: [{ protocol: "TCP", port: 8081 }],
+        });
         const without = await runProgram({ config: withBackup({ apiServer: { cidrs: ["10.0.0.1/32"] } }) });
         const plain = object(without, CRON_JOB, "devbot-backup").spec.jobTemplate.spec.template.spec;
-        assert.ok(!plain.containers[0].env.some((e: any) => e.name === "SHELL_URL"), "no token, no address without pauseJobs");
+        assert.ok(
+            !plain.containers[0].env.some((e: any) => e.name === "SHELL_URL"),
+            "no token, no address without pauseJobs",
+        );
         assert.ok(!plain.volumes.some((v: any) => v.name === "mcp-token"));
-        assert.ok(!without.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => p.inputs.metadata.name === "devbot-backup-to-shell"));
+        assert.ok(
+            !without
+                .byType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                .some((p) => p.inputs.metadata.name === "devbot-backup-to-shell"),
+        );
     });
 
     it("uses a snapscheduler SnapshotSchedule instead when platform.backup.engine says so", async () => {
@@ -124,9 +196,17 @@ describe("workspace backups", () => {
         const schedule = object(run, "kubernetes:snapscheduler.backube/v1:SnapshotSchedule", "devbot-workspace");
         assert.deepStrictEqual(schedule.spec, {
             schedule: "0 3 * * *",
-            claimSelector: { matchLabels: { "persistent-agents.dev/agent": "devbot", "app.kubernetes.io/component": "workspace" } },
+            claimSelector: {
+                matchLabels: { "persistent-agents.dev/agent": "devbot", "app.kubernetes.io/component": "workspace" },
+            },
             retention: { maxCount: 7, expires: "720h" },
-            snapshotTemplate: { labels: { "persistent-agents.dev/agent": "devbot", "persistent-agents.dev/backup-of": "devbot-workspace" }, snapshotClassName: "csi-snapshots" },
+            snapshotTemplate: {
+                labels: {
+                    "persistent-agents.dev/agent": "devbot",
+                    "persistent-agents.dev/backup-of": "devbot-workspace",
+                },
+                snapshotClassName: "csi-snapshots",
+            },
         });
     });
 
@@ -134,23 +214,46 @@ describe("workspace backups", () => {
         const config = copy(stackConfig("test-cluster"));
         config.agents[0].storage = { ...config.agents[0].storage, restoreFrom: "devbot-workspace-20261130-030000" };
         const run = await runProgram({ config });
-        assert.deepStrictEqual(object(run, "kubernetes:core/v1:PersistentVolumeClaim", "devbot-workspace").spec.dataSource,
-            { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: "devbot-workspace-20261130-030000" });
-        assert.strictEqual(object(run, "kubernetes:core/v1:PersistentVolumeClaim", "devbot-config").spec.dataSource, undefined);
-        assert.strictEqual(object(run, "kubernetes:core/v1:PersistentVolumeClaim", "databot-workspace").spec.dataSource, undefined);
+        assert.deepStrictEqual(
+            object(run, "kubernetes:core/v1:PersistentVolumeClaim", "devbot-workspace").spec.dataSource,
+            { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: "devbot-workspace-20261130-030000" },
+        );
+        assert.strictEqual(
+            object(run, "kubernetes:core/v1:PersistentVolumeClaim", "devbot-config").spec.dataSource,
+            undefined,
+        );
+        assert.strictEqual(
+            object(run, "kubernetes:core/v1:PersistentVolumeClaim", "databot-workspace").spec.dataSource,
+            undefined,
+        );
     });
 
     it("refuses bad backup settings, naming the field and the fix", async () => {
-        const message = await problemsOf(withBackup({}, { schedule: "every night", retention: {}, volumeSnapshotClass: "Bad_Class" }));
-        assert.match(message, /agents\[0\]\.storage\.backup\.schedule: "every night" is not a cron schedule: write five fields/);
+        const message = await problemsOf(
+            withBackup({}, { schedule: "every night", retention: {}, volumeSnapshotClass: "Bad_Class" }),
+        );
+        assert.match(
+            message,
+            /agents\[0\]\.storage\.backup\.schedule: "every night" is not a cron schedule: write five fields/,
+        );
         assert.match(message, /agents\[0\]\.storage\.backup\.retention: needs count, maxAge or both/);
         assert.match(message, /agents\[0\]\.storage\.backup\.volumeSnapshotClass: "Bad_Class"/);
         // Checked once each entry is valid on its own.
         const noApiServer = await problemsOf(withBackup({}));
-        assert.match(noApiServer, /platform\.backup\.apiServer\.cidrs: is empty, but agents\[0\]\.storage\.backup needs the backup pod to reach the API server/);
-        assert.ok((await runProgram({ config: withBackup({ engine: "snapscheduler" }) })).resources.length > 0, "snapscheduler needs no API-server egress");
-        const ranges = await problemsOf(withBackup({ apiServer: { cidrs: ["10.0.0.1/32"] } },
-            { schedule: "0 25 * * *", retention: { count: 0, maxAge: "2 weeks" }, volumeSnapshotClass: "csi" }));
+        assert.match(
+            noApiServer,
+            /platform\.backup\.apiServer\.cidrs: is empty, but agents\[0\]\.storage\.backup needs the backup pod to reach the API server/,
+        );
+        assert.ok(
+            (await runProgram({ config: withBackup({ engine: "snapscheduler" }) })).resources.length > 0,
+            "snapscheduler needs no API-server egress",
+        );
+        const ranges = await problemsOf(
+            withBackup(
+                { apiServer: { cidrs: ["10.0.0.1/32"] } },
+                { schedule: "0 25 * * *", retention: { count: 0, maxAge: "2 weeks" }, volumeSnapshotClass: "csi" },
+            ),
+        );
         assert.match(ranges, /schedule: "0 25 \* \* \*" has "25" as its hour: use numbers 0-23/);
         assert.match(ranges, /retention\.count: 0 is not a whole number from 1 to 1000/);
         assert.match(ranges, /retention\.maxAge: "2 weeks" is not an age/);

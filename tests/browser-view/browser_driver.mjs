@@ -3,10 +3,21 @@
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+});
 let context;
 let page;
 
@@ -32,7 +43,14 @@ const commands = {
     async login({ token }) {
         await page.fill("#token", token);
         const [response] = await Promise.all([page.waitForNavigation(), page.click("#login-button")]);
-        return { status: response.status(), url: page.url(), errorShown: await page.locator("#error").isVisible().catch(() => false) };
+        return {
+            status: response.status(),
+            url: page.url(),
+            errorShown: await page
+                .locator("#error")
+                .isVisible()
+                .catch(() => false),
+        };
     },
     async url() {
         return page.url();
@@ -56,7 +74,10 @@ const commands = {
     async click({ x, y }) {
         // x, y in framebuffer pixels: mapped through the canvas's on-page box (noVNC may scale it).
         const box = await canvasBox();
-        await page.mouse.click(box.x + (x + 0.5) * box.width / box.framebufferWidth, box.y + (y + 0.5) * box.height / box.framebufferHeight);
+        await page.mouse.click(
+            box.x + ((x + 0.5) * box.width) / box.framebufferWidth,
+            box.y + ((y + 0.5) * box.height) / box.framebufferHeight,
+        );
         return {};
     },
     async type({ text }) {
@@ -69,18 +90,30 @@ const commands = {
     },
     async pretendInteractive() {
         // A page that ignores the mode: it claims interactive, so noVNC sends input. Only the server can stop it.
-        await page.route("**/session", (route) => route.fulfill({ status: 200, contentType: "application/json",
-            body: JSON.stringify({ mode: "interactive", expiresAt: 0 }) }));
+        await page.route("**/session", (route) =>
+            route.fulfill({
+                status: 200,
+                contentType: "application/json",
+                body: JSON.stringify({ mode: "interactive", expiresAt: 0 }),
+            }),
+        );
         return {};
     },
     async websocketOutcome({ path }) {
         // Opens a WebSocket from the page itself (same origin, with whatever cookie the browser holds).
-        return page.evaluate((wsPath) => new Promise((resolve) => {
-            const ws = new WebSocket(`ws://${location.host}${wsPath}`);
-            ws.binaryType = "arraybuffer";
-            ws.onopen = () => { ws.close(); resolve("open"); };
-            ws.onerror = () => resolve("error");
-        }), path);
+        return page.evaluate(
+            (wsPath) =>
+                new Promise((resolve) => {
+                    const ws = new WebSocket(`ws://${location.host}${wsPath}`);
+                    ws.binaryType = "arraybuffer";
+                    ws.onopen = () => {
+                        ws.close();
+                        resolve("open");
+                    };
+                    ws.onerror = () => resolve("error");
+                }),
+            path,
+        );
     },
     async close() {
         await browser.close();

@@ -16,51 +16,111 @@ type Path = (string | number)[];
 
 const figure = (values: string[]) => fc.constantFrom(...values);
 // Requests from below every default limit, limits from above every default request: valid in any mix.
-const resources = fc.record({
-    requests: fc.record({ cpu: figure(["50m", "100m", "250m"]), memory: figure(["128Mi", "256Mi", "512Mi"]) }, { requiredKeys: [] }),
-    limits: fc.record({ cpu: figure(["1", "2", "1500m"]), memory: figure(["1Gi", "2Gi", "4Gi"]) }, { requiredKeys: [] }),
-}, { requiredKeys: [] });
-
-const egressRule = fc.oneof(
-    fc.record({ cidr: fc.constantFrom("0.0.0.0/0", "203.0.113.0/24", "10.1.0.0/16"), ports: fc.array(fc.integer({ min: 1, max: 65535 }), { maxLength: 2 }) }, { requiredKeys: ["cidr"] }),
-    fc.record({ namespace: fc.constantFrom("gitea", "harbor", "mirrors"), podLabels: fc.constant({ app: "web" }), protocol: fc.constantFrom("TCP", "UDP") }, { requiredKeys: ["namespace"] }),
+const resources = fc.record(
+    {
+        requests: fc.record(
+            { cpu: figure(["50m", "100m", "250m"]), memory: figure(["128Mi", "256Mi", "512Mi"]) },
+            { requiredKeys: [] },
+        ),
+        limits: fc.record(
+            { cpu: figure(["1", "2", "1500m"]), memory: figure(["1Gi", "2Gi", "4Gi"]) },
+            { requiredKeys: [] },
+        ),
+    },
+    { requiredKeys: [] },
 );
 
-const agent = fc.record({
-    name: fc.stringMatching(/^[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,6})?$/),
-    description: fc.stringMatching(/^[A-Z][a-z ]{0,30}[a-z]$/),
-    model: fc.record({ provider: fc.constantFrom("Anthropic", "OpenAI"), maxTokens: fc.integer({ min: 1, max: 100000 }) }, { requiredKeys: [] }),
-    desktop: fc.record({ enabled: fc.boolean(), resolution: fc.constantFrom("1280x800", "1920x1080", "640x480") }, { requiredKeys: ["enabled"] }),
-    storage: fc.record({ workspace: figure(["1Gi", "20Gi", "50Gi", "8191Pi"]), config: figure(["1Gi", "5Gi"]), retainOnDelete: fc.boolean() }, { requiredKeys: [] }),
-    resources: fc.record({ shell: resources, kagent: resources }, { requiredKeys: [] }),
-    credentials: fc.record({ gitea: fc.boolean(), harbor: fc.oneof(fc.boolean(), fc.record({ username: fc.constantFrom("robot$agents+x", "ci") })) }, { requiredKeys: [] }),
-    rotation: fc.record({ mcpToken: fc.nat(5), vncPassword: fc.nat(5) }, { requiredKeys: [] }),
-    network: fc.record({ computerEgress: fc.array(egressRule, { maxLength: 2 }), agentEgress: fc.array(egressRule, { maxLength: 1 }) }, { requiredKeys: [] }),
-    runtimeClassName: fc.constantFrom("gvisor", "kata"),
-    sudo: fc.boolean(),
-    suspended: fc.boolean(),
-}, { requiredKeys: ["name"] }).map((raw) => {
-    // Desktop-only settings on a CLI agent are a rule of their own; keep the base configs valid.
-    const value = raw as Record<string, any>;
-    if (value.desktop && !value.desktop.enabled) {
-        delete value.desktop.resolution;
-    }
-    return value as Json;
-});
+const egressRule = fc.oneof(
+    fc.record(
+        {
+            cidr: fc.constantFrom("0.0.0.0/0", "203.0.113.0/24", "10.1.0.0/16"),
+            ports: fc.array(fc.integer({ min: 1, max: 65535 }), { maxLength: 2 }),
+        },
+        { requiredKeys: ["cidr"] },
+    ),
+    fc.record(
+        {
+            namespace: fc.constantFrom("gitea", "harbor", "mirrors"),
+            podLabels: fc.constant({ app: "web" }),
+            protocol: fc.constantFrom("TCP", "UDP"),
+        },
+        { requiredKeys: ["namespace"] },
+    ),
+);
 
-const platform = fc.record({
-    namespacePrefix: fc.constantFrom("agent-", "", "team-"),
-    imageRepository: fc.constantFrom("agents", "team/agents"),
-    secretStore: fc.constantFrom({ kind: "SecretStore" }, { kind: "ClusterSecretStore", name: "vault-backend" }),
-    pathPrefix: fc.constantFrom("agents", "staging/agents"),
-}, { requiredKeys: [] }).map((choice) => {
-    const base = copy(stackConfig("test-cluster").platform);
-    if (choice.namespacePrefix !== undefined) base.namespacePrefix = choice.namespacePrefix;
-    if (choice.imageRepository !== undefined) base.imageRepository = choice.imageRepository;
-    if (choice.secretStore !== undefined) base.secretStore = choice.secretStore;
-    if (choice.pathPrefix !== undefined) base.vault.pathPrefix = choice.pathPrefix;
-    return base as Json;
-});
+const agent = fc
+    .record(
+        {
+            name: fc.stringMatching(/^[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,6})?$/),
+            description: fc.stringMatching(/^[A-Z][a-z ]{0,30}[a-z]$/),
+            model: fc.record(
+                { provider: fc.constantFrom("Anthropic", "OpenAI"), maxTokens: fc.integer({ min: 1, max: 100000 }) },
+                { requiredKeys: [] },
+            ),
+            desktop: fc.record(
+                { enabled: fc.boolean(), resolution: fc.constantFrom("1280x800", "1920x1080", "640x480") },
+                { requiredKeys: ["enabled"] },
+            ),
+            storage: fc.record(
+                {
+                    workspace: figure(["1Gi", "20Gi", "50Gi", "8191Pi"]),
+                    config: figure(["1Gi", "5Gi"]),
+                    retainOnDelete: fc.boolean(),
+                },
+                { requiredKeys: [] },
+            ),
+            resources: fc.record({ shell: resources, kagent: resources }, { requiredKeys: [] }),
+            credentials: fc.record(
+                {
+                    gitea: fc.boolean(),
+                    harbor: fc.oneof(fc.boolean(), fc.record({ username: fc.constantFrom("robot$agents+x", "ci") })),
+                },
+                { requiredKeys: [] },
+            ),
+            rotation: fc.record({ mcpToken: fc.nat(5), vncPassword: fc.nat(5) }, { requiredKeys: [] }),
+            network: fc.record(
+                {
+                    computerEgress: fc.array(egressRule, { maxLength: 2 }),
+                    agentEgress: fc.array(egressRule, { maxLength: 1 }),
+                },
+                { requiredKeys: [] },
+            ),
+            runtimeClassName: fc.constantFrom("gvisor", "kata"),
+            sudo: fc.boolean(),
+            suspended: fc.boolean(),
+        },
+        { requiredKeys: ["name"] },
+    )
+    .map((raw) => {
+        // Desktop-only settings on a CLI agent are a rule of their own; keep the base configs valid.
+        const value = raw as Record<string, any>;
+        if (value.desktop && !value.desktop.enabled) {
+            delete value.desktop.resolution;
+        }
+        return value as Json;
+    });
+
+const platform = fc
+    .record(
+        {
+            namespacePrefix: fc.constantFrom("agent-", "", "team-"),
+            imageRepository: fc.constantFrom("agents", "team/agents"),
+            secretStore: fc.constantFrom(
+                { kind: "SecretStore" },
+                { kind: "ClusterSecretStore", name: "vault-backend" },
+            ),
+            pathPrefix: fc.constantFrom("agents", "staging/agents"),
+        },
+        { requiredKeys: [] },
+    )
+    .map((choice) => {
+        const base = copy(stackConfig("test-cluster").platform);
+        if (choice.namespacePrefix !== undefined) base.namespacePrefix = choice.namespacePrefix;
+        if (choice.imageRepository !== undefined) base.imageRepository = choice.imageRepository;
+        if (choice.secretStore !== undefined) base.secretStore = choice.secretStore;
+        if (choice.pathPrefix !== undefined) base.vault.pathPrefix = choice.pathPrefix;
+        return base as Json;
+    });
 
 /**
  * One value just outside a rule, per key: a case with exactly one of them must be rejected for it
@@ -74,7 +134,11 @@ const NEAR_MISSES: Record<string, Json[]> = {
     "agents.storage.workspace": ["1e400", "20GB", "8Ei", "5", "-1Gi"],
     "agents.resources.shell.limits.memory": ["1e400", "8Ei", "lots"],
     "agents.resources.kagent.requests.cpu": ["1e16", "0.0001", "lots"],
-    "agents.network.computerEgress": [[{ cidr: "10.0.0.0/33" }], [{ namespace: "a", cidr: "0.0.0.0/0" }], [{ cidr: "0.0.0.0/0", ports: [70000] }]],
+    "agents.network.computerEgress": [
+        [{ cidr: "10.0.0.0/33" }],
+        [{ namespace: "a", cidr: "0.0.0.0/0" }],
+        [{ cidr: "0.0.0.0/0", ports: [70000] }],
+    ],
     "agents.network.agentEgress": [[{ namespace: "ns", podLabels: { "bad key!": "x" } }]],
     "agents.secrets": [{ anthropicApiKey: "k", source: "vault" }, { openaiApiKey: "k" }],
     "platform.registry": ["registry.example.com:99999", "https://registry.example.com"],
@@ -86,8 +150,31 @@ const NEAR_MISSES: Record<string, Json[]> = {
 
 /** Values a mutation may put anywhere: types and texts the parser must refuse or accept cleanly. */
 const junk: fc.Arbitrary<Json> = fc.oneof(
-    fc.constantFrom<Json>(null, true, false, 0, -1, 1e400 as number, 65536, "", " ", "1e400", "-1Gi", "8Ei", "A", "true", "99999",
-        "http://user:pass@vault:8200", "0.0.0.0/0", "1bot", "x".repeat(80), "é", {}, [], { secure: "v1:abc" }),
+    fc.constantFrom<Json>(
+        null,
+        true,
+        false,
+        0,
+        -1,
+        1e400 as number,
+        65536,
+        "",
+        " ",
+        "1e400",
+        "-1Gi",
+        "8Ei",
+        "A",
+        "true",
+        "99999",
+        "http://user:pass@vault:8200",
+        "0.0.0.0/0",
+        "1bot",
+        "x".repeat(80),
+        "é",
+        {},
+        [],
+        { secure: "v1:abc" },
+    ),
     fc.string({ maxLength: 12 }),
     fc.integer(),
     fc.double(),
@@ -100,7 +187,12 @@ type Mutation =
     | { kind: "setSchemaKey"; pick: number; value: Json; schemaKey: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    fc.record({ kind: fc.constantFrom("remove", "set", "addUnknownKey") as fc.Arbitrary<"remove" | "set" | "addUnknownKey">, pick: fc.nat(), value: junk, key: fc.string({ minLength: 1, maxLength: 8 }) }),
+    fc.record({
+        kind: fc.constantFrom("remove", "set", "addUnknownKey") as fc.Arbitrary<"remove" | "set" | "addUnknownKey">,
+        pick: fc.nat(),
+        value: junk,
+        key: fc.string({ minLength: 1, maxLength: 8 }),
+    }),
     fc.record({ kind: fc.constant("setSchemaKey" as const), pick: fc.nat(), value: junk, schemaKey: fc.nat() }),
 );
 
@@ -174,7 +266,8 @@ function apply(config: { [key: string]: Json }, change: Mutation): void {
 
 function setAt(config: { [key: string]: Json }, key: string, agentIndex: number, value: Json): void {
     const [root, ...rest] = key.split(".");
-    let node: any = root === "agents" ? (config.agents as Json[])[agentIndex % (config.agents as Json[]).length] : config[root];
+    let node: any =
+        root === "agents" ? (config.agents as Json[])[agentIndex % (config.agents as Json[]).length] : config[root];
     for (const segment of rest.slice(0, -1)) {
         node[segment] ??= {};
         node = node[segment];
@@ -182,32 +275,50 @@ function setAt(config: { [key: string]: Json }, key: string, agentIndex: number,
     node[rest[rest.length - 1]] = JSON.parse(JSON.stringify(value));
 }
 
-const validConfig = fc.record({ platform, agents: fc.uniqueArray(agent, { minLength: 1, maxLength: 2, selector: (a: any) => a.name }) })
+const validConfig = fc
+    .record({ platform, agents: fc.uniqueArray(agent, { minLength: 1, maxLength: 2, selector: (a: any) => a.name }) })
     .map((config) => JSON.parse(JSON.stringify(config)) as { [key: string]: Json });
 
 /**
  * A stack config: a valid one from the pools (a third of the cases), the same with exactly one near
  * miss (a third), or with up to three random mutations anywhere (a third).
  */
-export const stackCase: fc.Arbitrary<StackCase> = fc.oneof(
-    fc.record({ config: validConfig, secret: fc.boolean() }),
-    fc.record({ config: validConfig, secret: fc.boolean(), nearMiss: fc.constantFrom(...Object.keys(NEAR_MISSES)), pick: fc.nat() }),
-    fc.record({ config: validConfig, secret: fc.boolean(), mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }) }),
-).map((draft: { config: { [key: string]: Json }; secret: boolean; nearMiss?: string; pick?: number; mutations?: Mutation[] }) => {
-    const config = draft.config;
-    if (draft.nearMiss !== undefined) {
-        const values = NEAR_MISSES[draft.nearMiss];
-        setAt(config, draft.nearMiss, draft.pick!, values[draft.pick! % values.length]);
-    }
-    for (const change of draft.mutations ?? []) {
-        apply(config, change);
-    }
-    return { config, secretKeys: draft.secret ? ["agents"] : [] };
-});
+export const stackCase: fc.Arbitrary<StackCase> = fc
+    .oneof(
+        fc.record({ config: validConfig, secret: fc.boolean() }),
+        fc.record({
+            config: validConfig,
+            secret: fc.boolean(),
+            nearMiss: fc.constantFrom(...Object.keys(NEAR_MISSES)),
+            pick: fc.nat(),
+        }),
+        fc.record({
+            config: validConfig,
+            secret: fc.boolean(),
+            mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        }),
+    )
+    .map(
+        (draft: {
+            config: { [key: string]: Json };
+            secret: boolean;
+            nearMiss?: string;
+            pick?: number;
+            mutations?: Mutation[];
+        }) => {
+            const config = draft.config;
+            if (draft.nearMiss !== undefined) {
+                const values = NEAR_MISSES[draft.nearMiss];
+                setAt(config, draft.nearMiss, draft.pick!, values[draft.pick! % values.length]);
+            }
+            for (const change of draft.mutations ?? []) {
+                apply(config, change);
+            }
+            return { config, secretKeys: draft.secret ? ["agents"] : [] };
+        },
+    );
 
-export type Outcome =
-    | { rejected: readonly string[]; registered: number }
-    | { objects: any[] };
+export type Outcome = { rejected: readonly string[]; registered: number } | { objects: any[] };
 
 /** Runs the program on one config: its problems, or the Kubernetes objects it renders. Anything else throws. */
 export async function renderOrReject(stack: StackCase): Promise<Outcome> {
@@ -227,7 +338,8 @@ export async function renderedSamples(count: number, seed = 1): Promise<{ config
     const samples: { config: StackCase; objects: any[] }[] = [];
     // From the valid branch only: a rejected run leaves Pulumi's runtime reporting the error after the
     // caller has moved on, which node:test (tests/real) counts as a failure of the test that started it.
-    const validCase = fc.record({ config: validConfig, secret: fc.boolean() })
+    const validCase = fc
+        .record({ config: validConfig, secret: fc.boolean() })
         .map(({ config, secret }): StackCase => ({ config, secretKeys: secret ? ["agents"] : [] }));
     for (const stack of fc.sample(validCase, { numRuns: count * 4, seed })) {
         const outcome = await renderOrReject(stack);

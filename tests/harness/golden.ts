@@ -22,7 +22,7 @@ export interface GoldenInput {
 
 /** File name → text. */
 export async function goldenOutputs(input: GoldenInput): Promise<Record<string, string>> {
-    const config = input.stackFile ? stackConfig(input.stackFile) : input.config ?? {};
+    const config = input.stackFile ? stackConfig(input.stackFile) : (input.config ?? {});
     const run = await runProgram({ config, secretKeys: input.secretKeys });
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
     const label = (urn: string) => {
@@ -69,7 +69,10 @@ function inputsOf(resource: RegisteredResource): unknown {
     }
     if (resource.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule") {
         // The rules are monitoring/rules.yaml's (tested with promtool there): only which ones ship.
-        const groups = resource.inputs.spec.groups.map((group: any) => ({ name: group.name, rules: group.rules.map((rule: any) => rule.alert ?? rule.record) }));
+        const groups = resource.inputs.spec.groups.map((group: any) => ({
+            name: group.name,
+            rules: group.rules.map((rule: any) => rule.alert ?? rule.record),
+        }));
         return { ...resource.inputs, spec: { groups } };
     }
     return resource.inputs;
@@ -84,7 +87,9 @@ const LONGEST_TEXT = 2000;
  */
 function unwrapSecrets(value: unknown): unknown {
     if (typeof value === "string") {
-        return value.length > LONGEST_TEXT ? "<a whole file, left out of the golden files>" : value.split(REPO_ROOT).join("<repo>");
+        return value.length > LONGEST_TEXT
+            ? "<a whole file, left out of the golden files>"
+            : value.split(REPO_ROOT).join("<repo>");
     }
     if (Array.isArray(value)) {
         return value.map(unwrapSecrets);

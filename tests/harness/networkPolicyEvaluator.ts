@@ -20,25 +20,42 @@ export interface Cluster {
 }
 
 export function allowed(cluster: Cluster, from: Endpoint, to: Endpoint, port: number, protocol = "TCP"): boolean {
-    return direction(cluster, from, to, port, protocol, "Egress") && direction(cluster, to, from, port, protocol, "Ingress");
+    return (
+        direction(cluster, from, to, port, protocol, "Egress") &&
+        direction(cluster, to, from, port, protocol, "Ingress")
+    );
 }
 
-function direction(cluster: Cluster, pod: Endpoint, peer: Endpoint, port: number, protocol: string, type: "Ingress" | "Egress"): boolean {
+function direction(
+    cluster: Cluster,
+    pod: Endpoint,
+    peer: Endpoint,
+    port: number,
+    protocol: string,
+    type: "Ingress" | "Egress",
+): boolean {
     if (pod.namespace === undefined) {
         return true; // outside the cluster: no policy applies
     }
-    const selecting = cluster.policies.filter((policy) =>
-        policy.metadata.namespace === pod.namespace &&
-        (policy.spec.policyTypes ?? ["Ingress"]).includes(type) &&
-        selects(policy.spec.podSelector, pod.labels ?? {}));
+    const selecting = cluster.policies.filter(
+        (policy) =>
+            policy.metadata.namespace === pod.namespace &&
+            (policy.spec.policyTypes ?? ["Ingress"]).includes(type) &&
+            selects(policy.spec.podSelector, pod.labels ?? {}),
+    );
     if (selecting.length === 0) {
         return true;
     }
     const rulesKey = type === "Ingress" ? "ingress" : "egress";
     const peersKey = type === "Ingress" ? "from" : "to";
-    return selecting.some((policy) => (policy.spec[rulesKey] ?? []).some((rule: any) =>
-        portMatches(rule.ports, port, protocol) &&
-        (rule[peersKey] === undefined || rule[peersKey].some((p: any) => peerMatches(cluster, policy.metadata.namespace, p, peer)))));
+    return selecting.some((policy) =>
+        (policy.spec[rulesKey] ?? []).some(
+            (rule: any) =>
+                portMatches(rule.ports, port, protocol) &&
+                (rule[peersKey] === undefined ||
+                    rule[peersKey].some((p: any) => peerMatches(cluster, policy.metadata.namespace, p, peer))),
+        ),
+    );
 }
 
 function selects(selector: any, labels: Record<string, string>): boolean {
@@ -61,7 +78,10 @@ function portMatches(ports: any[] | undefined, port: number, protocol: string): 
         if (typeof p.port === "string") {
             throw new Error(`named port ${p.port} is not supported by this evaluator`);
         }
-        return (p.protocol ?? "TCP") === protocol && (p.port === undefined || (port >= p.port && port <= (p.endPort ?? p.port)));
+        return (
+            (p.protocol ?? "TCP") === protocol &&
+            (p.port === undefined || (port >= p.port && port <= (p.endPort ?? p.port)))
+        );
     });
 }
 
@@ -70,7 +90,10 @@ function peerMatches(cluster: Cluster, policyNamespace: string, peer: any, endpo
         if (!endpoint.ip) {
             return false;
         }
-        return inCidr(endpoint.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c: string) => inCidr(endpoint.ip!, c));
+        return (
+            inCidr(endpoint.ip, peer.ipBlock.cidr) &&
+            !(peer.ipBlock.except ?? []).some((c: string) => inCidr(endpoint.ip!, c))
+        );
     }
     if (endpoint.namespace === undefined) {
         return false;

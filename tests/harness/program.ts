@@ -38,7 +38,10 @@ export interface ProgramRun {
 
 /** The program threw while it ran; `registered` resources had been registered by then. */
 export class ProgramError extends Error {
-    constructor(readonly cause: Error, readonly registered: number) {
+    constructor(
+        readonly cause: Error,
+        readonly registered: number,
+    ) {
         super(cause.message);
         this.name = "ProgramError";
     }
@@ -64,21 +67,34 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     const dryRun = options.dryRun ?? false;
     // What each resource was registered with, in the order the mocked providers saw them.
     const requests: { type: string; name: string; inputs: any; custom: boolean }[] = [];
-    await pulumi.runtime.setMocks({
-        newResource: (args) => {
-            if (args.type !== pulumi.runtime.rootPulumiStackTypeName) {
-                requests.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
-            }
-            return { id: dryRun ? undefined : `${args.name}-id`, state: mockState(args, dryRun) };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                if (args.type !== pulumi.runtime.rootPulumiStackTypeName) {
+                    requests.push({
+                        type: args.type,
+                        name: args.name,
+                        inputs: args.inputs,
+                        custom: args.custom ?? true,
+                    });
+                }
+                return { id: dryRun ? undefined : `${args.name}-id`, state: mockState(args, dryRun) };
+            },
+            call: (args) => args.inputs,
         },
-        call: (args) => args.inputs,
-    }, PROJECT, options.stack ?? "test-cluster", dryRun);
+        PROJECT,
+        options.stack ?? "test-cluster",
+        dryRun,
+    );
 
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.config)) {
         config[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
-    pulumi.runtime.setAllConfig(config, (options.secretKeys ?? []).map((key) => `${PROJECT}:${key}`));
+    pulumi.runtime.setAllConfig(
+        config,
+        (options.secretKeys ?? []).map((key) => `${PROJECT}:${key}`),
+    );
 
     // The options mocks do not see (parent, dependsOn, retainOnDelete, protect), from a stack transformation.
     const constructed: { resource: pulumi.Resource; type: string; name: string; opts: pulumi.ResourceOptions }[] = [];
@@ -94,13 +110,14 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             process.chdir(folder);
         }
         // As the Pulumi language host runs a program: inside the root stack resource.
-        outputs = (await pulumi.runtime.runInPulumiStack(async () => {
-            pulumi.runtime.registerStackTransformation((args) => {
-                constructed.push({ resource: args.resource, type: args.type, name: args.name, opts: args.opts });
-                return undefined;
-            });
-            return require(file);
-        })) ?? {};
+        outputs =
+            (await pulumi.runtime.runInPulumiStack(async () => {
+                pulumi.runtime.registerStackTransformation((args) => {
+                    constructed.push({ resource: args.resource, type: args.type, name: args.name, opts: args.opts });
+                    return undefined;
+                });
+                return require(file);
+            })) ?? {};
     } catch (err) {
         await registered(constructed.map((c) => c.resource));
         throw new ProgramError(err as Error, requests.length);
@@ -120,7 +137,9 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         one(type, name) {
             const found = resources.filter((r) => r.type === type && r.name === name);
             if (found.length !== 1) {
-                throw new Error(`expected one ${type} named ${name}, found ${found.length}: ${resources.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+                throw new Error(
+                    `expected one ${type} named ${name}, found ${found.length}: ${resources.map((r) => `${r.type}/${r.name}`).join(", ")}`,
+                );
             }
             return found[0];
         },
@@ -130,12 +149,17 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
 /** The URN of each resource once registered; waiting for them all is waiting for every registration. */
 async function registered(resources: pulumi.Resource[]): Promise<Map<pulumi.Resource, string>> {
     const urns = new Map<pulumi.Resource, string>();
-    await Promise.all(resources.map((resource) => new Promise<void>((resolve) => {
-        resource.urn.apply((urn) => {
-            urns.set(resource, urn);
-            resolve();
-        });
-    })));
+    await Promise.all(
+        resources.map(
+            (resource) =>
+                new Promise<void>((resolve) => {
+                    resource.urn.apply((urn) => {
+                        urns.set(resource, urn);
+                        resolve();
+                    });
+                }),
+        ),
+    );
     return urns;
 }
 
@@ -146,7 +170,7 @@ async function describeResources(
 ): Promise<RegisteredResource[]> {
     const byKey = new Map(constructed.map((c) => [`${c.type} ${c.name}`, c]));
     const urnOf = (resource: pulumi.Resource | undefined) =>
-        resource === undefined || resource === pulumi.runtime.getStackResource() ? "" : urns.get(resource) ?? "";
+        resource === undefined || resource === pulumi.runtime.getStackResource() ? "" : (urns.get(resource) ?? "");
     const dependsOn = async (opts: pulumi.ResourceOptions): Promise<pulumi.Resource[]> => {
         const list = await new Promise<unknown>((resolve) => {
             (pulumi.output(opts.dependsOn as any) as pulumi.Output<unknown>).apply((value) => resolve(value));

@@ -22,7 +22,10 @@ describe("images: the build service (BuildKit for agents' image builds)", () => 
         const namespace = object("Namespace");
         assert.strictEqual(namespace.metadata.name, "agent-builds");
         assert.strictEqual(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged");
-        assert.ok(!("persistent-agents.dev/agent" in namespace.metadata.labels), "not an agent namespace: agents cannot run pods here");
+        assert.ok(
+            !("persistent-agents.dev/agent" in namespace.metadata.labels),
+            "not an agent namespace: agents cannot run pods here",
+        );
         const deployment = object("Deployment");
         assert.strictEqual(deployment.metadata.namespace, "agent-builds");
         const pod = deployment.spec.template.spec;
@@ -40,8 +43,13 @@ describe("images: the build service (BuildKit for agents' image builds)", () => 
         assert.deepStrictEqual(policy.spec.policyTypes, ["Ingress", "Egress"]);
         assert.strictEqual(policy.spec.ingress.length, 1);
         const [from] = policy.spec.ingress[0].from;
-        assert.deepStrictEqual(from.namespaceSelector, { matchExpressions: [{ key: "persistent-agents.dev/agent", operator: "Exists" }] });
-        assert.deepStrictEqual(from.podSelector.matchLabels, { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer" });
+        assert.deepStrictEqual(from.namespaceSelector, {
+            matchExpressions: [{ key: "persistent-agents.dev/agent", operator: "Exists" }],
+        });
+        assert.deepStrictEqual(from.podSelector.matchLabels, {
+            "app.kubernetes.io/name": "persistent-agent",
+            "app.kubernetes.io/component": "computer",
+        });
         assert.deepStrictEqual(policy.spec.ingress[0].ports, [{ port: 1234, protocol: "TCP" }]);
         assert.strictEqual(object("Service").spec.ports[0].port, 1234);
         assert.strictEqual(run.outputs.address, "tcp://buildkitd.agent-builds.svc.cluster.local:1234");

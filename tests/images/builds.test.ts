@@ -23,7 +23,10 @@ function fromImages(dockerfile: string): string[] {
         if (arg) args[arg[1]] = arg[2];
         const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
         if (from) {
-            const image = from[1].replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name) => args[name] ?? `\${${name}}`);
+            const image = from[1].replace(
+                /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g,
+                (_, name) => args[name] ?? `\${${name}}`,
+            );
             if (!stages.has(image)) bases.push(image);
             if (from[2]) stages.add(from[2]);
         }
@@ -33,9 +36,16 @@ function fromImages(dockerfile: string): string[] {
 
 /** What build.sh would run, per image: buildah's argv. */
 function scriptPlan(sudo: boolean): string[][] {
-    const run = spawnSync("bash", [path.join(REPO_ROOT, "scripts", "images", "build.sh"), "--dry-run", ...(sudo ? ["--sudo"] : [])], { encoding: "utf8" });
+    const run = spawnSync(
+        "bash",
+        [path.join(REPO_ROOT, "scripts", "images", "build.sh"), "--dry-run", ...(sudo ? ["--sudo"] : [])],
+        { encoding: "utf8" },
+    );
     assert.strictEqual(run.status, 0, run.stderr);
-    return run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    return run.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
 }
 
 /** The values following each occurrence of `flag` in an argv. */
@@ -49,15 +59,23 @@ describe("images: builds.json, the one build definition", () => {
         const dockerfile = () => fs.readFileSync(path.join(IMAGES_ROOT, build.context, build.dockerfile), "utf8");
 
         it(`${name}: its bases are exactly the Dockerfile's FROM images`, () => {
-            assert.deepStrictEqual(fromImages(dockerfile()).sort(), build.bases.map((key) => IMAGE_BUILDS.bases[key]).sort());
+            assert.deepStrictEqual(
+                fromImages(dockerfile()).sort(),
+                build.bases.map((key) => IMAGE_BUILDS.bases[key]).sort(),
+            );
         });
 
         it(`${name}: every COPY --from that is not a stage is a named context, and the sudo arg is an ARG`, () => {
             const text = dockerfile();
             const stages = [...text.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map((m) => m[1]);
-            const copied = [...text.matchAll(/^COPY\s+(?:--\S+\s+)*?--from=(\S+)/gim)].map((m) => m[1]).filter((from) => !stages.includes(from));
+            const copied = [...text.matchAll(/^COPY\s+(?:--\S+\s+)*?--from=(\S+)/gim)]
+                .map((m) => m[1])
+                .filter((from) => !stages.includes(from));
             for (const from of copied) {
-                assert.ok(from in build.namedContexts, `${build.context}/${build.dockerfile} copies from "${from}", which builds.json does not pass as a named context`);
+                assert.ok(
+                    from in build.namedContexts,
+                    `${build.context}/${build.dockerfile} copies from "${from}", which builds.json does not pass as a named context`,
+                );
             }
             if (build.sudoBuildArg) {
                 assert.match(text, new RegExp(`^ARG ${build.sudoBuildArg}=false$`, "m"));
@@ -74,7 +92,9 @@ describe("images: builds.json, the one build definition", () => {
                 const stack = buildInputs(name, sudo);
                 assert.strictEqual(argv[argv.length - 1], stack.context.location, `${name}: context`);
                 assert.deepStrictEqual(flagValues(argv, "-f"), [stack.dockerfile.location], `${name}: Dockerfile`);
-                const named = Object.entries(stack.context.named ?? {}).map(([ctx, value]) => `${ctx}=${(value as { location: string }).location}`);
+                const named = Object.entries(stack.context.named ?? {}).map(
+                    ([ctx, value]) => `${ctx}=${(value as { location: string }).location}`,
+                );
                 assert.deepStrictEqual(flagValues(argv, "--build-context"), named, `${name}: named contexts`);
                 const args = Object.entries(stack.buildArgs ?? {}).map(([arg, value]) => `${arg}=${value}`);
                 assert.deepStrictEqual(flagValues(argv, "--build-arg"), args, `${name}: build args`);
@@ -92,10 +112,28 @@ describe("images: builds.json, the one build definition", () => {
             change(json);
             return () => parseImageBuilds(JSON.stringify(json), "builds.json");
         };
-        assert.throws(broken((json) => delete json.images.shell), /builds\.json: images\.shell: /);
-        assert.throws(broken((json) => { json.images.desktop.context = "../etc"; }), /images\.desktop\.context: a folder directly under images\//);
-        assert.throws(broken((json) => { json.images.desktop.bases = ["debain"]; }), /images\.desktop\.bases names "debain", which is not a key of bases/);
-        assert.throws(broken((json) => { json.bases.debian = "debian:bookworm"; }), /bases\.debian: a fully qualified image reference/);
+        assert.throws(
+            broken((json) => delete json.images.shell),
+            /builds\.json: images\.shell: /,
+        );
+        assert.throws(
+            broken((json) => {
+                json.images.desktop.context = "../etc";
+            }),
+            /images\.desktop\.context: a folder directly under images\//,
+        );
+        assert.throws(
+            broken((json) => {
+                json.images.desktop.bases = ["debain"];
+            }),
+            /images\.desktop\.bases names "debain", which is not a key of bases/,
+        );
+        assert.throws(
+            broken((json) => {
+                json.bases.debian = "debian:bookworm";
+            }),
+            /bases\.debian: a fully qualified image reference/,
+        );
         assert.throws(() => parseImageBuilds("{", "builds.json"), /builds\.json: not valid JSON/);
     });
 });

@@ -8,7 +8,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { MonitoringSettings, dashboardConfigMap, metricsNetworkPolicy, podMonitor, prometheusRule } from "../../components/monitoring";
+import {
+    MonitoringSettings,
+    dashboardConfigMap,
+    metricsNetworkPolicy,
+    podMonitor,
+    prometheusRule,
+} from "../../components/monitoring";
 import { dryRunApply, kubectl } from "../real/kube";
 
 const settings: MonitoringSettings = {
@@ -26,7 +32,10 @@ describe("monitoring objects on a real API server", function () {
 
     before(() => {
         for (const name of ["monitoring", "agent-devbot", "agent-databot"]) {
-            const result = kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name } }));
+            const result = kubectl(
+                ["apply", "--server-side", "-f", "-"],
+                JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name } }),
+            );
             assert.strictEqual(result.status, 0, result.stderr);
         }
     });
@@ -70,10 +79,23 @@ describe("the runbook's restore manifests on a real API server", function () {
         const section = runbook.slice(runbook.indexOf("## Restore a workspace from a snapshot (storage.restoreFrom)"));
         const block = /```yaml\n([\s\S]*?)```/.exec(section.slice(section.indexOf("**Into a new agent**")));
         assert.ok(block, "the section has a yaml block");
-        const text = block[1].replace(/^ {3}/gm, "").replace("<driver>", "csi.example.com").replace("<snapshotHandle>", "snapshot-1234");
+        const text = block[1]
+            .replace(/^ {3}/gm, "")
+            .replace("<driver>", "csi.example.com")
+            .replace("<snapshotHandle>", "snapshot-1234");
         const documents = yaml.loadAll(text) as any[];
-        assert.deepStrictEqual(documents.map((d) => d.kind), ["VolumeSnapshotContent", "VolumeSnapshot"]);
-        const namespace = kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: documents[1].metadata.namespace } }));
+        assert.deepStrictEqual(
+            documents.map((d) => d.kind),
+            ["VolumeSnapshotContent", "VolumeSnapshot"],
+        );
+        const namespace = kubectl(
+            ["apply", "--server-side", "-f", "-"],
+            JSON.stringify({
+                apiVersion: "v1",
+                kind: "Namespace",
+                metadata: { name: documents[1].metadata.namespace },
+            }),
+        );
         assert.strictEqual(namespace.status, 0, namespace.stderr);
         for (const document of documents) {
             const result = dryRunApply(document);

@@ -11,16 +11,30 @@ import { copy, stackConfig } from "../harness/stackFile";
 
 const computer = (agent: string): Endpoint => ({
     namespace: `agent-${agent}`,
-    labels: { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "computer", "persistent-agents.dev/agent": agent },
+    labels: {
+        "app.kubernetes.io/name": "persistent-agent",
+        "app.kubernetes.io/component": "computer",
+        "persistent-agents.dev/agent": agent,
+    },
 });
 const backupPod = (agent: string): Endpoint => ({
     namespace: `agent-${agent}`,
-    labels: { "app.kubernetes.io/name": "persistent-agent", "app.kubernetes.io/component": "backup", "persistent-agents.dev/agent": agent },
+    labels: {
+        "app.kubernetes.io/name": "persistent-agent",
+        "app.kubernetes.io/component": "backup",
+        "persistent-agents.dev/agent": agent,
+    },
 });
-const prometheus: Endpoint = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus", prometheus: "k8s" } };
+const prometheus: Endpoint = {
+    namespace: "monitoring",
+    labels: { "app.kubernetes.io/name": "prometheus", prometheus: "k8s" },
+};
 const grafana: Endpoint = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana" } };
 const prometheusElsewhere: Endpoint = { namespace: "default", labels: { "app.kubernetes.io/name": "prometheus" } };
-const kagentPod = (agent: string): Endpoint => ({ namespace: `agent-${agent}`, labels: { app: "kagent", kagent: agent } });
+const kagentPod = (agent: string): Endpoint => ({
+    namespace: `agent-${agent}`,
+    labels: { app: "kagent", kagent: agent },
+});
 const kagentController: Endpoint = { namespace: "kagent", labels: { app: "kagent-controller" } };
 const stranger: Endpoint = { namespace: "default", labels: { app: "curious" } };
 const apiServer: Endpoint = { ip: "10.0.0.1" };
@@ -33,7 +47,10 @@ export function operationsConfig(): Record<string, any> {
     const config = copy(stackConfig("test-cluster"));
     config.platform.monitoring = { enabled: true };
     config.platform.backup = { apiServer: { cidrs: ["10.0.0.1/32"] } };
-    config.agents[0].storage = { ...config.agents[0].storage, backup: { schedule: "0 3 * * *", retention: { count: 7 }, volumeSnapshotClass: "csi-snapshots" } };
+    config.agents[0].storage = {
+        ...config.agents[0].storage,
+        backup: { schedule: "0 3 * * *", retention: { count: 7 }, volumeSnapshotClass: "csi-snapshots" },
+    };
     return config;
 }
 
@@ -43,9 +60,15 @@ function clusterOf(run: ProgramRun): Cluster {
         namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
     }
     for (const ns of run.byType("kubernetes:core/v1:Namespace")) {
-        namespaceLabels[ns.inputs.metadata.name] = { ...ns.inputs.metadata.labels, "kubernetes.io/metadata.name": ns.inputs.metadata.name };
+        namespaceLabels[ns.inputs.metadata.name] = {
+            ...ns.inputs.metadata.labels,
+            "kubernetes.io/metadata.name": ns.inputs.metadata.name,
+        };
     }
-    return { policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs), namespaceLabels };
+    return {
+        policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs),
+        namespaceLabels,
+    };
 }
 
 describe("reachability with monitoring and backups on", () => {
@@ -64,16 +87,31 @@ describe("reachability with monitoring and backups on", () => {
     it("gives Prometheus no MCP, VNC or browser-view port", () => {
         for (const agent of ["devbot", "databot"]) {
             for (const port of OTHER_PORTS) {
-                assert.ok(!allowed(cluster, prometheus, computer(agent), port), `Prometheus reaches ${agent} on ${port}`);
+                assert.ok(
+                    !allowed(cluster, prometheus, computer(agent), port),
+                    `Prometheus reaches ${agent} on ${port}`,
+                );
             }
         }
     });
 
     it("gives nobody else the metrics ports", () => {
-        for (const [who, from] of [["grafana", grafana], ["a Prometheus-labelled pod in default", prometheusElsewhere], ["a stranger", stranger],
-            ["devbot's kagent pod", kagentPod("devbot")], ["the kagent controller", kagentController], ["databot's computer", computer("databot")]] as const) {
-            assert.ok(!allowed(cluster, from, computer("devbot"), SHELL_METRICS), `${who} reaches devbot's shell metrics`);
-            assert.ok(!allowed(cluster, from, computer("devbot"), CONTROL_METRICS), `${who} reaches devbot's computer-control metrics`);
+        for (const [who, from] of [
+            ["grafana", grafana],
+            ["a Prometheus-labelled pod in default", prometheusElsewhere],
+            ["a stranger", stranger],
+            ["devbot's kagent pod", kagentPod("devbot")],
+            ["the kagent controller", kagentController],
+            ["databot's computer", computer("databot")],
+        ] as const) {
+            assert.ok(
+                !allowed(cluster, from, computer("devbot"), SHELL_METRICS),
+                `${who} reaches devbot's shell metrics`,
+            );
+            assert.ok(
+                !allowed(cluster, from, computer("devbot"), CONTROL_METRICS),
+                `${who} reaches devbot's computer-control metrics`,
+            );
         }
     });
 
@@ -90,7 +128,15 @@ describe("reachability with monitoring and backups on", () => {
         assert.ok(!allowed(cluster, backupPod("devbot"), apiServer, 22));
         assert.ok(!allowed(cluster, backupPod("devbot"), { ip: "140.82.112.3" }, 443), "the internet");
         assert.ok(!allowed(cluster, backupPod("devbot"), computer("devbot"), 8081), "its own computer");
-        assert.ok(!allowed(cluster, backupPod("devbot"), { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }, 53, "UDP"));
+        assert.ok(
+            !allowed(
+                cluster,
+                backupPod("devbot"),
+                { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } },
+                53,
+                "UDP",
+            ),
+        );
         assert.ok(!allowed(cluster, stranger, backupPod("devbot"), 8080));
         assert.ok(!allowed(cluster, computer("devbot"), backupPod("devbot"), 8080));
     });
@@ -101,10 +147,16 @@ describe("reachability with monitoring and backups on", () => {
         const hooked = clusterOf(await runProgram({ config }));
         assert.ok(allowed(hooked, backupPod("devbot"), computer("devbot"), 8081));
         for (const port of [5900, 8080, SHELL_METRICS, CONTROL_METRICS]) {
-            assert.ok(!allowed(hooked, backupPod("devbot"), computer("devbot"), port), `backup pod reaches devbot on ${port}`);
+            assert.ok(
+                !allowed(hooked, backupPod("devbot"), computer("devbot"), port),
+                `backup pod reaches devbot on ${port}`,
+            );
         }
         assert.ok(!allowed(hooked, backupPod("devbot"), computer("databot"), 8081), "another agent's shell");
-        assert.ok(!allowed(hooked, stranger, computer("devbot"), 8081), "the hook's policy opens the port to its pod only");
+        assert.ok(
+            !allowed(hooked, stranger, computer("devbot"), 8081),
+            "the hook's policy opens the port to its pod only",
+        );
         assert.ok(!allowed(hooked, prometheus, computer("devbot"), 8081));
     });
 

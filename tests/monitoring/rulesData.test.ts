@@ -19,7 +19,10 @@ export function headingAnchors(markdown: string): Set<string> {
         if (/^\s*```/.test(line)) inFence = !inFence;
         const heading = !inFence && /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
         if (!heading) continue;
-        const base = heading[1].toLowerCase().replace(/[^\p{L}\p{N}\- _]/gu, "").replace(/ /g, "-");
+        const base = heading[1]
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}\- _]/gu, "")
+            .replace(/ /g, "-");
         const count = seen.get(base) ?? 0;
         seen.set(base, count + 1);
         anchors.add(count === 0 ? base : `${base}-${count}`);
@@ -27,22 +30,39 @@ export function headingAnchors(markdown: string): Set<string> {
     return anchors;
 }
 
-interface Rule { alert?: string; record?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+interface Rule {
+    alert?: string;
+    record?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+}
 
 const groups = (yaml.load(read("monitoring/rules.yaml")) as { groups: { name: string; rules: Rule[] }[] }).groups;
 const alerts = groups.flatMap((group) => group.rules).filter((rule) => rule.alert);
 
 describe("monitoring rules as data", () => {
     it("computes GitHub's anchors, so the link check below can fail", () => {
-        const anchors = headingAnchors("# Operations runbook\n## Restore a workspace from a snapshot (storage.restoreFrom)\n```\n# not a heading\n```\n## Add\n## Add\n");
-        assert.deepStrictEqual([...anchors], ["operations-runbook", "restore-a-workspace-from-a-snapshot-storagerestorefrom", "add", "add-1"]);
+        const anchors = headingAnchors(
+            "# Operations runbook\n## Restore a workspace from a snapshot (storage.restoreFrom)\n```\n# not a heading\n```\n## Add\n## Add\n",
+        );
+        assert.deepStrictEqual(
+            [...anchors],
+            ["operations-runbook", "restore-a-workspace-from-a-snapshot-storagerestorefrom", "add", "add-1"],
+        );
     });
 
     it("has the alerts the stack promises", () => {
         assert.deepStrictEqual(alerts.map((rule) => rule.alert).sort(), [
-            "AgentComputerCrashLooping", "AgentComputerDown", "AgentDesktopSessionDown", "AgentDesktopXServerDown",
-            "AgentJobRunningLong", "AgentMcpAuthFailures", "AgentMetricsDown", "AgentToolCallsSlow",
-            "AgentToolErrorRatioHigh", "AgentVolumeNearlyFull",
+            "AgentComputerCrashLooping",
+            "AgentComputerDown",
+            "AgentDesktopSessionDown",
+            "AgentDesktopXServerDown",
+            "AgentJobRunningLong",
+            "AgentMcpAuthFailures",
+            "AgentMetricsDown",
+            "AgentToolCallsSlow",
+            "AgentToolErrorRatioHigh",
+            "AgentVolumeNearlyFull",
         ]);
     });
 
@@ -51,14 +71,23 @@ describe("monitoring rules as data", () => {
         for (const rule of alerts) {
             const url = rule.annotations?.runbook_url;
             assert.strictEqual(url, `docs/runbook.md#${rule.alert!.toLowerCase()}`, `${rule.alert}: runbook_url`);
-            assert.ok(anchors.has(rule.alert!.toLowerCase()), `${rule.alert}: docs/runbook.md has no section "### ${rule.alert}"`);
+            assert.ok(
+                anchors.has(rule.alert!.toLowerCase()),
+                `${rule.alert}: docs/runbook.md has no section "### ${rule.alert}"`,
+            );
         }
     });
 
     it("gives every alert a severity, a summary and a description", () => {
         for (const rule of alerts) {
-            assert.ok(["warning", "critical"].includes(rule.labels?.severity ?? ""), `${rule.alert}: severity warning or critical`);
-            assert.ok(rule.annotations?.summary && rule.annotations?.description, `${rule.alert}: summary and description`);
+            assert.ok(
+                ["warning", "critical"].includes(rule.labels?.severity ?? ""),
+                `${rule.alert}: severity warning or critical`,
+            );
+            assert.ok(
+                rule.annotations?.summary && rule.annotations?.description,
+                `${rule.alert}: summary and description`,
+            );
         }
     });
 

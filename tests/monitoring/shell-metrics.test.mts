@@ -12,32 +12,40 @@ const expected: Record<string, string> = names.servers.shell.families;
 
 /** `# TYPE <family> <type>` lines of a Prometheus text exposition. */
 export function declaredFamilies(exposition: string): Map<string, string> {
-  const families = new Map<string, string>();
-  for (const match of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) families.set(match[1], match[2]);
-  return families;
+    const families = new Map<string, string>();
+    for (const match of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) families.set(match[1], match[2]);
+    return families;
 }
 
 describe("shell server /metrics against monitoring/metric-names.json", () => {
-  let server: RunningServer;
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.stop();
-  });
+    let server: RunningServer;
+    before(async () => {
+        server = await startServer();
+    });
+    after(async () => {
+        await server.stop();
+    });
 
-  it("parses TYPE lines, so a missing family is seen", () => {
-    assert.deepEqual([...declaredFamilies("# HELP a x\n# TYPE a counter\na 1\n# TYPE b_seconds histogram\n")],
-      [["a", "counter"], ["b_seconds", "histogram"]]);
-  });
+    it("parses TYPE lines, so a missing family is seen", () => {
+        assert.deepEqual(
+            [...declaredFamilies("# HELP a x\n# TYPE a counter\na 1\n# TYPE b_seconds histogram\n")],
+            [
+                ["a", "counter"],
+                ["b_seconds", "histogram"],
+            ],
+        );
+    });
 
-  it("declares every family the rules may use from the shell, with its type", async () => {
-    const response = await fetch(`${server.metricsUrl}/metrics`);
-    assert.equal(response.status, 200);
-    const declared = declaredFamilies(await response.text());
-    const missing = Object.entries(expected)
-      .filter(([family, type]) => declared.get(family) !== type)
-      .map(([family, type]) => `${family} (${type}): ${declared.has(family) ? `declared as ${declared.get(family)}` : "not exported"}`);
-    assert.deepEqual(missing, [], `the shell server's /metrics lacks what monitoring/metric-names.json promises`);
-  });
+    it("declares every family the rules may use from the shell, with its type", async () => {
+        const response = await fetch(`${server.metricsUrl}/metrics`);
+        assert.equal(response.status, 200);
+        const declared = declaredFamilies(await response.text());
+        const missing = Object.entries(expected)
+            .filter(([family, type]) => declared.get(family) !== type)
+            .map(
+                ([family, type]) =>
+                    `${family} (${type}): ${declared.has(family) ? `declared as ${declared.get(family)}` : "not exported"}`,
+            );
+        assert.deepEqual(missing, [], `the shell server's /metrics lacks what monitoring/metric-names.json promises`);
+    });
 });

@@ -56,12 +56,20 @@ export class RunningPack {
         const { Empty } = fromPulumi("google-protobuf/google/protobuf/empty_pb");
 
         // The first argument is the engine's address, unused by a policy pack that is only analyzed.
-        const child = spawn(process.execPath, [launcher, "127.0.0.1:0", "."], { cwd: POLICIES_DIR, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [launcher, "127.0.0.1:0", "."], {
+            cwd: POLICIES_DIR,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stderr = "";
-        child.stderr!.on("data", (chunk) => { stderr += chunk; });
+        child.stderr!.on("data", (chunk) => {
+            stderr += chunk;
+        });
         const port = await new Promise<number>((resolve, reject) => {
             let stdout = "";
-            const timer = setTimeout(() => { child.kill(); reject(new Error(`the policy pack printed no port in ${timeoutMs} ms; stderr:\n${stderr}`)); }, timeoutMs);
+            const timer = setTimeout(() => {
+                child.kill();
+                reject(new Error(`the policy pack printed no port in ${timeoutMs} ms; stderr:\n${stderr}`));
+            }, timeoutMs);
             child.stdout!.on("data", (chunk) => {
                 stdout += chunk;
                 const match = /^(\d+)\s*$/m.exec(stdout);
@@ -72,7 +80,11 @@ export class RunningPack {
             });
             child.on("exit", (code) => {
                 clearTimeout(timer);
-                reject(new Error(`the policy pack exited with ${code} before serving; stdout:\n${stdout}\nstderr:\n${stderr}`));
+                reject(
+                    new Error(
+                        `the policy pack exited with ${code} before serving; stdout:\n${stdout}\nstderr:\n${stderr}`,
+                    ),
+                );
             });
         });
         const client = new services.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -104,15 +116,17 @@ export class RunningPack {
 
     async analyzeStack(resources: ResourceForAnalyzer[]): Promise<Diagnostic[]> {
         const request = new this.pb.AnalyzeStackRequest();
-        request.setResourcesList(resources.map((resource) => {
-            const r = new this.pb.AnalyzerResource();
-            r.setType(resource.type);
-            r.setName(resource.name);
-            r.setUrn(resource.urn);
-            r.setProperties(this.Struct.fromJavaScript(resource.props));
-            r.setOptions(this.options(resource));
-            return r;
-        }));
+        request.setResourcesList(
+            resources.map((resource) => {
+                const r = new this.pb.AnalyzerResource();
+                r.setType(resource.type);
+                r.setName(resource.name);
+                r.setUrn(resource.urn);
+                r.setProperties(this.Struct.fromJavaScript(resource.props));
+                r.setOptions(this.options(resource));
+                return r;
+            }),
+        );
         return this.diagnostics(await this.call("analyzeStack", request));
     }
 
@@ -144,7 +158,9 @@ export class RunningPack {
 
     private call(method: string, request: unknown): Promise<unknown> {
         return new Promise((resolve, reject) => {
-            this.client[method](request, (err: Error | null, response: unknown) => (err ? reject(err) : resolve(response)));
+            this.client[method](request, (err: Error | null, response: unknown) =>
+                err ? reject(err) : resolve(response),
+            );
         });
     }
 }

@@ -3,7 +3,11 @@
  * the mocked program run (tests/harness/program.ts), and collects what they report.
  */
 import type {
-    PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
 } from "../../policies/rules";
 import { RegisteredResource } from "../harness/program";
 
@@ -48,7 +52,12 @@ export function fromRegistered(resource: RegisteredResource): PolicyInput {
 }
 
 /** A hand-made Kubernetes object as a resource of the stack. */
-export function kubernetesInput(type: string, name: string, props: Record<string, any>, options: Partial<Pick<PolicyInput, "protect" | "retainOnDelete">> = {}): PolicyInput {
+export function kubernetesInput(
+    type: string,
+    name: string,
+    props: Record<string, any>,
+    options: Partial<Pick<PolicyInput, "protect" | "retainOnDelete">> = {},
+): PolicyInput {
     return {
         type,
         name,
@@ -89,21 +98,33 @@ function resourceArgs(input: PolicyInput, view: OptionsView): ResourceValidation
         name: input.name,
         opts: options(input, view),
         stackTags: new Map(),
-        isType: () => { throw new Error("isType is not supported by this harness"); },
-        asType: () => { throw new Error("asType is not supported by this harness"); },
+        isType: () => {
+            throw new Error("isType is not supported by this harness");
+        },
+        asType: () => {
+            throw new Error("asType is not supported by this harness");
+        },
         getConfig: <T extends object>() => ({}) as T,
-        notApplicable: (reason?: string): never => { throw new NotApplicable(reason); },
+        notApplicable: (reason?: string): never => {
+            throw new NotApplicable(reason);
+        },
     };
 }
 
-export async function runResourcePolicy(policy: ResourceValidationPolicy, inputs: PolicyInput[], view: OptionsView = "withRetainOnDelete"): Promise<Violation[]> {
+export async function runResourcePolicy(
+    policy: ResourceValidationPolicy,
+    inputs: PolicyInput[],
+    view: OptionsView = "withRetainOnDelete",
+): Promise<Violation[]> {
     const violations: Violation[] = [];
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
     for (const input of inputs) {
         for (const validate of validations) {
             try {
                 // Like the SDK: for a resource policy, the URN argument is ignored.
-                await validate(resourceArgs(input, view), (message) => violations.push({ policy: policy.name, urn: input.urn, message }));
+                await validate(resourceArgs(input, view), (message) =>
+                    violations.push({ policy: policy.name, urn: input.urn, message }),
+                );
             } catch (err) {
                 if (!(err instanceof NotApplicable)) {
                     throw err;
@@ -114,7 +135,11 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, inputs
     return violations;
 }
 
-export async function runStackPolicy(policy: StackValidationPolicy, inputs: PolicyInput[], view: OptionsView = "withRetainOnDelete"): Promise<Violation[]> {
+export async function runStackPolicy(
+    policy: StackValidationPolicy,
+    inputs: PolicyInput[],
+    view: OptionsView = "withRetainOnDelete",
+): Promise<Violation[]> {
     const byUrn = new Map<string, PolicyResource>();
     const resources: PolicyResource[] = inputs.map((input) => {
         const resource: PolicyResource = {
@@ -125,24 +150,35 @@ export async function runStackPolicy(policy: StackValidationPolicy, inputs: Poli
             opts: options(input, view),
             dependencies: [],
             propertyDependencies: {},
-            isType: () => { throw new Error("isType is not supported by this harness"); },
-            asType: () => { throw new Error("asType is not supported by this harness"); },
+            isType: () => {
+                throw new Error("isType is not supported by this harness");
+            },
+            asType: () => {
+                throw new Error("asType is not supported by this harness");
+            },
         };
         byUrn.set(input.urn, resource);
         return resource;
     });
     inputs.forEach((input, i) => {
         resources[i].parent = input.parent ? byUrn.get(input.parent) : undefined;
-        resources[i].dependencies = input.dependencies.map((urn) => byUrn.get(urn)).filter((r): r is PolicyResource => r !== undefined);
+        resources[i].dependencies = input.dependencies
+            .map((urn) => byUrn.get(urn))
+            .filter((r): r is PolicyResource => r !== undefined);
     });
     const violations: Violation[] = [];
     try {
-        await policy.validateStack({
-            resources,
-            stackTags: new Map(),
-            getConfig: <T extends object>() => ({}) as T,
-            notApplicable: (reason?: string): never => { throw new NotApplicable(reason); },
-        }, (message, urn) => violations.push({ policy: policy.name, urn: urn ?? "", message }));
+        await policy.validateStack(
+            {
+                resources,
+                stackTags: new Map(),
+                getConfig: <T extends object>() => ({}) as T,
+                notApplicable: (reason?: string): never => {
+                    throw new NotApplicable(reason);
+                },
+            },
+            (message, urn) => violations.push({ policy: policy.name, urn: urn ?? "", message }),
+        );
     } catch (err) {
         if (!(err instanceof NotApplicable)) {
             throw err;
@@ -151,11 +187,17 @@ export async function runStackPolicy(policy: StackValidationPolicy, inputs: Poli
     return violations;
 }
 
-export function isStackPolicy(policy: ResourceValidationPolicy | StackValidationPolicy): policy is StackValidationPolicy {
+export function isStackPolicy(
+    policy: ResourceValidationPolicy | StackValidationPolicy,
+): policy is StackValidationPolicy {
     return typeof (policy as StackValidationPolicy).validateStack === "function";
 }
 
 /** Runs a policy of either kind. */
-export function runPolicy(policy: ResourceValidationPolicy | StackValidationPolicy, inputs: PolicyInput[], view: OptionsView = "withRetainOnDelete"): Promise<Violation[]> {
+export function runPolicy(
+    policy: ResourceValidationPolicy | StackValidationPolicy,
+    inputs: PolicyInput[],
+    view: OptionsView = "withRetainOnDelete",
+): Promise<Violation[]> {
     return isStackPolicy(policy) ? runStackPolicy(policy, inputs, view) : runResourcePolicy(policy, inputs, view);
 }

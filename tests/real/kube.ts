@@ -13,14 +13,19 @@ export interface CommandResult {
 export function kubeconfig(): string {
     const file = process.env.KUBECONFIG;
     if (!file) {
-        throw new Error("KUBECONFIG is not set: run the real tier through tests/real/run.sh, which starts its own API server");
+        throw new Error(
+            "KUBECONFIG is not set: run the real tier through tests/real/run.sh, which starts its own API server",
+        );
     }
     return file;
 }
 
 export function kubectl(args: string[], input?: string): CommandResult {
     const run = spawnSync("kubectl", ["--kubeconfig", kubeconfig(), ...args], {
-        input, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024,
+        input,
+        encoding: "utf8",
+        timeout: 120_000,
+        maxBuffer: 64 * 1024 * 1024,
     });
     if (run.error) {
         throw run.error;
@@ -65,7 +70,22 @@ export function describeObject(object: any): string {
  * nothing. Server-side apply, so an object that already exists is validated as an update.
  */
 export function dryRunApply(objects: any | any[]): CommandResult {
-    const stream = [objects].flat().map((object) => JSON.stringify(object)).join("\n---\n");
-    return kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager", "real-tier-dry-run",
-        "--dry-run=server", "--validate=strict", "-f", "-"], stream);
+    const stream = [objects]
+        .flat()
+        .map((object) => JSON.stringify(object))
+        .join("\n---\n");
+    return kubectl(
+        [
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--field-manager",
+            "real-tier-dry-run",
+            "--dry-run=server",
+            "--validate=strict",
+            "-f",
+            "-",
+        ],
+        stream,
+    );
 }

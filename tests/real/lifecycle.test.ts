@@ -26,9 +26,11 @@ const RETAINED = (agent: string) => [
 /** The project's config in a stack file as the mocked program takes it (without the project prefix). */
 function projectConfig(file: string): Record<string, unknown> {
     const parsed = yaml.load(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(parsed.config)
-        .filter(([key]) => key.startsWith(`${PROJECT}:`))
-        .map(([key, value]) => [key.slice(PROJECT.length + 1), value]));
+    return Object.fromEntries(
+        Object.entries(parsed.config)
+            .filter(([key]) => key.startsWith(`${PROJECT}:`))
+            .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
+    );
 }
 
 interface MockedRun {
@@ -38,11 +40,17 @@ interface MockedRun {
 
 /** The program under mocks with this config file, in a process of its own (tests/real/mockedRun.ts). */
 async function mockedRun(configFile: string): Promise<MockedRun> {
-    const run = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "mockedRun.ts"), configFile, STACK],
-        { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, cwd: path.join(__dirname, "..", "..") });
+    const run = spawnSync(
+        process.execPath,
+        ["--require", "tsx/cjs", path.join(__dirname, "mockedRun.ts"), configFile, STACK],
+        { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, cwd: path.join(__dirname, "..", "..") },
+    );
     assert.strictEqual(run.status, 0, run.stderr);
     const resources = JSON.parse(run.stdout) as MockedRun["resources"];
-    return { resources, kubernetesObjects: resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs) };
+    return {
+        resources,
+        kubernetesObjects: resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs),
+    };
 }
 
 /** kubectl's name for a kind: `deployment.v1.apps`, `agent.v1alpha2.kagent.dev`, `service` (core). */
@@ -66,7 +74,8 @@ function addAgent(project: LocalStackProject, index: number): void {
 }
 
 const agentUrn = (agent: string) => `urn:pulumi:${STACK}::${PROJECT}::${PROJECT}:index:PersistentAgent::${agent}`;
-const belongsTo = (urn: string, agent: string) => urn === agentUrn(agent) || urn.split("::").pop()!.startsWith(`${agent}-`);
+const belongsTo = (urn: string, agent: string) =>
+    urn === agentUrn(agent) || urn.split("::").pop()!.startsWith(`${agent}-`);
 
 describe("the local stack with the real engine and a real API server", () => {
     let project: LocalStackProject;
@@ -94,8 +103,11 @@ describe("the local stack with the real engine and a real API server", () => {
         }
         assert.deepStrictEqual(missing, []);
         const inState = new Set(project.stateUrns());
-        assert.deepStrictEqual(expected.resources.map((r) => r.urn).filter((urn) => !inState.has(urn)), [],
-            "every resource the program registers is in the stack's state");
+        assert.deepStrictEqual(
+            expected.resources.map((r) => r.urn).filter((urn) => !inState.has(urn)),
+            [],
+            "every resource the program registers is in the stack's state",
+        );
     });
 
     it("a second pulumi preview has no changes (no perpetual diff)", () => {
@@ -108,11 +120,18 @@ describe("the local stack with the real engine and a real API server", () => {
         addAgent(project, index);
         const after = await mockedRun(project.configFile);
         const known = new Set(before.resources.map((r) => r.urn));
-        const added = after.resources.map((r) => r.urn).filter((urn) => !known.has(urn)).sort();
+        const added = after.resources
+            .map((r) => r.urn)
+            .filter((urn) => !known.has(urn))
+            .sort();
         assert.ok(added.length >= 10 && added.every((urn) => belongsTo(urn, NEW_AGENT)), added.join("\n"));
 
         const changes = project.preview().filter((step) => step.op !== "same");
-        assert.deepStrictEqual(changes.filter((step) => step.op !== "create"), [], "nothing else changes");
+        assert.deepStrictEqual(
+            changes.filter((step) => step.op !== "create"),
+            [],
+            "nothing else changes",
+        );
         assert.deepStrictEqual(changes.map((step) => step.urn).sort(), added);
     });
 
@@ -120,9 +139,13 @@ describe("the local stack with the real engine and a real API server", () => {
     it("removing an agent deletes its objects but keeps its Namespace and PVCs in the API server", async () => {
         project.up();
         const created = await mockedRun(project.configFile);
-        const deployment = created.kubernetesObjects.find((o) => o.kind === "Deployment" && o.metadata.name === `${NEW_AGENT}-computer`);
+        const deployment = created.kubernetesObjects.find(
+            (o) => o.kind === "Deployment" && o.metadata.name === `${NEW_AGENT}-computer`,
+        );
         assert.ok(deployment && stored(deployment), `${NEW_AGENT}'s Deployment exists after up`);
-        keptUids = Object.fromEntries(RETAINED(NEW_AGENT).map((o) => [o.name, getObject(o.resource, o.name, o.namespace).metadata.uid]));
+        keptUids = Object.fromEntries(
+            RETAINED(NEW_AGENT).map((o) => [o.name, getObject(o.resource, o.name, o.namespace).metadata.uid]),
+        );
 
         const agents = projectConfig(project.configFile).agents as { name: string }[];
         project.removeConfig(`agents[${agents.findIndex((a) => a.name === NEW_AGENT)}]`);
@@ -131,12 +154,26 @@ describe("the local stack with the real engine and a real API server", () => {
         for (const kept of RETAINED(NEW_AGENT)) {
             const found = getObject(kept.resource, kept.name, kept.namespace);
             assert.ok(found, `${kept.resource} ${kept.name} is kept`);
-            assert.strictEqual(found.metadata.uid, keptUids[kept.name], `${kept.name} is the same object, not a new one`);
+            assert.strictEqual(
+                found.metadata.uid,
+                keptUids[kept.name],
+                `${kept.name} is the same object, not a new one`,
+            );
             assert.strictEqual(found.metadata.deletionTimestamp, undefined, `${kept.name} is not being deleted`);
         }
-        const gone = created.kubernetesObjects.filter((o) => o.metadata?.namespace === `agent-${NEW_AGENT}` && o.kind !== "PersistentVolumeClaim");
-        assert.deepStrictEqual(gone.filter((o) => stored(o)).map(describeObject), [], "every other object of the agent is deleted");
-        assert.deepStrictEqual(project.stateUrns().filter((urn) => belongsTo(urn, NEW_AGENT)), [], "and leaves the state");
+        const gone = created.kubernetesObjects.filter(
+            (o) => o.metadata?.namespace === `agent-${NEW_AGENT}` && o.kind !== "PersistentVolumeClaim",
+        );
+        assert.deepStrictEqual(
+            gone.filter((o) => stored(o)).map(describeObject),
+            [],
+            "every other object of the agent is deleted",
+        );
+        assert.deepStrictEqual(
+            project.stateUrns().filter((urn) => belongsTo(urn, NEW_AGENT)),
+            [],
+            "and leaves the state",
+        );
     });
 
     // Found here: the imported claim carries what the cluster filled in when it bound (volumeName, class,
@@ -154,10 +191,29 @@ describe("the local stack with the real engine and a real API server", () => {
         // generated code (the code generator asks the loader for 4.34.2 as well).
         const provider = project.stateUrns().find((urn) => urn.includes("::pulumi:providers:kubernetes::"))!;
         const withProvider = ["--provider", `${provider.split("::").pop()}=${provider}`];
-        project.pulumiOk(["import", "kubernetes:core/v1:Namespace", `${NEW_AGENT}-namespace`, `agent-${NEW_AGENT}`, "--parent", parent, ...withProvider, "--generate-code=false", "--yes"]);
+        project.pulumiOk([
+            "import",
+            "kubernetes:core/v1:Namespace",
+            `${NEW_AGENT}-namespace`,
+            `agent-${NEW_AGENT}`,
+            "--parent",
+            parent,
+            ...withProvider,
+            "--generate-code=false",
+            "--yes",
+        ]);
         for (const claim of ["workspace", "config"]) {
-            project.pulumiOk(["import", "kubernetes:core/v1:PersistentVolumeClaim", `${NEW_AGENT}-${claim}`,
-                `agent-${NEW_AGENT}/${NEW_AGENT}-${claim}`, "--parent", parent, ...withProvider, "--generate-code=false", "--yes"]);
+            project.pulumiOk([
+                "import",
+                "kubernetes:core/v1:PersistentVolumeClaim",
+                `${NEW_AGENT}-${claim}`,
+                `agent-${NEW_AGENT}/${NEW_AGENT}-${claim}`,
+                "--parent",
+                parent,
+                ...withProvider,
+                "--generate-code=false",
+                "--yes",
+            ]);
         }
         const steps = project.preview(["--diff"]);
         const kept = steps.filter((step) => /::(testbot-namespace|testbot-workspace|testbot-config)$/.test(step.urn));
@@ -168,8 +224,11 @@ describe("the local stack with the real engine and a real API server", () => {
         project.up();
         project.pulumiOk(["preview", "--expect-no-changes"]);
         for (const kept of RETAINED(NEW_AGENT)) {
-            assert.strictEqual(getObject(kept.resource, kept.name, kept.namespace)?.metadata.uid, keptUids[kept.name],
-                `${kept.name} is the kept object, not a new one`);
+            assert.strictEqual(
+                getObject(kept.resource, kept.name, kept.namespace)?.metadata.uid,
+                keptUids[kept.name],
+                `${kept.name} is the kept object, not a new one`,
+            );
         }
     });
 
@@ -183,7 +242,9 @@ describe("the local stack with the real engine and a real API server", () => {
         project.up();
         const deployed = await mockedRun(project.configFile);
         project.pulumiOk(["destroy", "--yes", "--skip-preview"]);
-        const retained = deployed.resources.filter((r) => r.retainOnDelete && r.type.startsWith("kubernetes:")).map((r) => r.inputs);
+        const retained = deployed.resources
+            .filter((r) => r.retainOnDelete && r.type.startsWith("kubernetes:"))
+            .map((r) => r.inputs);
         assert.strictEqual(retained.length, 6, "a Namespace and two PVCs for each of the stack's two agents");
         assert.deepStrictEqual(retained.filter((o) => !stored(o)).map(describeObject), [], "retained objects stay");
         const deleted = deployed.kubernetesObjects.filter((o) => !retained.includes(o));

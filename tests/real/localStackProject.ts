@@ -13,7 +13,12 @@ import { CommandResult, kubeconfig } from "./kube";
 
 export const STACK = "local";
 /** Provider keys that pick where objects go; the copy replaces them with the real tier's kubeconfig. */
-const TARGET_KEYS = ["kubernetes:kubeconfig", "kubernetes:context", "kubernetes:cluster", "kubernetes:renderYamlToDirectory"];
+const TARGET_KEYS = [
+    "kubernetes:kubeconfig",
+    "kubernetes:context",
+    "kubernetes:cluster",
+    "kubernetes:renderYamlToDirectory",
+];
 
 export interface PreviewStep {
     op: string;
@@ -38,14 +43,21 @@ export class LocalStackProject {
             }
         }
         if (!process.env.PULUMI_BACKEND_URL!.startsWith("file://")) {
-            throw new Error(`PULUMI_BACKEND_URL=${process.env.PULUMI_BACKEND_URL}: the real tier only uses a file backend of its own`);
+            throw new Error(
+                `PULUMI_BACKEND_URL=${process.env.PULUMI_BACKEND_URL}: the real tier only uses a file backend of its own`,
+            );
         }
         fs.mkdirSync(dir, { recursive: true });
-        const project = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+        const project = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as Record<
+            string,
+            unknown
+        >;
         project.main = path.relative(dir, REPO_ROOT);
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.dump(project));
 
-        const stackFile = yaml.load(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`), "utf8")) as { config: Record<string, unknown> };
+        const stackFile = yaml.load(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`), "utf8")) as {
+            config: Record<string, unknown>;
+        };
         for (const key of TARGET_KEYS) {
             delete stackFile.config[key];
         }
@@ -60,13 +72,17 @@ export class LocalStackProject {
     }
 
     pulumi(args: string[], options: { stack?: boolean } = {}): CommandResult {
-        const run = spawnSync("pulumi", [...args, ...(options.stack === false ? [] : ["--stack", STACK]), "--non-interactive"], {
-            cwd: this.dir,
-            encoding: "utf8",
-            timeout: 15 * 60_000,
-            maxBuffer: 64 * 1024 * 1024,
-            env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
-        });
+        const run = spawnSync(
+            "pulumi",
+            [...args, ...(options.stack === false ? [] : ["--stack", STACK]), "--non-interactive"],
+            {
+                cwd: this.dir,
+                encoding: "utf8",
+                timeout: 15 * 60_000,
+                maxBuffer: 64 * 1024 * 1024,
+                env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+            },
+        );
         if (run.error) {
             throw run.error;
         }
@@ -76,7 +92,9 @@ export class LocalStackProject {
     pulumiOk(args: string[], options: { stack?: boolean } = {}): CommandResult {
         const result = this.pulumi(args, options);
         if (result.status !== 0) {
-            throw new Error(`pulumi ${args.join(" ")} exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
+            throw new Error(
+                `pulumi ${args.join(" ")} exited with ${result.status}:\n${result.stdout}\n${result.stderr}`,
+            );
         }
         return result;
     }

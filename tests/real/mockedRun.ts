@@ -11,13 +11,20 @@ import { PROJECT, runProgram } from "../harness/program";
 async function main(): Promise<void> {
     const [file, stack] = process.argv.slice(2);
     const parsed = yaml.load(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
-    const config = Object.fromEntries(Object.entries(parsed.config)
-        .filter(([key]) => key.startsWith(`${PROJECT}:`))
-        .map(([key, value]) => [key.slice(PROJECT.length + 1), value]));
+    const config = Object.fromEntries(
+        Object.entries(parsed.config)
+            .filter(([key]) => key.startsWith(`${PROJECT}:`))
+            .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
+    );
     const run = await runProgram({ config, stack });
     // Mocks parent top-level resources to the stack in the URN's type chain; the engine leaves it out.
     const urn = (value: string) => value.replace("::pulumi:pulumi:Stack$", "::");
-    const resources = run.resources.map((r) => ({ type: r.type, urn: urn(r.urn), retainOnDelete: r.retainOnDelete, inputs: r.inputs }));
+    const resources = run.resources.map((r) => ({
+        type: r.type,
+        urn: urn(r.urn),
+        retainOnDelete: r.retainOnDelete,
+        inputs: r.inputs,
+    }));
     process.stdout.write(JSON.stringify(resources));
 }
 

@@ -27,16 +27,18 @@ const variants: Record<string, () => { stack: string; config: Record<string, any
     },
     "an agent with secrets from stack config and every override": () => {
         const config = copy(stackConfig("test-cluster"));
-        config.agents = [{
-            name: "fullbot",
-            namespace: "team-fullbot",
-            model: { provider: "OpenAI", name: "gpt-5", maxTokens: 4096 },
-            desktop: { resolution: "1920x1080" },
-            storage: { workspace: "100Gi", config: "1Gi", storageClass: "fast-ssd" },
-            resources: { desktop: { limits: { memory: "8Gi" } }, kagent: { requests: { cpu: "200m" } } },
-            credentials: { gitea: { username: "fullbot-ci" }, harbor: { username: "robot$agents+fullbot" } },
-            secrets: { openaiApiKey: "sk-x", giteaToken: "g", harborPassword: "h" },
-        }];
+        config.agents = [
+            {
+                name: "fullbot",
+                namespace: "team-fullbot",
+                model: { provider: "OpenAI", name: "gpt-5", maxTokens: 4096 },
+                desktop: { resolution: "1920x1080" },
+                storage: { workspace: "100Gi", config: "1Gi", storageClass: "fast-ssd" },
+                resources: { desktop: { limits: { memory: "8Gi" } }, kagent: { requests: { cpu: "200m" } } },
+                credentials: { gitea: { username: "fullbot-ci" }, harbor: { username: "robot$agents+fullbot" } },
+                secrets: { openaiApiKey: "sk-x", giteaToken: "g", harborPassword: "h" },
+            },
+        ];
         return { stack: "test-cluster", config };
     },
 };
@@ -55,15 +57,19 @@ function ensureNamespace(name: string): void {
 
 /** Dry-runs the objects in one kubectl call; returns the server's refusals, one line per object. */
 function refusals(objects: any[]): string[] {
-    const namespaces = new Set(objects.map((o) => o.kind === "Namespace" ? o.metadata.name : o.metadata?.namespace).filter(Boolean));
+    const namespaces = new Set(
+        objects.map((o) => (o.kind === "Namespace" ? o.metadata.name : o.metadata?.namespace)).filter(Boolean),
+    );
     namespaces.forEach(ensureNamespace);
     // A stream of documents, not a v1 List: kubectl validates a List on the client instead of the server.
     const result = dryRunApply(objects);
     const refused = result.stderr.split("\n").filter((line) => line.trim().length > 0);
     assert.ok(result.status === 0 || refused.length > 0, `kubectl failed without saying why (exit ${result.status})`);
     const accepted = result.stdout.split("\n").filter((line) => /serverside-applied \(server dry run\)$/.test(line));
-    assert.ok(refused.length > 0 || accepted.length === objects.length,
-        `the server dry-ran ${accepted.length} of ${objects.length} objects:\n${result.stdout}`);
+    assert.ok(
+        refused.length > 0 || accepted.length === objects.length,
+        `the server dry-ran ${accepted.length} of ${objects.length} objects:\n${result.stdout}`,
+    );
     return refused;
 }
 
@@ -71,7 +77,11 @@ function refusals(objects: any[]): string[] {
 function assertRejected(object: any, field: string | RegExp, why: RegExp): void {
     ensureNamespace(object.metadata?.namespace ?? "agent-devbot");
     const result = dryRunApply(object);
-    assert.notStrictEqual(result.status, 0, `the API server accepted ${describeObject(object)}, expected a rejection of ${field}`);
+    assert.notStrictEqual(
+        result.status,
+        0,
+        `the API server accepted ${describeObject(object)}, expected a rejection of ${field}`,
+    );
     const named = typeof field === "string" ? result.stderr.includes(field) : field.test(result.stderr);
     assert.ok(named, `the rejection should name ${field}:\n${result.stderr}`);
     assert.match(result.stderr, why);
@@ -125,41 +135,114 @@ describe("the API server rejects wrong objects, naming the field", () => {
     before(() => ensureNamespace("agent-devbot"));
 
     it("accepts the samples the rejections below start from", () => {
-        assert.deepStrictEqual(refusals([samples.deployment(), samples.networkPolicy(), samples.service(), samples.agent(),
-            samples.remoteMcpServer(), samples.modelConfig(), samples.externalSecret(), samples.secretStore()]), []);
+        assert.deepStrictEqual(
+            refusals([
+                samples.deployment(),
+                samples.networkPolicy(),
+                samples.service(),
+                samples.agent(),
+                samples.remoteMcpServer(),
+                samples.modelConfig(),
+                samples.externalSecret(),
+                samples.secretStore(),
+            ]),
+            [],
+        );
     });
 
     it("rejects misspelt fields of built-in kinds, at any depth", () => {
-        assertRejected(mutate(samples.deployment(), (d) => { d.spec.replica = 2; }), ".spec.replica", /not declared in schema|unknown field/);
-        assertRejected(mutate(samples.deployment(), (d) => { d.spec.template.spec.containers[0].imagePullPolcy = "Always"; }),
-            "imagePullPolcy", /not declared in schema|unknown field/);
+        assertRejected(
+            mutate(samples.deployment(), (d) => {
+                d.spec.replica = 2;
+            }),
+            ".spec.replica",
+            /not declared in schema|unknown field/,
+        );
+        assertRejected(
+            mutate(samples.deployment(), (d) => {
+                d.spec.template.spec.containers[0].imagePullPolcy = "Always";
+            }),
+            "imagePullPolcy",
+            /not declared in schema|unknown field/,
+        );
     });
 
     it("rejects wrong types, missing required fields and bad enums of built-in kinds", () => {
-        assertRejected(mutate(samples.deployment(), (d) => { d.spec.replicas = "2"; }), "spec.replicas", /int|string/);
-        assertRejected(mutate(samples.service(), (o) => { delete o.spec.ports[0].port; }), "spec.ports[0].port", /Required|Invalid/);
-        assertRejected(mutate(samples.networkPolicy(), (o) => { o.spec.policyTypes = ["ingress"]; }), "spec.policyTypes[0]", /Unsupported value/);
+        assertRejected(
+            mutate(samples.deployment(), (d) => {
+                d.spec.replicas = "2";
+            }),
+            "spec.replicas",
+            /int|string/,
+        );
+        assertRejected(
+            mutate(samples.service(), (o) => {
+                delete o.spec.ports[0].port;
+            }),
+            "spec.ports[0].port",
+            /Required|Invalid/,
+        );
+        assertRejected(
+            mutate(samples.networkPolicy(), (o) => {
+                o.spec.policyTypes = ["ingress"];
+            }),
+            "spec.policyTypes[0]",
+            /Unsupported value/,
+        );
     });
 
     it("rejects invalid names: a Service name must be a DNS-1035 label", () => {
-        assertRejected(mutate(samples.service(), (o) => { o.metadata.name = "1-computer"; }), "metadata.name", /DNS-1035/);
+        assertRejected(
+            mutate(samples.service(), (o) => {
+                o.metadata.name = "1-computer";
+            }),
+            "metadata.name",
+            /DNS-1035/,
+        );
     });
 
     it("rejects misspelt fields of the custom resources, at any depth", () => {
-        assertRejected(mutate(samples.remoteMcpServer(), (o) => { o.spec.timout = "60s"; }), ".spec.timout", /not declared in schema|unknown field/);
-        assertRejected(mutate(samples.agent(), (o) => { o.spec.declarative.tools[0].mcpServer.toolname = ["run"]; }),
-            ".spec.declarative.tools[0].mcpServer.toolname", /not declared in schema|unknown field/);
-        assertRejected(mutate(samples.modelConfig(), (o) => { o.spec.anthropic.max_tokens = 100; }),
-            ".spec.anthropic.max_tokens", /not declared in schema|unknown field/);
-        assertRejected(mutate(samples.externalSecret(), (o) => { o.spec.data[0].remoteRef.propery = "x"; }),
-            ".spec.data[0].remoteRef.propery", /not declared in schema|unknown field/);
+        assertRejected(
+            mutate(samples.remoteMcpServer(), (o) => {
+                o.spec.timout = "60s";
+            }),
+            ".spec.timout",
+            /not declared in schema|unknown field/,
+        );
+        assertRejected(
+            mutate(samples.agent(), (o) => {
+                o.spec.declarative.tools[0].mcpServer.toolname = ["run"];
+            }),
+            ".spec.declarative.tools[0].mcpServer.toolname",
+            /not declared in schema|unknown field/,
+        );
+        assertRejected(
+            mutate(samples.modelConfig(), (o) => {
+                o.spec.anthropic.max_tokens = 100;
+            }),
+            ".spec.anthropic.max_tokens",
+            /not declared in schema|unknown field/,
+        );
+        assertRejected(
+            mutate(samples.externalSecret(), (o) => {
+                o.spec.data[0].remoteRef.propery = "x";
+            }),
+            ".spec.data[0].remoteRef.propery",
+            /not declared in schema|unknown field/,
+        );
     });
 
     it("rejects an Agent written in the kagent v1alpha1 shape under v1alpha2", () => {
-        assertRejected({
-            apiVersion: "kagent.dev/v1alpha2", kind: "Agent", metadata: { name: "devbot", namespace: "agent-devbot" },
-            spec: { type: "Declarative", description: "d", systemMessage: "hi", modelConfig: "devbot-model" },
-        }, /\.spec\.(systemMessage|modelConfig): field not declared in schema/, /not declared in schema/);
+        assertRejected(
+            {
+                apiVersion: "kagent.dev/v1alpha2",
+                kind: "Agent",
+                metadata: { name: "devbot", namespace: "agent-devbot" },
+                spec: { type: "Declarative", description: "d", systemMessage: "hi", modelConfig: "devbot-model" },
+            },
+            /\.spec\.(systemMessage|modelConfig): field not declared in schema/,
+            /not declared in schema/,
+        );
     });
 
     it("rejects an ExternalSecret in external-secrets.io/v1beta1, which ESO no longer serves", () => {
@@ -169,23 +252,71 @@ describe("the API server rejects wrong objects, naming the field", () => {
     });
 
     it("rejects missing required fields, wrong types and bad enums of the custom resources", () => {
-        assertRejected(mutate(samples.remoteMcpServer(), (o) => { delete o.spec.url; }), "spec.url", /Required/);
-        assertRejected(mutate(samples.remoteMcpServer(), (o) => { o.spec.protocol = "HTTP"; }), "spec.protocol", /Unsupported value/);
-        assertRejected(mutate(samples.modelConfig(), (o) => { o.spec.anthropic.maxTokens = "1000"; }), "spec.anthropic.maxTokens", /expected numeric|integer/);
-        assertRejected(mutate(samples.externalSecret(), (o) => { o.spec.target.template.engineVersion = "v1"; }),
-            "spec.target.template.engineVersion", /Unsupported value/);
+        assertRejected(
+            mutate(samples.remoteMcpServer(), (o) => {
+                delete o.spec.url;
+            }),
+            "spec.url",
+            /Required/,
+        );
+        assertRejected(
+            mutate(samples.remoteMcpServer(), (o) => {
+                o.spec.protocol = "HTTP";
+            }),
+            "spec.protocol",
+            /Unsupported value/,
+        );
+        assertRejected(
+            mutate(samples.modelConfig(), (o) => {
+                o.spec.anthropic.maxTokens = "1000";
+            }),
+            "spec.anthropic.maxTokens",
+            /expected numeric|integer/,
+        );
+        assertRejected(
+            mutate(samples.externalSecret(), (o) => {
+                o.spec.target.template.engineVersion = "v1";
+            }),
+            "spec.target.template.engineVersion",
+            /Unsupported value/,
+        );
     });
 
     it("rejects what the CRDs' CEL rules forbid", () => {
-        assertRejected(mutate(samples.agent(), (o) => { o.spec.declarative.tools[0].mcpServer.requireApproval = ["rm"]; }),
-            "spec.declarative.tools[0].mcpServer", /each RequireApproval entry must also appear in ToolNames/);
-        assertRejected(mutate(samples.agent(), (o) => { o.spec.type = "BYO"; }),
-            "spec", /byo must be specified if type is BYO/);
-        assertRejected(mutate(samples.modelConfig(), (o) => { delete o.spec.apiKeySecretKey; }),
-            "spec", /apiKeySecretKey must be set if apiKeySecret is set/);
-        assertRejected(mutate(samples.modelConfig(), (o) => { delete o.spec.provider; }),
-            "spec", /provider.anthropic must be nil if the provider is not Anthropic/);
-        assertRejected(mutate(samples.remoteMcpServer(), (o) => { o.spec.headersFrom[0].value = "Bearer x"; }),
-            "spec.headersFrom[0]", /Exactly one of value or valueFrom must be specified/);
+        assertRejected(
+            mutate(samples.agent(), (o) => {
+                o.spec.declarative.tools[0].mcpServer.requireApproval = ["rm"];
+            }),
+            "spec.declarative.tools[0].mcpServer",
+            /each RequireApproval entry must also appear in ToolNames/,
+        );
+        assertRejected(
+            mutate(samples.agent(), (o) => {
+                o.spec.type = "BYO";
+            }),
+            "spec",
+            /byo must be specified if type is BYO/,
+        );
+        assertRejected(
+            mutate(samples.modelConfig(), (o) => {
+                delete o.spec.apiKeySecretKey;
+            }),
+            "spec",
+            /apiKeySecretKey must be set if apiKeySecret is set/,
+        );
+        assertRejected(
+            mutate(samples.modelConfig(), (o) => {
+                delete o.spec.provider;
+            }),
+            "spec",
+            /provider.anthropic must be nil if the provider is not Anthropic/,
+        );
+        assertRejected(
+            mutate(samples.remoteMcpServer(), (o) => {
+                o.spec.headersFrom[0].value = "Bearer x";
+            }),
+            "spec.headersFrom[0]",
+            /Exactly one of value or valueFrom must be specified/,
+        );
     });
 });

@@ -13,7 +13,11 @@ const ROOT = path.join(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 const workflow = (name: string) => yaml.load(read(`.github/workflows/${name}`)) as any;
 
-const STACKS = fs.readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+const STACKS = fs
+    .readdirSync(ROOT)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
 const PULUMI_ACTION = /^pulumi\/actions@[0-9a-f]{40}$/;
 
 function pulumiSteps(job: any): any[] {
@@ -65,7 +69,10 @@ describe("static: GitHub workflows", () => {
         const up = deploy.jobs.up;
         assert.deepStrictEqual([up.needs].flat(), ["tests"]);
         assert.strictEqual(up.environment, "${{ matrix.stack }}");
-        assert.deepStrictEqual([...up.strategy.matrix.stack].sort(), STACKS.filter((s) => s !== "local"));
+        assert.deepStrictEqual(
+            [...up.strategy.matrix.stack].sort(),
+            STACKS.filter((s) => s !== "local"),
+        );
         assert.strictEqual(up.concurrency["cancel-in-progress"], false);
         const [step] = pulumiSteps(up);
         assert.match(step.uses, PULUMI_ACTION);
@@ -76,9 +83,13 @@ describe("static: GitHub workflows", () => {
     });
 
     it("pins pulumi/actions to the v7.0.0 commit and every other action to a commit", () => {
-        for (const file of fs.readdirSync(path.join(ROOT, ".github", "workflows")).map((f) => `.github/workflows/${f}`)
+        for (const file of fs
+            .readdirSync(path.join(ROOT, ".github", "workflows"))
+            .map((f) => `.github/workflows/${f}`)
             .concat([".github/actions/prepare-stack/action.yml"])) {
-            for (const line of read(file).split("\n").filter((l) => /^\s*(- )?uses:/.test(l))) {
+            for (const line of read(file)
+                .split("\n")
+                .filter((l) => /^\s*(- )?uses:/.test(l))) {
                 const ref = line.replace(/^\s*(- )?uses:\s*/, "");
                 if (ref.startsWith("./")) {
                     continue;
@@ -103,7 +114,13 @@ describe("static: GitHub workflows", () => {
 
     it("documents every secret and variable the workflows read in docs/runbook.md", () => {
         const runbook = read("docs/runbook.md");
-        const texts = [".github/workflows/pull-request.yml", ".github/workflows/deploy.yml", ".github/actions/prepare-stack/action.yml"].map(read).join("\n");
+        const texts = [
+            ".github/workflows/pull-request.yml",
+            ".github/workflows/deploy.yml",
+            ".github/actions/prepare-stack/action.yml",
+        ]
+            .map(read)
+            .join("\n");
         const names = new Set([...texts.matchAll(/\b(?:secrets|vars)\.([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]));
         assert.ok(names.size >= 5, [...names].join(", "));
         for (const name of names) {

@@ -15,7 +15,10 @@ export class ByteReader {
     private readonly onEnd = () => this.fail(new Error(`${this.what} closed the connection during the handshake`));
     private readonly onError = (error: Error) => this.fail(error);
 
-    constructor(private readonly stream: Duplex, private readonly what: string) {
+    constructor(
+        private readonly stream: Duplex,
+        private readonly what: string,
+    ) {
         stream.on("data", this.onData);
         stream.on("end", this.onEnd);
         stream.on("close", this.onEnd);
@@ -31,8 +34,14 @@ export class ByteReader {
             }, timeoutMs);
             this.waiting = {
                 size,
-                resolve: (data) => { clearTimeout(timer); resolve(data); },
-                reject: (error) => { clearTimeout(timer); reject(error); },
+                resolve: (data) => {
+                    clearTimeout(timer);
+                    resolve(data);
+                },
+                reject: (error) => {
+                    clearTimeout(timer);
+                    reject(error);
+                },
             };
             this.settle();
         });

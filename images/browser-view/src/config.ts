@@ -19,8 +19,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
         port: integer(env, "PORT", 6080, 0, 65535),
         vncHost: env.VNC_HOST || "127.0.0.1",
         vncPort: integer(env, "VNC_PORT", 5900, 1, 65535),
-        vncPasswordFile: required(env, "VNC_PASSWORD_FILE", "the file holding the desktop's VNC password (Secret key vnc-password)"),
-        tokenFile: required(env, "BROWSER_VIEW_TOKEN_FILE", "the file holding this agent's browser-view token (Secret key browser-view-token)"),
+        vncPasswordFile: required(
+            env,
+            "VNC_PASSWORD_FILE",
+            "the file holding the desktop's VNC password (Secret key vnc-password)",
+        ),
+        tokenFile: required(
+            env,
+            "BROWSER_VIEW_TOKEN_FILE",
+            "the file holding this agent's browser-view token (Secret key browser-view-token)",
+        ),
         modeFile: env.BROWSER_VIEW_MODE_FILE || undefined,
         sessionTtlSeconds: integer(env, "SESSION_TTL_SECONDS", 8 * 3600, 1, 30 * 24 * 3600),
         maxViewers: integer(env, "MAX_VIEWERS", 8, 1, 1000),

@@ -17,7 +17,11 @@ async function main(): Promise<void> {
     const { server } = createBrowserView(config, mode, log);
     server.listen(config.port, config.host, () => {
         const address = server.address();
-        log({ event: "listening", port: typeof address === "object" && address ? address.port : config.port, mode: mode.current() });
+        log({
+            event: "listening",
+            port: typeof address === "object" && address ? address.port : config.port,
+            mode: mode.current(),
+        });
     });
     const stop = () => {
         log({ event: "stopping" });

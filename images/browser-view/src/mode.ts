@@ -12,7 +12,10 @@ export class ModeFile {
     private problem: string | undefined;
     private timer: NodeJS.Timeout | undefined;
 
-    constructor(private readonly file: MountedFile | undefined, private readonly log: (event: object) => void) {}
+    constructor(
+        private readonly file: MountedFile | undefined,
+        private readonly log: (event: object) => void,
+    ) {}
 
     /** The mode as of the last refresh; synchronous because the RFB filter asks it once per message. */
     current(): ViewMode {
@@ -26,7 +29,8 @@ export class ModeFile {
         try {
             const content = await this.file.read();
             if ((VIEW_MODES as readonly string[]).includes(content)) next = content as ViewMode;
-            else problem = `mode file ${this.file.path} holds ${JSON.stringify(content.slice(0, 40))}; expected one of ${VIEW_MODES.join(", ")}; using view-only`;
+            else
+                problem = `mode file ${this.file.path} holds ${JSON.stringify(content.slice(0, 40))}; expected one of ${VIEW_MODES.join(", ")}; using view-only`;
         } catch (error) {
             problem = `cannot read mode file ${this.file.path} (${(error as Error).message}); using view-only`;
         }

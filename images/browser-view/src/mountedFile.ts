@@ -27,7 +27,10 @@ export class SecretFile {
     private readonly file: MountedFile;
     private lastGood: string | undefined;
 
-    constructor(path: string, private readonly what: string) {
+    constructor(
+        path: string,
+        private readonly what: string,
+    ) {
         this.file = new MountedFile(path);
     }
 

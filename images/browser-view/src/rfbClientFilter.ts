@@ -103,7 +103,9 @@ function messageLength(buffer: Buffer, offset: number): number | undefined {
             // A negative length marks the extended clipboard format; its size is the absolute value.
             const size = Math.abs(buffer.readInt32BE(offset + 4));
             if (size > MAX_CLIPBOARD_BYTES) {
-                throw new RfbProtocolError(`ClientCutText of ${size} bytes exceeds the ${MAX_CLIPBOARD_BYTES}-byte limit`);
+                throw new RfbProtocolError(
+                    `ClientCutText of ${size} bytes exceeds the ${MAX_CLIPBOARD_BYTES}-byte limit`,
+                );
             }
             return 8 + size;
         }

@@ -21,7 +21,8 @@ const MAX_LOGIN_BODY_BYTES = 4096;
 const MAX_WEBSOCKET_MESSAGE_BYTES = 2 << 20;
 
 const SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy":
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -36,7 +37,11 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
     const token = new SecretFile(config.tokenFile, "browser-view token");
     const vncPassword = new SecretFile(config.vncPasswordFile, "VNC password");
     const assets = loadAssets();
-    const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES, perMessageDeflate: false });
+    const wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
+        perMessageDeflate: false,
+    });
     let viewers = 0;
 
     async function session(req: IncomingMessage): Promise<SessionCheck> {
@@ -49,8 +54,19 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         return checkSession(current, parseCookie(req.headers.cookie ?? "")[SESSION_COOKIE]);
     }
 
-    function send(res: ServerResponse, status: number, body: string | Buffer, type = "text/plain; charset=utf-8", headers: Record<string, string> = {}) {
-        res.writeHead(status, { ...SECURITY_HEADERS, "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...headers });
+    function send(
+        res: ServerResponse,
+        status: number,
+        body: string | Buffer,
+        type = "text/plain; charset=utf-8",
+        headers: Record<string, string> = {},
+    ) {
+        res.writeHead(status, {
+            ...SECURITY_HEADERS,
+            "Content-Type": type,
+            "Content-Length": Buffer.byteLength(body),
+            ...headers,
+        });
         res.end(body);
     }
 
@@ -77,11 +93,21 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         if (req.method === "GET" && path === "/session") {
             const check = await session(req);
             if (!check.ok) return send(res, 401, JSON.stringify({ error: check.reason }), "application/json");
-            return send(res, 200, JSON.stringify({ mode: mode.current(), expiresAt: check.expiresAt }), "application/json");
+            return send(
+                res,
+                200,
+                JSON.stringify({ mode: mode.current(), expiresAt: check.expiresAt }),
+                "application/json",
+            );
         }
-        const asset = req.method === "GET" && path !== "/viewer.html" && path !== "/login.html" ? assets.get(path) : undefined;
+        const asset =
+            req.method === "GET" && path !== "/viewer.html" && path !== "/login.html" ? assets.get(path) : undefined;
         if (asset) return send(res, 200, asset.body, asset.type, { "Cache-Control": "public, max-age=3600" });
-        return send(res, req.method === "GET" ? 404 : 405, req.method === "GET" ? "not found\n" : "method not allowed\n");
+        return send(
+            res,
+            req.method === "GET" ? 404 : 405,
+            req.method === "GET" ? "not found\n" : "method not allowed\n",
+        );
     }
 
     async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -101,11 +127,16 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         }
         if (!submitted || !tokenMatches(submitted, current)) {
             log({ event: "login-refused", from: req.socket.remoteAddress });
-            return send(res, 401, assets.get("/login.html")!.body, assets.get("/login.html")!.type, { "X-Login-Error": "wrong token" });
+            return send(res, 401, assets.get("/login.html")!.body, assets.get("/login.html")!.type, {
+                "X-Login-Error": "wrong token",
+            });
         }
         const issued = issueSession(current, config.sessionTtlSeconds);
         log({ event: "login", from: req.socket.remoteAddress, expiresAt: issued.expiresAt });
-        return send(res, 303, "", undefined, { Location: "/", "Set-Cookie": cookie(req, issued.value, config.sessionTtlSeconds) });
+        return send(res, 303, "", undefined, {
+            Location: "/",
+            "Set-Cookie": cookie(req, issued.value, config.sessionTtlSeconds),
+        });
     }
 
     async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -156,16 +187,28 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
 
 /** Secure when the browser reached us over TLS, directly or through the ingress (X-Forwarded-Proto). */
 function cookie(req: IncomingMessage, value: string, maxAgeSeconds: number): string {
-    const forwardedProto = String(req.headers["x-forwarded-proto"] ?? "").split(",")[0].trim();
+    const forwardedProto = String(req.headers["x-forwarded-proto"] ?? "")
+        .split(",")[0]
+        .trim();
     const tls = (req.socket as { encrypted?: boolean }).encrypted === true || forwardedProto === "https";
-    return stringifySetCookie({ name: SESSION_COOKIE, value, httpOnly: true, secure: tls, sameSite: "strict", path: "/", maxAge: maxAgeSeconds });
+    return stringifySetCookie({
+        name: SESSION_COOKIE,
+        value,
+        httpOnly: true,
+        secure: tls,
+        sameSite: "strict",
+        path: "/",
+        maxAge: maxAgeSeconds,
+    });
 }
 
 /** Cross-site WebSocket hijacking guard: a browser's Origin must name the host it connects to. */
 function sameOrigin(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
     if (!origin) return true; // not a browser; the session cookie is still required
-    const host = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "").split(",")[0].trim();
+    const host = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "")
+        .split(",")[0]
+        .trim();
     try {
         return new URL(origin).host === host;
     } catch {

@@ -10,7 +10,9 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 export const SESSION_COOKIE = "browser_view_session";
 const VERSION = "v1";
 
-export type SessionCheck = { ok: true; expiresAt: number } | { ok: false; reason: "missing" | "malformed" | "bad-signature" | "expired" };
+export type SessionCheck =
+    | { ok: true; expiresAt: number }
+    | { ok: false; reason: "missing" | "malformed" | "bad-signature" | "expired" };
 
 function signingKey(token: string): Buffer {
     return createHmac("sha256", token).update("persistent-agents browser-view session key").digest();
@@ -20,7 +22,11 @@ function signature(token: string, expiresAt: number): Buffer {
     return createHmac("sha256", signingKey(token)).update(`${VERSION}.${expiresAt}`).digest();
 }
 
-export function issueSession(token: string, ttlSeconds: number, nowMs = Date.now()): { value: string; expiresAt: number } {
+export function issueSession(
+    token: string,
+    ttlSeconds: number,
+    nowMs = Date.now(),
+): { value: string; expiresAt: number } {
     const expiresAt = Math.floor(nowMs / 1000) + ttlSeconds;
     return { value: `${VERSION}.${expiresAt}.${signature(token, expiresAt).toString("base64url")}`, expiresAt };
 }
@@ -31,7 +37,8 @@ export function checkSession(token: string, cookieValue: string | undefined, now
     if (!match) return { ok: false, reason: "malformed" };
     const expiresAt = Number(match[1]);
     const given = Buffer.from(match[2], "base64url");
-    if (given.length !== 32 || !timingSafeEqual(given, signature(token, expiresAt))) return { ok: false, reason: "bad-signature" };
+    if (given.length !== 32 || !timingSafeEqual(given, signature(token, expiresAt)))
+        return { ok: false, reason: "bad-signature" };
     if (expiresAt * 1000 <= nowMs) return { ok: false, reason: "expired" };
     return { ok: true, expiresAt };
 }

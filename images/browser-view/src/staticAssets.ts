@@ -36,7 +36,10 @@ function addTree(assets: Map<string, Asset>, root: string, prefix: string): void
             const path = join(dir, name);
             if (statSync(path).isDirectory()) walk(path);
             else if (TYPES[extname(name)]) {
-                assets.set(prefix + relative(root, path).split(sep).join("/"), { body: readFileSync(path), type: TYPES[extname(name)] });
+                assets.set(prefix + relative(root, path).split(sep).join("/"), {
+                    body: readFileSync(path),
+                    type: TYPES[extname(name)],
+                });
             }
         }
     };

@@ -28,7 +28,11 @@ export function vncAuthResponse(password: string, challenge: Buffer): Buffer {
     return Buffer.concat([cipher.update(challenge), cipher.final()]);
 }
 
-export async function openVncSession(host: string, port: number, password: string): Promise<{ socket: Socket; readAhead: Buffer }> {
+export async function openVncSession(
+    host: string,
+    port: number,
+    password: string,
+): Promise<{ socket: Socket; readAhead: Buffer }> {
     const socket = connect({ host, port });
     socket.setNoDelay(true);
     const reader = new ByteReader(socket, "the VNC server");

@@ -59,7 +59,9 @@ export class FakeVncServer {
                     const ok = take(16)!.equals(vncAuthResponse(this.password, challenge));
                     if (!ok) {
                         const reason = Buffer.from("Authentication failure");
-                        socket.end(Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.from([0, 0, 0, reason.length]), reason]));
+                        socket.end(
+                            Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.from([0, 0, 0, reason.length]), reason]),
+                        );
                         return;
                     }
                     socket.write(Buffer.alloc(4));
@@ -88,7 +90,9 @@ export class FakeVncServer {
     private flood(socket: Socket): void {
         const block = Buffer.alloc(64 * 1024, 0xaa);
         const pump = () => {
-            while (!socket.destroyed && socket.write(block)) { /* until the kernel buffer is full */ }
+            while (!socket.destroyed && socket.write(block)) {
+                /* until the kernel buffer is full */
+            }
         };
         socket.on("drain", pump);
         pump();

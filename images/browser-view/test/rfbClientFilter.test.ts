@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CLIENT_MESSAGE, MAX_CLIPBOARD_BYTES, RfbClientFilter, RfbProtocolError, type ViewMode } from "../src/rfbClientFilter.js";
+import {
+    CLIENT_MESSAGE,
+    MAX_CLIPBOARD_BYTES,
+    RfbClientFilter,
+    RfbProtocolError,
+    type ViewMode,
+} from "../src/rfbClientFilter.js";
 
 // Client messages as noVNC builds them (core/rfb.js, RFB.messages).
 const message = {
@@ -29,15 +35,24 @@ const message = {
         return Buffer.concat([out, data]);
     },
     continuousUpdates: () => Buffer.from([150, 1, 0, 0, 0, 0, 4, 0, 3, 0]),
-    fence: (payload: string) => Buffer.concat([Buffer.from([248, 0, 0, 0, 0, 0, 0, 1, payload.length]), Buffer.from(payload)]),
+    fence: (payload: string) =>
+        Buffer.concat([Buffer.from([248, 0, 0, 0, 0, 0, 0, 1, payload.length]), Buffer.from(payload)]),
     xvp: () => Buffer.from([250, 0, 1, 2]),
     desktopSize: () => Buffer.concat([Buffer.from([251, 0, 4, 0, 3, 0, 1, 0]), Buffer.alloc(16, 1)]),
     qemuKey: () => Buffer.from([255, 0, 0, 1, 0, 0, 0, 0x61, 0, 0, 0, 0x1e]),
 };
 
 const sessionStart = [message.setPixelFormat(), message.setEncodings([7, 1, 0, -239]), message.updateRequest()];
-const inputs = [message.key(0x61, true), message.key(0x61, false), message.pointer(100, 200, 1), message.cutText("secret"),
-    message.cutText("xx", true), message.xvp(), message.desktopSize(), message.qemuKey()];
+const inputs = [
+    message.key(0x61, true),
+    message.key(0x61, false),
+    message.pointer(100, 200, 1),
+    message.cutText("secret"),
+    message.cutText("xx", true),
+    message.xvp(),
+    message.desktopSize(),
+    message.qemuKey(),
+];
 const harmless = [message.continuousUpdates(), message.fence("ab"), message.updateRequest()];
 
 function run(mode: ViewMode | (() => ViewMode), chunks: Buffer[]): Buffer {
@@ -66,8 +81,11 @@ describe("RFB client filter", () => {
 
     it("drops each input message type alone in view-only mode", () => {
         for (const input of inputs) {
-            assert.deepEqual(run("view-only", [message.updateRequest(), input, message.updateRequest()]),
-                Buffer.concat([message.updateRequest(), message.updateRequest()]), `type ${input[0]}`);
+            assert.deepEqual(
+                run("view-only", [message.updateRequest(), input, message.updateRequest()]),
+                Buffer.concat([message.updateRequest(), message.updateRequest()]),
+                `type ${input[0]}`,
+            );
         }
     });
 
@@ -112,7 +130,11 @@ describe("RFB client filter", () => {
         for (let round = 0; round < 200; round++) {
             const picked = Array.from({ length: 20 }, () => all[Math.floor(Math.random() * all.length)]);
             const stream = Buffer.concat(picked);
-            const cuts = [0, ...Array.from({ length: 5 }, () => Math.floor(Math.random() * stream.length)).sort((a, b) => a - b), stream.length];
+            const cuts = [
+                0,
+                ...Array.from({ length: 5 }, () => Math.floor(Math.random() * stream.length)).sort((a, b) => a - b),
+                stream.length,
+            ];
             const chunks = cuts.slice(1).map((end, i) => stream.subarray(cuts[i], end));
             const expected = Buffer.concat(picked.filter((m) => !inputs.includes(m)));
             assert.deepEqual(run("view-only", chunks), expected);

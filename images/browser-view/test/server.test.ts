@@ -32,19 +32,26 @@ function writeInPlace(name: string, content: string) {
 }
 
 function http(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
-    return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-        const req = request(`${base}${path}`, { method, headers }, (res) => {
-            let text = "";
-            res.on("data", (chunk) => (text += chunk));
-            res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-        });
-        req.on("error", reject);
-        req.end(body);
-    });
+    return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+        (resolve, reject) => {
+            const req = request(`${base}${path}`, { method, headers }, (res) => {
+                let text = "";
+                res.on("data", (chunk) => (text += chunk));
+                res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+            });
+            req.on("error", reject);
+            req.end(body);
+        },
+    );
 }
 
 async function login(token = TOKEN): Promise<string> {
-    const res = await http("POST", "/login", { "content-type": "application/x-www-form-urlencoded" }, new URLSearchParams({ token }).toString());
+    const res = await http(
+        "POST",
+        "/login",
+        { "content-type": "application/x-www-form-urlencoded" },
+        new URLSearchParams({ token }).toString(),
+    );
     assert.equal(res.status, 303);
     return String(res.headers["set-cookie"]).split(";")[0];
 }
@@ -80,11 +87,21 @@ describe("browser-view server", () => {
         const vncPort = await vnc.listen();
         mode = new ModeFile(new MountedFile(join(dir, "mode")), (event) => events.push(event as { event: string }));
         await mode.refresh();
-        view = createBrowserView({
-            host: "127.0.0.1", port: 0, vncHost: "127.0.0.1", vncPort,
-            vncPasswordFile: join(dir, "vnc-password"), tokenFile: join(dir, "token"), modeFile: join(dir, "mode"),
-            sessionTtlSeconds: 3600, maxViewers: 4,
-        }, mode, (event) => events.push(event as { event: string }));
+        view = createBrowserView(
+            {
+                host: "127.0.0.1",
+                port: 0,
+                vncHost: "127.0.0.1",
+                vncPort,
+                vncPasswordFile: join(dir, "vnc-password"),
+                tokenFile: join(dir, "token"),
+                modeFile: join(dir, "mode"),
+                sessionTtlSeconds: 3600,
+                maxViewers: 4,
+            },
+            mode,
+            (event) => events.push(event as { event: string }),
+        );
         await new Promise<void>((resolve) => view.server.listen(0, "127.0.0.1", resolve));
         base = `http://127.0.0.1:${(view.server.address() as AddressInfo).port}`;
     });
@@ -103,13 +120,29 @@ describe("browser-view server", () => {
 
     it("answers /healthz without authentication, and 503 while the token file is missing", async () => {
         assert.equal((await http("GET", "/healthz")).status, 200);
-        const fresh = createBrowserView({
-            host: "127.0.0.1", port: 0, vncHost: "127.0.0.1", vncPort: 1, vncPasswordFile: join(dir, "vnc-password"),
-            tokenFile: join(dir, "no-such-token"), modeFile: undefined, sessionTtlSeconds: 60, maxViewers: 1,
-        }, mode, () => undefined);
+        const fresh = createBrowserView(
+            {
+                host: "127.0.0.1",
+                port: 0,
+                vncHost: "127.0.0.1",
+                vncPort: 1,
+                vncPasswordFile: join(dir, "vnc-password"),
+                tokenFile: join(dir, "no-such-token"),
+                modeFile: undefined,
+                sessionTtlSeconds: 60,
+                maxViewers: 1,
+            },
+            mode,
+            () => undefined,
+        );
         await new Promise<void>((resolve) => fresh.server.listen(0, "127.0.0.1", resolve));
         const port = (fresh.server.address() as AddressInfo).port;
-        const status = await new Promise<number>((resolve) => request(`http://127.0.0.1:${port}/healthz`, (res) => { res.resume(); resolve(res.statusCode!); }).end());
+        const status = await new Promise<number>((resolve) =>
+            request(`http://127.0.0.1:${port}/healthz`, (res) => {
+                res.resume();
+                resolve(res.statusCode!);
+            }).end(),
+        );
         fresh.server.close();
         assert.equal(status, 503);
     });
@@ -122,7 +155,10 @@ describe("browser-view server", () => {
         assert.equal((await openWebSocket(ws)).status, 401);
         assert.equal((await openWebSocket(ws, { cookie: `${SESSION_COOKIE}=${otherToken}` })).status, 401);
         assert.equal((await openWebSocket(ws, { cookie: `${SESSION_COOKIE}=${expired}` })).status, 401);
-        assert.equal((await openWebSocket(ws, { cookie: `${SESSION_COOKIE}=v1.9999999999.${"A".repeat(43)}` })).status, 401);
+        assert.equal(
+            (await openWebSocket(ws, { cookie: `${SESSION_COOKIE}=v1.9999999999.${"A".repeat(43)}` })).status,
+            401,
+        );
         const cookie = await login();
         assert.equal((await openWebSocket(ws, { cookie, origin: "https://evil.example" })).status, 403);
         assert.equal((await openWebSocket(`${base.replace("http", "ws")}/other`, { cookie })).status, 404);
@@ -130,21 +166,39 @@ describe("browser-view server", () => {
     });
 
     it("logs in with the token and sets an HttpOnly, SameSite=Strict cookie, Secure behind TLS", async () => {
-        const wrong = await http("POST", "/login", { "content-type": "application/x-www-form-urlencoded" }, "token=nope");
+        const wrong = await http(
+            "POST",
+            "/login",
+            { "content-type": "application/x-www-form-urlencoded" },
+            "token=nope",
+        );
         assert.equal(wrong.status, 401);
         assert.equal(wrong.headers["set-cookie"], undefined);
-        const plain = await http("POST", "/login", { "content-type": "application/x-www-form-urlencoded" }, `token=${TOKEN}`);
+        const plain = await http(
+            "POST",
+            "/login",
+            { "content-type": "application/x-www-form-urlencoded" },
+            `token=${TOKEN}`,
+        );
         const cookie = String(plain.headers["set-cookie"]);
         assert.match(cookie, /HttpOnly/);
         assert.match(cookie, /SameSite=Strict/);
         assert.doesNotMatch(cookie, /Secure/);
-        const tls = await http("POST", "/login", { "content-type": "application/x-www-form-urlencoded", "x-forwarded-proto": "https" }, `token=${TOKEN}`);
+        const tls = await http(
+            "POST",
+            "/login",
+            { "content-type": "application/x-www-form-urlencoded", "x-forwarded-proto": "https" },
+            `token=${TOKEN}`,
+        );
         assert.match(String(tls.headers["set-cookie"]), /Secure/);
         const page = await http("GET", "/", { cookie: cookie.split(";")[0] });
         assert.match(page.body, /viewer\.js/);
         assert.match((await http("GET", "/")).body, /name="token"/);
         assert.equal((await http("GET", "/session")).status, 401);
-        assert.deepEqual(JSON.parse((await http("GET", "/session", { cookie: cookie.split(";")[0] })).body).mode, "view-only");
+        assert.deepEqual(
+            JSON.parse((await http("GET", "/session", { cookie: cookie.split(";")[0] })).body).mode,
+            "view-only",
+        );
     });
 
     it("hides the VNC password from the viewer and forces a shared session", async () => {
@@ -165,7 +219,10 @@ describe("browser-view server", () => {
         assert.deepEqual(vnc.received(index), Buffer.concat([UPDATE_REQUEST, KEY_A]));
         await setMode("interactve"); // a typo falls back to view-only
         rfb.send(Buffer.concat([KEY_A, UPDATE_REQUEST]));
-        await until(() => vnc.received(index).length >= 2 * UPDATE_REQUEST.length + KEY_A.length, "second update request");
+        await until(
+            () => vnc.received(index).length >= 2 * UPDATE_REQUEST.length + KEY_A.length,
+            "second update request",
+        );
         assert.deepEqual(vnc.received(index), Buffer.concat([UPDATE_REQUEST, KEY_A, UPDATE_REQUEST]));
         assert.ok(events.some((e) => e.event === "mode-file-problem"));
         rfb.ws.close();
@@ -210,7 +267,12 @@ describe("browser-view server", () => {
         });
         assert.match(raw, /400/);
         assert.equal((await http("POST", "/login", { "content-type": "application/json" }, "{}")).status, 415);
-        const big = await http("POST", "/login", { "content-type": "application/x-www-form-urlencoded" }, `token=${"x".repeat(10_000)}`).catch(() => ({ status: 413 }));
+        const big = await http(
+            "POST",
+            "/login",
+            { "content-type": "application/x-www-form-urlencoded" },
+            `token=${"x".repeat(10_000)}`,
+        ).catch(() => ({ status: 413 }));
         assert.equal(big.status, 413);
         assert.equal((await http("GET", "/../../etc/passwd")).status, 404);
         assert.equal((await http("GET", "/healthz")).status, 200);

@@ -1,7 +1,10 @@
 import WebSocket from "ws";
 
 /** A viewer's side of the bridge: WebSocket with a cookie, then RFB 3.8 with security type None. */
-export function openWebSocket(url: string, headers: Record<string, string> = {}): Promise<{ ws?: WebSocket; status?: number; early?: Buffer[] }> {
+export function openWebSocket(
+    url: string,
+    headers: Record<string, string> = {},
+): Promise<{ ws?: WebSocket; status?: number; early?: Buffer[] }> {
     return new Promise((resolve) => {
         const ws = new WebSocket(url, { headers });
         // Kept from the start: the first frame can arrive in the same read as the upgrade response.
@@ -27,7 +30,10 @@ export class RfbViewer {
     counted = 0;
     private counting = false;
 
-    constructor(readonly ws: WebSocket, early: Buffer[] = []) {
+    constructor(
+        readonly ws: WebSocket,
+        early: Buffer[] = [],
+    ) {
         ws.removeAllListeners("message");
         this.buffered = Buffer.concat(early);
         ws.on("message", (data: Buffer) => {

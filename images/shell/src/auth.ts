@@ -10,45 +10,45 @@ import { readFile, stat } from "node:fs/promises";
  * symlink atomically, so a correct mount never shows a missing file.)
  */
 export class TokenFile {
-  private fingerprint = "";
-  private tokenDigest: Buffer | undefined;
+    private fingerprint = "";
+    private tokenDigest: Buffer | undefined;
 
-  constructor(readonly path: string) {}
+    constructor(readonly path: string) {}
 
-  /** Loads the token; throws with a readable message when the file is missing or empty. */
-  async load(): Promise<void> {
-    try {
-      const info = await stat(this.path);
-      const fingerprint = `${info.ino}:${info.size}:${info.mtimeMs}`;
-      if (fingerprint === this.fingerprint && this.tokenDigest) return;
-      const token = (await readFile(this.path, "utf8")).trim();
-      if (!token) throw new Error(`token file ${this.path} is empty`);
-      this.tokenDigest = digest(token);
-      this.fingerprint = fingerprint;
-    } catch (error) {
-      this.tokenDigest = undefined;
-      this.fingerprint = "";
-      throw error;
+    /** Loads the token; throws with a readable message when the file is missing or empty. */
+    async load(): Promise<void> {
+        try {
+            const info = await stat(this.path);
+            const fingerprint = `${info.ino}:${info.size}:${info.mtimeMs}`;
+            if (fingerprint === this.fingerprint && this.tokenDigest) return;
+            const token = (await readFile(this.path, "utf8")).trim();
+            if (!token) throw new Error(`token file ${this.path} is empty`);
+            this.tokenDigest = digest(token);
+            this.fingerprint = fingerprint;
+        } catch (error) {
+            this.tokenDigest = undefined;
+            this.fingerprint = "";
+            throw error;
+        }
     }
-  }
 
-  /** True while the file holds a token (what /healthz reports). */
-  async usable(): Promise<boolean> {
-    return this.load().then(
-      () => true,
-      () => false,
-    );
-  }
+    /** True while the file holds a token (what /healthz reports). */
+    async usable(): Promise<boolean> {
+        return this.load().then(
+            () => true,
+            () => false,
+        );
+    }
 
-  async accepts(authorizationHeader: string | undefined): Promise<boolean> {
-    if (!(await this.usable()) || !this.tokenDigest) return false;
-    const match = /^Bearer\s+(.+)$/i.exec(authorizationHeader ?? "");
-    if (!match) return false;
-    // Comparing fixed-size digests keeps the comparison constant-time regardless of token length.
-    return timingSafeEqual(digest(match[1].trim()), this.tokenDigest);
-  }
+    async accepts(authorizationHeader: string | undefined): Promise<boolean> {
+        if (!(await this.usable()) || !this.tokenDigest) return false;
+        const match = /^Bearer\s+(.+)$/i.exec(authorizationHeader ?? "");
+        if (!match) return false;
+        // Comparing fixed-size digests keeps the comparison constant-time regardless of token length.
+        return timingSafeEqual(digest(match[1].trim()), this.tokenDigest);
+    }
 }
 
 function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
+    return createHash("sha256").update(value, "utf8").digest();
 }

@@ -1,52 +1,52 @@
 import path from "node:path";
 
 export interface Config {
-  host: string;
-  port: number;
-  /** Port of the separate metrics listener (only `GET /metrics`, no auth; see docs/pod-contract.md). */
-  metricsPort: number;
-  workspaceDir: string;
-  authTokenFile: string | undefined;
-  allowUnauthenticated: boolean;
-  transport: "http" | "stdio";
-  /** Upper bound an agent may ask for in run_command's timeout_seconds. */
-  maxCommandTimeoutSeconds: number;
-  /** Bytes kept per output stream of run_command (half head, half tail). */
-  outputCapBytes: number;
+    host: string;
+    port: number;
+    /** Port of the separate metrics listener (only `GET /metrics`, no auth; see docs/pod-contract.md). */
+    metricsPort: number;
+    workspaceDir: string;
+    authTokenFile: string | undefined;
+    allowUnauthenticated: boolean;
+    transport: "http" | "stdio";
+    /** Upper bound an agent may ask for in run_command's timeout_seconds. */
+    maxCommandTimeoutSeconds: number;
+    /** Bytes kept per output stream of run_command (half head, half tail). */
+    outputCapBytes: number;
 }
 
 export class ConfigError extends Error {}
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive integer, got '${raw}'`);
-  }
-  return value;
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) {
+        throw new ConfigError(`${name} must be a positive integer, got '${raw}'`);
+    }
+    return value;
 }
 
 function portNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const port = positiveInteger(env, name, fallback);
-  if (port > 65535) throw new ConfigError(`${name} must be at most 65535, got ${port}`);
-  return port;
+    const port = positiveInteger(env, name, fallback);
+    if (port > 65535) throw new ConfigError(`${name} must be at most 65535, got ${port}`);
+    return port;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
-  const transport = argv.includes("--stdio") || env.MCP_TRANSPORT === "stdio" ? "stdio" : "http";
-  const port = portNumber(env, "PORT", 8081);
-  const metricsPort = portNumber(env, "METRICS_PORT", 9101);
-  if (metricsPort === port) throw new ConfigError(`METRICS_PORT must differ from PORT (both are ${port})`);
-  return {
-    host: env.HOST || "0.0.0.0",
-    port,
-    metricsPort,
-    workspaceDir: path.resolve(env.WORKSPACE_DIR || "/home/agent/workspace"),
-    authTokenFile: env.MCP_AUTH_TOKEN_FILE || undefined,
-    allowUnauthenticated: env.MCP_ALLOW_UNAUTHENTICATED === "1",
-    transport,
-    maxCommandTimeoutSeconds: positiveInteger(env, "MAX_COMMAND_TIMEOUT_SECONDS", 3600),
-    outputCapBytes: positiveInteger(env, "OUTPUT_CAP_BYTES", 1024 * 1024),
-  };
+    const transport = argv.includes("--stdio") || env.MCP_TRANSPORT === "stdio" ? "stdio" : "http";
+    const port = portNumber(env, "PORT", 8081);
+    const metricsPort = portNumber(env, "METRICS_PORT", 9101);
+    if (metricsPort === port) throw new ConfigError(`METRICS_PORT must differ from PORT (both are ${port})`);
+    return {
+        host: env.HOST || "0.0.0.0",
+        port,
+        metricsPort,
+        workspaceDir: path.resolve(env.WORKSPACE_DIR || "/home/agent/workspace"),
+        authTokenFile: env.MCP_AUTH_TOKEN_FILE || undefined,
+        allowUnauthenticated: env.MCP_ALLOW_UNAUTHENTICATED === "1",
+        transport,
+        maxCommandTimeoutSeconds: positiveInteger(env, "MAX_COMMAND_TIMEOUT_SECONDS", 3600),
+        outputCapBytes: positiveInteger(env, "OUTPUT_CAP_BYTES", 1024 * 1024),
+    };
 }

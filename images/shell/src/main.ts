@@ -11,64 +11,73 @@ import { mcpServerFactory } from "./mcp-server.js";
 import { Metrics } from "./metrics.js";
 
 async function main(): Promise<void> {
-  const config = readConfig(process.env, process.argv.slice(2));
-  await mkdir(config.workspaceDir, { recursive: true });
-  const jobs = new JobManager(config.workspaceDir);
-  await jobs.recover();
-  const metrics = new Metrics(jobs);
-  const newMcpServer = mcpServerFactory({ config, jobs, metrics });
+    const config = readConfig(process.env, process.argv.slice(2));
+    await mkdir(config.workspaceDir, { recursive: true });
+    const jobs = new JobManager(config.workspaceDir);
+    await jobs.recover();
+    const metrics = new Metrics(jobs);
+    const newMcpServer = mcpServerFactory({ config, jobs, metrics });
 
-  const shutdown = (signal: string) => {
-    log("info", "shutting_down", { signal });
-    void jobs.terminateAll().finally(() => process.exit(0));
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+    const shutdown = (signal: string) => {
+        log("info", "shutting_down", { signal });
+        void jobs.terminateAll().finally(() => process.exit(0));
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
 
-  if (config.transport === "stdio") {
-    // Local use (and the benchmark against stdio-only peers): the parent process owns the pipe, no token.
-    await newMcpServer().connect(new StdioServerTransport());
-    log("info", "listening", { transport: "stdio", workspace: config.workspaceDir });
-    return;
-  }
+    if (config.transport === "stdio") {
+        // Local use (and the benchmark against stdio-only peers): the parent process owns the pipe, no token.
+        await newMcpServer().connect(new StdioServerTransport());
+        log("info", "listening", { transport: "stdio", workspace: config.workspaceDir });
+        return;
+    }
 
-  let tokenFile: TokenFile | undefined;
-  if (config.authTokenFile) {
-    tokenFile = new TokenFile(config.authTokenFile);
-    await tokenFile.load().catch((error: Error) => {
-      throw new ConfigError(`cannot read MCP_AUTH_TOKEN_FILE: ${error.message}`);
+    let tokenFile: TokenFile | undefined;
+    if (config.authTokenFile) {
+        tokenFile = new TokenFile(config.authTokenFile);
+        await tokenFile.load().catch((error: Error) => {
+            throw new ConfigError(`cannot read MCP_AUTH_TOKEN_FILE: ${error.message}`);
+        });
+    } else if (!config.allowUnauthenticated) {
+        throw new ConfigError(
+            "MCP_AUTH_TOKEN_FILE is not set; point it at a file holding the bearer token, " +
+                "or set MCP_ALLOW_UNAUTHENTICATED=1 to run without authentication",
+        );
+    } else {
+        log("warn", "authentication_disabled", { reason: "MCP_ALLOW_UNAUTHENTICATED=1" });
+    }
+
+    const server = createHttpServer({
+        tokenFile,
+        metrics,
+        jobs,
+        createMcpServer: newMcpServer,
     });
-  } else if (!config.allowUnauthenticated) {
-    throw new ConfigError(
-      "MCP_AUTH_TOKEN_FILE is not set; point it at a file holding the bearer token, " +
-        "or set MCP_ALLOW_UNAUTHENTICATED=1 to run without authentication",
-    );
-  } else {
-    log("warn", "authentication_disabled", { reason: "MCP_ALLOW_UNAUTHENTICATED=1" });
-  }
-
-  const server = createHttpServer({
-    tokenFile,
-    metrics,
-    jobs,
-    createMcpServer: newMcpServer,
-  });
-  const metricsServer = createMetricsServer(metrics);
-  await Promise.all([listen(metricsServer, config.metricsPort, config.host), listen(server, config.port, config.host)]);
-  log("info", "listening", { transport: "http", host: config.host, port: config.port, metrics_port: config.metricsPort, workspace: config.workspaceDir });
+    const metricsServer = createMetricsServer(metrics);
+    await Promise.all([
+        listen(metricsServer, config.metricsPort, config.host),
+        listen(server, config.port, config.host),
+    ]);
+    log("info", "listening", {
+        transport: "http",
+        host: config.host,
+        port: config.port,
+        metrics_port: config.metricsPort,
+        workspace: config.workspaceDir,
+    });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
+    return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+            server.off("error", reject);
+            resolve();
+        });
     });
-  });
 }
 
 main().catch((error: unknown) => {
-  log("error", "startup_failed", { error: error instanceof Error ? error.message : String(error) });
-  process.exit(1);
+    log("error", "startup_failed", { error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
 });

@@ -15,9 +15,9 @@ import { registerJobTools } from "./tools/jobs.js";
 const sharedSchemaValidator = new AjvJsonSchemaValidator();
 
 export interface ServerContext {
-  config: Config;
-  jobs: JobManager;
-  metrics: Metrics;
+    config: Config;
+    jobs: JobManager;
+    metrics: Metrics;
 }
 
 /**
@@ -25,16 +25,19 @@ export interface ServerContext {
  * request (stateless) or per stdio connection; tools share the job manager and metrics.
  */
 export function mcpServerFactory({ config, jobs, metrics }: ServerContext): () => McpServer {
-  const registry = new ToolRegistry(metrics);
-  registerCommandTools(registry, config);
-  registerJobTools(registry, config, jobs);
-  registerFileTools(registry, config);
-  const instructions =
-    `Shell of the agent's own computer. Relative paths resolve against the workspace ${config.workspaceDir}, ` +
-    "which persists across restarts. Use run_command for short commands and start_job for long ones.";
-  return () => {
-    const server = new McpServer({ name: "persistent-agents-shell", version: "0.1.0" }, { jsonSchemaValidator: sharedSchemaValidator, instructions });
-    registry.registerOn(server);
-    return server;
-  };
+    const registry = new ToolRegistry(metrics);
+    registerCommandTools(registry, config);
+    registerJobTools(registry, config, jobs);
+    registerFileTools(registry, config);
+    const instructions =
+        `Shell of the agent's own computer. Relative paths resolve against the workspace ${config.workspaceDir}, ` +
+        "which persists across restarts. Use run_command for short commands and start_job for long ones.";
+    return () => {
+        const server = new McpServer(
+            { name: "persistent-agents-shell", version: "0.1.0" },
+            { jsonSchemaValidator: sharedSchemaValidator, instructions },
+        );
+        registry.registerOn(server);
+        return server;
+    };
 }

@@ -6,13 +6,13 @@ import type { Metrics } from "./metrics.js";
 import { toolError, ToolInputError } from "./tool-result.js";
 
 export interface ToolDefinition<Shape extends z.ZodRawShape> {
-  name: string;
-  description: string;
-  inputSchema: Shape;
-  /** Shape of `structuredContent` for tools that return structured results (listed as outputSchema). */
-  outputSchema?: z.ZodRawShape;
-  annotations?: ToolAnnotations;
-  handler: (args: z.output<z.ZodObject<Shape>>) => Promise<CallToolResult>;
+    name: string;
+    description: string;
+    inputSchema: Shape;
+    /** Shape of `structuredContent` for tools that return structured results (listed as outputSchema). */
+    outputSchema?: z.ZodRawShape;
+    annotations?: ToolAnnotations;
+    handler: (args: z.output<z.ZodObject<Shape>>) => Promise<CallToolResult>;
 }
 
 /**
@@ -22,39 +22,44 @@ export interface ToolDefinition<Shape extends z.ZodRawShape> {
  * definitions (and their zod schemas) are built once, not per request.
  */
 export class ToolRegistry {
-  private readonly tools: Array<(server: McpServer) => void> = [];
+    private readonly tools: Array<(server: McpServer) => void> = [];
 
-  constructor(private readonly metrics: Metrics) {}
+    constructor(private readonly metrics: Metrics) {}
 
-  define<Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>): void {
-    const instrumented = async (args: z.output<z.ZodObject<Shape>>): Promise<CallToolResult> => {
-      const started = performance.now();
-      this.metrics.toolCallStarted();
-      let result: CallToolResult;
-      try {
-        result = await tool.handler(args);
-      } catch (error) {
-        result = toolError(describeFailure(tool.name, error));
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const outcome = result.isError ? "error" : "ok";
-      this.metrics.toolCallFinished(tool.name, outcome, seconds);
-      log("info", "tool_call", { tool: tool.name, outcome, duration_ms: Math.round(seconds * 10000) / 10 });
-      return result;
-    };
-    const metadata = { description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations };
-    // The SDK's callback type is generic over the shape; the instrumented wrapper matches it.
-    this.tools.push((server) => server.registerTool(tool.name, metadata, instrumented as never));
-  }
+    define<Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>): void {
+        const instrumented = async (args: z.output<z.ZodObject<Shape>>): Promise<CallToolResult> => {
+            const started = performance.now();
+            this.metrics.toolCallStarted();
+            let result: CallToolResult;
+            try {
+                result = await tool.handler(args);
+            } catch (error) {
+                result = toolError(describeFailure(tool.name, error));
+            }
+            const seconds = (performance.now() - started) / 1000;
+            const outcome = result.isError ? "error" : "ok";
+            this.metrics.toolCallFinished(tool.name, outcome, seconds);
+            log("info", "tool_call", { tool: tool.name, outcome, duration_ms: Math.round(seconds * 10000) / 10 });
+            return result;
+        };
+        const metadata = {
+            description: tool.description,
+            inputSchema: tool.inputSchema,
+            outputSchema: tool.outputSchema,
+            annotations: tool.annotations,
+        };
+        // The SDK's callback type is generic over the shape; the instrumented wrapper matches it.
+        this.tools.push((server) => server.registerTool(tool.name, metadata, instrumented as never));
+    }
 
-  registerOn(server: McpServer): void {
-    for (const register of this.tools) register(server);
-  }
+    registerOn(server: McpServer): void {
+        for (const register of this.tools) register(server);
+    }
 }
 
 function describeFailure(toolName: string, error: unknown): string {
-  if (error instanceof ToolInputError) return `${toolName}: ${error.message}`;
-  const code = (error as NodeJS.ErrnoException)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return `${toolName} failed${code ? ` (${code})` : ""}: ${message}`;
+    if (error instanceof ToolInputError) return `${toolName}: ${error.message}`;
+    const code = (error as NodeJS.ErrnoException)?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    return `${toolName} failed${code ? ` (${code})` : ""}: ${message}`;
 }

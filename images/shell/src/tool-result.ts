@@ -4,14 +4,14 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 export class ToolInputError extends Error {}
 
 export function toolError(message: string): CallToolResult {
-  return { content: [{ type: "text", text: message }], isError: true };
+    return { content: [{ type: "text", text: message }], isError: true };
 }
 
 /** Structured result, mirrored as JSON text for clients that only read `content`. */
 export function structuredResult(data: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: "text", text: JSON.stringify(data, null, 2) }], structuredContent: data };
+    return { content: [{ type: "text", text: JSON.stringify(data, null, 2) }], structuredContent: data };
 }
 
 export function textResult(text: string): CallToolResult {
-  return { content: [{ type: "text", text }] };
+    return { content: [{ type: "text", text }] };
 }

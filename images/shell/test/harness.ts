@@ -16,103 +16,105 @@ export const GIT_CREDENTIALS_DIR = path.resolve(PACKAGE_DIR, "..", "git-credenti
 export const SERVER_ENTRY = process.env.SHELL_MCP_SERVER_ENTRY || path.join(PACKAGE_DIR, "dist", "main.js");
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const port = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(port));
+    return new Promise((resolve, reject) => {
+        const probe = createServer();
+        probe.once("error", reject);
+        probe.listen(0, "127.0.0.1", () => {
+            const port = (probe.address() as { port: number }).port;
+            probe.close(() => resolve(port));
+        });
     });
-  });
 }
 
 export interface RunningServer {
-  process: ChildProcess;
-  port: number;
-  url: string;
-  /** The separate metrics port (METRICS_PORT): only `GET /metrics`. */
-  metricsUrl: string;
-  token: string;
-  tokenFile: string;
-  workspace: string;
-  /** Every stderr line so far (the JSON logs). */
-  logs: string[];
-  stop(signal?: NodeJS.Signals): Promise<void>;
+    process: ChildProcess;
+    port: number;
+    url: string;
+    /** The separate metrics port (METRICS_PORT): only `GET /metrics`. */
+    metricsUrl: string;
+    token: string;
+    tokenFile: string;
+    workspace: string;
+    /** Every stderr line so far (the JSON logs). */
+    logs: string[];
+    stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface ServerOptions {
-  workspace?: string;
-  port?: number;
-  token?: string;
-  env?: Record<string, string>;
+    workspace?: string;
+    port?: number;
+    token?: string;
+    env?: Record<string, string>;
 }
 
 /** Starts the built server (the same `node dist/main.js` the image runs) and waits until it listens. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const workspace = options.workspace ?? (await mkdtemp(path.join(os.tmpdir(), "shell-mcp workspace ")));
-  const token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
-  const tokenFile = path.join(await mkdtemp(path.join(os.tmpdir(), "shell-mcp-token-")), "mcp-token");
-  await writeFile(tokenFile, `${token}\n`);
-  const port = options.port ?? (await freePort());
-  const metricsPort = await freePort();
-  // A fresh home like the image's /home/agent: `bash -l` must not pick up this machine's dotfiles.
-  const home = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-home-"));
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
-    env: {
-      ...process.env,
-      HOME: home,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      METRICS_PORT: String(metricsPort),
-      WORKSPACE_DIR: workspace,
-      MCP_AUTH_TOKEN_FILE: tokenFile,
-      ...options.env,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const logs: string[] = [];
-  let pending = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on("data", (chunk: Buffer) => {
-      pending += chunk.toString("utf8");
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        logs.push(line);
-        if (line.includes('"msg":"listening"')) resolve();
-      }
+    const workspace = options.workspace ?? (await mkdtemp(path.join(os.tmpdir(), "shell-mcp workspace ")));
+    const token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
+    const tokenFile = path.join(await mkdtemp(path.join(os.tmpdir(), "shell-mcp-token-")), "mcp-token");
+    await writeFile(tokenFile, `${token}\n`);
+    const port = options.port ?? (await freePort());
+    const metricsPort = await freePort();
+    // A fresh home like the image's /home/agent: `bash -l` must not pick up this machine's dotfiles.
+    const home = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-home-"));
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
+        env: {
+            ...process.env,
+            HOME: home,
+            HOST: "127.0.0.1",
+            PORT: String(port),
+            METRICS_PORT: String(metricsPort),
+            WORKSPACE_DIR: workspace,
+            MCP_AUTH_TOKEN_FILE: tokenFile,
+            ...options.env,
+        },
+        stdio: ["ignore", "ignore", "pipe"],
     });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening: ${logs.join("\n")}${pending}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    process: child,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    metricsUrl: `http://127.0.0.1:${metricsPort}`,
-    token,
-    tokenFile,
-    workspace,
-    logs,
-    async stop(signal: NodeJS.Signals = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
+    const logs: string[] = [];
+    let pending = "";
+    await new Promise<void>((resolve, reject) => {
+        child.stderr!.on("data", (chunk: Buffer) => {
+            pending += chunk.toString("utf8");
+            const lines = pending.split("\n");
+            pending = lines.pop()!;
+            for (const line of lines) {
+                logs.push(line);
+                if (line.includes('"msg":"listening"')) resolve();
+            }
+        });
+        child.once("exit", (code) =>
+            reject(new Error(`server exited with ${code} before listening: ${logs.join("\n")}${pending}`)),
+        );
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    return {
+        process: child,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        metricsUrl: `http://127.0.0.1:${metricsPort}`,
+        token,
+        tokenFile,
+        workspace,
+        logs,
+        async stop(signal: NodeJS.Signals = "SIGTERM") {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            await exited;
+        },
+    };
 }
 
 export async function connectClient(server: RunningServer, token = server.token): Promise<Client> {
-  const client = new Client({ name: "shell-mcp-tests", version: "0.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  });
-  await client.connect(transport);
-  return client;
+    const client = new Client({ name: "shell-mcp-tests", version: "0.0.0" });
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    });
+    await client.connect(transport);
+    return client;
 }
 
 export interface SharedServerOptions {
-  /** Close the client quietly: for suites whose tests may leave its connection broken. */
-  ignoreClientCloseError?: boolean;
+    /** Close the client quietly: for suites whose tests may leave its connection broken. */
+    ignoreClientCloseError?: boolean;
 }
 
 /**
@@ -120,119 +122,132 @@ export interface SharedServerOptions {
  * `before` (start, connect, then hand both to `receive`) and `after` (close the client, stop the server).
  */
 export function shareServerAndClient(
-  receive: (started: { server: RunningServer; client: Client }) => void,
-  options: SharedServerOptions = {},
+    receive: (started: { server: RunningServer; client: Client }) => void,
+    options: SharedServerOptions = {},
 ): void {
-  let server: RunningServer;
-  let client: Client;
-  before(async () => {
-    server = await startServer();
-    client = await connectClient(server);
-    receive({ server, client });
-  });
-  after(async () => {
-    if (options.ignoreClientCloseError) await client.close().catch(() => undefined);
-    else await client.close();
-    await server.stop();
-  });
+    let server: RunningServer;
+    let client: Client;
+    before(async () => {
+        server = await startServer();
+        client = await connectClient(server);
+        receive({ server, client });
+    });
+    after(async () => {
+        if (options.ignoreClientCloseError) await client.close().catch(() => undefined);
+        else await client.close();
+        await server.stop();
+    });
 }
 
-export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args }, undefined, { timeout: 300_000 })) as CallToolResult;
+export async function callTool(
+    client: Client,
+    name: string,
+    args: Record<string, unknown> = {},
+): Promise<CallToolResult> {
+    return (await client.callTool({ name, arguments: args }, undefined, { timeout: 300_000 })) as CallToolResult;
 }
 
 /** Text of the first content block. */
 export function textOf(result: CallToolResult): string {
-  const block = result.content[0];
-  if (block?.type !== "text") throw new Error(`expected text content, got ${JSON.stringify(result.content).slice(0, 200)}`);
-  return block.text;
+    const block = result.content[0];
+    if (block?.type !== "text")
+        throw new Error(`expected text content, got ${JSON.stringify(result.content).slice(0, 200)}`);
+    return block.text;
 }
 
 /** The structured result of a successful tool call; fails loudly on a tool error. */
 export function dataOf<T = Record<string, any>>(result: CallToolResult): T {
-  if (result.isError) throw new Error(`tool error: ${JSON.stringify(result.content).slice(0, 500)}`);
-  return result.structuredContent as T;
+    if (result.isError) throw new Error(`tool error: ${JSON.stringify(result.content).slice(0, 500)}`);
+    return result.structuredContent as T;
 }
 
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 /** True once `pid` has exited (zombies count as exited: they only wait to be reaped). */
 export async function hasExited(pid: number): Promise<boolean> {
-  try {
-    const { readFile } = await import("node:fs/promises");
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
+    try {
+        const { readFile } = await import("node:fs/promises");
+        const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+    } catch {
+        return true;
+    }
 }
 
 /** Peak resident memory of a process in KiB (VmHWM), from /proc. */
 export async function peakRssKiB(pid: number): Promise<number> {
-  const { readFile } = await import("node:fs/promises");
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]);
+    const { readFile } = await import("node:fs/promises");
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]);
 }
 
 /** One sample of a Prometheus text exposition. */
 export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
+    name: string;
+    labels: Record<string, string>;
+    value: number;
 }
 
 /** Parses Prometheus text format samples (enough for the label values our metrics use). */
 export function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) continue;
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]] = pair[2];
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
-  }
-  return samples;
+    const samples: Sample[] = [];
+    for (const line of text.split("\n")) {
+        const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+        if (!match) continue;
+        const labels: Record<string, string> = {};
+        for (const pair of (match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+            labels[pair[1]] = pair[2];
+        samples.push({ name: match[1], labels, value: Number(match[3]) });
+    }
+    return samples;
 }
 
 /** The samples of `name` whose labels include `labels`. */
 export function samplesOf(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
-  return samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+    return samples.filter(
+        (sample) =>
+            sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    );
 }
 
 /**
  * Polls `GET /healthz` every 100 ms while `work` runs; each probe may take at most 1 s (the contract
  * the liveness probe relies on). Returns the work's result and every probe that failed or was late.
  */
-export async function whileHealthProbed<T>(server: RunningServer, work: () => Promise<T>): Promise<{ result: T; failures: string[]; probes: number }> {
-  const failures: string[] = [];
-  let probes = 0;
-  let done = false;
-  const prober = (async () => {
-    while (!done) {
-      const started = Date.now();
-      try {
-        const response = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(1000) });
-        await response.text();
-        if (response.status !== 200) failures.push(`status ${response.status} after ${Date.now() - started} ms`);
-      } catch (error) {
-        failures.push(`no answer within 1 s (${(error as Error).name})`);
-      }
-      probes++;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+export async function whileHealthProbed<T>(
+    server: RunningServer,
+    work: () => Promise<T>,
+): Promise<{ result: T; failures: string[]; probes: number }> {
+    const failures: string[] = [];
+    let probes = 0;
+    let done = false;
+    const prober = (async () => {
+        while (!done) {
+            const started = Date.now();
+            try {
+                const response = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+                await response.text();
+                if (response.status !== 200)
+                    failures.push(`status ${response.status} after ${Date.now() - started} ms`);
+            } catch (error) {
+                failures.push(`no answer within 1 s (${(error as Error).name})`);
+            }
+            probes++;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+    })();
+    try {
+        const result = await work();
+        return { result, failures, probes };
+    } finally {
+        done = true;
+        await prober;
     }
-  })();
-  try {
-    const result = await work();
-    return { result, failures, probes };
-  } finally {
-    done = true;
-    await prober;
-  }
 }

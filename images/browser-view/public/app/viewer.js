@@ -17,7 +17,8 @@ async function refreshSession() {
     }
     if (!response.ok) return;
     mode = (await response.json()).mode;
-    modeLabel.textContent = mode === "interactive" ? "interactive: your mouse and keyboard reach the desktop" : "view-only";
+    modeLabel.textContent =
+        mode === "interactive" ? "interactive: your mouse and keyboard reach the desktop" : "view-only";
     if (rfb) rfb.viewOnly = mode !== "interactive";
 }
 
@@ -26,7 +27,10 @@ function connect() {
     rfb = new RFB(document.getElementById("screen"), `${scheme}://${location.host}/websockify`, { shared: true });
     rfb.scaleViewport = true;
     rfb.viewOnly = mode !== "interactive";
-    rfb.addEventListener("connect", () => { status.textContent = "connected"; document.body.dataset.state = "connected"; });
+    rfb.addEventListener("connect", () => {
+        status.textContent = "connected";
+        document.body.dataset.state = "connected";
+    });
     rfb.addEventListener("disconnect", () => {
         status.textContent = "disconnected, retrying…";
         document.body.dataset.state = "disconnected";

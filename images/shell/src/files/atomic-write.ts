@@ -7,20 +7,23 @@ import path from "node:path";
  * (and a crash halfway) see either the old or the new file, never a mix. Keeps the old file's mode.
  */
 export async function writeFileAtomically(target: string, content: string, append: boolean): Promise<number> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString("hex")}.tmp`);
-  const existingMode = await stat(target).then(
-    (info) => info.mode & 0o7777,
-    () => undefined,
-  );
-  try {
-    if (append && existingMode !== undefined) await copyFile(target, temporary);
-    await writeFile(temporary, content, { flag: append ? "a" : "w" });
-    if (existingMode !== undefined) await chmod(temporary, existingMode);
-    await rename(temporary, target);
-  } catch (error) {
-    await unlink(temporary).catch(() => undefined);
-    throw error;
-  }
-  return Buffer.byteLength(content);
+    await mkdir(path.dirname(target), { recursive: true });
+    const temporary = path.join(
+        path.dirname(target),
+        `.${path.basename(target)}.${randomBytes(4).toString("hex")}.tmp`,
+    );
+    const existingMode = await stat(target).then(
+        (info) => info.mode & 0o7777,
+        () => undefined,
+    );
+    try {
+        if (append && existingMode !== undefined) await copyFile(target, temporary);
+        await writeFile(temporary, content, { flag: append ? "a" : "w" });
+        if (existingMode !== undefined) await chmod(temporary, existingMode);
+        await rename(temporary, target);
+    } catch (error) {
+        await unlink(temporary).catch(() => undefined);
+        throw error;
+    }
+    return Buffer.byteLength(content);
 }

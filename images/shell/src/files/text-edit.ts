@@ -13,103 +13,119 @@ const INLINE_MAX_CHARS = 1024 * 1024;
 const INLINE_DIFF_TIMEOUT_MS = 50;
 
 export type EditPlan =
-  | { kind: "edited"; after: string; diff: string | null }
-  | { kind: "not_found" }
-  | { kind: "ambiguous"; matches: number; lines: number[] };
+    | { kind: "edited"; after: string; diff: string | null }
+    | { kind: "not_found" }
+    | { kind: "ambiguous"; matches: number; lines: number[] };
 
 /**
  * Replaces the one occurrence of `oldText`, in time linear in the file's size: one pass counts the
  * matches and their line numbers, and the diff only looks at the lines around the change.
  */
-export function planEdit(before: string, oldText: string, newText: string, displayPath: string, diffTimeoutMs = DIFF_TIMEOUT_MS): EditPlan {
-  const first = before.indexOf(oldText);
-  if (first === -1) return { kind: "not_found" };
-  const lines: number[] = [];
-  let matches = 0;
-  let line = 1;
-  let counted = 0; // newlines are counted up to here
-  // The second match may overlap the first ("aba" twice in "ababa"); after that matches are counted
-  // without overlap, so that a repetitive old_text cannot make the count quadratic.
-  for (let at = first; at !== -1; at = before.indexOf(oldText, matches === 1 ? at + 1 : at + oldText.length)) {
-    matches++;
-    if (lines.length < REPORTED_MATCH_LINES) {
-      for (let nl = before.indexOf("\n", counted); nl !== -1 && nl < at; nl = before.indexOf("\n", nl + 1)) line++, (counted = nl + 1);
-      lines.push(line);
+export function planEdit(
+    before: string,
+    oldText: string,
+    newText: string,
+    displayPath: string,
+    diffTimeoutMs = DIFF_TIMEOUT_MS,
+): EditPlan {
+    const first = before.indexOf(oldText);
+    if (first === -1) return { kind: "not_found" };
+    const lines: number[] = [];
+    let matches = 0;
+    let line = 1;
+    let counted = 0; // newlines are counted up to here
+    // The second match may overlap the first ("aba" twice in "ababa"); after that matches are counted
+    // without overlap, so that a repetitive old_text cannot make the count quadratic.
+    for (let at = first; at !== -1; at = before.indexOf(oldText, matches === 1 ? at + 1 : at + oldText.length)) {
+        matches++;
+        if (lines.length < REPORTED_MATCH_LINES) {
+            for (let nl = before.indexOf("\n", counted); nl !== -1 && nl < at; nl = before.indexOf("\n", nl + 1))
+                line++, (counted = nl + 1);
+            lines.push(line);
+        }
     }
-  }
-  if (matches > 1) return { kind: "ambiguous", matches, lines };
-  const after = before.slice(0, first) + newText + before.slice(first + oldText.length);
-  return { kind: "edited", after, diff: windowDiff(before, after, first, oldText.length, newText.length, displayPath, diffTimeoutMs) };
+    if (matches > 1) return { kind: "ambiguous", matches, lines };
+    const after = before.slice(0, first) + newText + before.slice(first + oldText.length);
+    return {
+        kind: "edited",
+        after,
+        diff: windowDiff(before, after, first, oldText.length, newText.length, displayPath, diffTimeoutMs),
+    };
 }
 
 /** Unified diff of the changed region plus CONTEXT_LINES lines around it, numbered as in the whole file. */
 function windowDiff(
-  before: string,
-  after: string,
-  at: number,
-  oldLength: number,
-  newLength: number,
-  displayPath: string,
-  timeoutMs: number,
+    before: string,
+    after: string,
+    at: number,
+    oldLength: number,
+    newLength: number,
+    displayPath: string,
+    timeoutMs: number,
 ): string | null {
-  // Whole lines: from CONTEXT_LINES lines before the change to CONTEXT_LINES lines after it (or the file's
-  // ends). Outside the window both versions are identical, so the window's diff is the file's diff.
-  const lineStart = (index: number) => (index <= 0 ? 0 : before.lastIndexOf("\n", index - 1) + 1);
-  let start = lineStart(at);
-  for (let n = 0; n < CONTEXT_LINES && start > 0; n++) start = lineStart(start - 1);
-  const lineEnd = (index: number) => {
-    const newline = before.indexOf("\n", index);
-    return newline === -1 ? before.length : newline + 1;
-  };
-  let end = oldLength > 0 ? lineEnd(at + oldLength - 1) : lineEnd(at);
-  for (let n = 0; n < CONTEXT_LINES && end < before.length; n++) end = lineEnd(end);
-  const linesBefore = countNewlines(before, start);
-  const oldWindow = before.slice(start, end);
-  const newWindow = after.slice(start, end + newLength - oldLength);
-  const patch = structuredPatch(`a/${displayPath}`, `b/${displayPath}`, oldWindow, newWindow, undefined, undefined, {
-    context: CONTEXT_LINES,
-    timeout: timeoutMs,
-  });
-  if (!patch) return null;
-  for (const hunk of patch.hunks) {
-    hunk.oldStart += linesBefore;
-    hunk.newStart += linesBefore;
-  }
-  return formatPatch(patch, FILE_HEADERS_ONLY);
+    // Whole lines: from CONTEXT_LINES lines before the change to CONTEXT_LINES lines after it (or the file's
+    // ends). Outside the window both versions are identical, so the window's diff is the file's diff.
+    const lineStart = (index: number) => (index <= 0 ? 0 : before.lastIndexOf("\n", index - 1) + 1);
+    let start = lineStart(at);
+    for (let n = 0; n < CONTEXT_LINES && start > 0; n++) start = lineStart(start - 1);
+    const lineEnd = (index: number) => {
+        const newline = before.indexOf("\n", index);
+        return newline === -1 ? before.length : newline + 1;
+    };
+    let end = oldLength > 0 ? lineEnd(at + oldLength - 1) : lineEnd(at);
+    for (let n = 0; n < CONTEXT_LINES && end < before.length; n++) end = lineEnd(end);
+    const linesBefore = countNewlines(before, start);
+    const oldWindow = before.slice(start, end);
+    const newWindow = after.slice(start, end + newLength - oldLength);
+    const patch = structuredPatch(`a/${displayPath}`, `b/${displayPath}`, oldWindow, newWindow, undefined, undefined, {
+        context: CONTEXT_LINES,
+        timeout: timeoutMs,
+    });
+    if (!patch) return null;
+    for (const hunk of patch.hunks) {
+        hunk.oldStart += linesBefore;
+        hunk.newStart += linesBefore;
+    }
+    return formatPatch(patch, FILE_HEADERS_ONLY);
 }
 
 function countNewlines(text: string, end: number): number {
-  let count = 0;
-  for (let i = text.indexOf("\n"); i !== -1 && i < end; i = text.indexOf("\n", i + 1)) count++;
-  return count;
+    let count = 0;
+    for (let i = text.indexOf("\n"); i !== -1 && i < end; i = text.indexOf("\n", i + 1)) count++;
+    return count;
 }
 
 /**
  * planEdit without holding the event loop: inline for small inputs, else (or when the inline diff runs
  * out of time) on a worker thread. A diff that takes over DIFF_TIMEOUT_MS even there is replaced by a note.
  */
-export async function planEditSafely(before: string, oldText: string, newText: string, displayPath: string): Promise<EditPlan> {
-  let plan: EditPlan | undefined;
-  if (before.length <= INLINE_MAX_CHARS && newText.length <= INLINE_MAX_CHARS) {
-    plan = planEdit(before, oldText, newText, displayPath, INLINE_DIFF_TIMEOUT_MS);
-    if (plan.kind === "edited" && plan.diff === null) plan = undefined;
-  }
-  plan ??= await planEditOffThread(before, oldText, newText, displayPath);
-  if (plan.kind === "edited" && plan.diff === null) {
-    plan.diff = `--- a/${displayPath}\n+++ b/${displayPath}\n[diff not shown: computing it took over ${DIFF_TIMEOUT_MS / 1000} s; the edit was made]\n`;
-  }
-  return plan;
+export async function planEditSafely(
+    before: string,
+    oldText: string,
+    newText: string,
+    displayPath: string,
+): Promise<EditPlan> {
+    let plan: EditPlan | undefined;
+    if (before.length <= INLINE_MAX_CHARS && newText.length <= INLINE_MAX_CHARS) {
+        plan = planEdit(before, oldText, newText, displayPath, INLINE_DIFF_TIMEOUT_MS);
+        if (plan.kind === "edited" && plan.diff === null) plan = undefined;
+    }
+    plan ??= await planEditOffThread(before, oldText, newText, displayPath);
+    if (plan.kind === "edited" && plan.diff === null) {
+        plan.diff = `--- a/${displayPath}\n+++ b/${displayPath}\n[diff not shown: computing it took over ${DIFF_TIMEOUT_MS / 1000} s; the edit was made]\n`;
+    }
+    return plan;
 }
 
 function planEditOffThread(before: string, oldText: string, newText: string, displayPath: string): Promise<EditPlan> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./text-edit-worker.js", import.meta.url), {
-      workerData: { before, oldText, newText, displayPath },
+    return new Promise((resolve, reject) => {
+        const worker = new Worker(new URL("./text-edit-worker.js", import.meta.url), {
+            workerData: { before, oldText, newText, displayPath },
+        });
+        worker.once("message", (plan: EditPlan) => resolve(plan));
+        worker.once("error", reject);
+        worker.once("exit", (code) => {
+            if (code !== 0) reject(new Error(`edit worker exited with code ${code}`));
+        });
     });
-    worker.once("message", (plan: EditPlan) => resolve(plan));
-    worker.once("error", reject);
-    worker.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`edit worker exited with code ${code}`));
-    });
-  });
 }

@@ -3,10 +3,10 @@ import { sendJson } from "./responses.js";
 
 /** What the pre-snapshot hook needs from the job manager. */
 export interface JobControl {
-  /** SIGSTOPs every running job's verified process group; they resume by themselves after maxSeconds. */
-  pauseAll(maxSeconds: number): Promise<string[]>;
-  /** SIGCONTs every job paused by pauseAll. */
-  resumeAll(): Promise<string[]>;
+    /** SIGSTOPs every running job's verified process group; they resume by themselves after maxSeconds. */
+    pauseAll(maxSeconds: number): Promise<string[]>;
+    /** SIGCONTs every job paused by pauseAll. */
+    resumeAll(): Promise<string[]>;
 }
 
 const DEFAULT_PAUSE_SECONDS = 300;
@@ -17,25 +17,32 @@ const MAX_PAUSE_SECONDS = 3600;
  * volume snapshot, `POST /admin/jobs/resume` after it. A pause ends on its own after `max_seconds`
  * (default 300), so a backup that dies midway never leaves the agent's jobs stopped.
  */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, jobs: JobControl): Promise<void> {
-  req.resume();
-  if (req.method !== "POST") {
-    sendJson(res, 405, { error: `${url.pathname} takes POST` }, { allow: "POST" });
-    return;
-  }
-  if (url.pathname === "/admin/jobs/pause") {
-    const raw = url.searchParams.get("max_seconds");
-    const maxSeconds = raw === null ? DEFAULT_PAUSE_SECONDS : Number(raw);
-    if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_PAUSE_SECONDS) {
-      sendJson(res, 400, { error: `max_seconds must be an integer from 1 to ${MAX_PAUSE_SECONDS}, got '${raw}'` });
-      return;
+export async function handleAdmin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    jobs: JobControl,
+): Promise<void> {
+    req.resume();
+    if (req.method !== "POST") {
+        sendJson(res, 405, { error: `${url.pathname} takes POST` }, { allow: "POST" });
+        return;
     }
-    sendJson(res, 200, { paused: await jobs.pauseAll(maxSeconds), resumes_after_seconds: maxSeconds });
-    return;
-  }
-  if (url.pathname === "/admin/jobs/resume") {
-    sendJson(res, 200, { resumed: await jobs.resumeAll() });
-    return;
-  }
-  sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
+    if (url.pathname === "/admin/jobs/pause") {
+        const raw = url.searchParams.get("max_seconds");
+        const maxSeconds = raw === null ? DEFAULT_PAUSE_SECONDS : Number(raw);
+        if (!Number.isInteger(maxSeconds) || maxSeconds < 1 || maxSeconds > MAX_PAUSE_SECONDS) {
+            sendJson(res, 400, {
+                error: `max_seconds must be an integer from 1 to ${MAX_PAUSE_SECONDS}, got '${raw}'`,
+            });
+            return;
+        }
+        sendJson(res, 200, { paused: await jobs.pauseAll(maxSeconds), resumes_after_seconds: maxSeconds });
+        return;
+    }
+    if (url.pathname === "/admin/jobs/resume") {
+        sendJson(res, 200, { resumed: await jobs.resumeAll() });
+        return;
+    }
+    sendJson(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
 }

@@ -7,18 +7,18 @@ import type { Metrics } from "../metrics.js";
  * admits only the Prometheus namespace to this port, never to the MCP port.
  */
 export function createMetricsServer(metrics: Metrics): Server {
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "GET" || url.pathname !== "/metrics") {
-      res.writeHead(404, { "content-type": "text/plain" }).end("only GET /metrics is served on this port\n");
-      return;
-    }
-    metrics.registry.metrics().then(
-      (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
-      (error: Error) => {
-        log("error", "metrics_failed", { error: error.message });
-        res.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable\n");
-      },
-    );
-  });
+    return createServer((req, res) => {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        if (req.method !== "GET" || url.pathname !== "/metrics") {
+            res.writeHead(404, { "content-type": "text/plain" }).end("only GET /metrics is served on this port\n");
+            return;
+        }
+        metrics.registry.metrics().then(
+            (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+            (error: Error) => {
+                log("error", "metrics_failed", { error: error.message });
+                res.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable\n");
+            },
+        );
+    });
 }
