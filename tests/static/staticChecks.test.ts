@@ -1,6 +1,6 @@
 /**
  * scripts/static-checks.sh against throw-away repositories: each check (shellcheck, hadolint,
- * actionlint) fails on a bad file and the script exits non-zero; a clean repository passes.
+ * actionlint, Biome's formatter) fails on a bad file and the script exits non-zero; a clean repository passes.
  *
  * `npm test` installs nothing: the script installs its tools when it runs on its own (scripts/test-all.sh
  * runs it before the mocha suite), and here every installer it could reach is replaced by a stub that
@@ -15,7 +15,7 @@ import * as path from "path";
 const REPO_ROOT = path.join(__dirname, "..", "..");
 const SCRIPT = path.join(REPO_ROOT, "scripts", "static-checks.sh");
 
-const GOOD_SCRIPT = "#!/usr/bin/env bash\nset -euo pipefail\necho \"hello $1\"\n";
+const GOOD_SCRIPT = '#!/usr/bin/env bash\nset -euo pipefail\necho "hello $1"\n';
 const GOOD_DOCKERFILE = "FROM docker.io/library/debian:bookworm-20251229-slim\nUSER 1000\n";
 const GOOD_WORKFLOW = `name: ci
 on:
@@ -35,8 +35,9 @@ const INSTALLERS = ["apt-get", "apt", "sudo", "go", "pip", "pip3", "pipx", "uv",
 function installerStubs(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "static-checks-no-install-"));
     for (const name of INSTALLERS) {
-        fs.writeFileSync(path.join(dir, name),
-            `#!/bin/sh\necho "${REFUSED}: ${name} $*" >&2\nexit 97\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, name), `#!/bin/sh\necho "${REFUSED}: ${name} $*" >&2\nexit 97\n`, {
+            mode: 0o755,
+        });
     }
     return dir;
 }
@@ -48,7 +49,11 @@ interface Result {
 
 function fixture(files: Record<string, string>, ignored: Record<string, string> = {}): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "static-checks-"));
-    for (const [name, text] of Object.entries({ ...files, ...ignored, ".gitignore": Object.keys(ignored).join("\n") + "\n" })) {
+    for (const [name, text] of Object.entries({
+        ...files,
+        ...ignored,
+        ".gitignore": Object.keys(ignored).join("\n") + "\n",
+    })) {
         fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
         fs.writeFileSync(path.join(dir, name), text, { mode: 0o755 });
     }
@@ -78,10 +83,14 @@ describe("static: scripts/static-checks.sh", function () {
     before(function () {
         stubs = installerStubs();
         // This repository itself exercises every check, so a missing tool shows here first.
-        const probe = onThisRepository = run({});
+        const probe = (onThisRepository = run({}));
         if (probe.output.includes(REFUSED)) {
-            const wanted = probe.output.split("\n").filter((line) => line.includes(REFUSED)).join("; ");
-            const reason = `a tool is missing and npm test installs nothing (${wanted}); ` +
+            const wanted = probe.output
+                .split("\n")
+                .filter((line) => line.includes(REFUSED))
+                .join("; ");
+            const reason =
+                `a tool is missing and npm test installs nothing (${wanted}); ` +
                 "run `bash scripts/static-checks.sh` once (scripts/test-all.sh does) to install it";
             this.test!.parent!.title += ` (skipped: ${reason})`;
             console.warn(`skipped: ${reason}`);
@@ -110,12 +119,14 @@ describe("static: scripts/static-checks.sh", function () {
     });
 
     it("fails on a shellcheck finding, in a .sh file and in a shebang'd script without extension", () => {
-        const result = check(make({
-            ...clean,
-            "scripts/bad.sh": "#!/bin/bash\nrm -rf $1/tmp\n",
-            "tools/deploy": "#!/usr/bin/env sh\ncd /somewhere\nls\n",
-            "tools/notes.txt": "cd $1\n",
-        }));
+        const result = check(
+            make({
+                ...clean,
+                "scripts/bad.sh": "#!/bin/bash\nrm -rf $1/tmp\n",
+                "tools/deploy": "#!/usr/bin/env sh\ncd /somewhere\nls\n",
+                "tools/notes.txt": "cd $1\n",
+            }),
+        );
         assert.strictEqual(result.status, 1, result.output);
         assert.match(result.output, /scripts\/bad\.sh.*\n(.*\n)*.*SC2086/);
         assert.match(result.output, /tools\/deploy.*\n(.*\n)*.*SC2164/);
@@ -124,7 +135,12 @@ describe("static: scripts/static-checks.sh", function () {
     });
 
     it("fails on a Dockerfile finding: hadolint's, and the final USER rule hadolint lacks", () => {
-        const result = check(make({ ...clean, "images/app/Dockerfile": "FROM debian:latest\nRUN apt-get update && apt-get install -y git\n" }));
+        const result = check(
+            make({
+                ...clean,
+                "images/app/Dockerfile": "FROM debian:latest\nRUN apt-get update && apt-get install -y git\n",
+            }),
+        );
         assert.strictEqual(result.status, 1, result.output);
         assert.match(result.output, /images\/app\/Dockerfile:1 DL3007 /);
         assert.match(result.output, /images\/app\/Dockerfile:2 DL3015 /, "an info-level finding fails too");
@@ -134,7 +150,8 @@ describe("static: scripts/static-checks.sh", function () {
     });
 
     it("fails when only the final stage runs as root, although an earlier stage has a USER", () => {
-        const dockerfile = "FROM docker.io/library/debian:bookworm-20251229-slim AS build\nUSER 1000\n" +
+        const dockerfile =
+            "FROM docker.io/library/debian:bookworm-20251229-slim AS build\nUSER 1000\n" +
             "FROM docker.io/library/debian:bookworm-20251229-slim\nUSER 0:0\n";
         const result = check(make({ ...clean, "images/app/Dockerfile": dockerfile }));
         assert.strictEqual(result.status, 1, result.output);
@@ -142,14 +159,31 @@ describe("static: scripts/static-checks.sh", function () {
     });
 
     it("fails on an actionlint finding, including shellcheck inside a run: block", () => {
-        const bad = GOOD_WORKFLOW.replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    timeout-minute: 5")
-            .replace('echo "ok"', "echo ${{ github.event.pull_request.title }} $UNQUOTED");
+        const bad = GOOD_WORKFLOW.replace(
+            "runs-on: ubuntu-24.04",
+            "runs-on: ubuntu-24.04\n    timeout-minute: 5",
+        ).replace('echo "ok"', "echo ${{ github.event.pull_request.title }} $UNQUOTED");
         const result = check(make({ ...clean, ".github/workflows/ci.yml": bad }));
         assert.strictEqual(result.status, 1, result.output);
         assert.match(result.output, /ci\.yml:\d+:\d+: unexpected key "timeout-minute"/);
         assert.match(result.output, /untrusted/);
         assert.match(result.output, /SC2086/);
         assert.match(result.output, /static checks FAILED: workflows\n/);
+    });
+
+    it("fails on a TypeScript file the formatter would change, with this repository's biome.json", () => {
+        const config = fs.readFileSync(path.join(REPO_ROOT, "biome.json"), "utf8");
+        const formatted = 'export const greeting = "hello";\n';
+        const passing = check(make({ ...clean, "biome.json": config, "src/greeting.ts": formatted }));
+        assert.strictEqual(passing.status, 0, passing.output);
+        assert.match(passing.output, /format: biome \d/);
+        const result = check(
+            make({ ...clean, "biome.json": config, "src/greeting.ts": "export const greeting='hello'\n" }),
+        );
+        assert.strictEqual(result.status, 1, result.output);
+        assert.match(result.output, /src\/greeting\.ts format/);
+        assert.match(result.output, /npx biome format --write/);
+        assert.match(result.output, /static checks FAILED: format\n/);
     });
 
     it("fails when there is nothing to lint where something is expected", () => {
