@@ -9,7 +9,9 @@
 #      of the local stack, with the real engine against a kube-apiserver of its own
 #   7. monitoring and backups: promtool check/test of the alert rules, the metric names against the servers,
 #      the backup program and the operations objects on a real kube-apiserver (tests/monitoring, tests/backup)
-#   8. the images (tests/images/run.sh): built with buildah from images/builds.json (cached layers and base
+#   8. the egress proxy as processes (tests/egress-proxy/run.sh): squid and mtail from Debian with the image's
+#      configuration, curl, git and pip through it, the git credential broker
+#   9. the images (tests/images/run.sh): built with buildah from images/builds.json (cached layers and base
 #      stand-ins), then run as the pods the stack renders for test-cluster's agents
 # Run as root (or with passwordless sudo) the first time: it installs Debian packages.
 set -euo pipefail
@@ -68,6 +70,10 @@ bash tests/real/run.sh
 step "monitoring rules (promtool) and backups"
 bash tests/monitoring/run.sh
 bash tests/backup/run.sh
+
+# After the toolchain step (Go, for the ESO template renderer it builds once).
+step "egress proxy: squid and mtail as processes, curl, git and pip through it"
+bash tests/egress-proxy/run.sh
 
 # After the desktop end to end (whose venv it reuses) and the toolchain (Go, to build buildkitd).
 step "images: build (cached) and run the rendered pods"
