@@ -27,11 +27,26 @@ function problem(ctx: Context, path: PropertyKey[], message: string): void {
 }
 
 export function checkAgent(agent: AgentConfig, ctx: Context): void {
+    checkModel(agent, ctx);
     checkDesktopOnlySettings(agent, ctx);
     checkBrowserViewSettings(agent, ctx);
     checkRequestsWithinLimits(agent, ctx);
     checkSecrets(agent, ctx);
     checkDerivedNames(agent, ctx);
+}
+
+/**
+ * kagent's controller copies an Anthropic ModelConfig's maxTokens into the runtime's config, but
+ * kagent-adk 0.10.4's Anthropic model has no such field and drops it: refuse what would not apply.
+ */
+function checkModel(agent: AgentConfig, ctx: Context): void {
+    if (agent.model.provider === "Anthropic" && agent.model.maxTokens !== undefined) {
+        problem(
+            ctx,
+            ["model", "maxTokens"],
+            "has no effect with provider Anthropic: Kagent 0.10's agent runtime (kagent-adk) ignores it; remove it",
+        );
+    }
 }
 
 function checkDesktopOnlySettings(agent: AgentConfig, ctx: Context): void {

@@ -81,9 +81,13 @@ const agentFields = strictObject({
     model: strictObject({
         provider: oneOf(MODEL_PROVIDERS).default("Anthropic").meta({ description: "the ModelConfig's provider" }),
         name: text().default("claude-sonnet-4-5").meta({ description: "the model" }),
-        maxTokens: wholeNumber(1, 1_000_000)
+        maxTokens: wholeNumber(1, 1_000_000).optional().meta({
+            description:
+                "the provider's maxTokens (OpenAI only: Kagent 0.10's runtime ignores Anthropic's); default the provider's own",
+        }),
+        baseUrl: text({ check: formats.modelBaseUrl })
             .optional()
-            .meta({ description: "the provider's maxTokens; default the provider's own" }),
+            .meta({ description: "the model API's base URL (a gateway or proxy); default the provider's own" }),
     })
         .prefault({})
         .meta({ description: "the ModelConfig" }),

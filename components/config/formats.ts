@@ -82,6 +82,22 @@ export function serviceUrl(text: string): string | undefined {
         : `has no valid host and port (port from 1 to 65535), ${example}`;
 }
 
+/**
+ * The model API's base URL (a proxy, a gateway, or a test's scripted model): an http(s) URL with a
+ * host, no user or password (it sits in the ModelConfig in plain text; the key comes from the Secret).
+ */
+export function modelBaseUrl(text: string): string | undefined {
+    const example = "e.g. https://llm-gateway.example.com/anthropic";
+    const authority = /^https?:\/\/([^/?#\s]*)(\/[^?#\s]*)?$/.exec(text);
+    if (!authority) {
+        return `is not an http(s) URL without query or fragment, ${example}`;
+    }
+    if (authority[1].includes("@")) {
+        return "holds a user or password; remove them (the ModelConfig is not a secret; the API key comes from Vault)";
+    }
+    return host(authority[1]) === undefined ? undefined : `has no valid host and port, ${example}`;
+}
+
 /** A Vault path made of safe segments, no leading or trailing slash. */
 export function vaultPath(text: string): string | undefined {
     return /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(text)

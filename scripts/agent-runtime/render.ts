@@ -1,0 +1,139 @@
+/**
+ * Writes what Kagent 0.10's controller would give one agent's runtime, from a stack's config: the files of
+ * the config Secret (config.json, agent-card.json) and runtime.json (the container's environment and the
+ * MCP servers with their tool names), through the program's own config validation, plan and kagent specs.
+ *
+ *   npx tsx scripts/agent-runtime/render.ts --stack-file Pulumi.local.yaml --agent devbot --out <dir> \
+ *       [--mcp-token <token>] [--secret <secret>/<key>=<value> ...] [--model-base-url <url>]
+ *
+ * The header values are what kagent's controller reads from the cluster: `--mcp-token` fills the agent's
+ * Secret the way its ExternalSecret does (each key's template over the fetched `mcpToken`, so the
+ * Authorization header is `Bearer <token>`); `--secret` sets one key directly. `--model-base-url` sets the
+ * agent's `model.baseUrl` as `pulumi config set` would. The stack file may also be JSON or YAML holding
+ * the project's keys without prefix (what tests and tests/golden/inputs hold, under `config:` in YAML).
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { parseStackConfig } from "../../components/config";
+import { kagentSpecs } from "../../components/kagent";
+import { kagentRuntimeEnv, kagentRuntimeFiles } from "../../components/kagentRuntime";
+import { AgentPlan, planAgent } from "../../components/plan";
+
+const PROJECT = "persistent-agents";
+
+interface Options {
+    stackFile: string;
+    agent: string;
+    out: string;
+    secrets: Map<string, string>;
+    modelBaseUrl?: string;
+    mcpToken?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+    const options: Partial<Options> = { secrets: new Map() };
+    for (let i = 0; i < argv.length; i += 2) {
+        const [flag, value] = [argv[i], argv[i + 1]];
+        if (value === undefined) {
+            throw new Error(`${flag} needs a value`);
+        }
+        if (flag === "--stack-file") options.stackFile = value;
+        else if (flag === "--agent") options.agent = value;
+        else if (flag === "--out") options.out = value;
+        else if (flag === "--model-base-url") options.modelBaseUrl = value;
+        else if (flag === "--mcp-token") options.mcpToken = value;
+        else if (flag === "--secret") {
+            const match = /^([^/=]+\/[^=]+)=(.*)$/s.exec(value);
+            if (!match) throw new Error(`--secret takes <secret>/<key>=<value>, not ${value}`);
+            options.secrets!.set(match[1], match[2]);
+        } else throw new Error(`unknown option ${flag}`);
+    }
+    for (const required of ["stackFile", "agent", "out"] as const) {
+        if (options[required] === undefined) {
+            throw new Error(`--${required.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is required`);
+        }
+    }
+    return options as Options;
+}
+
+/** The project's keys without prefix, from a Pulumi stack file, a golden input, or a JSON file of them. */
+function readStackConfig(file: string): Record<string, any> {
+    const text = fs.readFileSync(file, "utf8");
+    if (file.endsWith(".json")) {
+        return JSON.parse(text);
+    }
+    const parsed = yaml.load(text) as { config?: Record<string, unknown> };
+    const config: Record<string, any> = {};
+    for (const [key, value] of Object.entries(parsed.config ?? {})) {
+        if (key.startsWith(`${PROJECT}:`)) config[key.slice(PROJECT.length + 1)] = value;
+        else if (!key.includes(":")) config[key] = value; // a golden input's keys carry no prefix
+    }
+    return config;
+}
+
+function withoutSecureValues(value: any): any {
+    if (Array.isArray(value)) return value.map(withoutSecureValues);
+    if (value !== null && typeof value === "object") {
+        if (Object.keys(value).length === 1 && typeof value.secure === "string") return "<encrypted>";
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecureValues(v)]));
+    }
+    return value;
+}
+
+/** The agent Secret's keys as its ExternalSecret writes them, for a given MCP token (no other value). */
+function secretFromToken(plan: AgentPlan, token: string): Map<string, string> {
+    const values = new Map<string, string>();
+    for (const [key, template] of Object.entries(plan.credentials.secretKeys)) {
+        if (/^[^{}]*(\{\{ \.mcpToken \}\}[^{}]*)*$/.test(template) && template.includes("{{ .mcpToken }}")) {
+            values.set(`${plan.credentials.secretName}/${key}`, template.replaceAll("{{ .mcpToken }}", token));
+        }
+    }
+    return values;
+}
+
+function main(): void {
+    const options = parseArgs(process.argv.slice(2));
+    const values = readStackConfig(options.stackFile);
+    const entry = (values.agents ?? []).find((a: { name?: string }) => a.name === options.agent);
+    if (entry === undefined) {
+        throw new Error(`no agent ${options.agent} in ${options.stackFile}`);
+    }
+    if (options.modelBaseUrl !== undefined) {
+        entry.model = { ...entry.model, baseUrl: options.modelBaseUrl };
+    }
+    const stackName = path.basename(options.stackFile).replace(/^Pulumi\.|\.(yaml|json)$/g, "");
+    // Secret values never reach the runtime's config (the model key is an env var from the Secret): an
+    // encrypted one stands as a placeholder, and none is refused for being in plain text here.
+    const { platform, agents } = parseStackConfig({
+        values: withoutSecureValues(values),
+        isSecret: () => true,
+        stackName,
+    });
+    const plan = planAgent(agents.find((a) => a.name === options.agent)!, platform);
+    const specs = kagentSpecs(plan);
+    const secrets = new Map([...(options.mcpToken ? secretFromToken(plan, options.mcpToken) : []), ...options.secrets]);
+    const files = kagentRuntimeFiles(specs, (secret, key) => secrets.get(`${secret}/${key}`));
+    const runtime = {
+        agent: plan.agent,
+        namespace: plan.namespace,
+        env: kagentRuntimeEnv(specs, platform.kagentNamespace),
+        mcpServers: plan.mcpServers.map((s) => ({
+            name: s.name,
+            container: s.container,
+            url: s.url,
+            toolNames: s.toolNames,
+        })),
+    };
+    fs.mkdirSync(options.out, { recursive: true });
+    for (const [name, content] of Object.entries({ ...files, "runtime.json": runtime })) {
+        fs.writeFileSync(path.join(options.out, name), `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+    }
+}
+
+try {
+    main();
+} catch (error) {
+    console.error(`render: ${(error as Error).message}`);
+    process.exit(1);
+}
