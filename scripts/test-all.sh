@@ -4,6 +4,8 @@
 #   2. the shell MCP server against real processes over HTTP (node:test, official MCP client)
 #   3. static checks: shellcheck, hadolint, actionlint (after ensuring a Go, which a fresh Debian lacks)
 #   4. the desktop end to end: TigerVNC + Xfce + computer-control-mcp as real processes (pytest)
+#   4b. the agent loop: Kagent's own runtime (kagent-adk 0.10.4) on the config the plan gives it, a scripted
+#      model, and the computer's servers as processes (tests/agent-loop, pytest)
 #   5. the real toolchain (scripts/toolchain/ensure.sh): built from the Go module proxy once, then cached
 #   6. the real tier (tests/real/run.sh): server-side dry-run of every object and pulumi up/preview/destroy
 #      of the local stack, with the real engine against a kube-apiserver of its own
@@ -54,6 +56,10 @@ npm run --silent test:shell
 
 step "desktop end to end"
 bash tests/desktop-e2e/run.sh
+
+# After the desktop end to end (whose packages and venv it reuses for the desktop agent).
+step "agent loop: Kagent's runtime drives the computer (kagent-adk 0.10.4, scripted model)"
+bash tests/agent-loop/run.sh
 
 step "browser view: noVNC in headless Chromium"
 bash tests/browser-view/run.sh

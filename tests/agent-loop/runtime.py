@@ -1,0 +1,121 @@
+"""Kagent's agent runtime as the agent pod runs it, on the config the stack's plan gives it.
+
+`render` runs scripts/agent-runtime/render.ts (the program's config validation, plan, kagent specs and
+their translation in components/kagentRuntime.ts). `AgentRuntime` starts `kagent-adk static --filepath
+<folder>` (the 0.10 image's entrypoint with the Deployment's arguments) with the environment the
+controller gives the pod (runtime.json), the controller's API at KAGENT_URL being a stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from computers import REPO, free_port, http_ok, wait_until
+
+RENDER = REPO / "scripts/agent-runtime/render.ts"
+
+
+def render(stack_file: Path, agent: str, out: Path, mcp_token: str = "", model_base_url: str | None = None) -> dict:
+    """config.json, agent-card.json and runtime.json for one agent of a stack file, parsed."""
+    command = [str(REPO / "node_modules/.bin/tsx"), str(RENDER), "--stack-file", str(stack_file), "--agent", agent,
+               "--out", str(out)]
+    if mcp_token:
+        command += ["--mcp-token", mcp_token]
+    if model_base_url:
+        command += ["--model-base-url", model_base_url]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
+    if run.returncode != 0:
+        raise RuntimeError(f"render failed: {run.stderr.strip()}")
+    return {name: json.loads((out / name).read_text()) for name in ("config.json", "agent-card.json", "runtime.json")}
+
+
+def reach_locally(config: dict, local_urls: dict[str, str]) -> dict:
+    """The config with each MCP URL's host and port replaced by where that server runs here (a process's
+    ephemeral port; in the pod: the computer's Service). The path stays as the plan made it."""
+    config = json.loads(json.dumps(config))
+    for tools in config.get("http_tools", []):
+        planned = tools["params"]["url"]
+        local = urlsplit(local_urls[planned])
+        parts = urlsplit(planned)
+        tools["params"]["url"] = urlunsplit((local.scheme, local.netloc, parts.path, parts.query, parts.fragment))
+    return config
+
+
+class AgentRuntime:
+    """`kagent-adk static` on a folder holding config.json and agent-card.json."""
+
+    def __init__(self, files: dict, env: dict[str, str]):
+        self.folder = Path(tempfile.mkdtemp(prefix="agent-loop-runtime-"))
+        (self.folder / "config").mkdir()
+        for name in ("config.json", "agent-card.json"):
+            (self.folder / "config" / name).write_text(json.dumps(files[name]))
+        self.port = free_port()
+        self.env = env
+        self.log = self.folder / "runtime.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120) -> "AgentRuntime":
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.folder),
+            "TMPDIR": os.environ.get("TMPDIR", "/tmp"),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **self.env,
+        }
+        command = [sys.executable, "-m", "kagent.adk.cli", "static", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--filepath", str(self.folder / "config")]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(command, env=env, cwd=self.folder, stdin=subprocess.DEVNULL, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        # The pod's readiness probe.
+        wait_until(lambda: http_ok(f"{self.url}/.well-known/agent-card.json") or self.process.poll() is not None,
+                   timeout, "kagent-adk serving its agent card", interval=0.5)
+        if self.process.poll() is not None:
+            raise RuntimeError(f"kagent-adk exited: {self.log_tail()}")
+        return self
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, characters: int = 6000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-characters:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def runtime_env(runtime_json: dict, kagent_url: str, secrets: dict[str, str]) -> dict[str, str]:
+    """The container's environment from runtime.json: Secret keys from `secrets`, KAGENT_URL replaced by
+    the stand-in's address."""
+    env = {}
+    for variable in runtime_json["env"]:
+        if "value" in variable:
+            env[variable["name"]] = variable["value"]
+        else:
+            ref = variable["secret"]
+            env[variable["name"]] = secrets[f"{ref['name']}/{ref['key']}"]
+    env["KAGENT_URL"] = kagent_url
+    return env
