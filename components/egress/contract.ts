@@ -8,8 +8,6 @@
 export const PROXY_PORT = 3128;
 /** mtail's /metrics. */
 export const METRICS_PORT = 9103;
-/** Loopback UDP port squid sends its access log lines to and mtail reads them from (squid.conf). */
-export const LOG_UDP_PORT = 5140;
 
 export const PATHS = {
     /** The per-agent rules (a ConfigMap mounted as a folder), included by squid.conf. */
@@ -19,15 +17,18 @@ export const PATHS = {
     mtailProgs: "/etc/egress-proxy/mtail",
     /** squid's pid and throw-away peek key (an emptyDir). */
     runDir: "/tmp/egress-proxy",
+    /** squid's access log, which mtail tails (an emptyDir shared by the two containers). */
+    logDir: "/var/log/egress-proxy",
+    logFile: "access.log",
 } as const;
 
-/** mtail's arguments: the image's program, squid's log lines over loopback UDP, /metrics on `port`. */
-export function mtailArgs(options: { progs?: string; udpPort?: number; port?: number } = {}): string[] {
+/** mtail's arguments: the image's program, squid's access log, /metrics on `port`. */
+export function mtailArgs(options: { progs?: string; log?: string; port?: number } = {}): string[] {
     return [
         "--progs",
         options.progs ?? PATHS.mtailProgs,
         "--logs",
-        `udp://127.0.0.1:${options.udpPort ?? LOG_UDP_PORT}`,
+        options.log ?? `${PATHS.logDir}/${PATHS.logFile}`,
         "--port",
         String(options.port ?? METRICS_PORT),
         // The series carry the agent's labels from the PodMonitor, not mtail's program name.

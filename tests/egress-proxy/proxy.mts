@@ -7,7 +7,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { createSocket } from "node:dgram";
 import { join } from "node:path";
 import { mtailArgs, PATHS } from "../../components/egress/contract.ts";
 import { BROKER_GIT_FILE, type SquidRulesOptions, squidRules } from "../../components/egress/squidRules.ts";
@@ -40,14 +39,6 @@ export async function freeTcpPort(): Promise<number> {
     return port;
 }
 
-async function freeUdpPort(): Promise<number> {
-    const socket = createSocket("udp4");
-    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-    const { port } = socket.address();
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
-    return port;
-}
-
 function substitute(text: string, from: string, to: string, count: "once" | "all" = "once"): string {
     const found = text.split(from).length - 1;
     if (found === 0 || (count === "once" && found !== 1)) {
@@ -61,17 +52,18 @@ function substitute(text: string, from: string, to: string, count: "once" | "all
 export async function startProxy(
     dir: string,
     rules: SquidRulesOptions,
-    options: { names: string[]; brokerLine?: string; pollSeconds?: number; originCa?: string },
+    options: { names: string[]; brokerLine?: string; pollSeconds?: number; logMaxBytes?: number },
 ): Promise<RunningProxy> {
     const port = await freeTcpPort();
     const metricsPort = await freeTcpPort();
-    const udpPort = await freeUdpPort();
     const runDir = join(dir, "run");
     const rulesDir = join(dir, "rules");
     const brokerDir = join(dir, "broker");
     const errorsDir = join(dir, "errors");
     const progsDir = join(dir, "mtail");
-    for (const folder of [runDir, rulesDir, brokerDir, errorsDir, progsDir]) mkdirSync(folder, { recursive: true });
+    const logDir = join(dir, "log");
+    for (const folder of [runDir, rulesDir, brokerDir, errorsDir, progsDir, logDir])
+        mkdirSync(folder, { recursive: true });
 
     for (const name of readdirSync(DEBIAN_TEMPLATES)) copyFileSync(join(DEBIAN_TEMPLATES, name), join(errorsDir, name));
     copyFileSync(join(IMAGE, "ERR_EGRESS_DENIED"), join(errorsDir, "ERR_EGRESS_DENIED"));
@@ -82,7 +74,7 @@ export async function startProxy(
     config = substitute(config, "http_port 3128 ", `http_port 127.0.0.1:${port} `);
     config = substitute(config, PATHS.runDir, runDir, "all");
     config = substitute(config, `${PATHS.rulesDir}/${PATHS.rulesFile}`, join(rulesDir, PATHS.rulesFile));
-    config = substitute(config, "udp://127.0.0.1:5140 ", `udp://127.0.0.1:${udpPort} `);
+    config = substitute(config, `stdio:${PATHS.logDir}/`, `stdio:${logDir}/`);
     config = substitute(config, `error_directory ${DEBIAN_TEMPLATES}`, `error_directory ${errorsDir}`);
     config += `\n# test only: the origin's names\nhosts_file ${join(dir, "hosts")}\n`;
     writeFileSync(join(dir, "squid.conf"), config);
@@ -121,9 +113,16 @@ export async function startProxy(
         EGRESS_PROXY_WATCH: `${rulesDir} ${brokerDir}`,
         EGRESS_PROXY_POLL_SECONDS: String(options.pollSeconds ?? 1),
         EGRESS_PROXY_RUN_DIR: runDir,
+        EGRESS_PROXY_LOG: join(logDir, PATHS.logFile),
+        EGRESS_PROXY_LOG_MAX_BYTES: String(options.logMaxBytes ?? 8 << 20),
     });
     const mtail = launch(
-        ["mtail", ...mtailArgs({ progs: progsDir, udpPort, port: metricsPort }), "--address", "127.0.0.1"],
+        [
+            "mtail",
+            ...mtailArgs({ progs: progsDir, log: join(logDir, PATHS.logFile), port: metricsPort }),
+            "--address",
+            "127.0.0.1",
+        ],
         {},
     );
 

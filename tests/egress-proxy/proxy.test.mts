@@ -4,7 +4,7 @@
 //   tests/egress-proxy/run.sh    (installs squid-openssl and mtail from Debian, then runs this file)
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,7 +62,8 @@ describe("egress proxy (squid + mtail as processes, images/egress-proxy)", () =>
         origin = await startOrigin(join(root, "origin"), { user: GIT_USER, token: TOKEN });
         brokerLine = await renderLikeEso(brokerGitHeaderTemplate(GIT_USER), { giteaToken: `${TOKEN}\n` });
         mkdirSync(join(root, "proxy"));
-        proxy = await startProxy(join(root, "proxy"), rules(), { names: NAMES, brokerLine });
+        // A small log limit, so that the denial burst below crosses several rotations.
+        proxy = await startProxy(join(root, "proxy"), rules(), { names: NAMES, brokerLine, logMaxBytes: 8192 });
         const proxyUrl = `http://127.0.0.1:${proxy.port}`;
         env = {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -264,6 +265,26 @@ describe("egress proxy (squid + mtail as processes, images/egress-proxy)", () =>
             assert.match(text, /^egress_requests_total\{outcome="allowed"\} [1-9]/m);
             assert.match(proxy.output(), /agent=devbot squid=TCP_DENIED status=407 method=CONNECT host=denied\.test/);
         });
+    });
+
+    it("counts every denial of a burst, across log rotations", async () => {
+        const burst = 300;
+        for (let i = 0; i < burst; i++) {
+            await rawRequest(
+                proxy.port,
+                `CONNECT burst-${i}.denied.test:443 HTTP/1.1\r\nHost: burst-${i}.denied.test\r\n\r\n`,
+            );
+        }
+        let series = 0;
+        await waitFor(async () => {
+            const text = await proxy.metrics();
+            series = text
+                .split("\n")
+                .filter((line) => /^egress_denied_total\{host="burst-\d+\.denied\.test"/.test(line)).length;
+            return series === burst;
+        }, 30).catch(() => assert.fail(`${series} of ${burst} denials counted`));
+        assert.match(proxy.output(), /squid -k rotate|rotat/i);
+        assert.ok(existsSync(join(proxy.dir, "log", "access.log.0")), "the log was rotated");
     });
 
     describe("git credential broker", () => {
