@@ -118,6 +118,13 @@ function main(): void {
         agent: plan.agent,
         namespace: plan.namespace,
         env: kagentRuntimeEnv(specs, platform.kagentNamespace),
+        // Where the operator's model API key lives (KV v2 mount, path, field), as the ExternalSecret fetches it.
+        modelApiKey: plan.credentials.fetched
+            .filter((f) => f.variable === "modelApiKey")
+            .map((f) => ({ mount: platform.vault.mount, path: f.vaultPath, field: f.vaultField }))[0],
+        // The desktop's screen, for running the computer here (absent: a CLI-only agent).
+        resolution: plan.computer.containers.find((c) => c.role === "desktop")?.env.find((e) => e.name === "RESOLUTION")
+            ?.value,
         mcpServers: plan.mcpServers.map((s) => ({
             name: s.name,
             container: s.container,

@@ -1,25 +1,25 @@
-"""Fixtures: the scripted model and the controller stand-in for the session, and per agent kind a computer
-(the shell alone, or the desktop too) with Kagent's runtime started on the config the plan gives it."""
+"""Fixtures: the scripted model and the controller stand-in for the session, and the local stack's agents
+(databot: a shell; devbot: a desktop too) run here with Kagent's runtime on the config their plan gives
+(scripts/agent-runtime/local_agent.py)."""
 
 from __future__ import annotations
 
 import os
-import re
-import uuid
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 import pytest
 
-from computers import ShellServer, desktop_pod
-from controller_standin import ControllerStandIn
-from runtime import AgentRuntime, reach_locally, render, runtime_env
-from scripted_model import ScriptedModel
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts/agent-runtime"))
 
-HERE = Path(__file__).parent
-REPO = HERE.parents[1]
+from controller_standin import ControllerStandIn  # noqa: E402
+from local_agent import LocalAgent  # noqa: E402
+from scripted_model import ScriptedModel  # noqa: E402
+
 # The agents of the README's local stack: devbot has a desktop, databot only a shell.
 LOCAL_STACK = REPO / "Pulumi.local.yaml"
+MODEL_API_KEY = "scripted-model-key"
 
 
 @pytest.fixture(scope="session")
@@ -36,69 +36,24 @@ def controller():
     standin.stop()
 
 
-@dataclass
-class RunningAgent:
-    name: str
-    files: dict
-    runtime: AgentRuntime
-    shell: ShellServer
-    pod: object | None = None
-
-    @property
-    def workspace(self) -> Path:
-        return self.shell.workspace
-
-
-def start_agent(name: str, model: ScriptedModel, controller: ControllerStandIn, tmp: Path, desktop: bool) -> RunningAgent:
-    token = uuid.uuid4().hex
-    files = render(LOCAL_STACK, name, tmp / name, mcp_token=token, model_base_url=model.base_url)
-    pod = None
-    if desktop:
-        resolution = os.environ.get("AGENT_LOOP_RESOLUTION", "1280x800")
-        pod = desktop_pod(token, resolution)
-    shell = ShellServer(token, display=pod.config.display if pod else None,
-                        xauthority=pod.config.xauthority if pod else None)
-    try:
-        shell.start()
-        local = {}
-        for server in files["runtime.json"]["mcpServers"]:
-            local[server["url"]] = shell.url if server["container"] == "shell" else pod.config.mcp_url
-        config = reach_locally(files["config.json"], local)
-        secrets = {f"{name}-credentials/model-api-key": "scripted-model-key"}
-        env = runtime_env(files["runtime.json"], controller.url, secrets)
-        runtime = AgentRuntime({**files, "config.json": config}, env).start()
-    except BaseException:
-        shell.stop()
-        if pod:
-            pod.cleanup()
-        raise
-    return RunningAgent(name, {**files, "config.json": config}, runtime, shell, pod)
-
-
-def stop_agent(agent: RunningAgent, request) -> None:
+def run_agent(name: str, model, controller, tmp_path_factory, request, desktop: bool):
+    agent = LocalAgent.start(LOCAL_STACK, name, tmp_path_factory.mktemp("render"), controller.url, MODEL_API_KEY,
+                             model_base_url=model.base_url, desktop=desktop)
+    yield agent
     # The runtime's memory after its conversations (the kagent pod's request and limit are sized on it).
-    status = Path(f"/proc/{agent.runtime.process.pid}/status").read_text() if agent.runtime.alive() else ""
-    if rss := re.search(r"VmRSS:\s+(\d+) kB", status):
-        print(f"\nkagent-adk of {agent.name}: {int(rss[1]) // 1024} MiB resident after its conversations")
+    print(f"\nkagent-adk of {name}: {agent.resident_mib()} MiB resident after its conversations")
     if request.session.testsfailed:
-        print(f"\n--- kagent-adk log of {agent.name} ---\n{agent.runtime.log_tail()}")
-    agent.runtime.stop()
-    agent.shell.stop()
-    if agent.pod is not None:
-        agent.pod.cleanup()
+        print(f"\n--- kagent-adk log of {name} ---\n{agent.runtime.log_tail()}")
+    agent.stop()
 
 
 @pytest.fixture(scope="module")
 def databot(model, controller, tmp_path_factory, request):
-    agent = start_agent("databot", model, controller, tmp_path_factory.mktemp("render"), desktop=False)
-    yield agent
-    stop_agent(agent, request)
+    yield from run_agent("databot", model, controller, tmp_path_factory, request, desktop=False)
 
 
 @pytest.fixture(scope="module")
 def devbot(model, controller, tmp_path_factory, request):
     if os.environ.get("AGENT_LOOP_DESKTOP", "1") == "0" or not os.environ.get("DESKTOP_E2E_VENV"):
         pytest.skip("desktop tests need tests/agent-loop/run.sh with the desktop (AGENT_LOOP_DESKTOP=0 skips them)")
-    agent = start_agent("devbot", model, controller, tmp_path_factory.mktemp("render"), desktop=True)
-    yield agent
-    stop_agent(agent, request)
+    yield from run_agent("devbot", model, controller, tmp_path_factory, request, desktop=True)

@@ -10,9 +10,10 @@ import re
 import uuid
 
 from a2a_chat import chat
+from conftest import MODEL_API_KEY, REPO
 from scripted_model import Answer, ToolCall, Turn
 
-SHELL_TOOLS = json.loads((__import__("pathlib").Path(__file__).parents[2] / "images/shell/tools.json").read_text())
+SHELL_TOOLS = json.loads((REPO / "images/shell/tools.json").read_text())
 
 
 def converse(agent, model, message: str, *steps):
@@ -56,7 +57,7 @@ def test_the_model_is_offered_exactly_the_planned_tools_and_a_run_command_writes
     assert (databot.workspace / "notes/hello.txt").read_text() == f"{word}\n"
     # The runtime reached the shell with the rendered header (the server refuses anything else) and the
     # scripted model with the key the pod gets from the ModelConfig's Secret.
-    assert model.api_keys == {"scripted-model-key"}
+    assert model.api_keys == {MODEL_API_KEY}
 
 
 def test_a_long_job_is_started_polled_and_its_output_read(databot, model):

@@ -92,9 +92,19 @@ async def chat(url: str, text: str, timeout: float = 600, context_id: str | None
     return conversation
 
 
-def summarize(result: Any, limit: int = 300) -> str:
-    """A tool result, shortened for a terminal."""
-    text = json.dumps(result, ensure_ascii=False)
+def summarize(result: Any, limit: int = 400) -> str:
+    """A tool result for a terminal: an MCP result's text items (an image as its type and size), marked
+    when it is an error, shortened."""
+    if isinstance(result, dict) and isinstance(result.get("content"), list):
+        items = [
+            item.get("text", "") if item.get("type") == "text"
+            else f"[{item.get('mimeType', item.get('type'))}, {len(item.get('data', '')) * 3 // 4} bytes]"
+            for item in result["content"]
+        ]
+        text = ("ERROR: " if result.get("isError") else "") + "\n".join(items)
+    else:
+        text = json.dumps(result, ensure_ascii=False)
+    text = text.replace("\n", "\n    ")
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
