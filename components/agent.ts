@@ -1,3 +1,11 @@
+function requiredImage(images: ComputerImages, image: keyof ComputerImages, agent: string) {
+    const ref = images[image];
+    if (ref === undefined) {
+        throw new Error(`agent ${agent}: no ${image} image`);
+    }
+    return ref;
+}
+
 /**
  * One agent, as one component: its plan (components/plan) rendered into its namespace, credentials,
  * computer, isolation and kagent objects.
@@ -10,6 +18,7 @@ import { createAgentComputer, ComputerImages } from "./computer";
 import { PlatformSpec, VaultSpec } from "./config";
 import { createAgentCredentials } from "./credentials";
 import { createNamespaceGuards, createVaultAccess } from "./isolation";
+import { egressProxyObjects } from "./egress/proxy";
 import { createKagentObjects } from "./kagent";
 import { metricsNetworkPolicy, podMonitor } from "./monitoring";
 import { registerObject } from "./objects";
@@ -75,6 +84,17 @@ export class PersistentAgent extends pulumi.ComponentResource {
               )
             : [];
 
+        // The egress proxy before the computer that sends everything to it; the broker's Secret key first.
+        const egressProxy = plan.egressProxy
+            ? egressProxyObjects(plan.egressProxy, requiredImage(args.images, "egressProxy", plan.agent)).map(
+                  (object) =>
+                      registerObject(`${name}-egress-${object.kind.toLowerCase()}`, object, {
+                          parent: this,
+                          dependsOn: [namespace, externalSecret, ...guards],
+                      }),
+              )
+            : [];
+
         createAgentComputer(
             name,
             {
@@ -82,7 +102,7 @@ export class PersistentAgent extends pulumi.ComponentResource {
                 namespace: namespaceName,
                 images: args.images,
                 // Quotas and policies first: a pod admitted before them would escape them.
-                dependsOn: [externalSecret, ...guards, ...browserView],
+                dependsOn: [externalSecret, ...guards, ...browserView, ...egressProxy],
             },
             this,
         );

@@ -28,6 +28,8 @@ const BUILT_IN: Record<
 > = {
     "v1/ServiceAccount": k8s.core.v1.ServiceAccount,
     "v1/ConfigMap": k8s.core.v1.ConfigMap,
+    "v1/Service": k8s.core.v1.Service,
+    "apps/v1/Deployment": k8s.apps.v1.Deployment,
     "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
     "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
     "batch/v1/CronJob": k8s.batch.v1.CronJob,

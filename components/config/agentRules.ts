@@ -32,7 +32,18 @@ export function checkAgent(agent: AgentConfig, ctx: Context): void {
     checkBrowserViewSettings(agent, ctx);
     checkRequestsWithinLimits(agent, ctx);
     checkSecrets(agent, ctx);
+    checkBrokeredCredential(agent, ctx);
     checkDerivedNames(agent, ctx);
+}
+
+function checkBrokeredCredential(agent: AgentConfig, ctx: Context): void {
+    if (agent.credentials.gitea.brokered && !agent.credentials.gitea.enabled) {
+        problem(
+            ctx,
+            ["credentials", "gitea", "brokered"],
+            "is set but the agent has no Gitea credential (credentials.gitea.enabled is false); remove one of them",
+        );
+    }
 }
 
 /**

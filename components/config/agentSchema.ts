@@ -3,7 +3,7 @@ import { z } from "zod";
 import { CONTAINER_ROLES, ContainerResources, DEFAULT_RESOURCES, ResourceFigures } from "./defaults";
 import { OWN_PATH, flag, oneOf, strictObject, text, wholeNumber } from "./fields";
 import * as formats from "./formats";
-import { egressRulesSchema, viewersSchema } from "./networkSchema";
+import { allowDomainsSchema, egressRulesSchema, viewersSchema } from "./networkSchema";
 import { agentBackupSchema, restoreFromSchema } from "./operationsSchema";
 import { MAX_AGENT_NAME, MODEL_PROVIDERS, checkAgent } from "./agentRules";
 
@@ -40,7 +40,7 @@ const maxBytes = (limit: number) => (value: string) => {
 };
 
 /** `gitea: false` is the short form of `gitea: {enabled: false}`. */
-const credential = (usernameDefault: string) =>
+const credential = <E extends z.core.$ZodLooseShape = Record<never, never>>(usernameDefault: string, extra?: E) =>
     z
         .preprocess(
             (value) =>
@@ -52,6 +52,7 @@ const credential = (usernameDefault: string) =>
                 username: text({ check: formats.username })
                     .optional()
                     .meta({ description: `default: ${usernameDefault}` }),
+                ...(extra ?? ({} as E)),
             }),
         )
         .prefault({});
@@ -131,7 +132,12 @@ const agentFields = strictObject({
         ) as Record<(typeof CONTAINER_ROLES)[number], ReturnType<typeof containerResources>>,
     ).prefault({}),
     credentials: strictObject({
-        gitea: credential("the agent's name"),
+        gitea: credential("the agent's name", {
+            brokered: flag().default(false).meta({
+                description:
+                    "the agent's egress proxy adds the token to its git requests to `platform.giteaHost`, and the computer never holds it; git there speaks plain HTTP to the proxy (needs `network.allowDomains`; docs/architecture.md, credential brokering)",
+            }),
+        }),
         harbor: credential("robot$<imageRepository>+<name>"),
     }).prefault({}),
     secrets: strictObject({
@@ -155,6 +161,10 @@ const agentFields = strictObject({
     network: strictObject({
         computerEgress: egressRulesSchema().meta({ description: "added to the platform's" }),
         agentEgress: egressRulesSchema().meta({ description: "added to the platform's" }),
+        allowDomains: allowDomainsSchema().meta({
+            description:
+                "added to the platform's: hosts the computer reaches through its egress proxy, `{host, ports}` or a host alone (port 443)",
+        }),
         vncViewers: viewersSchema.optional().meta({ description: "replace the platform's" }),
     }).prefault({}),
     runtimeClassName: text({ check: formats.dnsSubdomain })

@@ -47,3 +47,35 @@ export function strictlyContains(outer: Cidr, inner: Cidr): boolean {
 export function addressInCidr(address: string, cidr: string): boolean {
     return ipaddr.IPv4.parse(address).match(ipaddr.IPv4.parseCIDR(cidr));
 }
+
+/**
+ * A host of `network.allowDomains`: a DNS name, or `*.` and a name of at least two labels. A URL, an IP
+ * address or a port is refused with the way to write it, as the proxy matches names, not addresses.
+ */
+export function allowedHostCheck(text: string): string | undefined {
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text) || text.includes("/")) {
+        return "is a URL; write the host alone, e.g. pypi.org";
+    }
+    const unbracketed = text.replace(/^\[(.*)\]$/, "$1");
+    // 1.2.3.4, ::1, and the short forms 10.1 and 167772161 that resolvers take as addresses too.
+    if ((ipaddr.isValid(unbracketed) && unbracketed.includes(":")) || /^[0-9.]+$|\.[0-9]+$/.test(text)) {
+        return "is an IP address; allowDomains takes host names (give an address a network.computerEgress rule with its CIDR)";
+    }
+    if (text.includes(":")) {
+        return 'has a port; write the host alone and the port in ports, e.g. {host: "git.example.com", ports: [8443]}';
+    }
+    const wildcard = text.startsWith("*.");
+    const name = wildcard ? text.slice(2) : text;
+    if (name.includes("*")) {
+        return "has a * that is not a leading `*.`; write *.example.com for every subdomain of example.com";
+    }
+    if (!HOST_NAME.test(name) || name.length > 253) {
+        return "is not a host name, e.g. pypi.org or *.example.com";
+    }
+    if (wildcard && !name.includes(".")) {
+        return `would allow every name under the top-level domain "${name}"; name a domain, e.g. *.example.${name}`;
+    }
+    return undefined;
+}
+
+const HOST_NAME = /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;

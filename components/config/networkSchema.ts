@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { list, labels, oneOf, port, strictObject, text } from "./fields";
 import * as formats from "./formats";
-import { cidrCheck } from "./network";
+import { allowedHostCheck, cidrCheck } from "./network";
 
 const namespaceName = () => text({ check: formats.dnsLabel() });
 export const podLabelsSchema = () => labels(formats.labelKey, formats.labelValue);
@@ -39,6 +39,25 @@ export const egressRuleSchema = strictObject({
 
 export const egressRulesSchema = () => list(egressRuleSchema).default([]);
 
+/**
+ * A host the agent's computer may reach through its egress proxy (components/egress): `pypi.org`, or
+ * `*.example.com` for every subdomain of example.com. A bare string is the host on port 443.
+ */
+export const allowedDomainSchema = z.preprocess(
+    (value) => (typeof value === "string" ? { host: value } : value),
+    strictObject({
+        host: text({ check: allowedHostCheck }).meta({
+            description: "`pypi.org`, or `*.example.com` for every subdomain of example.com (not example.com itself)",
+        }),
+        ports: list(port())
+            .min(1, { error: "is empty; list at least one port, e.g. [443]" })
+            .default([443])
+            .meta({ description: "default [443]" }),
+    }),
+);
+
+export const allowDomainsSchema = () => list(allowedDomainSchema).default([]);
+
 /** Who may open the VNC port. */
 export const viewersSchema = strictObject({
     namespaces: list(namespaceName())
@@ -50,4 +69,5 @@ export const viewersSchema = strictObject({
 });
 
 export type EgressRule = z.output<typeof egressRuleSchema>;
+export type AllowedDomain = z.output<typeof allowedDomainSchema>;
 export type ViewerSpec = z.output<typeof viewersSchema>;

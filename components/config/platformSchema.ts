@@ -2,10 +2,10 @@
 import { z } from "zod";
 import { flag, list, oneOf, strictObject, text } from "./fields";
 import * as formats from "./formats";
-import { egressRulesSchema, podLabelsSchema, viewersSchema } from "./networkSchema";
+import { allowDomainsSchema, egressRulesSchema, podLabelsSchema, viewersSchema } from "./networkSchema";
 import { backupPlatformSchema, monitoringSchema } from "./operationsSchema";
 
-export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell", "browserView"] as const;
+export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell", "browserView", "egressProxy"] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
 const prebuiltImage = () =>
@@ -75,6 +75,7 @@ export const platformSchema = strictObject({
         computerControlMcp: prebuiltImage(),
         shell: prebuiltImage(),
         browserView: prebuiltImage(),
+        egressProxy: prebuiltImage(),
         platforms: list(
             text({
                 check: (p) => (/^linux\/(amd64|arm64)$/.test(p) ? undefined : "is not linux/amd64 or linux/arm64"),
@@ -95,6 +96,10 @@ export const platformSchema = strictObject({
         }),
         agentEgress: egressRulesSchema().meta({
             description: "where kagent's agent pods may connect besides kagent and their computer (the model API)",
+        }),
+        allowDomains: allowDomainsSchema().meta({
+            description:
+                "hosts every computer may reach through its egress proxy, `{host, ports}` or a host alone (port 443); any entry (here or an agent's) gives that agent a proxy and closes its direct egress (docs/architecture.md, egress by domain name)",
         }),
         vncViewers: viewersSchema
             .prefault({})

@@ -51,6 +51,7 @@ export function agentSpec(agent: AgentConfig, platform: PlatformSpec): AgentSpec
     const gitea = {
         enabled: agent.credentials.gitea.enabled,
         username: agent.credentials.gitea.username ?? agent.name,
+        brokered: agent.credentials.gitea.enabled && agent.credentials.gitea.brokered,
     };
     const harbor = {
         enabled: agent.credentials.harbor.enabled,
@@ -93,6 +94,7 @@ export function agentSpec(agent: AgentConfig, platform: PlatformSpec): AgentSpec
             // The agent's own rules add to the platform's; its viewers replace the platform's.
             computerEgress: [...platform.network.computerEgress, ...agent.network.computerEgress],
             agentEgress: [...platform.network.agentEgress, ...agent.network.agentEgress],
+            allowDomains: [...platform.network.allowDomains, ...agent.network.allowDomains],
             vncViewers: agent.network.vncViewers ?? platform.network.vncViewers,
         },
         runtimeClassName: agent.runtimeClassName,
@@ -168,6 +170,17 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
                 at("secrets"),
                 "holds the operator's secrets in stack config, but platform.vault.writeSecrets is false, so nothing writes them to Vault " +
                     "and the ExternalSecret would read fields that do not exist; put them in Vault (vault kv put) and remove them here, or set platform.vault.writeSecrets to true",
+            );
+        }
+        if (
+            agent.credentials.gitea.enabled &&
+            agent.credentials.gitea.brokered &&
+            platform.network.allowDomains.length + agent.network.allowDomains.length === 0
+        ) {
+            problems.add(
+                at("credentials.gitea.brokered"),
+                "needs the agent's egress proxy, which only an agent with network.allowDomains has; list the hosts it may reach in " +
+                    `${at("network.allowDomains")} or platform.network.allowDomains, or remove brokered`,
             );
         }
         checkQuotaBounds(agent, index, problems);

@@ -5,13 +5,13 @@
  */
 import type { AgentConfig } from "./agentSchema";
 import type { ContainerResources, ContainerRole } from "./defaults";
-import type { EgressRule, ViewerSpec } from "./networkSchema";
+import type { AllowedDomain, EgressRule, ViewerSpec } from "./networkSchema";
 import type { ImageName, PlatformConfig } from "./platformSchema";
 
 export type { AgentConfig } from "./agentSchema";
 export type { ModelProvider } from "./agentRules";
 export type { ContainerResources, ContainerRole, ResourceFigures } from "./defaults";
-export type { EgressRule, ViewerSpec } from "./networkSchema";
+export type { AllowedDomain, EgressRule, ViewerSpec } from "./networkSchema";
 export type { ImageName, PlatformConfig } from "./platformSchema";
 
 export type ModelSpec = AgentConfig["model"];
@@ -41,6 +41,8 @@ export interface NetworkSpec {
     computerEgress: EgressRule[];
     /** Where kagent's agent pod may connect besides kagent and its computer: the model API. */
     agentEgress: EgressRule[];
+    /** Hosts the computer reaches through its egress proxy; empty: no proxy, direct egress by computerEgress. */
+    allowDomains: AllowedDomain[];
     vncViewers: ViewerSpec;
 }
 
@@ -55,7 +57,8 @@ export interface AgentSpec {
     desktop: DesktopSpec;
     storage: StorageSpec;
     resources: Record<ContainerRole, ContainerResources>;
-    credentials: { gitea: CredentialSpec; harbor: CredentialSpec };
+    /** gitea.brokered: the egress proxy holds the token and adds it to the computer's git requests. */
+    credentials: { gitea: CredentialSpec & { brokered: boolean }; harbor: CredentialSpec };
     secrets: OperatorSecrets;
     rotation: RotationSpec;
     /** Platform rules plus the agent's own. */

@@ -2,11 +2,15 @@
  * Renders the network policies of an agent's namespace: everything denied, then exactly what the agent
  * needs. Kagent's agent pod and the kagent controller's namespace reach the MCP ports; viewers reach
  * the desktop's viewer ports; the computer and the agent pod reach DNS and what the operator allows.
+ * With an egress proxy (network.allowDomains), the computer reaches outside the cluster only through
+ * it: its own egress keeps DNS, the proxy and the in-cluster namespaces of its rules, and the proxy
+ * gets the allowed ports outside the cluster plus the operator's rules.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EgressRule, PlatformSpec } from "../config";
 import { parseCidr, strictlyContains } from "../config/network";
+import { METRICS_PORT, PROXY_PORT } from "../egress/contract";
 import { AgentPlan } from "../plan";
 
 type NetworkPolicy = k8s.types.input.networking.v1.NetworkPolicy;
@@ -57,6 +61,7 @@ export function networkPolicies(
         ],
     };
     const mcpPorts = network.mcpPorts.map((port) => ({ protocol: "TCP", port }));
+    const proxy = plan.egressProxy;
 
     const policies: Record<string, NetworkPolicy> = {
         "default-deny": policy(network.policyNames.defaultDeny, {
@@ -72,7 +77,17 @@ export function networkPolicies(
         "computer-egress": policy(network.policyNames.computerEgress, {
             podSelector: computer,
             policyTypes: ["Egress"],
-            egress: [dns, ...network.rules.computerEgress.map(egressRule)],
+            egress: proxy
+                ? [
+                      dns,
+                      {
+                          to: [{ podSelector: { matchLabels: proxy.selector } }],
+                          ports: [{ protocol: "TCP", port: PROXY_PORT }],
+                      },
+                      // In-cluster destinations stay direct (NO_PROXY has .svc); addresses go through the proxy.
+                      ...network.rules.computerEgress.filter((rule) => rule.namespace !== undefined).map(egressRule),
+                  ]
+                : [dns, ...network.rules.computerEgress.map(egressRule)],
         }),
         "kagent-agent": policy(network.policyNames.kagentAgent, {
             podSelector: kagentPod,
@@ -86,6 +101,29 @@ export function networkPolicies(
             ],
         }),
     };
+
+    if (proxy) {
+        const ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [
+            { from: [{ podSelector: computer }], ports: [{ protocol: "TCP", port: PROXY_PORT }] },
+        ];
+        if (proxy.monitoring) {
+            ingress.push({
+                from: [
+                    {
+                        namespaceSelector: namespaceByName(proxy.monitoring.namespace),
+                        podSelector: { matchLabels: proxy.monitoring.podLabels },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: METRICS_PORT }],
+            });
+        }
+        policies["egress-proxy"] = policy(proxy.policyName, {
+            podSelector: { matchLabels: proxy.selector },
+            policyTypes: ["Ingress", "Egress"],
+            ingress,
+            egress: [dns, ...proxy.egress.map(egressRule)],
+        });
+    }
 
     const viewers = network.rules.vncViewers;
     if (network.viewerPorts.length > 0 && (viewers.namespaces.length > 0 || viewers.cidrs.length > 0)) {

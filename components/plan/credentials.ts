@@ -5,6 +5,8 @@
  * Adding a credential is one entry here (docs/architecture.md, "Where to change what").
  */
 import { AgentSpec, PlatformSpec } from "../config";
+import { BROKER_GIT_SECRET_KEY } from "../egress/proxy";
+import { brokerGitHeaderTemplate } from "../egress/squidRules";
 import { gitCredentialsTemplate } from "../gitCredentialsTemplate";
 import { agentLabels } from "../labels";
 import { agentObjectNames } from "../naming";
@@ -105,19 +107,23 @@ const CREDENTIALS: Credential[] = [
         vaultField: "gitea-token",
         origin: { operator: (agent) => fromConfig(agent)?.giteaToken },
         wanted: (agent) => agent.credentials.gitea.enabled,
-        keys: (agent, platform) => [
-            {
-                key: "git-credentials",
-                template: gitCredentialsTemplate(agent.credentials.gitea.username, platform.giteaHost),
-                file: {
-                    volume: "git-credentials",
-                    dir: MOUNTS.git,
-                    file: "git-credentials",
-                    containers: agent.desktop.enabled ? ["desktop", "shell"] : ["shell"],
-                    env: [{ name: "GIT_CREDENTIALS_FILE", points: "file" }],
-                },
-            },
-        ],
+        // Brokered: only the egress proxy mounts the key (components/egress/proxy.ts); the computer has no file.
+        keys: (agent, platform) =>
+            agent.credentials.gitea.brokered
+                ? [{ key: BROKER_GIT_SECRET_KEY, template: brokerGitHeaderTemplate(agent.credentials.gitea.username) }]
+                : [
+                      {
+                          key: "git-credentials",
+                          template: gitCredentialsTemplate(agent.credentials.gitea.username, platform.giteaHost),
+                          file: {
+                              volume: "git-credentials",
+                              dir: MOUNTS.git,
+                              file: "git-credentials",
+                              containers: agent.desktop.enabled ? ["desktop", "shell"] : ["shell"],
+                              env: [{ name: "GIT_CREDENTIALS_FILE", points: "file" }],
+                          },
+                      },
+                  ],
     },
     {
         variable: "harborPassword",

@@ -7,6 +7,7 @@ import { workspaceDataSource } from "../backup";
 import { planBrowserView } from "../browserView";
 import { BUILDKIT_POD_LABELS, BUILDKIT_PORT, buildServiceAddress } from "../buildService";
 import { AgentSpec, EgressRule, PlatformSpec } from "../config";
+import { planEgressProxy } from "../egress/proxy";
 import { ageSeconds } from "../config/operationsSchema";
 import { agentLabels, computerSelector, kagentPodSelector } from "../labels";
 import { agentObjectNames, serviceHost, vaultAccessName } from "../naming";
@@ -29,10 +30,14 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
     const names = agentObjectNames(agent.name);
     const { plan: credentials, files } = planCredentials(agent, platform);
     const buildService = platform.buildService;
+    const egressProxy = planEgressProxy(agent, platform, platform.monitoring);
+    // With a proxy, every container of the computer sends its HTTP(S) there (git, pip, npm, curl read these).
     const containers = planContainers(
         agent,
         files,
         buildService.enabled ? buildServiceAddress(buildService.namespace) : undefined,
+    ).map((container) =>
+        egressProxy ? { ...container, env: [...container.env, ...egressProxy.computerEnv] } : container,
     );
     const claims: ClaimPlan[] = [
         {
@@ -61,7 +66,9 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
         namespace: agent.namespace,
         namespaceLabels: { ...agentLabels(agent.name, "namespace"), ...podSecurityLabels(agent) },
         podSecurity: agent.podSecurity,
-        images: [...new Set<ImageKey>(containers.map((c) => c.image))],
+        images: [
+            ...new Set<ImageKey>([...containers.map((c) => c.image), ...(egressProxy ? ["egressProxy" as const] : [])]),
+        ],
         computer: {
             name: names.computer,
             replicas: agent.suspended ? 0 : 1,
@@ -116,9 +123,11 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec): AgentPlan {
             agent,
             containers,
             operations.backup !== undefined && operations.backup.platform.engine === "cronjob",
+            egressProxy !== undefined,
         ),
         operations,
         ...(agent.desktop.browserView.enabled ? { browserView: planBrowserView(agent, platform) } : {}),
+        ...(egressProxy ? { egressProxy } : {}),
         endpoints: {
             serviceHost: host,
             vncEndpoint: agent.desktop.enabled ? `${host}:${PORTS.vnc}` : undefined,

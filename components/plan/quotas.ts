@@ -4,23 +4,35 @@
  * and nothing more. Quantities are parsed once here; validation has kept them within the API's bounds.
  */
 import { BACKUP_POD_RESOURCES } from "../backup";
+import { EGRESS_PROXY_RESOURCES } from "../egress/proxy";
 import { AgentSpec, ContainerResources, formatBytes, formatCpu, parseQuantity } from "../config";
 import { agentLabels } from "../labels";
 import { agentObjectNames } from "../naming";
 import { ContainerPlan, QuotaPlan } from "./types";
 
-/** Pods of the namespace: the computer, kagent's agent pod and its rollout surge (and a backup pod). */
+/**
+ * Pods of the namespace: the computer, kagent's agent pod and its rollout surge (and a backup pod, and
+ * the egress proxy with its rollout surge).
+ */
 const POD_COUNT = 3;
 
 const quantity = (text: string) => parseQuantity(text) ?? 0;
 
-export function planQuota(agent: AgentSpec, containers: ContainerPlan[], backupPod: boolean): QuotaPlan {
+export function planQuota(
+    agent: AgentSpec,
+    containers: ContainerPlan[],
+    backupPod: boolean,
+    egressProxy = false,
+): QuotaPlan {
     const kagent = agent.resources.kagent;
+    const proxy: ContainerResources[] = egressProxy ? Object.values(EGRESS_PROXY_RESOURCES) : [];
     const counted: ContainerResources[] = [
         ...containers.map((c) => c.resources),
         kagent,
         kagent,
         ...(backupPod ? [BACKUP_POD_RESOURCES] : []),
+        ...proxy,
+        ...proxy,
     ];
     const sum = (kind: "requests" | "limits", measure: "cpu" | "memory") =>
         counted.reduce((total, figures) => total + quantity(figures[kind][measure]), 0);
@@ -41,9 +53,9 @@ export function planQuota(agent: AgentSpec, containers: ContainerPlan[], backupP
             "limits.memory": formatBytes(sum("limits", "memory")),
             "requests.storage": formatBytes(claims[0] + claims[1]),
             persistentvolumeclaims: String(claims.length),
-            pods: String(POD_COUNT + (backupPod ? 1 : 0)),
-            // Ours and kagent's; none of type LoadBalancer or NodePort.
-            services: "2",
+            pods: String(POD_COUNT + (backupPod ? 1 : 0) + (egressProxy ? 2 : 0)),
+            // Ours, kagent's and the proxy's; none of type LoadBalancer or NodePort.
+            services: String(2 + (egressProxy ? 1 : 0)),
             "services.loadbalancers": "0",
             "services.nodeports": "0",
         },

@@ -14,6 +14,7 @@ import type {
     ResourceFigures,
 } from "../config";
 import type { BrowserViewPlan } from "../browserView";
+import type { EgressProxyPlan } from "../egress/proxy";
 import type { MonitoredAgent, MonitoringSettings } from "../monitoring";
 
 /** The containers a computer pod may have. */
@@ -225,6 +226,8 @@ export interface AgentPlan {
     operations: OperationsPlan;
     /** The browser view's ConfigMap, route and URL (components/browserView.ts), when enabled. */
     browserView?: BrowserViewPlan;
+    /** The egress proxy (components/egress/proxy.ts), for an agent with network.allowDomains. */
+    egressProxy?: EgressProxyPlan;
     /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths. */
     endpoints: {
         serviceHost: string;
