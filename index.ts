@@ -4,10 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AgentImages, ImageName, IMAGE_NAMES, PersistentAgent, planAgent, readStackConfig } from "./components";
-import { BuildService } from "./components/buildService";
-import { dashboardConfigMap, prometheusRule } from "./components/monitoring";
-import { COMPUTER_POD_LABELS } from "./components/labels";
-import { registerObject } from "./components/objects";
+import { BuildService } from "./components/resources/buildService";
+import { dashboardConfigMap, prometheusRule } from "./components/render/monitoring";
+import { COMPUTER_POD_LABELS } from "./components/contract/labels";
+import { registerObject } from "./components/resources/register";
 
 // Validates the whole config first: on any problem, preview fails listing all of them, before any
 // resource is registered.

@@ -1,5 +1,5 @@
 // Takes a CSI VolumeSnapshot of one claim and prunes the older ones per retention. Runs in the agent's
-// backup CronJob (components/backup.ts), in the shell image the stack already builds (it has Node 22), as
+// backup CronJob (components/render/backup.ts), in the shell image the stack already builds (it has Node 22), as
 // the agent's backup ServiceAccount, whose Role allows only create, list and delete of VolumeSnapshots in
 // the agent's namespace. Node's fetch and the service account token are all it needs: no kubectl in that
 // image, and no package to install.

@@ -1,4 +1,4 @@
-export { PersistentAgent, PersistentAgentArgs } from "./agent";
-export { AgentImages, AgentImagesArgs } from "./images";
+export { PersistentAgent, PersistentAgentArgs } from "./resources/agent";
+export { AgentImages, AgentImagesArgs } from "./resources/images";
 export { AgentPlan, planAgent } from "./plan";
 export * from "./config";

@@ -1,5 +1,5 @@
 /**
- * The browser view in the stack (components/browserView.ts and the plan's container): the objects it
+ * The browser view in the stack (components/render/browserView.ts and the plan's container): the objects it
  * adds, who can reach port 6080, the token's rotation, and the outputs.
  */
 import * as assert from "assert";

@@ -1,6 +1,6 @@
-/** The egress proxy's per-agent squid rules (components/egress/squidRules.ts): what each list entry becomes. */
+/** The egress proxy's per-agent squid rules (components/render/squidRules.ts): what each list entry becomes. */
 import * as assert from "assert";
-import { brokerGitHeaderTemplate, hostPattern, squidRules } from "../components/egress/squidRules";
+import { brokerGitHeaderTemplate, hostPattern, squidRules } from "../components/render/squidRules";
 
 describe("egress proxy: squid rules", () => {
     it("matches exact hosts exactly and wildcards on subdomains only", () => {

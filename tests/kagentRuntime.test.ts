@@ -1,12 +1,12 @@
 /**
- * The runtime config (components/kagentRuntime.ts): the translation kagent's 0.10 controller does, on the
+ * The runtime config (components/render/kagentRuntime.ts): the translation kagent's 0.10 controller does, on the
  * stack's own kagent objects. tests/agent-loop validates the same output with kagent-adk's types and runs
  * the runtime on it; these check the mapping's rules one by one.
  */
 import * as assert from "assert";
 import { ConfigError, parseStackConfig } from "../components/config";
-import { kagentSpecs } from "../components/kagent";
-import { durationSeconds, kagentRuntimeEnv, kagentRuntimeFiles } from "../components/kagentRuntime";
+import { kagentSpecs } from "../components/render/kagent";
+import { durationSeconds, kagentRuntimeEnv, kagentRuntimeFiles } from "../components/render/kagentRuntime";
 import { planAgent } from "../components/plan";
 import { copy, stackConfig } from "./harness/stackFile";
 

@@ -1,7 +1,7 @@
 /** CIDR arithmetic (components/config/network.ts, on ipaddr.js): what egress rules accept and open. */
 import * as assert from "assert";
 import { addressInCidr, parseCidr, strictlyContains } from "../components/config/network";
-import { PRIVATE_RANGES, egressRule } from "../components/isolation/networkPolicies";
+import { PRIVATE_RANGES, egressRule } from "../components/render/networkPolicies";
 
 describe("network: CIDRs", () => {
     it("accepts full IPv4 ranges without host bits, and nothing else", () => {

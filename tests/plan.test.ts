@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import { AgentSpec, PlatformSpec, parseStackConfig } from "../components/config";
 import { AgentPlan, PORTS, planAgent } from "../components/plan";
-import { buildServiceAddress } from "../components/buildService";
+import { buildServiceAddress } from "../components/resources/buildService";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");

@@ -1,6 +1,6 @@
 /** The resource graph the program registers, per stack config, under Pulumi mocks. */
 import * as assert from "assert";
-import { COMPUTER_CONTROL_TOOLS, MAX_TOOLS_PER_AGENT, MAX_TOOL_NAMES, SHELL_TOOLS } from "../components/toolNames";
+import { COMPUTER_CONTROL_TOOLS, MAX_TOOLS_PER_AGENT, MAX_TOOL_NAMES, SHELL_TOOLS } from "../components/contract/tools";
 import { ProgramError, ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 

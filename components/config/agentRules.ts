@@ -8,7 +8,7 @@ import { CONTAINER_ROLES, DEFAULT_RESOURCES } from "./defaults";
 import { OWN_PATH, describe } from "./problems";
 import * as formats from "./formats";
 import { parseQuantity } from "./quantity";
-import { namedObjects } from "../naming";
+import { namedObjects } from "../contract/names";
 
 export const MAX_AGENT_NAME = 40;
 

@@ -40,7 +40,7 @@ export const egressRuleSchema = strictObject({
 export const egressRulesSchema = () => list(egressRuleSchema).default([]);
 
 /**
- * A host the agent's computer may reach through its egress proxy (components/egress): `pypi.org`, or
+ * A host the agent's computer may reach through its egress proxy (components/render/egressProxy.ts): `pypi.org`, or
  * `*.example.com` for every subdomain of example.com. A bare string is the host on port 443.
  */
 export const allowedDomainSchema = z.preprocess(

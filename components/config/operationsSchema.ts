@@ -1,6 +1,6 @@
 /**
  * The operations keys: `platform.monitoring`, `platform.backup`, and each agent's `storage.backup` and
- * `storage.restoreFrom` (what components/monitoring.ts and components/backup.ts build from).
+ * `storage.restoreFrom` (what components/render/monitoring.ts and components/render/backup.ts build from).
  */
 import { z } from "zod";
 import { flag, list, oneOf, port, strictObject, text, wholeNumber } from "./fields";

@@ -140,7 +140,7 @@ export const platformSchema = strictObject({
     buildService: strictObject({
         enabled: flag().default(false).meta({
             description:
-                "deploy a rootless BuildKit daemon that agents build and push images on with `buildctl` (components/buildService.ts); computers get `BUILDKIT_HOST` and may reach the daemon's port (no `network.computerEgress` rule needed)",
+                "deploy a rootless BuildKit daemon that agents build and push images on with `buildctl` (components/resources/buildService.ts); computers get `BUILDKIT_HOST` and may reach the daemon's port (no `network.computerEgress` rule needed)",
         }),
         namespace: text({ check: formats.dnsLabel() }).default("agent-builds").meta({
             description:

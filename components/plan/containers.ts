@@ -5,7 +5,7 @@
  */
 import { AgentSpec } from "../config";
 import { CredentialFile, credentialEnv, credentialMounts } from "./credentials";
-import { agentObjectNames } from "../naming";
+import { agentObjectNames } from "../contract/names";
 import {
     BROWSER_VIEW_MODE_KEY,
     BROWSER_VIEW_MODE_VOLUME,
@@ -15,7 +15,7 @@ import {
     PORT_NAMES,
     SHELL_MAX_COMMAND_SECONDS,
     SUDO_CAPABILITIES,
-} from "./contract";
+} from "../contract/pod";
 import { ContainerPlan, ContainerRole, EnvPlan, ImageKey, MountPlan, ProbePlan, VolumePlan } from "./types";
 
 const healthz = (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan => ({
@@ -176,7 +176,7 @@ function browserView(agent: AgentSpec): ContainerDraft {
     };
 }
 
-/** `buildKitHost`: the stack's BuildKit daemon (components/buildService.ts), when the platform deploys one. */
+/** `buildKitHost`: the stack's BuildKit daemon (components/resources/buildService.ts), when the platform deploys one. */
 export function planContainers(agent: AgentSpec, files: CredentialFile[], buildKitHost?: string): ContainerPlan[] {
     const drafts: ContainerDraft[] = [];
     if (agent.desktop.enabled) {

@@ -5,12 +5,12 @@
  * Adding a credential is one entry here (docs/architecture.md, "Where to change what").
  */
 import { AgentSpec, PlatformSpec } from "../config";
-import { BROKER_GIT_SECRET_KEY } from "../egress/proxy";
-import { brokerGitHeaderTemplate } from "../egress/squidRules";
-import { gitCredentialsTemplate } from "../gitCredentialsTemplate";
-import { agentLabels } from "../labels";
-import { agentObjectNames } from "../naming";
-import { MOUNTS } from "./contract";
+import { gitCredentialsTemplate } from "./gitCredentials";
+import { agentLabels } from "../contract/labels";
+import { agentObjectNames } from "../contract/names";
+import { MOUNTS } from "../contract/pod";
+import { BROKER_GIT_SECRET_KEY } from "../render/egressProxy";
+import { brokerGitHeaderTemplate } from "../render/squidRules";
 import { ContainerRole, CredentialsPlan, FetchedValue, WrittenValue } from "./types";
 
 /** Keys of the agent's Secret that something outside the pod reads (see docs/pod-contract.md). */
@@ -107,7 +107,7 @@ const CREDENTIALS: Credential[] = [
         vaultField: "gitea-token",
         origin: { operator: (agent) => fromConfig(agent)?.giteaToken },
         wanted: (agent) => agent.credentials.gitea.enabled,
-        // Brokered: only the egress proxy mounts the key (components/egress/proxy.ts); the computer has no file.
+        // Brokered: only the egress proxy mounts the key (components/render/egressProxy.ts); the computer has no file.
         keys: (agent, platform) =>
             agent.credentials.gitea.brokered
                 ? [{ key: BROKER_GIT_SECRET_KEY, template: brokerGitHeaderTemplate(agent.credentials.gitea.username) }]

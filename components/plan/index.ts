@@ -3,15 +3,15 @@
  * platform. Data flows one way: stack config -> validated spec (components/config) -> plan (here) ->
  * resources (the builders, which render the plan and read no flag of their own).
  */
-import { workspaceDataSource } from "../backup";
-import { planBrowserView } from "../browserView";
-import { BUILDKIT_POD_LABELS, BUILDKIT_PORT, buildServiceAddress } from "../buildService";
+import { workspaceDataSource } from "../render/backup";
+import { planBrowserView } from "../render/browserView";
+import { BUILDKIT_POD_LABELS, BUILDKIT_PORT, buildServiceAddress } from "../resources/buildService";
 import { AgentSpec, EgressRule, PlatformSpec } from "../config";
-import { planEgressProxy } from "../egress/proxy";
+import { planEgressProxy } from "../render/egressProxy";
 import { ageSeconds } from "../config/operationsSchema";
-import { agentLabels, computerSelector, kagentPodSelector } from "../labels";
-import { agentObjectNames, serviceHost, vaultAccessName } from "../naming";
-import { PORTS } from "./contract";
+import { agentLabels, computerSelector, kagentPodSelector } from "../contract/labels";
+import { agentObjectNames, serviceHost, vaultAccessName } from "../contract/names";
+import { PORTS } from "../contract/pod";
 import { planContainers, planVolumes } from "./containers";
 import { SECRET_KEYS, planCredentials, vaultPaths } from "./credentials";
 import { planMcpServers } from "./mcpServers";
@@ -19,7 +19,7 @@ import { planQuota } from "./quotas";
 import { AgentPlan, ClaimPlan, ImageKey, OperationsPlan, VaultAccessPlan } from "./types";
 
 export * from "./types";
-export { AGENT_UID, MCP_PATH, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS } from "./contract";
+export { AGENT_UID, MCP_PATH, MOUNTS, PORTS, PORT_NAMES, SHELL_MAX_COMMAND_SECONDS } from "../contract/pod";
 export { MCP_TIMEOUTS } from "./mcpServers";
 export { SECRET_KEYS, vaultPaths } from "./credentials";
 

@@ -3,9 +3,9 @@
  * exact tool names the server exposes (kagent silently drops a name the server does not have).
  */
 import { AgentSpec } from "../config";
-import { agentObjectNames, serviceHost } from "../naming";
-import { COMPUTER_CONTROL_TOOLS, SHELL_TOOLS } from "../toolNames";
-import { MCP_PATH, SHELL_MAX_COMMAND_SECONDS } from "./contract";
+import { agentObjectNames, serviceHost } from "../contract/names";
+import { COMPUTER_CONTROL_TOOLS, SHELL_TOOLS } from "../contract/tools";
+import { MCP_PATH, SHELL_MAX_COMMAND_SECONDS } from "../contract/pod";
 import { ContainerPlan, McpServerPlan } from "./types";
 
 /**

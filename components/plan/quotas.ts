@@ -3,11 +3,11 @@
  * containers plus kagent's agent pod (twice: its Deployment rolls with a surge pod), so the agent fits
  * and nothing more. Quantities are parsed once here; validation has kept them within the API's bounds.
  */
-import { BACKUP_POD_RESOURCES } from "../backup";
-import { EGRESS_PROXY_RESOURCES } from "../egress/proxy";
+import { BACKUP_POD_RESOURCES } from "../render/backup";
+import { EGRESS_PROXY_RESOURCES } from "../render/egressProxy";
 import { AgentSpec, ContainerResources, formatBytes, formatCpu, parseQuantity } from "../config";
-import { agentLabels } from "../labels";
-import { agentObjectNames } from "../naming";
+import { agentLabels } from "../contract/labels";
+import { agentObjectNames } from "../contract/names";
 import { ContainerPlan, QuotaPlan } from "./types";
 
 /**

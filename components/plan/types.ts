@@ -4,7 +4,7 @@
  * (as kagent's translator compiles an Agent into `AgentManifestInputs` before `BuildManifest`).
  * Plain data only: the golden files (tests/golden) show it per representative config.
  */
-import type { BackedUpAgent, BackupPlatform } from "../backup";
+import type { BackedUpAgent, BackupPlatform } from "../render/backup";
 import type {
     ContainerResources,
     ImageName,
@@ -13,9 +13,9 @@ import type {
     PodSecurityLevel,
     ResourceFigures,
 } from "../config";
-import type { BrowserViewPlan } from "../browserView";
-import type { EgressProxyPlan } from "../egress/proxy";
-import type { MonitoredAgent, MonitoringSettings } from "../monitoring";
+import type { BrowserViewPlan } from "../render/browserView";
+import type { MonitoredAgent, MonitoringSettings } from "../render/monitoring";
+import type { EgressProxyPlan } from "../render/egressProxy";
 
 /** The containers a computer pod may have. */
 export type ContainerRole = "desktop" | "computerControl" | "shell" | "browserView";
@@ -203,7 +203,7 @@ export interface QuotaPlan {
     claimMax: string;
 }
 
-/** Monitoring and backups (components/monitoring.ts, components/backup.ts render them). */
+/** Monitoring and backups (components/render/monitoring.ts, components/render/backup.ts render them). */
 export interface OperationsPlan {
     monitoring?: { agent: MonitoredAgent; settings: MonitoringSettings };
     /** The backup pod runs the shell image. */
@@ -224,9 +224,9 @@ export interface AgentPlan {
     network: NetworkPlan;
     quota: QuotaPlan;
     operations: OperationsPlan;
-    /** The browser view's ConfigMap, route and URL (components/browserView.ts), when enabled. */
+    /** The browser view's ConfigMap, route and URL (components/render/browserView.ts), when enabled. */
     browserView?: BrowserViewPlan;
-    /** The egress proxy (components/egress/proxy.ts), for an agent with network.allowDomains. */
+    /** The egress proxy (components/render/egressProxy.ts), for an agent with network.allowDomains. */
     egressProxy?: EgressProxyPlan;
     /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths. */
     endpoints: {

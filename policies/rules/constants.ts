@@ -1,18 +1,18 @@
 /**
  * What the policies know about the stack. The pack is its own package and does not import the program,
- * so these mirror components/labels.ts and components/naming.ts; tests/policies.test.ts checks they agree.
+ * so these mirror components/contract/labels.ts and components/contract/names.ts; tests/policies.test.ts checks they agree.
  */
 
-/** Label on every object of an agent (components/labels.ts AGENT_LABEL). */
+/** Label on every object of an agent (components/contract/labels.ts AGENT_LABEL). */
 export const AGENT_LABEL = "persistent-agents.dev/agent";
 
-/** Labels that mark a pod as an agent's computer (components/labels.ts computerSelector, minus the agent). */
+/** Labels that mark a pod as an agent's computer (components/contract/labels.ts computerSelector, minus the agent). */
 export const COMPUTER_POD_LABELS: Readonly<Record<string, string>> = {
     "app.kubernetes.io/name": "persistent-agent",
     "app.kubernetes.io/component": "computer",
 };
 
-/** MCP ports of the computer: container port names and numbers (components/naming.ts PORTS). */
+/** MCP ports of the computer: container port names and numbers (components/contract/names.ts PORTS). */
 export const MCP_PORTS: ReadonlyArray<{ name: string; number: number }> = [
     { name: "computer-mcp", number: 8080 },
     { name: "shell-mcp", number: 8081 },

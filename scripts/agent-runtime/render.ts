@@ -16,8 +16,8 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { parseStackConfig } from "../../components/config";
-import { kagentSpecs } from "../../components/kagent";
-import { kagentRuntimeEnv, kagentRuntimeFiles } from "../../components/kagentRuntime";
+import { kagentSpecs } from "../../components/render/kagent";
+import { kagentRuntimeEnv, kagentRuntimeFiles } from "../../components/render/kagentRuntime";
 import { AgentPlan, planAgent } from "../../components/plan";
 
 const PROJECT = "persistent-agents";

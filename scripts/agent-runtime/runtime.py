@@ -1,7 +1,7 @@
 """Kagent's agent runtime as the agent pod runs it, on the config the stack's plan gives it.
 
 `render` runs scripts/agent-runtime/render.ts (the program's config validation, plan, kagent specs and
-their translation in components/kagentRuntime.ts). `AgentRuntime` starts `kagent-adk static --filepath
+their translation in components/render/kagentRuntime.ts). `AgentRuntime` starts `kagent-adk static --filepath
 <folder>` (the 0.10 image's entrypoint with the Deployment's arguments) with the environment the
 controller gives the pod (runtime.json), the controller's API at KAGENT_URL being a stand-in.
 """

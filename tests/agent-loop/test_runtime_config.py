@@ -1,4 +1,4 @@
-"""The runtime config the stack gives each agent (components/kagentRuntime.ts, rendered by
+"""The runtime config the stack gives each agent (components/render/kagentRuntime.ts, rendered by
 scripts/agent-runtime/render.ts) against kagent-adk 0.10.4's own types: every field must be one the
 runtime declares, and the runtime must build its agent from it."""
 

@@ -1,7 +1,7 @@
 /**
  * The backup program (backup/snapshot-workspace.mjs) against a real kube-apiserver with the upstream
  * VolumeSnapshot CRDs (external-snapshotter v8.6.0), as the ServiceAccount and Role the stack renders
- * (components/backup.ts), with a real token of that account: it creates snapshots, lists them and prunes
+ * (components/render/backup.ts), with a real token of that account: it creates snapshots, lists them and prunes
  * them by count and by age, and can do nothing else. Run by tests/backup/run.sh, which starts the API server
  * (scripts/local-cluster.sh) and exports KUBECONFIG and LOCAL_CLUSTER_DIR.
  */
@@ -17,7 +17,7 @@ import {
     BackedUpAgent,
     backupNames,
     cronJobBackupObjects,
-} from "../../components/backup";
+} from "../../components/render/backup";
 import { kubectl } from "../real/kube";
 
 const NAMESPACE = "agent-devbot";

@@ -1,5 +1,5 @@
 // Runs the egress proxy's programs as processes, as the image runs them: images/egress-proxy/squid.conf
-// with the rules components/egress/squidRules.ts renders, started by the image's own
+// with the rules components/render/squidRules.ts renders, started by the image's own
 // start-egress-proxy.sh, and mtail with the image's program and the stack's arguments. Only what a
 // process on a shared machine must change is changed: ports (ephemeral), folders (the test's), the
 // error template folder (the image installs ERR_EGRESS_DENIED beside Debian's templates), and a
@@ -8,8 +8,8 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { mtailArgs, PATHS } from "../../components/egress/contract.ts";
-import { BROKER_GIT_FILE, type SquidRulesOptions, squidRules } from "../../components/egress/squidRules.ts";
+import { mtailArgs, PATHS } from "../../components/contract/egressProxy.ts";
+import { BROKER_GIT_FILE, type SquidRulesOptions, squidRules } from "../../components/render/squidRules.ts";
 
 const IMAGE = new URL("../../images/egress-proxy/", import.meta.url).pathname;
 const DEBIAN_TEMPLATES = "/usr/share/squid/errors/templates";

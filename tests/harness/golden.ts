@@ -59,7 +59,7 @@ function describeResource(resource: RegisteredResource, label: (urn: string) => 
 }
 
 /**
- * An image build's context and cache settings are components/images.ts's business (and its tests');
+ * An image build's context and cache settings are components/resources/images.ts's business (and its tests');
  * what the stack config decides about it is its tags, platforms and build arguments.
  */
 function inputsOf(resource: RegisteredResource): unknown {

@@ -1,5 +1,5 @@
 /**
- * The build service's objects (components/buildService.ts) under Pulumi mocks: the weakening BuildKit
+ * The build service's objects (components/resources/buildService.ts) under Pulumi mocks: the weakening BuildKit
  * needs stays in its own namespace, and only agents' computer pods reach the daemon.
  */
 import * as assert from "assert";

@@ -1,5 +1,5 @@
 /**
- * images/builds.json is the one definition of how the images are built: the stack (components/images.ts,
+ * images/builds.json is the one definition of how the images are built: the stack (components/resources/images.ts,
  * docker-build) and scripts/images/build.sh (buildah) both read it. These tests hold the two readers to
  * the same arguments and the file to the Dockerfiles it describes.
  */
@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { IMAGE_BUILDS, IMAGE_BUILDS_FILE, buildInputs, parseImageBuilds } from "../../components/images";
+import { IMAGE_BUILDS, IMAGE_BUILDS_FILE, buildInputs, parseImageBuilds } from "../../components/resources/images";
 import { IMAGE_NAMES, ImageName } from "../../components/config";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");

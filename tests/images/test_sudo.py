@@ -93,7 +93,7 @@ def test_without_sudo_the_rendered_spec_stops_setuid_entirely(pods, probe_image)
 def test_the_rendered_sudo_spec_lets_sudo_work(pods, probe_image):
     flags = rendered_shell_flags(pods, "databot-sudo")
     outcome = probe(flags, probe_image)
-    # Before components/computer/podSpec.ts added SUDO_CAPABILITIES, every capability was dropped: setuid
+    # Before components/render/computerPod.ts added SUDO_CAPABILITIES, every capability was dropped: setuid
     # gave euid 0, but setgroups/setresgid failed with EPERM and sudo with "unable to change to root gid".
     assert works(outcome), f"sudo under the rendered spec ({flags}): {outcome}"
     assert sorted(flag.split("=", 1)[1] for flag in flags if flag.startswith("--cap-add=")) == SUDO_CAPABILITIES, \

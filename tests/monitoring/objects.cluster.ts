@@ -14,7 +14,7 @@ import {
     metricsNetworkPolicy,
     podMonitor,
     prometheusRule,
-} from "../../components/monitoring";
+} from "../../components/render/monitoring";
 import { dryRunApply, kubectl } from "../real/kube";
 
 const settings: MonitoringSettings = {

@@ -16,7 +16,7 @@ import { describeObject, getObject } from "./kube";
 import { LocalStackProject, STACK } from "./localStackProject";
 
 const NEW_AGENT = "testbot";
-/** The objects `retainOnDelete` keeps (components/agent.ts, components/computer): Namespace and both PVCs. */
+/** The objects `retainOnDelete` keeps (components/resources/agent.ts, components/resources/computer.ts): Namespace and both PVCs. */
 const RETAINED = (agent: string) => [
     { resource: "namespace", name: `agent-${agent}` },
     { resource: "persistentvolumeclaim", name: `${agent}-workspace`, namespace: `agent-${agent}` },
@@ -177,7 +177,7 @@ describe("the local stack with the real engine and a real API server", () => {
     });
 
     // Found here: the imported claim carries what the cluster filled in when it bound (volumeName, class,
-    // volume mode), the program does not; the claim's ignoreChanges (components/computer) keeps that from
+    // volume mode), the program does not; the claim's ignoreChanges (components/resources/computer.ts) keeps that from
     // planning a replacement, which docs/runbook.md promises never happens.
     it("the agent comes back as docs/runbook.md says: import its kept Namespace and PVCs, then up", () => {
         addAgent(project, (projectConfig(project.configFile).agents as unknown[]).length);

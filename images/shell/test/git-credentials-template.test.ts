@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { gitCredentialsTemplate } from "../../../components/gitCredentialsTemplate.js";
+import { gitCredentialsTemplate } from "../../../components/plan/gitCredentials.js";
 import { startGitHttpServer } from "./git-http-server.js";
 import { GIT_CREDENTIALS_DIR, PACKAGE_DIR } from "./harness.js";
 
@@ -39,7 +39,7 @@ async function renderLikeEso(template: string, data: Record<string, string>): Pr
     });
 }
 
-describe("git-credentials template (components/gitCredentialsTemplate.ts) through ESO's engine and git", () => {
+describe("git-credentials template (components/plan/gitCredentials.ts) through ESO's engine and git", () => {
     let root: string;
     let gitPort: number;
     let stopGit: () => void;

@@ -22,7 +22,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 )
 
-// ourJob is the job label every agent's PodMonitor gives our servers' series (components/monitoring.ts).
+// ourJob is the job label every agent's PodMonitor gives our servers' series (components/render/monitoring.ts).
 const ourJob = "persistent-agents"
 
 var repo = filepath.Join("..", "..", "..")

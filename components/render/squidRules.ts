@@ -57,7 +57,7 @@ export function squidRules({ agent, allow, broker, brokerSecretDir = BROKER_SECR
         throw new Error("squidRules: nothing to allow; the stack runs no egress proxy without network.allowDomains");
     }
     const lines = [
-        `# Rendered by the stack for agent ${agent} (components/egress/squidRules.ts); do not edit.`,
+        `# Rendered by the stack for agent ${agent} (components/render/squidRules.ts); do not edit.`,
         `note agent ${agent}`,
         // `%L` in ERR_EGRESS_DENIED: the refusal names the agent whose config would allow the host.
         `err_html_text ${agent}`,

@@ -33,7 +33,7 @@ const OBJECT_NAMES = {
     /** The browser view's mode ConfigMap and its Ingress (when `platform.browserView.host` is set). */
     browserViewConfig: { suffix: "-browser-view", rule: "subdomain", kinds: "ConfigMap and Ingress" },
     browserViewIngressPolicy: { suffix: "-browser-view-ingress", rule: "subdomain", kinds: "NetworkPolicy" },
-    /** The egress proxy (components/egress): its Deployment, Service and rules ConfigMap, and its policy. */
+    /** The egress proxy (components/render/egressProxy.ts): its Deployment, Service and rules ConfigMap, and its policy. */
     egressProxy: { suffix: "-egress", rule: "service", kinds: "Service, Deployment and ConfigMap" },
     egressProxyPolicy: { suffix: "-egress-proxy", rule: "subdomain", kinds: "NetworkPolicy" },
 } as const satisfies Record<string, { suffix: string; rule: NameRule; kinds: string }>;

@@ -12,17 +12,17 @@ function requiredImage(images: ComputerImages, image: keyof ComputerImages, agen
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { backupObjects } from "./backup";
-import { browserViewEndpoint, browserViewObjects } from "./browserView";
+import { backupObjects } from "../render/backup";
+import { browserViewEndpoint, browserViewObjects } from "../render/browserView";
 import { createAgentComputer, ComputerImages } from "./computer";
-import { PlatformSpec, VaultSpec } from "./config";
+import { PlatformSpec, VaultSpec } from "../config";
 import { createAgentCredentials } from "./credentials";
-import { createNamespaceGuards, createVaultAccess } from "./isolation";
-import { egressProxyObjects } from "./egress/proxy";
-import { createKagentObjects } from "./kagent";
-import { metricsNetworkPolicy, podMonitor } from "./monitoring";
-import { registerObject } from "./objects";
-import { AgentPlan } from "./plan";
+import { createNamespaceGuards, createVaultAccess } from "./guards";
+import { createKagentObjects } from "../render/kagent";
+import { metricsNetworkPolicy, podMonitor } from "../render/monitoring";
+import { registerObject } from "./register";
+import { AgentPlan } from "../plan";
+import { egressProxyObjects } from "../render/egressProxy";
 
 export interface PersistentAgentArgs {
     plan: AgentPlan;
@@ -127,7 +127,7 @@ export class PersistentAgent extends pulumi.ComponentResource {
         });
     }
 
-    /** Monitoring and backup objects, as components/monitoring.ts and components/backup.ts build them. */
+    /** Monitoring and backup objects, as components/render/monitoring.ts and components/render/backup.ts build them. */
     private renderOperations(
         name: string,
         plan: AgentPlan,

@@ -10,7 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EgressRule, PlatformSpec } from "../config";
 import { parseCidr, strictlyContains } from "../config/network";
-import { METRICS_PORT, PROXY_PORT } from "../egress/contract";
+import { METRICS_PORT, PROXY_PORT } from "../contract/egressProxy";
 import { AgentPlan } from "../plan";
 
 type NetworkPolicy = k8s.types.input.networking.v1.NetworkPolicy;

@@ -8,8 +8,8 @@ import * as fs from "fs";
 // js-yaml: a runtime dependency of @pulumi/pulumi, and a dev dependency of ours for the tests.
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { agentLabels, computerSelector } from "./labels";
-import { PORTS, PORT_NAMES } from "./plan/contract";
+import { agentLabels, computerSelector } from "../contract/labels";
+import { PORTS, PORT_NAMES } from "../contract/pod";
 
 /** Metrics ports of the computer's servers (docs/pod-contract.md), by the pod's port names. */
 export const METRICS_PORTS = {
@@ -20,7 +20,7 @@ export const METRICS_PORTS = {
 /** Every series of our servers carries this job label (the rules and the dashboard select on it). */
 export const METRICS_JOB = "persistent-agents";
 
-const MONITORING_DIR = path.join(__dirname, "..", "monitoring");
+const MONITORING_DIR = path.join(__dirname, "..", "..", "monitoring");
 export const RULES_FILE = path.join(MONITORING_DIR, "rules.yaml");
 export const DASHBOARD_FILE = path.join(MONITORING_DIR, "dashboard.json");
 

@@ -3,8 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "../config";
 import { AgentPlan } from "../plan";
-import { networkPolicies } from "./networkPolicies";
-import { limitRange, resourceQuota } from "./quotas";
+import { networkPolicies } from "../render/networkPolicies";
+import { limitRange, resourceQuota } from "../render/quotas";
 
 export { createVaultAccess } from "./vaultAccess";
 

@@ -10,7 +10,7 @@ type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
 type Probe = k8s.types.input.core.v1.Probe;
 
-/** The image reference for each image the plan names (built by components/images.ts, or prebuilt). */
+/** The image reference for each image the plan names (built by components/resources/images.ts, or prebuilt). */
 export type ComputerImages = Partial<Record<ImageKey, pulumi.Input<string>>>;
 
 export function computerPodSpec(

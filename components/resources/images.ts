@@ -11,9 +11,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { IMAGE_NAMES, ImageName, ImagesSpec } from "./config";
+import { IMAGE_NAMES, ImageName, ImagesSpec } from "../config";
 
-const IMAGES_ROOT = path.join(__dirname, "..", "images");
+const IMAGES_ROOT = path.join(__dirname, "..", "..", "images");
 export const IMAGE_BUILDS_FILE = path.join(IMAGES_ROOT, "builds.json");
 
 const folder = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "a folder directly under images/");

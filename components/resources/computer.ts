@@ -1,11 +1,11 @@
 /** Renders the agent's computer: its volumes, its pod (a Deployment of one) and the Service in front of it. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RETAIN_ANNOTATION, agentLabels } from "../labels";
+import { RETAIN_ANNOTATION, agentLabels } from "../contract/labels";
 import { AgentPlan } from "../plan";
-import { ComputerImages, computerPodSpec } from "./podSpec";
+import { ComputerImages, computerPodSpec } from "../render/computerPod";
 
-export { ComputerImages } from "./podSpec";
+export { ComputerImages } from "../render/computerPod";
 
 /**
  * Fields of a claim the program never changes once the claim exists. Kubernetes cannot change them on a

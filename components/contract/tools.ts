@@ -3,8 +3,8 @@
  * does not expose, so these lists live with the servers (`images/<image>/tools.json`) and the servers'
  * own tests assert them against what the running server lists.
  */
-import computerControlTools from "../images/computer-control-mcp/tools.json";
-import shellTools from "../images/shell/tools.json";
+import computerControlTools from "../../images/computer-control-mcp/tools.json";
+import shellTools from "../../images/shell/tools.json";
 
 export const COMPUTER_CONTROL_TOOLS: readonly string[] = computerControlTools;
 export const SHELL_TOOLS: readonly string[] = shellTools;

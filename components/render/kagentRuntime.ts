@@ -26,7 +26,7 @@
  * proxies, TLS, skills) are left out on purpose. tests/agent-loop validates the output with kagent-adk's
  * own configuration types (a field the runtime does not know fails) and runs the runtime on it.
  */
-import { KAGENT_AGENT_PORT } from "./isolation/networkPolicies";
+import { KAGENT_AGENT_PORT } from "./networkPolicies";
 import { KagentSpecs, ModelConfigSpec, RemoteMcpServerSpec } from "./kagent";
 
 /** The Secret values `headersFrom` names: (secret name, key) → value, as the controller reads them. */

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
-import { AgentPlan } from "./plan";
+import { AgentPlan } from "../plan";
 
 export interface AgentCredentialsArgs {
     plan: AgentPlan;

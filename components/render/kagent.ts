@@ -1,14 +1,14 @@
 /**
  * Renders the agent as kagent (0.10, kagent.dev/v1alpha2) sees it: a ModelConfig, one RemoteMCPServer
  * per MCP server of the plan, and the Agent itself, named exactly like the agent. `kagentSpecs` is the
- * pure part (plain objects); components/kagentRuntime.ts translates the same objects into the runtime's
+ * pure part (plain objects); components/render/kagentRuntime.ts translates the same objects into the runtime's
  * config the way kagent's controller does, so what the stack deploys and what is proven to run are one.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KAGENT_POD_SECURITY } from "./isolation/podSecurity";
-import { TOKEN_GENERATION_LABEL } from "./labels";
-import { AgentPlan } from "./plan";
+import { KAGENT_POD_SECURITY } from "../plan/podSecurity";
+import { TOKEN_GENERATION_LABEL } from "../contract/labels";
+import { AgentPlan } from "../plan";
 
 export const KAGENT_API_VERSION = "kagent.dev/v1alpha2";
 

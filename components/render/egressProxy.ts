@@ -6,11 +6,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AgentSpec, EgressRule, PlatformSpec, ResourceFigures } from "../config";
-import { AGENT_LABEL, agentLabels, computerSelector } from "../labels";
-import type { MonitoringSettings } from "../monitoring";
-import { agentObjectNames } from "../naming";
-import type { KubernetesObject } from "../objects";
-import { METRICS_PORT, mtailArgs, PATHS, PROXY_PORT } from "./contract";
+import { AGENT_LABEL, agentLabels, computerSelector } from "../contract/labels";
+import type { MonitoringSettings } from "./monitoring";
+import { agentObjectNames } from "../contract/names";
+import type { KubernetesObject } from "../resources/register";
+import { METRICS_PORT, mtailArgs, PATHS, PROXY_PORT } from "../contract/egressProxy";
 import { BROKER_GIT_FILE, BROKER_SECRET_DIR, GitBroker, squidRules } from "./squidRules";
 
 /** The Secret key (of `<agent>-credentials`) holding the broker's header line; only the proxy mounts it. */
@@ -37,7 +37,7 @@ export interface EgressProxyPlan {
     replicas: 0 | 1;
     labels: Record<string, string>;
     selector: Record<string, string>;
-    /** squid's per-agent rules (components/egress/squidRules.ts), the ConfigMap's `rules.conf`. */
+    /** squid's per-agent rules (components/render/squidRules.ts), the ConfigMap's `rules.conf`. */
     rules: string;
     /** The `<agent>-credentials` key the broker's header line is in, when the git credential is brokered. */
     brokerSecret?: { name: string; key: string };

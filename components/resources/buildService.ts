@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 /** BuildKit's own rootless image, pinned; its daemon listens on this port. */
 export const BUILDKIT_IMAGE = "docker.io/moby/buildkit:v0.34.2-rootless";
 export const BUILDKIT_PORT = 1234;
-/** Label every agent namespace carries (components/isolation); the daemon admits only those. */
+/** Label every agent namespace carries (components/plan); the daemon admits only those. */
 const AGENT_NAMESPACE_LABEL = "persistent-agents.dev/agent";
 /** The daemon pods' labels: its Service selects them, and agents' egress (components/plan) admits them. */
 export const BUILDKIT_POD_LABELS = {

@@ -8,17 +8,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { AGENT_LABEL, agentLabels, computerSelector } from "./labels";
-import { agentObjectNames } from "./naming";
-import { MOUNTS, PORTS, PORT_NAMES } from "./plan/contract";
-import { SECRET_KEYS } from "./plan/credentials";
+import { AGENT_LABEL, agentLabels, computerSelector } from "../contract/labels";
+import { agentObjectNames } from "../contract/names";
+import { MOUNTS, PORTS, PORT_NAMES } from "../contract/pod";
+import { SECRET_KEYS } from "../plan/credentials";
 
 export const SNAPSHOT_API_GROUP = "snapshot.storage.k8s.io";
-export const BACKUP_PROGRAM_FILE = path.join(__dirname, "..", "backup", "snapshot-workspace.mjs");
+export const BACKUP_PROGRAM_FILE = path.join(__dirname, "..", "..", "backup", "snapshot-workspace.mjs");
 /** The label the program puts on the snapshots it takes, naming the claim (the pruning selector). */
 export const BACKUP_OF_LABEL = "persistent-agents.dev/backup-of";
 
-/** One backup pod: Node reading a few KiB of JSON. Counted in the namespace quota (components/isolation/quotas.ts). */
+/** One backup pod: Node reading a few KiB of JSON. Counted in the namespace quota (components/plan/quotas.ts). */
 export const BACKUP_POD_RESOURCES = {
     requests: { cpu: "10m", memory: "64Mi" },
     limits: { cpu: "500m", memory: "128Mi" },

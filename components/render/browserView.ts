@@ -12,11 +12,11 @@
  *
  * Plain objects, registered by PersistentAgent like the monitoring and backup ones.
  */
-import { AgentSpec, PlatformSpec } from "./config";
-import { agentLabels, computerSelector } from "./labels";
-import { agentObjectNames } from "./naming";
-import type { KubernetesObject } from "./objects";
-import { BROWSER_VIEW_MODE_KEY, PORTS, PORT_NAMES } from "./plan/contract";
+import { AgentSpec, PlatformSpec } from "../config";
+import { agentLabels, computerSelector } from "../contract/labels";
+import { agentObjectNames } from "../contract/names";
+import type { KubernetesObject } from "../resources/register";
+import { BROWSER_VIEW_MODE_KEY, PORTS, PORT_NAMES } from "../contract/pod";
 
 export interface BrowserViewPlan {
     agent: string;
