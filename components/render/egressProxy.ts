@@ -132,7 +132,7 @@ export function egressProxySelector(agent: string): Record<string, string> {
 
 /**
  * The proxy's objects: ConfigMap, Service, Deployment, and a PodMonitor with monitoring. Its
- * NetworkPolicy is rendered with the agent's others (components/isolation/networkPolicies.ts).
+ * NetworkPolicy is rendered with the agent's others (components/render/networkPolicies.ts).
  */
 export function egressProxyObjects(plan: EgressProxyPlan, image: pulumi.Input<string>): KubernetesObject[] {
     const metadata = (name: string) => ({ name, namespace: plan.namespace, labels: plan.labels });
