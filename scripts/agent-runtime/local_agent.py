@@ -4,13 +4,12 @@ those processes. Used by tests/agent-loop and scripts/chat.sh."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from computers import ShellServer, desktop_pod
-from runtime import AgentRuntime, reach_locally, render, runtime_env
+from runtime import AgentRuntime, ContainerRuntime, reach_locally, render, runtime_env
 
 
 @dataclass
@@ -31,9 +30,10 @@ class LocalAgent:
 
     @classmethod
     def start(cls, stack_file: Path, name: str, work: Path, controller_url: str, api_key: str,
-              model_base_url: str | None = None, desktop: bool = True) -> "LocalAgent":
+              model_base_url: str | None = None, desktop: bool = True, image: str | None = None) -> "LocalAgent":
         """`api_key` is the model API key the pod would get from the ModelConfig's Secret; `model_base_url`
-        sets the agent's model.baseUrl (a scripted model); `desktop=False` refuses a desktop agent."""
+        sets the agent's model.baseUrl (a scripted model); `desktop=False` refuses a desktop agent;
+        `image` runs the runtime as a container of that image instead of a process."""
         token = uuid.uuid4().hex
         files = render(stack_file, name, work / name, mcp_token=token, model_base_url=model_base_url)
         resolution = files["runtime.json"].get("resolution")
@@ -50,7 +50,8 @@ class LocalAgent:
             secrets = {f"{variable['secret']['name']}/{variable['secret']['key']}": api_key
                        for variable in files["runtime.json"]["env"] if "secret" in variable}
             env = runtime_env(files["runtime.json"], controller_url, secrets)
-            runtime = AgentRuntime({**files, "config.json": config}, env).start()
+            files_here = {**files, "config.json": config}
+            runtime = (ContainerRuntime(files_here, env, image) if image else AgentRuntime(files_here, env)).start()
         except BaseException:
             shell.stop()
             if pod:
@@ -59,12 +60,7 @@ class LocalAgent:
         return cls(name, {**files, "config.json": config}, runtime, shell, pod)
 
     def resident_mib(self) -> int | None:
-        """The runtime's resident memory, when it runs."""
-        if not self.runtime.alive():
-            return None
-        status = Path(f"/proc/{self.runtime.process.pid}/status").read_text()
-        match = re.search(r"VmRSS:\s+(\d+) kB", status)
-        return int(match[1]) // 1024 if match else None
+        return self.runtime.resident_mib()
 
     def stop(self) -> None:
         self.runtime.stop()

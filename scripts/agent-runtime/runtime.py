@@ -3,13 +3,15 @@
 `render` runs scripts/agent-runtime/render.ts (the program's config validation, plan, kagent specs and
 their translation in components/render/kagentRuntime.ts). `AgentRuntime` starts `kagent-adk static --filepath
 <folder>` (the 0.10 image's entrypoint with the Deployment's arguments) with the environment the
-controller gives the pod (runtime.json), the controller's API at KAGENT_URL being a stand-in.
+controller gives the pod (runtime.json), the controller's API at KAGENT_URL being a stand-in, as a
+process of the venv, or (`ContainerRuntime`) as a container of images/kagent-runtime.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -90,6 +92,13 @@ class AgentRuntime:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def resident_mib(self) -> int | None:
+        """The runtime's resident memory, when it runs."""
+        if not self.alive():
+            return None
+        match = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{self.process.pid}/status").read_text())
+        return int(match[1]) // 1024 if match else None
+
     def log_tail(self, characters: int = 6000) -> str:
         try:
             return self.log.read_text(errors="replace")[-characters:]
@@ -104,6 +113,56 @@ class AgentRuntime:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ContainerRuntime(AgentRuntime):
+    """The same, as a container of an image (images/kagent-runtime) run by podman with the host's network:
+    the config folder mounted read-only at /config as the controller's Secret is, the image's entrypoint
+    (`kagent-adk static`) with the Deployment's arguments, the image's own user."""
+
+    def __init__(self, files: dict, env: dict[str, str], image: str):
+        super().__init__(files, env)
+        self.image = image
+        self.name = f"kagent-runtime-{self.port}-{os.getpid()}"
+        # The image's user (65532) reads the mounted files, as the kubelet's Secret volume lets it.
+        for path in (self.folder, self.folder / "config"):
+            path.chmod(0o755)
+        for path in (self.folder / "config").iterdir():
+            path.chmod(0o644)
+
+    def start(self, timeout: float = 180) -> "ContainerRuntime":
+        env_args = [arg for name, value in self.env.items() for arg in ("--env", f"{name}={value}")]
+        command = ["podman", "run", "--detach", "--rm", "--name", self.name, "--network", "host",
+                   "--volume", f"{self.folder / 'config'}:/config:ro", *env_args, self.image,
+                   "--host", "127.0.0.1", "--port", str(self.port), "--filepath", "/config"]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if run.returncode != 0:
+            raise RuntimeError(f"podman run failed: {run.stderr.strip()}")
+        wait_until(lambda: http_ok(f"{self.url}/.well-known/agent-card.json") or not self.alive(), timeout,
+                   "the runtime's container serving its agent card", interval=0.5)
+        if not self.alive():
+            raise RuntimeError(f"the runtime's container exited: {self.log_tail()}")
+        return self
+
+    def alive(self) -> bool:
+        run = subprocess.run(["podman", "container", "inspect", "--format", "{{.State.Running}}", self.name],
+                             capture_output=True, text=True, timeout=30)
+        return run.stdout.strip() == "true"
+
+    def log_tail(self, characters: int = 6000) -> str:
+        run = subprocess.run(["podman", "logs", self.name], capture_output=True, text=True, timeout=30)
+        return (run.stdout + run.stderr)[-characters:]
+
+    def resident_mib(self) -> int | None:
+        run = subprocess.run(["podman", "container", "inspect", "--format", "{{.State.Pid}}", self.name],
+                             capture_output=True, text=True, timeout=30)
+        status = Path(f"/proc/{run.stdout.strip()}/status")
+        match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text()) if status.exists() else None
+        return int(match[1]) // 1024 if match else None
+
+    def stop(self) -> None:
+        subprocess.run(["podman", "rm", "--force", "--time", "10", self.name], capture_output=True, timeout=60)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Prints the path of a venv holding Kagent 0.10's Python agent runtime (kagent-adk 0.10.4) and its locked
-# closure (requirements.txt beside this file), building it the first time: one folder per (Python, lock)
+# closure (images/kagent-runtime/requirements.txt, what that image installs) plus the test tools
+# (tests/agent-loop/requirements.txt), building it the first time: one folder per (Python, locks)
 # under ${PERSISTENT_AGENTS_CACHE:-~/.cache/persistent-agents}/kagent-adk, built aside and moved into
 # place, so concurrent runs never share a half-built venv. About 1 GB and a minute or two to build.
 # Used by scripts/chat.sh and tests/agent-loop/run.sh. Run everything as "$venv/bin/python -m ...".
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+locks=("$repo/images/kagent-runtime/requirements.txt" "$repo/tests/agent-loop/requirements.txt")
 cache_dir="${PERSISTENT_AGENTS_CACHE:-$HOME/.cache/persistent-agents}/kagent-adk"
 
 log() { printf 'agent-runtime: %s\n' "$*" >&2; }
@@ -37,7 +40,7 @@ ensure_venv_module() {
 main() {
   local python stamp venv partial
   python="$(pick_python)"
-  stamp="$( { "$python" --version; cat "$here/requirements.txt"; } | sha256sum | cut -c1-16)"
+  stamp="$( { "$python" --version; cat "${locks[@]}"; } | sha256sum | cut -c1-16)"
   venv="$cache_dir/venv-$stamp"
   if [[ ! -f "$venv/.complete" ]]; then
     ensure_venv_module "$python"
@@ -45,7 +48,7 @@ main() {
     partial="$venv.partial.$$"
     log "building $venv (kagent-adk 0.10.4 and its locked closure)"
     "$python" -m venv "$partial"
-    "$partial/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r "$here/requirements.txt" >&2
+    "$partial/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r "${locks[0]}" -r "${locks[1]}" >&2
     "$partial/bin/python" -m pip check >&2
     touch "$partial/.complete"
     # Another run may have finished the same venv first: keep theirs.

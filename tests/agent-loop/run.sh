@@ -7,13 +7,28 @@
 # and the desktop's packages and venv (through tests/desktop-e2e/run.sh --print-venv).
 # Arguments go to pytest (e.g. `-k shell`). `--print-venv` only prepares the runtime's venv and prints it.
 # Desktop tests use X displays and /tmp/.X11-unix: run them under `flock /work/.desktop.lock` on a shared
-# machine (AGENT_LOOP_DESKTOP=0 skips them).
+# machine (AGENT_LOOP_DESKTOP=0 skips them). As root with podman and buildah, the runtime's image
+# (images/kagent-runtime) is built (layers cached in /var/lib/containers: `flock /work/.images.lock` on a
+# shared machine) and a conversation runs through it too (AGENT_LOOP_IMAGE=0 skips it).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
 die() { printf 'agent-loop: %s\n' "$*" >&2; exit 1; }
+
+# The base from a registry or its local stand-in (scripts/images/base-standins.sh), then the image, with the
+# same CA secret scripts/images/build.sh passes.
+build_image() {
+  local tag=localhost/persistent-agents/kagent-runtime:dev ca=()
+  export CONTAINERS_CONF="${CONTAINERS_CONF:-$repo/scripts/images/containers.conf}"
+  printf 'agent-loop: building %s\n' "$tag" >&2
+  bash "$repo/scripts/images/base-standins.sh" >&2
+  [[ -s /etc/ssl/certs/ca-certificates.crt ]] && ca=(--secret "id=build-ca,src=/etc/ssl/certs/ca-certificates.crt")
+  buildah build --quiet --format docker --network host --layers --pull=never "${ca[@]}" -t "$tag" -f "$repo/images/kagent-runtime/Dockerfile" \
+    "$repo/images/kagent-runtime" >&2
+  export AGENT_LOOP_IMAGE="$tag"
+}
 
 main() {
   local venv
@@ -30,6 +45,11 @@ main() {
     # The desktop's Debian packages, the agent user and the sidecar's venv, exactly as its own tests.
     DESKTOP_E2E_VENV="$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)"
     export DESKTOP_E2E_VENV
+  fi
+  if [[ "${AGENT_LOOP_IMAGE:-1}" != 0 && $EUID -eq 0 ]] && command -v podman >/dev/null && command -v buildah >/dev/null; then
+    build_image
+  else
+    unset AGENT_LOOP_IMAGE
   fi
   # The runtime, the scripted model and the processes write nowhere else; removed afterwards.
   TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/agent-loop.XXXXXX")"
