@@ -13,6 +13,8 @@ export interface Config {
     maxCommandTimeoutSeconds: number;
     /** Bytes kept per output stream of run_command (half head, half tail). */
     outputCapBytes: number;
+    /** Most time edit_file's worker thread may take before it is terminated and the call fails. */
+    editTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -48,5 +50,6 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
         transport,
         maxCommandTimeoutSeconds: positiveInteger(env, "MAX_COMMAND_TIMEOUT_SECONDS", 3600),
         outputCapBytes: positiveInteger(env, "OUTPUT_CAP_BYTES", 1024 * 1024),
+        editTimeoutMs: positiveInteger(env, "EDIT_FILE_TIMEOUT_MS", 30_000),
     };
 }

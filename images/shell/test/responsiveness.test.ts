@@ -1,13 +1,22 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, dataOf, shareServerAndClient, textOf, whileHealthProbed, type RunningServer } from "./harness.js";
+import {
+    callTool,
+    connectClient,
+    dataOf,
+    shareServerAndClient,
+    startServer,
+    textOf,
+    whileHealthProbed,
+    type RunningServer,
+} from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -47,6 +56,60 @@ describe("the event loop stays free: /healthz answers within 1 s while any tool 
         // Counted as: the first, a second that may overlap it, then the rest without overlap.
         assert.match(textOf(result), /old_text occurs 16000 times in '.*same\.txt' \(lines 1, 1, 1/);
         assert.deepEqual(failures, []);
+    });
+
+    // Issue 21: V8's indexOf is Boyer-Moore with shift tables over the pattern's last 250 characters, so
+    // "a…a b a…a" over a run of a's costs text × pattern (minutes here, and a worker cannot interrupt it).
+    const adversarial = "a".repeat(5000) + "b" + "a".repeat(5000);
+
+    it("edit_file with an adversarial old_text on a 1 MB file (planned on the event loop)", {
+        timeout: 60_000,
+    }, async () => {
+        await writeFile(path.join(server.workspace, "run-1m.txt"), "a".repeat(1_000_000));
+        const { result, failures } = await whileHealthProbed(server, () =>
+            callTool(client, "edit_file", { path: "run-1m.txt", old_text: adversarial, new_text: "b" }),
+        );
+        assert.match(textOf(result), /old_text was not found/);
+        assert.deepEqual(failures, []);
+    });
+
+    it("edit_file with an adversarial old_text on a 16 MB file (planned on a worker) answers in seconds", {
+        timeout: 60_000,
+    }, async () => {
+        await writeFile(path.join(server.workspace, "run-16m.txt"), "a".repeat(16_000_000) + adversarial);
+        const started = Date.now();
+        const { result, failures } = await whileHealthProbed(server, () =>
+            callTool(client, "edit_file", { path: "run-16m.txt", old_text: adversarial, new_text: "b" }),
+        );
+        assert.equal(result.isError, undefined, textOf(result));
+        assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+        assert.deepEqual(failures, []);
+    });
+
+    it("pipes, sockets and devices are refused at once, never waited on", { timeout: 60_000 }, async () => {
+        // Opening a FIFO for reading waits for a writer in one of libuv's 4 file-system threads: five of
+        // them used to hang every later file operation, the token check and /healthz included.
+        const fifos = await Promise.all(
+            [1, 2, 3, 4, 5].map(async (n) => {
+                const fifo = path.join(server.workspace, `pipe-${n}`);
+                await run("mkfifo", [fifo]);
+                return fifo;
+            }),
+        );
+        const { result, failures } = await whileHealthProbed(server, () =>
+            Promise.all([
+                ...fifos.map((fifo) => callTool(client, "read_file", { path: fifo })),
+                callTool(client, "edit_file", { path: fifos[0], old_text: "a", new_text: "b" }),
+                callTool(client, "write_file", { path: fifos[1], content: "x", append: true }),
+                callTool(client, "read_file", { path: "/dev/zero" }),
+            ]),
+        );
+        for (const call of result) {
+            assert.equal(call.isError, true);
+            assert.match(textOf(call), /is (a named pipe \(FIFO\)|a character device), not a regular file/);
+        }
+        assert.deepEqual(failures, []);
+        assert.equal(textOf(await callTool(client, "read_file", { path: "big.log" })).slice(0, 5), "ERROR");
     });
 
     it("edit_file refuses a file over its size cap with a clear error, at once", { timeout: 60_000 }, async () => {
@@ -95,5 +158,45 @@ describe("the event loop stays free: /healthz answers within 1 s while any tool 
         );
         assert.equal(dataOf(result).stdout_bytes, 3221225472);
         assert.deepEqual(failures, []);
+    });
+});
+
+/** Threads of a process now (the main thread, libuv's pool, V8's platform threads, workers). */
+async function threadCount(pid: number): Promise<number> {
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    return Number(/^Threads:\s+(\d+)/m.exec(status)![1]);
+}
+
+describe("edit_file's worker has a deadline", () => {
+    let server: RunningServer;
+    let client: Client;
+    before(async () => {
+        server = await startServer({ env: { EDIT_FILE_TIMEOUT_MS: "50" } });
+        client = await connectClient(server);
+    });
+    after(async () => {
+        await client.close();
+        await server.stop();
+    });
+
+    it("past it the call fails, the file is unchanged and the worker is gone", { timeout: 60_000 }, async () => {
+        const file = path.join(server.workspace, "long.txt");
+        const content = "a".repeat(16_000_000) + "tail";
+        await writeFile(file, content);
+        const baseline = await threadCount(server.process.pid!);
+        const result = await callTool(client, "edit_file", {
+            path: "long.txt",
+            old_text: "a".repeat(5000) + "b" + "a".repeat(5000),
+            new_text: "x",
+        });
+        // The search alone takes a few hundred ms here: a worker left running would still be counted.
+        const threadsAfter = await threadCount(server.process.pid!);
+        assert.equal(result.isError, true);
+        assert.match(
+            textOf(result),
+            /edit_file: planning the edit took over 0\.05 s, so it was stopped and '.*long\.txt' was left unchanged; make the edit with run_command/,
+        );
+        assert.ok(threadsAfter <= baseline, `${threadsAfter} threads after the call, ${baseline} before`);
+        assert.equal((await readFile(file, "utf8")).length, content.length);
     });
 });

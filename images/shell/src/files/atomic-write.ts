@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, rename, stat, unlink, writeFile, chmod } from "node:fs/promises";
 import path from "node:path";
+import { ToolInputError } from "../tool-result.js";
+import { specialFileKind } from "./paths.js";
 
 /**
  * Writes through a temporary file in the same folder and renames it over the target, so readers
@@ -12,10 +14,13 @@ export async function writeFileAtomically(target: string, content: string, appen
         path.dirname(target),
         `.${path.basename(target)}.${randomBytes(4).toString("hex")}.tmp`,
     );
-    const existingMode = await stat(target).then(
-        (info) => info.mode & 0o7777,
-        () => undefined,
-    );
+    const existing = await stat(target).catch(() => undefined);
+    const existingMode = existing && existing.mode & 0o7777;
+    const kind = existing && specialFileKind(existing);
+    // Appending copies the old content first: copying from a pipe or device could wait or run forever.
+    if (append && kind) {
+        throw new ToolInputError(`path '${target}' is ${kind}, not a regular file; append to it with run_command`);
+    }
     try {
         if (append && existingMode !== undefined) await copyFile(target, temporary);
         await writeFile(temporary, content, { flag: append ? "a" : "w" });

@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import { constants } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { ToolInputError } from "../tool-result.js";
@@ -24,10 +25,15 @@ export async function statExisting(argument: string, resolved: string, hint: str
     }
 }
 
-/** open() for reading, with the same "missing" message as statExisting. */
+/**
+ * open() for reading, with the same "missing" message as statExisting. Non-blocking: opening a FIFO
+ * for reading otherwise waits for a writer, holding one of libuv's four file-system threads; four such
+ * calls would hang every later file operation, the token check of each request and /healthz included.
+ * Callers refuse what is not a regular file (fstat) before reading from it.
+ */
 export async function openExisting(argument: string, resolved: string, hint: string): Promise<FileHandle> {
     try {
-        return await open(resolved, "r");
+        return await open(resolved, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ENOENT" || code === "ENOTDIR") {
@@ -35,4 +41,14 @@ export async function openExisting(argument: string, resolved: string, hint: str
         }
         throw error;
     }
+}
+
+/** What a path is when it is neither a regular file nor a directory: tools only read regular files. */
+export function specialFileKind(info: Stats): string | undefined {
+    if (info.isFile() || info.isDirectory()) return undefined;
+    if (info.isFIFO()) return "a named pipe (FIFO)";
+    if (info.isSocket()) return "a socket";
+    if (info.isCharacterDevice()) return "a character device";
+    if (info.isBlockDevice()) return "a block device";
+    return "not a regular file";
 }

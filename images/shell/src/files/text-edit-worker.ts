@@ -1,11 +1,6 @@
-// Worker thread entry of planEditOffThread (text-edit.ts).
+// Worker thread entry of planEditSafely (text-edit.ts).
 import { parentPort, workerData } from "node:worker_threads";
-import { planEdit } from "./text-edit.js";
+import { type EditJob, planEdit } from "./text-edit.js";
 
-const { before, oldText, newText, displayPath } = workerData as {
-    before: string;
-    oldText: string;
-    newText: string;
-    displayPath: string;
-};
-parentPort!.postMessage(planEdit(before, oldText, newText, displayPath));
+const { before, oldText, newText, displayPath, diffTimeoutMs } = workerData as EditJob;
+parentPort!.postMessage(planEdit(before, oldText, newText, displayPath, diffTimeoutMs));

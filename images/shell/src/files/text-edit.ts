@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { FILE_HEADERS_ONLY, formatPatch, structuredPatch } from "diff";
+import { findOccurrences } from "./substring-search.js";
 
 const CONTEXT_LINES = 3;
 // A diff of a huge replacement can take long (Myers is O(N·D)); past this the edit still happens and
@@ -18,8 +19,8 @@ export type EditPlan =
     | { kind: "ambiguous"; matches: number; lines: number[] };
 
 /**
- * Replaces the one occurrence of `oldText`, in time linear in the file's size: one pass counts the
- * matches and their line numbers, and the diff only looks at the lines around the change.
+ * Replaces the one occurrence of `oldText`, in time linear in the file's size whatever `oldText` is:
+ * one pass (substring-search.ts) finds the matches, and the diff only looks at the lines around the change.
  */
 export function planEdit(
     before: string,
@@ -28,29 +29,31 @@ export function planEdit(
     displayPath: string,
     diffTimeoutMs = DIFF_TIMEOUT_MS,
 ): EditPlan {
-    const first = before.indexOf(oldText);
-    if (first === -1) return { kind: "not_found" };
-    const lines: number[] = [];
-    let matches = 0;
-    let line = 1;
-    let counted = 0; // newlines are counted up to here
-    // The second match may overlap the first ("aba" twice in "ababa"); after that matches are counted
-    // without overlap, so that a repetitive old_text cannot make the count quadratic.
-    for (let at = first; at !== -1; at = before.indexOf(oldText, matches === 1 ? at + 1 : at + oldText.length)) {
-        matches++;
-        if (lines.length < REPORTED_MATCH_LINES) {
-            for (let nl = before.indexOf("\n", counted); nl !== -1 && nl < at; nl = before.indexOf("\n", nl + 1))
-                line++, (counted = nl + 1);
-            lines.push(line);
-        }
-    }
-    if (matches > 1) return { kind: "ambiguous", matches, lines };
+    if (oldText.length > before.length) return { kind: "not_found" };
+    const { first, count, positions } = findOccurrences(before, oldText, REPORTED_MATCH_LINES);
+    if (count === 0) return { kind: "not_found" };
+    if (count > 1) return { kind: "ambiguous", matches: count, lines: lineNumbers(before, positions) };
     const after = before.slice(0, first) + newText + before.slice(first + oldText.length);
     return {
         kind: "edited",
         after,
         diff: windowDiff(before, after, first, oldText.length, newText.length, displayPath, diffTimeoutMs),
     };
+}
+
+/** 1-based line numbers of ascending indexes, in one pass over the text before the last of them. */
+function lineNumbers(text: string, indexes: number[]): number[] {
+    const lines: number[] = [];
+    let line = 1;
+    let counted = 0; // newlines are counted up to here
+    for (const at of indexes) {
+        for (let nl = text.indexOf("\n", counted); nl !== -1 && nl < at; nl = text.indexOf("\n", nl + 1)) {
+            line++;
+            counted = nl + 1;
+        }
+        lines.push(line);
+    }
+    return lines;
 }
 
 /** Unified diff of the changed region plus CONTEXT_LINES lines around it, numbered as in the whole file. */
@@ -95,37 +98,64 @@ function countNewlines(text: string, end: number): number {
     return count;
 }
 
+export class EditTimeoutError extends Error {}
+
 /**
- * planEdit without holding the event loop: inline for small inputs, else (or when the inline diff runs
- * out of time) on a worker thread. A diff that takes over DIFF_TIMEOUT_MS even there is replaced by a note.
+ * planEdit without holding the event loop: inline for small inputs (the search is linear, ~5 ms per
+ * MiB), else (or when the inline diff runs out of time) on a worker thread that is terminated at
+ * `deadlineMs`, failing with EditTimeoutError. A diff that takes longer than its own budget (half the
+ * deadline, at most DIFF_TIMEOUT_MS) is replaced by a note and the edit still happens.
  */
 export async function planEditSafely(
     before: string,
     oldText: string,
     newText: string,
     displayPath: string,
+    deadlineMs: number,
 ): Promise<EditPlan> {
     let plan: EditPlan | undefined;
     if (before.length <= INLINE_MAX_CHARS && newText.length <= INLINE_MAX_CHARS) {
         plan = planEdit(before, oldText, newText, displayPath, INLINE_DIFF_TIMEOUT_MS);
         if (plan.kind === "edited" && plan.diff === null) plan = undefined;
     }
-    plan ??= await planEditOffThread(before, oldText, newText, displayPath);
+    const diffTimeoutMs = Math.min(DIFF_TIMEOUT_MS, deadlineMs / 2);
+    plan ??= await planEditOffThread({ before, oldText, newText, displayPath, diffTimeoutMs }, deadlineMs);
     if (plan.kind === "edited" && plan.diff === null) {
-        plan.diff = `--- a/${displayPath}\n+++ b/${displayPath}\n[diff not shown: computing it took over ${DIFF_TIMEOUT_MS / 1000} s; the edit was made]\n`;
+        plan.diff = `--- a/${displayPath}\n+++ b/${displayPath}\n[diff not shown: computing it took over ${diffTimeoutMs / 1000} s; the edit was made]\n`;
     }
     return plan;
 }
 
-function planEditOffThread(before: string, oldText: string, newText: string, displayPath: string): Promise<EditPlan> {
+export interface EditJob {
+    before: string;
+    oldText: string;
+    newText: string;
+    displayPath: string;
+    diffTimeoutMs: number;
+}
+
+function planEditOffThread(job: EditJob, deadlineMs: number): Promise<EditPlan> {
     return new Promise((resolve, reject) => {
-        const worker = new Worker(new URL("./text-edit-worker.js", import.meta.url), {
-            workerData: { before, oldText, newText, displayPath },
+        const worker = new Worker(new URL("./text-edit-worker.js", import.meta.url), { workerData: job });
+        let timedOut = false;
+        // Everything the worker runs is plain JavaScript (no long native call), so terminate() stops it at
+        // once; the call fails only when the thread is gone, so a failed edit leaves nothing running.
+        const deadline = setTimeout(() => {
+            timedOut = true;
+            const failure = new EditTimeoutError(`planning the edit took over ${deadlineMs / 1000} s`);
+            void worker.terminate().finally(() => reject(failure));
+        }, deadlineMs);
+        worker.once("message", (plan: EditPlan) => {
+            clearTimeout(deadline);
+            resolve(plan);
         });
-        worker.once("message", (plan: EditPlan) => resolve(plan));
-        worker.once("error", reject);
+        worker.once("error", (error) => {
+            clearTimeout(deadline);
+            if (!timedOut) reject(error);
+        });
         worker.once("exit", (code) => {
-            if (code !== 0) reject(new Error(`edit worker exited with code ${code}`));
+            clearTimeout(deadline);
+            if (code !== 0 && !timedOut) reject(new Error(`edit worker exited with code ${code}`));
         });
     });
 }

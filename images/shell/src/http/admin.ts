@@ -3,9 +3,9 @@ import { sendJson } from "./responses.js";
 
 /** What the pre-snapshot hook needs from the job manager. */
 export interface JobControl {
-    /** SIGSTOPs every running job's verified process group; they resume by themselves after maxSeconds. */
-    pauseAll(maxSeconds: number): Promise<string[]>;
-    /** SIGCONTs every job paused by pauseAll. */
+    /** SIGSTOPs every running job's processes; they resume by themselves at the earliest pause's deadline. */
+    pauseAll(maxSeconds: number): Promise<{ paused: string[]; resumesAfterSeconds: number }>;
+    /** SIGCONTs exactly the processes pauseAll stopped. */
     resumeAll(): Promise<string[]>;
 }
 
@@ -37,7 +37,9 @@ export async function handleAdmin(
             });
             return;
         }
-        sendJson(res, 200, { paused: await jobs.pauseAll(maxSeconds), resumes_after_seconds: maxSeconds });
+        // A pause already on keeps its earlier end: the answer says when the pause really ends.
+        const { paused, resumesAfterSeconds } = await jobs.pauseAll(maxSeconds);
+        sendJson(res, 200, { paused, resumes_after_seconds: resumesAfterSeconds });
         return;
     }
     if (url.pathname === "/admin/jobs/resume") {

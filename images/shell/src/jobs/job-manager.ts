@@ -5,6 +5,8 @@ import { log } from "../log.js";
 import { commandEnvironment } from "../process/run-command.js";
 import { ToolInputError } from "../tool-result.js";
 import { JOB_ID_PATTERN, JobJournal, type JobRecord, type QuarantinedEntry } from "./journal.js";
+import { JOB_MARKER } from "./job-processes.js";
+import { JobPause } from "./pause.js";
 import { isJobProcess, processStartTicks, signalJobGroup, type JobProcess } from "./process-identity.js";
 
 // The wrapper outlives the server if need be and leaves the exit status next to the output, so a
@@ -23,13 +25,13 @@ export class JobManager {
     private readonly jobs = new Map<string, JobRecord>();
     private readonly exitWaiters = new Map<string, Array<() => void>>();
     private readonly killRequested = new Set<string>();
-    private readonly paused = new Set<string>();
-    private pauseTimer: NodeJS.Timeout | undefined;
+    private readonly pause: JobPause;
     /** Journal entries that failed validation at startup (moved aside, reported by list_jobs). */
     quarantined: QuarantinedEntry[] = [];
 
     constructor(workspaceDir: string) {
         this.journal = new JobJournal(workspaceDir);
+        this.pause = new JobPause(this.journal.pauseRecordPath());
     }
 
     /** Start times (ms since the epoch) of the running jobs, for the metrics. */
@@ -47,12 +49,12 @@ export class JobManager {
         const { records, quarantined } = await this.journal.loadAll();
         this.quarantined = quarantined;
         for (const entry of quarantined) log("warn", "job_quarantined", { folder: entry.folder });
+        // A pause (pre-snapshot hook) does not outlive the server that made it: continue what it stopped.
+        await this.pause.recover();
         for (const record of records) {
             this.jobs.set(record.id, record);
             if (record.state !== "running") continue;
             if (await isJobProcess(this.processOf(record))) {
-                // A pause (pre-snapshot hook) does not outlive the server that made it: continue the job.
-                await signalJobGroup(this.processOf(record), "SIGCONT");
                 this.watchAdopted(record);
                 continue;
             }
@@ -61,6 +63,14 @@ export class JobManager {
     }
 
     async start(command: string, cwd: string, env: Record<string, string>): Promise<JobRecord> {
+        const pausedFor = this.pause.remainingSeconds();
+        if (pausedFor !== undefined) {
+            // A job started now would write across the snapshot the pause is there to keep clean.
+            throw new ToolInputError(
+                `background jobs are paused for a backup of the workspace for up to ${pausedFor} s more; ` +
+                    "start the job after that (run_command still works meanwhile)",
+            );
+        }
         const id = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
         await this.journal.create(id);
         const output = await open(this.journal.outputPath(id), "a");
@@ -70,7 +80,8 @@ export class JobManager {
             const [file, ...args] = this.wrapperArgv(id, command);
             child = spawn(file, args, {
                 cwd,
-                env: commandEnvironment(env),
+                // The marker lets the pause find the job's processes that leave its group (setsid).
+                env: { ...commandEnvironment(env), [JOB_MARKER]: id },
                 detached: true,
                 stdio: ["ignore", output.fd, output.fd],
             });
@@ -159,7 +170,7 @@ export class JobManager {
             );
         }
         // A paused (SIGSTOPped) job handles SIGTERM only once it runs again.
-        if (this.paused.delete(id)) await signalJobGroup(job, "SIGCONT");
+        await this.pause.resumeJob(id);
         const escalation = setTimeout(() => {
             if (record.state === "running") void signalJobGroup(job, "SIGKILL");
         }, KILL_GRACE_MS);
@@ -174,29 +185,25 @@ export class JobManager {
         await Promise.all(running.map((job) => signalJobGroup(this.processOf(job), "SIGTERM")));
     }
 
-    /** Pre-snapshot hook: SIGSTOPs every running job's group; they resume by themselves after maxSeconds. */
-    async pauseAll(maxSeconds: number): Promise<string[]> {
+    /**
+     * Pre-snapshot hook: SIGSTOPs every process of every running job (its group, and those that left it)
+     * until resumeAll or the earliest deadline of the pauses on; jobs cannot start meanwhile.
+     */
+    async pauseAll(maxSeconds: number): Promise<{ paused: string[]; resumesAfterSeconds: number }> {
         const running = [...this.jobs.values()].filter((job) => job.state === "running");
-        for (const job of running) {
-            if (await signalJobGroup(this.processOf(job), "SIGSTOP")) this.paused.add(job.id);
-        }
-        clearTimeout(this.pauseTimer);
-        this.pauseTimer = setTimeout(() => void this.resumeAll(), maxSeconds * 1000);
-        this.pauseTimer.unref();
-        log("info", "jobs_paused", { count: this.paused.size, max_seconds: maxSeconds });
-        return [...this.paused];
+        return this.pause.pause(
+            running.map((job) => ({
+                id: job.id,
+                leader: job.pid,
+                stopGroup: () => signalJobGroup(this.processOf(job), "SIGSTOP"),
+            })),
+            maxSeconds,
+        );
     }
 
-    async resumeAll(): Promise<string[]> {
-        clearTimeout(this.pauseTimer);
-        const resumed: string[] = [];
-        for (const id of this.paused) {
-            const record = this.jobs.get(id);
-            if (record && (await signalJobGroup(this.processOf(record), "SIGCONT"))) resumed.push(id);
-        }
-        this.paused.clear();
-        log("info", "jobs_resumed", { count: resumed.length });
-        return resumed;
+    /** Continues exactly the processes the pauses stopped. */
+    resumeAll(): Promise<string[]> {
+        return this.pause.resume();
     }
 
     /** The exact command line a job's wrapper runs with: part of the job's process identity. */
@@ -253,7 +260,6 @@ export class JobManager {
     }
 
     private async finish(record: JobRecord): Promise<void> {
-        this.paused.delete(record.id);
         await this.journal.save(record);
         log("info", "job_ended", { job_id: record.id, state: record.state, exit_code: record.exit_code });
         for (const resolve of this.exitWaiters.get(record.id) ?? []) resolve();

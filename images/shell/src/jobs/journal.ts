@@ -62,6 +62,11 @@ export class JobJournal {
         return path.join(this.directory(id), "exit_code");
     }
 
+    /** The processes a pause (pre-snapshot hook) stopped, kept so that a restarted server continues them. */
+    pauseRecordPath(): string {
+        return path.join(path.dirname(this.root), "jobs-paused.json");
+    }
+
     async create(id: string): Promise<void> {
         await mkdir(this.directory(id), { recursive: true });
     }

@@ -1,12 +1,12 @@
-import { readFile } from "node:fs/promises";
+import type { Stats } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Config } from "../config.js";
 import { writeFileAtomically } from "../files/atomic-write.js";
 import { listDirectory } from "../files/list-directory.js";
-import { openExisting, resolveAgentPath, statExisting } from "../files/paths.js";
+import { openExisting, resolveAgentPath, specialFileKind, statExisting } from "../files/paths.js";
 import { MAX_TEXT_BYTES, readTextSlice } from "../files/read-text.js";
-import { planEditSafely } from "../files/text-edit.js";
+import { EditTimeoutError, planEditSafely } from "../files/text-edit.js";
 import type { ToolRegistry } from "../tool-registry.js";
 import { textResult, ToolInputError } from "../tool-result.js";
 
@@ -21,6 +21,16 @@ const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 /** Largest file edit_file takes: it holds the file twice in memory (before and after) plus the diff. */
 export const MAX_EDIT_FILE_BYTES = 16 * 1024 * 1024;
 const pathSchema = z.string().min(1).describe("File path; relative paths resolve against the workspace");
+
+/** Reading a pipe, socket or device could wait forever or never end: those go through run_command. */
+function refuseSpecialFile(filePath: string, info: Stats): void {
+    const kind = specialFileKind(info);
+    if (kind) {
+        throw new ToolInputError(
+            `path '${filePath}' is ${kind}, not a regular file; read or write it with run_command (e.g. timeout 5 cat)`,
+        );
+    }
+}
 
 export function registerFileTools(registry: ToolRegistry, config: Config): void {
     const resolve = (input: string) => resolveAgentPath(config.workspaceDir, input);
@@ -45,6 +55,7 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
                 const info = await file.stat();
                 if (info.isDirectory())
                     throw new ToolInputError(`path '${filePath}' is a directory; use list_directory`);
+                refuseSpecialFile(filePath, info);
                 const mimeType = IMAGE_TYPES[path.extname(filePath).toLowerCase()];
                 if (mimeType) {
                     if (info.size > MAX_IMAGE_BYTES) {
@@ -128,13 +139,29 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
                         "edit it with run_command (sed, python) instead",
                 );
             }
-            const before = await readFile(filePath, "utf8");
+            refuseSpecialFile(filePath, info);
+            const file = await openExisting("path", filePath, "create it with write_file");
+            let before: string;
+            try {
+                // Checked again on the open file: the path may have been swapped for a pipe since the stat.
+                refuseSpecialFile(filePath, await file.stat());
+                before = await file.readFile("utf8");
+            } finally {
+                await file.close();
+            }
             const plan = await planEditSafely(
                 before,
                 old_text,
                 new_text,
                 path.relative(config.workspaceDir, filePath) || filePath,
-            );
+                config.editTimeoutMs,
+            ).catch((error: unknown) => {
+                if (!(error instanceof EditTimeoutError)) throw error;
+                throw new ToolInputError(
+                    `${error.message}, so it was stopped and '${filePath}' was left unchanged; ` +
+                        "make the edit with run_command (sed, python) instead",
+                );
+            });
             if (plan.kind === "not_found") {
                 throw new ToolInputError(
                     `old_text was not found in '${filePath}'; read_file it and copy the text exactly (whitespace and line endings count)`,
