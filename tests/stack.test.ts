@@ -103,7 +103,10 @@ describe("stack: the test-cluster config", function () {
                     assert.notStrictEqual(check.httpGet?.path, "/mcp");
                 }
                 if (container.name !== "desktop") {
-                    assert.strictEqual(container.livenessProbe.httpGet.path, "/healthz");
+                    // The computer-control sidecar's liveness ignores the X server, which it reconnects to by itself.
+                    const liveness = container.name === "computer-control" ? "/livez" : "/healthz";
+                    assert.strictEqual(container.livenessProbe.httpGet.path, liveness);
+                    assert.strictEqual(container.readinessProbe.httpGet.path, "/healthz");
                 }
                 assert.ok(
                     container.resources.requests.cpu && container.resources.limits.memory,

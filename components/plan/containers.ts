@@ -18,11 +18,16 @@ import {
 } from "../contract/pod";
 import { ContainerPlan, ContainerRole, EnvPlan, ImageKey, MountPlan, ProbePlan, VolumePlan } from "./types";
 
-const healthz = (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan => ({
-    check: { httpPath: "/healthz", port },
-    periodSeconds,
-    ...extra,
-});
+const httpProbe =
+    (httpPath: string) =>
+    (port: string, periodSeconds: number, extra: Partial<ProbePlan> = {}): ProbePlan => ({
+        check: { httpPath, port },
+        periodSeconds,
+        ...extra,
+    });
+const healthz = httpProbe("/healthz");
+/** The computer-control sidecar's liveness: only what a restart cures (it reconnects to a restarted X by itself). */
+const livez = httpProbe("/livez");
 
 function gitIdentity(agent: AgentSpec): EnvPlan[] {
     return [
@@ -112,10 +117,12 @@ function computerControl(agent: AgentSpec): ContainerDraft {
         resources: agent.resources.computerControl,
         // Loading the OCR models and waiting for the X server take a while on a cold node.
         // /healthz answers while a tool runs, but a loaded node can be slow: 5 s before a probe counts as failed.
+        // While the desktop restarts /healthz says not ready and the sidecar reconnects by itself, so liveness
+        // (/livez) only fails for a tool call stuck past its budget: a restart would not bring X back sooner.
         probes: {
             startup: healthz(port, 2, { failureThreshold: 90, timeoutSeconds: 5 }),
             readiness: healthz(port, 5, { timeoutSeconds: 5 }),
-            liveness: healthz(port, 5, { failureThreshold: 3, timeoutSeconds: 5 }),
+            liveness: livez(port, 5, { failureThreshold: 3, timeoutSeconds: 5 }),
         },
         allowPrivilegeEscalation: false,
         addCapabilities: [],

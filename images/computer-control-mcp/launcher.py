@@ -5,10 +5,12 @@ so we configure the package's FastMCP instance ourselves (see FACTS.md):
   * wait for the X display first: importing the package opens X connections;
   * `/mcp`, stateless, plain JSON responses (no SSE framing), on $HOST:$PORT
     (0.0.0.0:8080), Bearer token required;
-  * `GET /healthz` answers `healthy` or `unhealthy` and nothing else: unhealthy
-    when the tools' own X connection no longer works (the desktop was restarted),
-    when the token file is missing or empty (fail closed), or when a tool call
-    has run past its own budget (tool_isolation.py);
+  * `GET /healthz` (readiness) answers `healthy` or `unhealthy` and nothing else:
+    unhealthy while the X server is gone (the desktop restarts), when the token
+    file is missing or empty (fail closed), or when a tool call has run past its
+    own budget (tool_isolation.py); `GET /livez` (liveness) only for the last;
+  * when the X server restarts, re-executes itself once the new one admits it,
+    keeping the listening socket (x_recovery.py): no container restart needed;
   * `take_screenshot(_with_ocr)` replaced by one-grab, one-encode versions under
     the same names and schemas (tool_overrides.py);
   * Prometheus metrics on $METRICS_PORT (9102), `GET /metrics` only (metrics.py).
@@ -17,6 +19,7 @@ so we configure the package's FastMCP instance ourselves (see FACTS.md):
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -108,9 +111,10 @@ class HideRouterCloseAfterJsonResponse(logging.Filter):
         return True
 
 
-def build_app(encoding):
+def build_app(encoding, recovery):
     import anyio
     import pyautogui
+    import Xlib.error
     from starlette.responses import PlainTextResponse
 
     from ocr_engine import ocr_models_load_in_background
@@ -136,10 +140,17 @@ def build_app(encoding):
     mcp.settings.json_response = True
     logging.getLogger("mcp.server.streamable_http").addFilter(HideRouterCloseAfterJsonResponse())
     mcp.settings.streamable_http_path = "/mcp"
+
+    def desktop_unavailable() -> str | None:
+        if recovery.lost_reason is None:
+            return None
+        return (f"the desktop's X server ({DISPLAY}) is gone, probably restarting; the sidecar reconnects by "
+                "itself within seconds of its return: retry shortly")
+
     install_overrides(mcp, core, ScreenGrabber(DISPLAY), encoding, metrics.screenshot_duration.observe)
-    activity = isolate_tools(mcp, core, SCREENSHOT_SCRATCH_DIR, STUCK_TOOL_SECONDS)
+    activity = isolate_tools(mcp, core, SCREENSHOT_SCRATCH_DIR, STUCK_TOOL_SECONDS, unavailable=desktop_unavailable)
     metrics.instrument_tool_calls(mcp)
-    auth = BearerTokenAuth(None, MCP_AUTH_TOKEN_FILE, open_paths=frozenset({"/healthz"}),
+    auth = BearerTokenAuth(None, MCP_AUTH_TOKEN_FILE, open_paths=frozenset({"/healthz", "/livez"}),
                            on_refused=metrics.auth_failures.labels(metrics.SERVER).inc)
     last_reason = {"value": None}
 
@@ -156,16 +167,28 @@ def build_app(encoding):
             return unhealthy(f"token file {MCP_AUTH_TOKEN_FILE} missing or empty")
         if activity.stuck():
             return unhealthy("a tool call ran past its own duration plus STUCK_TOOL_SECONDS")
-        # pyautogui's connection is the one the tools use; once Xvnc dies it is
-        # closed for good, so this stays failing until the container restarts.
+        if recovery.lost_reason is not None:
+            return unhealthy(f"X display {DISPLAY} lost ({recovery.lost_reason}); waiting for it to come back")
+        # pyautogui's connection is the one the tools use. Closed while the server still runs
+        # (e.g. the X server killed our client): recover as after a restart of the server.
         try:
             with anyio.fail_after(HEALTH_CHECK_TIMEOUT_SECONDS):
                 await anyio.to_thread.run_sync(pyautogui.position, abandon_on_cancel=True)
         except Exception as error:
+            if isinstance(error, Xlib.error.ConnectionClosedError):
+                recovery.report_lost(f"the tools' connection is closed ({type(error).__name__})")
             return unhealthy(f"X display {DISPLAY} unusable: {type(error).__name__}")
         if last_reason["value"] is not None:
             log.info("/healthz healthy again")
             last_reason["value"] = None
+        return PlainTextResponse("healthy\n")
+
+    @mcp.custom_route("/livez", methods=["GET"])
+    async def livez(_request):
+        # Liveness: only what a container restart would cure. A gone X server is the
+        # desktop's business (we reconnect by ourselves), a missing token the Secret's.
+        if activity.stuck():
+            return PlainTextResponse("unhealthy\n", status_code=503)
         return PlainTextResponse("healthy\n")
 
     auth.app = mcp.streamable_http_app()
@@ -183,21 +206,41 @@ def main() -> None:
         sys.exit(f"launcher: {error}")
 
     import metrics
+    import x_recovery
 
     # Metrics first: desktop_x_server_up reads 0 while we wait for X.
     metrics.serve_metrics(HOST, METRICS_PORT)
     metrics.DesktopProbe(DISPLAY).start()
+    # Bound before X is there (or inherited from the process we replaced): clients queue, never get refused.
+    listener, kept_listener_fd = x_recovery.listening_socket(HOST, PORT)
     import_what_needs_no_display()
     log.info("imports that need no display done after %.2fs", time.monotonic() - STARTED)
     wait_for_display()
-    app = build_app(encoding)
-    log.info("tools ready after %.2fs", time.monotonic() - STARTED)
 
     import uvicorn
 
+    server: uvicorn.Server | None = None
+    restart_requested = threading.Event()
+
+    def restart() -> None:
+        restart_requested.set()
+        if server is not None:
+            server.should_exit = True  # graceful: running requests finish (up to 5 s), then main() re-executes
+
+    recovery = x_recovery.XRecovery(DISPLAY, restart)
+    app = build_app(encoding, recovery)
+    recovery.start()
+    recoveries = x_recovery.recoveries_so_far()
+    log.info("tools ready after %.2fs%s", time.monotonic() - STARTED,
+             f" (X server restarts survived: {recoveries})" if recoveries else "")
     log.info("serving computer-control MCP on http://%s:%d/mcp (screenshots as %s), metrics on :%d/metrics",
              HOST, PORT, encoding.format, METRICS_PORT)
-    uvicorn.run(app, host=HOST, port=PORT, log_level="info", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
+    if restart_requested.is_set():  # X went and came back while we were starting
+        server.should_exit = True
+    server.run(sockets=[listener])
+    if restart_requested.is_set():
+        x_recovery.reexec(kept_listener_fd)
 
 
 if __name__ == "__main__":

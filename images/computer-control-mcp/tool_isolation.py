@@ -28,9 +28,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
+from typing import Callable
 
 import anyio
 from mcp.server.fastmcp import FastMCP, Image
+from mcp.server.fastmcp.exceptions import ToolError
 
 
 class ScratchTempfile:
@@ -100,7 +102,9 @@ class GuiWorker:
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, **kwargs))
 
 
-def isolate_tools(mcp: FastMCP, core: ModuleType, scratch_dir: Path, grace_seconds: float) -> ToolActivity:
+def isolate_tools(mcp: FastMCP, core: ModuleType, scratch_dir: Path, grace_seconds: float,
+                  unavailable: Callable[[], str | None] = lambda: None) -> ToolActivity:
+    """`unavailable()` says why the GUI cannot be used now (e.g. the X server is restarting), or None."""
     scratch_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     empty_directory(scratch_dir)  # leftovers of a previous, killed run
     core.tempfile = ScratchTempfile(scratch_dir)
@@ -109,17 +113,20 @@ def isolate_tools(mcp: FastMCP, core: ModuleType, scratch_dir: Path, grace_secon
     activity = ToolActivity(grace_seconds)
 
     for tool in mcp._tool_manager.list_tools():
-        tool.fn = _sequential(tool.name, tool.fn, tool.is_async, gui_lock, worker, scratch_dir, activity)
+        tool.fn = _sequential(tool.name, tool.fn, tool.is_async, gui_lock, worker, scratch_dir, activity, unavailable)
         tool.is_async = True
     return activity
 
 
 def _sequential(name, fn, fn_is_async: bool, gui_lock: anyio.Lock, worker: GuiWorker, scratch_dir: Path,
-                activity: ToolActivity):
+                activity: ToolActivity, unavailable: Callable[[], str | None]):
     @functools.wraps(fn)
     async def run(**kwargs):
         # The lock also orders upstream's async tool (drag_mouse) with the thread's work.
         async with gui_lock:
+            # Said plainly instead of a dead connection's "Display connection closed by server".
+            if reason := unavailable():
+                raise ToolError(f"{name} cannot run: {reason}")
             activity.start(name, kwargs)
             try:
                 if fn_is_async:
