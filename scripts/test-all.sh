@@ -13,6 +13,8 @@
 #      the backup program and the operations objects on a real kube-apiserver (tests/monitoring, tests/backup)
 #   8. the egress proxy as processes (tests/egress-proxy/run.sh): squid and mtail from Debian with the image's
 #      configuration, curl, git and pip through it, the git credential broker
+#   8b. build isolation (tests/build-isolation/run.sh): two agents' BuildKit daemons (from the Go module
+#      proxy) with the stack's arguments and per-agent mutual TLS, each in a user namespace of its own
 #   9. the images (tests/images/run.sh): built with buildah from images/builds.json (cached layers and base
 #      stand-ins), then run as the pods the stack renders for test-cluster's agents
 # Run as root (or with passwordless sudo) the first time: it installs Debian packages.
@@ -80,6 +82,10 @@ bash tests/backup/run.sh
 # After the toolchain step (Go, for the ESO template renderer it builds once).
 step "egress proxy: squid and mtail as processes, curl, git and pip through it"
 bash tests/egress-proxy/run.sh
+
+# After the toolchain step (Go, to build buildkitd and buildctl once).
+step "build isolation: two agents' BuildKit daemons, mutual TLS, process sandbox"
+bash tests/build-isolation/run.sh
 
 # After the desktop end to end (whose venv it reuses) and the toolchain (Go, to build buildkitd).
 step "images: build (cached) and run the rendered pods"
