@@ -15,6 +15,8 @@ import { type AgentTls, BUILD_NAMESPACE, type Daemon, issueAgentTls, run, startD
 const BUILDKITD = process.env.BUILD_ISOLATION_BUILDKITD ?? "";
 const BUILDCTL = process.env.BUILD_ISOLATION_BUILDCTL ?? "";
 const BUSYBOX = "/bin/busybox";
+/** The shell image's `buildctl`, which adds --tlsdir "$BUILDKIT_TLS_DIR". */
+const BUILDCTL_WRAPPER = new URL("../../images/shell/buildctl/buildctl-agent", import.meta.url).pathname;
 const AGENTS = ["alpha", "beta"] as const;
 type Agent = (typeof AGENTS)[number];
 
@@ -73,31 +75,41 @@ describe("build isolation: a BuildKit daemon per agent, mutual TLS with a CA per
         if (work) rmSync(work, { recursive: true, force: true });
     });
 
-    /** buildctl against `daemon` as the holder of `credentials` (a --tlsdir folder, or explicit files, or none). */
+    /**
+     * buildctl against `daemon` as the holder of `credentials`: a certificate folder, given as the pod gives
+     * it (BUILDKIT_TLS_DIR, read by the shell image's buildctl wrapper), or explicit files, or none.
+     */
     function buildctl(
         daemon: Daemon,
         credentials: { dir: string } | { ca?: string; cert?: string; key?: string },
         args: string[],
     ) {
-        const flags =
-            "dir" in credentials
-                ? ["--tlsdir", credentials.dir]
-                : [
-                      ...(credentials.ca ? ["--tlscacert", credentials.ca] : []),
-                      ...(credentials.cert ? ["--tlscert", credentials.cert] : []),
-                      ...(credentials.key ? ["--tlskey", credentials.key] : []),
-                  ];
-        return run(BUILDCTL, [
-            "--addr",
-            `tcp://127.0.0.1:${daemon.port}`,
-            // The certificate names the daemon's Service; the test reaches it on loopback.
-            "--tlsservername",
-            buildDaemonHost(daemon.agent, BUILD_NAMESPACE),
-            "--timeout",
-            "10",
-            ...flags,
-            ...args,
-        ]);
+        const viaWrapper = "dir" in credentials;
+        const flags = viaWrapper
+            ? []
+            : [
+                  ...(credentials.ca ? ["--tlscacert", credentials.ca] : []),
+                  ...(credentials.cert ? ["--tlscert", credentials.cert] : []),
+                  ...(credentials.key ? ["--tlskey", credentials.key] : []),
+              ];
+        const env = viaWrapper
+            ? { PATH: process.env.PATH, BUILDKIT_TLS_DIR: credentials.dir, BUILDCTL_REAL: BUILDCTL }
+            : { PATH: process.env.PATH };
+        return run(
+            viaWrapper ? BUILDCTL_WRAPPER : BUILDCTL,
+            [
+                "--addr",
+                `tcp://127.0.0.1:${daemon.port}`,
+                // The certificate names the daemon's Service; the test reaches it on loopback.
+                "--tlsservername",
+                buildDaemonHost(daemon.agent, BUILD_NAMESPACE),
+                "--timeout",
+                "10",
+                ...flags,
+                ...args,
+            ],
+            { env },
+        );
     }
 
     /** A build of `run` (a shell line, in a busybox rootfs) with the agent's own certificate folder. */
