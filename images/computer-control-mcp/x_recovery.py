@@ -44,7 +44,15 @@ def listening_socket(host: str, port: int) -> tuple[socket.socket, int]:
         sock = socket.socket(fileno=int(inherited))
         os.set_inheritable(sock.fileno(), False)
     else:
-        sock = socket.create_server((host, port), backlog=1024)
+        # Made as uvicorn makes it (getaddrinfo's protocol, TCP): asyncio turns Nagle's algorithm off
+        # only on connections whose socket says IPPROTO_TCP, and with it on, a small response waits
+        # ~40 ms for the client's delayed ACK (socket.create_server's protocol 0 did exactly that).
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
     return sock, os.dup(sock.fileno())
 
 
