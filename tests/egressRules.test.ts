@@ -1,6 +1,7 @@
 /** The egress proxy's per-agent squid rules (components/render/squidRules.ts): what each list entry becomes. */
 import * as assert from "assert";
-import { brokerGitHeaderTemplate, hostPattern, squidRules } from "../components/render/squidRules";
+import { brokerGitHeaderTemplate } from "../components/plan/gitCredentials";
+import { hostPattern, squidRules } from "../components/render/squidRules";
 
 describe("egress proxy: squid rules", () => {
     it("matches exact hosts exactly and wildcards on subdomains only", () => {

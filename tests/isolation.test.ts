@@ -248,7 +248,7 @@ describe("isolation: Vault access per agent", () => {
         const { platform, agents } = parseStackConfig({ values: testCluster, isSecret: () => false, stackName: "t" });
         assert.strictEqual(
             run.one("vault:index/policy:Policy", "devbot-vault-policy").inputs.policy,
-            planAgent(agents[0], platform).vaultAccess.policy,
+            planAgent(agents[0], platform).vaultAccess.perAgent?.policyAndRole?.policy,
         );
     });
 });

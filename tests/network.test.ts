@@ -1,7 +1,7 @@
 /** CIDR arithmetic (components/config/network.ts, on ipaddr.js): what egress rules accept and open. */
 import * as assert from "assert";
 import { addressInCidr, parseCidr, strictlyContains } from "../components/config/network";
-import { PRIVATE_RANGES, egressRule } from "../components/render/networkPolicies";
+import { egressRule, PRIVATE_RANGES } from "../components/plan/network";
 
 describe("network: CIDRs", () => {
     it("accepts full IPv4 ranges without host bits, and nothing else", () => {
@@ -25,15 +25,11 @@ describe("network: CIDRs", () => {
 
     it("keeps the private ranges inside a wide rule closed, and only those", () => {
         const rule = egressRule({ cidr: "0.0.0.0/0", ports: [443], protocol: "TCP" });
-        assert.deepStrictEqual((rule.to as any)[0].ipBlock.except, PRIVATE_RANGES);
+        assert.deepStrictEqual(rule.peers, [{ cidr: "0.0.0.0/0", except: PRIVATE_RANGES }]);
         const narrow = egressRule({ cidr: "10.0.0.0/8", ports: [], protocol: "TCP" });
-        assert.deepStrictEqual(
-            (narrow.to as any)[0].ipBlock,
-            { cidr: "10.0.0.0/8" },
-            "a rule naming a private range opens it",
-        );
+        assert.deepStrictEqual(narrow.peers, [{ cidr: "10.0.0.0/8" }], "a rule naming a private range opens it");
         const partly = egressRule({ cidr: "172.0.0.0/8", ports: [], protocol: "TCP" });
-        assert.deepStrictEqual((partly.to as any)[0].ipBlock.except, ["172.16.0.0/12"]);
+        assert.deepStrictEqual(partly.peers, [{ cidr: "172.0.0.0/8", except: ["172.16.0.0/12"] }]);
         assert.ok(
             !strictlyContains(parseCidr("10.0.0.0/8")!, parseCidr("10.0.0.0/8")!),
             "a range does not strictly contain itself",

@@ -1,8 +1,8 @@
 /** planAgent, the pure function that decides an agent once: unit tests beside the golden files. */
 import * as assert from "assert";
-import { AgentSpec, PlatformSpec, parseStackConfig } from "../components/config";
-import { AgentPlan, PORTS, planAgent } from "../components/plan";
-import { buildServiceAddress } from "../components/resources/buildService";
+import { type AgentSpec, type PlatformSpec, parseStackConfig } from "../components/config";
+import { PORTS } from "../components/contract/pod";
+import { type AgentPlan, planAgent, planStack } from "../components/plan";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");
@@ -66,9 +66,9 @@ describe("plan: planAgent", () => {
         const values = copy(testCluster);
         values.platform.buildService = { enabled: true, namespace: "team-builds" };
         const withBuilds = parseStackConfig({ values, isSecret: () => false, stackName: "test-cluster" });
-        for (const agent of withBuilds.agents) {
-            const plan = planAgent(agent, withBuilds.platform);
-            const address = buildServiceAddress("team-builds");
+        const stack = planStack(withBuilds);
+        for (const plan of stack.agents) {
+            const address = stack.buildService?.address;
             assert.strictEqual(address, "tcp://buildkitd.team-builds.svc.cluster.local:1234");
             assert.deepStrictEqual(
                 plan.computer.containers.map((c) =>
@@ -77,7 +77,7 @@ describe("plan: planAgent", () => {
                 plan.computer.containers.map((c) => (c.name === "shell" ? [address] : [])),
                 "BUILDKIT_HOST on the shell container only",
             );
-            const buildRule = plan.network.rules.computerEgress.filter((rule) => rule.namespace === "team-builds");
+            const buildRule = plan.network.computerEgress.filter((rule) => rule.namespace === "team-builds");
             assert.deepStrictEqual(
                 buildRule.map((rule) => [rule.ports, rule.protocol]),
                 [[[1234], "TCP"]],
@@ -160,8 +160,8 @@ describe("plan: planAgent", () => {
 
     it("names the Vault policy and role per mount, prefix and agent, and reads only the agent's paths", () => {
         const { platform, devbot } = specs();
-        const access = planAgent(devbot, platform).vaultAccess;
-        assert.strictEqual(access.policyName, "agent.secret.agents.devbot");
+        const access = planAgent(devbot, platform).vaultAccess.perAgent?.policyAndRole;
+        assert.strictEqual(access?.policyName, "agent.secret.agents.devbot");
         assert.match(access.policy, /path "secret\/data\/agents\/devbot\/provided"/);
         assert.match(access.policy, /path "secret\/data\/agents\/devbot\/generated"/);
     });
@@ -174,7 +174,7 @@ describe("plan: planAgent", () => {
         );
         assert.ok(plan.credentials.fetched.every((f) => f.vaultPath === "agents/devbot/generated"));
         assert.deepStrictEqual(
-            plan.credentials.written.filter((w) => "fromConfig" in w),
+            plan.credentials.vaultWrite?.values.filter((w) => "fromConfig" in w),
             [
                 { vaultField: "model-api-key", fromConfig: "k" },
                 { vaultField: "gitea-token", fromConfig: "t" },

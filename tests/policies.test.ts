@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { computerSelector, AGENT_LABEL as STACK_AGENT_LABEL } from "../components/contract/labels";
-import { PORTS } from "../components/plan";
+import { PORTS } from "../components/contract/pod";
 import {
     claimsRetained,
     computerPodsWithoutServiceAccountToken,

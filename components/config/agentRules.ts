@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import type { AgentConfig } from "./agentSchema";
-import { CONTAINER_ROLES, DEFAULT_RESOURCES } from "./defaults";
+import { DEFAULT_RESOURCES, RESOURCES_KEYS } from "./defaults";
 import { OWN_PATH, describe } from "./problems";
 import * as formats from "./formats";
 import { parseQuantity } from "./quantity";
@@ -103,7 +103,7 @@ function checkBrowserViewSettings(agent: AgentConfig, ctx: Context): void {
 }
 
 function checkRequestsWithinLimits(agent: AgentConfig, ctx: Context): void {
-    for (const role of CONTAINER_ROLES) {
+    for (const role of RESOURCES_KEYS) {
         const figures = agent.resources[role] ?? DEFAULT_RESOURCES[role];
         for (const measure of ["cpu", "memory"] as const) {
             const request = parseQuantity(figures.requests[measure]) ?? 0;

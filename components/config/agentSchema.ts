@@ -1,6 +1,6 @@
 /** One entry of the `agents` list: what the operator may say about an agent, with its defaults. */
 import { z } from "zod";
-import { CONTAINER_ROLES, ContainerResources, DEFAULT_RESOURCES, ResourceFigures } from "./defaults";
+import { type ContainerResources, DEFAULT_RESOURCES, RESOURCES_KEYS, type ResourceFigures } from "./defaults";
 import { OWN_PATH, flag, oneOf, strictObject, text, wholeNumber } from "./fields";
 import * as formats from "./formats";
 import { allowDomainsSchema, egressRulesSchema, viewersSchema } from "./networkSchema";
@@ -127,9 +127,10 @@ const agentFields = strictObject({
         restoreFrom: restoreFromSchema,
     }).prefault({}),
     resources: strictObject(
-        Object.fromEntries(
-            CONTAINER_ROLES.map((role) => [role, containerResources(DEFAULT_RESOURCES[role])]),
-        ) as Record<(typeof CONTAINER_ROLES)[number], ReturnType<typeof containerResources>>,
+        Object.fromEntries(RESOURCES_KEYS.map((key) => [key, containerResources(DEFAULT_RESOURCES[key])])) as Record<
+            (typeof RESOURCES_KEYS)[number],
+            ReturnType<typeof containerResources>
+        >,
     ).prefault({}),
     credentials: strictObject({
         gitea: credential("the agent's name", {

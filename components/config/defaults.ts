@@ -3,26 +3,18 @@
  * system message an agent gets when the operator writes none.
  */
 
+import { CONTAINER_ROLES, WORKSPACE_PATH } from "../contract/pod";
+
 export const DEFAULT_RESOLUTION = "1280x800";
-export const WORKSPACE_PATH = "/home/agent/workspace";
 
-/** Containers whose requests and limits an operator may override (`kagent` is the agent's own pod). */
-export const CONTAINER_ROLES = ["desktop", "computerControl", "shell", "browserView", "kagent"] as const;
-export type ContainerRole = (typeof CONTAINER_ROLES)[number];
+/** The keys of `resources`: the computer's containers, and `kagent`, the agent's own pod. */
+export const RESOURCES_KEYS = [...CONTAINER_ROLES, "kagent"] as const;
+export type ResourcesKey = (typeof RESOURCES_KEYS)[number];
 
-/** The containers of an agent's computer pod. */
-export function computerRoles(desktop: { enabled: boolean; browserView: { enabled: boolean } }): ContainerRole[] {
-    if (!desktop.enabled) {
-        return ["shell"];
-    }
-    return desktop.browserView.enabled
-        ? ["desktop", "computerControl", "shell", "browserView"]
-        : ["desktop", "computerControl", "shell"];
-}
-
-export interface ResourceFigures {
-    cpu: string;
-    memory: string;
+/** CPU and memory: quantities as written (`250m`, `512Mi`), or parsed (cores, bytes). */
+export interface ResourceFigures<T = string> {
+    cpu: T;
+    memory: T;
 }
 
 export interface ContainerResources {
@@ -36,7 +28,7 @@ export interface ContainerResources {
  * /dev/shm); the sidecar settles at ~530 MiB after its first OCR. The shell's limits leave room for
  * builds; the kagent pod keeps kagent 0.10's own defaults.
  */
-export const DEFAULT_RESOURCES: Record<ContainerRole, ContainerResources> = {
+export const DEFAULT_RESOURCES: Record<ResourcesKey, ContainerResources> = {
     desktop: { requests: { cpu: "250m", memory: "768Mi" }, limits: { cpu: "2", memory: "2Gi" } },
     computerControl: { requests: { cpu: "100m", memory: "640Mi" }, limits: { cpu: "1", memory: "1Gi" } },
     shell: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },

@@ -5,9 +5,6 @@ import * as formats from "./formats";
 import { allowDomainsSchema, egressRulesSchema, podLabelsSchema, viewersSchema } from "./networkSchema";
 import { backupPlatformSchema, monitoringSchema } from "./operationsSchema";
 
-export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell", "browserView", "egressProxy"] as const;
-export type ImageName = (typeof IMAGE_NAMES)[number];
-
 const prebuiltImage = () =>
     text({ check: formats.imageDigestRef })
         .optional()

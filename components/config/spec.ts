@@ -5,20 +5,19 @@
  */
 import { AgentConfig } from "./agentSchema";
 import { neededSecretKeys, secretSource, MODEL_KEY_FIELD } from "./agentRules";
+import { IMAGE_NAMES, type ImageName } from "../contract/images";
 import {
-    CONTAINER_ROLES,
-    ContainerResources,
+    type ContainerResources,
     DEFAULT_RESOLUTION,
     DEFAULT_RESOURCES,
-    computerRoles,
     defaultSystemMessage,
+    RESOURCES_KEYS,
 } from "./defaults";
 import { MAX_DNS_LABEL } from "./formats";
-import { IMAGE_NAMES, ImageName, PlatformConfig } from "./platformSchema";
+import type { PlatformConfig } from "./platformSchema";
 import { checkBackupPlatform } from "./operationsSchema";
 import { Problems } from "./problems";
-import { MAX_QUANTITY, formatBytes, parseQuantity } from "./quantity";
-import { AgentSpec, ContainerRole, OperatorSecrets, PlatformSpec } from "./types";
+import type { AgentSpec, OperatorSecrets, PlatformSpec, ResourcesKey } from "./types";
 
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "external-secrets", "vault"];
 
@@ -85,8 +84,8 @@ export function agentSpec(agent: AgentConfig, platform: PlatformSpec): AgentSpec
         },
         storage: { ...agent.storage, storageClass: agent.storage.storageClass ?? platform.storageClass },
         resources: Object.fromEntries(
-            CONTAINER_ROLES.map((role) => [role, agent.resources[role] ?? DEFAULT_RESOURCES[role]]),
-        ) as Record<ContainerRole, ContainerResources>,
+            RESOURCES_KEYS.map((key) => [key, agent.resources[key] ?? DEFAULT_RESOURCES[key]]),
+        ) as Record<ResourcesKey, ContainerResources>,
         credentials: { gitea, harbor },
         secrets: operatorSecrets(agent),
         rotation: agent.rotation,
@@ -183,7 +182,6 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
                     `${at("network.allowDomains")} or platform.network.allowDomains, or remove brokered`,
             );
         }
-        checkQuotaBounds(agent, index, problems);
     });
 }
 
@@ -213,33 +211,4 @@ function reachableNamespaces(agents: AgentConfig[], platform: PlatformConfig): M
     collect(platform.network, "platform.network");
     agents.forEach((agent, index) => collect(agent.network, `agents[${index}].network`));
     return found;
-}
-
-/**
- * The ResourceQuota adds figures up (the computer's containers and kagent's pod twice): each figure
- * may be within the API server's bound while the sum is not.
- */
-function checkQuotaBounds(agent: AgentConfig, index: number, problems: Problems): void {
-    const roles: ContainerRole[] = [...computerRoles(agent.desktop), "kagent", "kagent"];
-    const figures = (role: ContainerRole) => agent.resources[role] ?? DEFAULT_RESOURCES[role];
-    for (const kind of ["requests", "limits"] as const) {
-        const millicores = roles.reduce(
-            (total, role) => total + (parseQuantity(figures(role)[kind].cpu) ?? 0) * 1000,
-            0,
-        );
-        const bytes = roles.reduce((total, role) => total + (parseQuantity(figures(role)[kind].memory) ?? 0), 0);
-        if (!(millicores < MAX_QUANTITY) || !(bytes < MAX_QUANTITY)) {
-            problems.add(
-                `agents[${index}].resources`,
-                `the ${kind} add up to more than the API server accepts in the ResourceQuota (under 2^63 bytes or millicores); lower them`,
-            );
-        }
-    }
-    const storage = (parseQuantity(agent.storage.workspace) ?? 0) + (parseQuantity(agent.storage.config) ?? 0);
-    if (!(storage < MAX_QUANTITY)) {
-        problems.add(
-            `agents[${index}].storage`,
-            `the claims add up to ${formatBytes(storage)} in the ResourceQuota, more than the API server accepts (under 2^63 bytes); make them smaller`,
-        );
-    }
 }

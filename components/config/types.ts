@@ -4,15 +4,17 @@
  * keys at once (an agent's namespace, its merged network rules, its secrets' source).
  */
 import type { AgentConfig } from "./agentSchema";
-import type { ContainerResources, ContainerRole } from "./defaults";
+import type { ImageName } from "../contract/images";
+import type { ContainerResources, ResourcesKey } from "./defaults";
 import type { AllowedDomain, EgressRule, ViewerSpec } from "./networkSchema";
-import type { ImageName, PlatformConfig } from "./platformSchema";
+import type { PlatformConfig } from "./platformSchema";
 
 export type { AgentConfig } from "./agentSchema";
 export type { ModelProvider } from "./agentRules";
-export type { ContainerResources, ContainerRole, ResourceFigures } from "./defaults";
+export type { ContainerResources, ResourceFigures, ResourcesKey } from "./defaults";
 export type { AllowedDomain, EgressRule, ViewerSpec } from "./networkSchema";
-export type { ImageName, PlatformConfig } from "./platformSchema";
+export type { ImageName } from "../contract/images";
+export type { PlatformConfig } from "./platformSchema";
 
 export type ModelSpec = AgentConfig["model"];
 export type RotationSpec = AgentConfig["rotation"];
@@ -56,7 +58,7 @@ export interface AgentSpec {
     model: ModelSpec;
     desktop: DesktopSpec;
     storage: StorageSpec;
-    resources: Record<ContainerRole, ContainerResources>;
+    resources: Record<ResourcesKey, ContainerResources>;
     /** gitea.brokered: the egress proxy holds the token and adds it to the computer's git requests. */
     credentials: { gitea: CredentialSpec & { brokered: boolean }; harbor: CredentialSpec };
     secrets: OperatorSecrets;

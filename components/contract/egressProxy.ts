@@ -8,6 +8,8 @@
 export const PROXY_PORT = 3128;
 /** mtail's /metrics. */
 export const METRICS_PORT = 9103;
+/** The container port names of the two. */
+export const PORT_NAMES = { proxy: "proxy", metrics: "metrics" } as const;
 
 export const PATHS = {
     /** The per-agent rules (a ConfigMap mounted as a folder), included by squid.conf. */
@@ -21,6 +23,12 @@ export const PATHS = {
     logDir: "/var/log/egress-proxy",
     logFile: "access.log",
 } as const;
+
+/** Where the proxy's container mounts the broker's Secret-rendered header line (one file per credential). */
+export const BROKER_SECRET_DIR = "/var/run/secrets/egress-proxy";
+export const BROKER_GIT_FILE = "broker-git.conf";
+/** The squid ACL naming brokered git requests: the rules define it, the Secret-rendered header line uses it. */
+export const BROKER_GIT_ACL = "egress_broker_git";
 
 /** mtail's arguments: the image's program, squid's access log, /metrics on `port`. */
 export function mtailArgs(options: { progs?: string; log?: string; port?: number } = {}): string[] {

@@ -1,8 +1,23 @@
 /**
- * The agent computer's contract (docs/pod-contract.md) as constants: ports, mount paths, the user.
- * The plan builds every container from these; the images read the same values from their environment.
+ * The agent computer's contract (docs/pod-contract.md) as constants: its containers, ports, mount
+ * paths, Secret keys and user. The plan builds every container from these; the images read the same
+ * values from their environment.
  */
-import { WORKSPACE_PATH } from "../config";
+
+/** The containers a computer pod may have, by role (the plan's and the config's `resources.<role>` key). */
+export const CONTAINER_ROLES = ["desktop", "computerControl", "shell", "browserView"] as const;
+export type ContainerRole = (typeof CONTAINER_ROLES)[number];
+
+/**
+ * Each container's name in the pod and the image it runs (a key of images/builds.json and of
+ * `platform.images`): the one table of the computer-control sidecar's spellings, among others.
+ */
+export const CONTAINERS = {
+    desktop: { name: "desktop", image: "desktop" },
+    computerControl: { name: "computer-control", image: "computerControlMcp" },
+    shell: { name: "shell", image: "shell" },
+    browserView: { name: "browser-view", image: "browserView" },
+} as const satisfies Record<ContainerRole, { name: string; image: string }>;
 
 export const PORTS = {
     vnc: 5900,
@@ -21,10 +36,15 @@ export const PORT_NAMES = {
     browserView: "browser-view",
     shellMetrics: "shell-metrics",
     computerControlMetrics: "control-metrics",
-} as const;
+} as const satisfies Record<keyof typeof PORTS, string>;
 
 /** The path both MCP servers serve streamable HTTP on; kagent uses the URL verbatim. */
 export const MCP_PATH = "/mcp";
+/** Where every server of ours answers its health, and the metrics ports their series. */
+export const HEALTH_PATH = "/healthz";
+export const METRICS_PATH = "/metrics";
+/** Every series of our servers carries this job label (the rules and the dashboard select on it). */
+export const METRICS_JOB = "persistent-agents";
 
 /**
  * The longest run_command the shell server accepts. Kagent's RemoteMCPServer timeout caps every
@@ -32,6 +52,7 @@ export const MCP_PATH = "/mcp";
  */
 export const SHELL_MAX_COMMAND_SECONDS = 600;
 
+/** The images' user `agent` (UID and GID): every container of ours runs as it. */
 export const AGENT_UID = 1000;
 
 /**
@@ -40,6 +61,8 @@ export const AGENT_UID = 1000;
  * container has nothing else, and the namespace enforces `baseline`, which allows these three.
  */
 export const SUDO_CAPABILITIES = ["CHOWN", "SETGID", "SETUID"] as const;
+
+export const WORKSPACE_PATH = "/home/agent/workspace";
 const SECRETS_DIR = "/var/run/secrets/agent";
 
 export const MOUNTS = {
@@ -61,3 +84,19 @@ export const BROWSER_VIEW_MODE_VOLUME = "browser-view-mode";
 
 /** The X display the desktop runs and the other containers draw on, through the shared socket. */
 export const DISPLAY = ":0";
+
+/** Keys of the agent's Secret `<agent>-credentials` that something outside the pod reads. */
+export const SECRET_KEYS = {
+    mcpToken: "mcp-token",
+    /** `Bearer <mcp-token>`, sent by kagent's `headersFrom`. */
+    authorization: "authorization",
+    /** Read by the ModelConfig. */
+    modelApiKey: "model-api-key",
+    /** The git credential broker's header line; only the egress proxy mounts it. */
+    egressBrokerGit: "egress-broker-git",
+} as const;
+
+/** The backup program (backup/snapshot-workspace.mjs), as its CronJob mounts and runs it. */
+export const BACKUP_PROGRAM = { dir: "/opt/backup", file: "snapshot-workspace.mjs" } as const;
+/** Where Kubernetes mounts a pod's service-account token and the cluster CA. */
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";

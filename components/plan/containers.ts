@@ -3,20 +3,36 @@
  * ports, environment, mounts, resources and probes. Desktop agents: desktop + computer-control sidecar
  * + shell sharing one X11 socket (+ the browser view when enabled); CLI agents: the shell alone.
  */
-import { AgentSpec } from "../config";
-import { CredentialFile, credentialEnv, credentialMounts } from "./credentials";
+import type { AgentSpec } from "../config";
 import { agentObjectNames } from "../contract/names";
 import {
     BROWSER_VIEW_MODE_KEY,
     BROWSER_VIEW_MODE_VOLUME,
+    CONTAINERS,
+    type ContainerRole,
     DISPLAY,
+    HEALTH_PATH,
     MOUNTS,
-    PORTS,
     PORT_NAMES,
+    PORTS,
     SHELL_MAX_COMMAND_SECONDS,
     SUDO_CAPABILITIES,
 } from "../contract/pod";
-import { ContainerPlan, ContainerRole, EnvPlan, ImageKey, MountPlan, ProbePlan, VolumePlan } from "./types";
+import { type CredentialFile, credentialEnv, credentialMounts } from "./credentials";
+import type { ContainerPlan, EnvPlan, MountPlan, ProbePlan, VolumePlan } from "./types";
+
+/**
+ * Which containers the computer pod has: the one place this is decided (the credentials, the quota,
+ * the monitoring and the config's checks follow the planned containers).
+ */
+export function computerRoles(agent: Pick<AgentSpec, "desktop">): ContainerRole[] {
+    if (!agent.desktop.enabled) {
+        return ["shell"];
+    }
+    return agent.desktop.browserView.enabled
+        ? ["desktop", "computerControl", "shell", "browserView"]
+        : ["desktop", "computerControl", "shell"];
+}
 
 const httpProbe =
     (httpPath: string) =>
@@ -25,7 +41,7 @@ const httpProbe =
         periodSeconds,
         ...extra,
     });
-const healthz = httpProbe("/healthz");
+const healthz = httpProbe(HEALTH_PATH);
 /** The computer-control sidecar's liveness: only what a restart cures (it reconnects to a restarted X by itself). */
 const livez = httpProbe("/livez");
 
@@ -51,20 +67,15 @@ function sudoSecurity(agent: AgentSpec): Pick<ContainerPlan, "allowPrivilegeEsca
 
 type ContainerDraft = Omit<ContainerPlan, "env" | "mounts"> & { env: EnvPlan[]; mounts: MountPlan[] };
 
-/** Our two MCP servers: each serves tools on one port and Prometheus on a separate one (docs/pod-contract.md). */
-const MCP_SERVERS = {
-    computerControl: { name: "computer-control", image: "computerControlMcp" },
-    shell: { name: "shell", image: "shell" },
-} as const satisfies Partial<Record<ContainerRole, { name: string; image: ImageKey }>>;
-
-/** An MCP server container's identity, both its ports, and the env that has it listen on them on every interface. */
+/** An MCP server container (each serves tools on one port and Prometheus on another, docs/pod-contract.md):
+ * its identity, both its ports, and the env that has it listen on them on every interface. */
 function mcpServerContainer(
-    role: keyof typeof MCP_SERVERS,
+    role: "computerControl" | "shell",
 ): Pick<ContainerDraft, "role" | "name" | "image" | "ports" | "env"> {
     const metrics = `${role}Metrics` as const;
     return {
         role,
-        ...MCP_SERVERS[role],
+        ...CONTAINERS[role],
         ports: [
             { name: PORT_NAMES[role], port: PORTS[role], purpose: "mcp" },
             { name: PORT_NAMES[metrics], port: PORTS[metrics], purpose: "metrics" },
@@ -80,8 +91,7 @@ function mcpServerContainer(
 function desktop(agent: AgentSpec): ContainerDraft {
     return {
         role: "desktop",
-        name: "desktop",
-        image: "desktop",
+        ...CONTAINERS.desktop,
         ports: [{ name: PORT_NAMES.vnc, port: PORTS.vnc, purpose: "vnc" }],
         env: [
             { name: "DISPLAY", value: DISPLAY },
@@ -129,7 +139,7 @@ function computerControl(agent: AgentSpec): ContainerDraft {
     };
 }
 
-function shell(agent: AgentSpec, buildKitHost: string | undefined): ContainerDraft {
+function shell(agent: AgentSpec, withDesktop: boolean, buildKitHost: string | undefined): ContainerDraft {
     const port = PORT_NAMES.shell;
     const server = mcpServerContainer("shell");
     return {
@@ -140,11 +150,11 @@ function shell(agent: AgentSpec, buildKitHost: string | undefined): ContainerDra
             { name: "MAX_COMMAND_TIMEOUT_SECONDS", value: String(SHELL_MAX_COMMAND_SECONDS) },
             ...gitIdentity(agent),
             // Programs the agent starts from its shell open on its desktop.
-            ...(agent.desktop.enabled ? [{ name: "DISPLAY", value: DISPLAY }] : []),
+            ...(withDesktop ? [{ name: "DISPLAY", value: DISPLAY }] : []),
             // buildctl reads it: the stack's BuildKit daemon, when the platform deploys one.
             ...(buildKitHost ? [{ name: "BUILDKIT_HOST", value: buildKitHost }] : []),
         ],
-        mounts: [...workspaceMounts, ...(agent.desktop.enabled ? [x11Mount] : [])],
+        mounts: [...workspaceMounts, ...(withDesktop ? [x11Mount] : [])],
         resources: agent.resources.shell,
         probes: {
             startup: healthz(port, 2, { failureThreshold: 30 }),
@@ -160,8 +170,7 @@ function browserView(agent: AgentSpec): ContainerDraft {
     const port = PORT_NAMES.browserView;
     return {
         role: "browserView",
-        name: "browser-view",
-        image: "browserView",
+        ...CONTAINERS.browserView,
         ports: [{ name: port, port: PORTS.browserView, purpose: "browser" }],
         env: [
             { name: "HOST", value: "0.0.0.0" },
@@ -183,54 +192,65 @@ function browserView(agent: AgentSpec): ContainerDraft {
     };
 }
 
-/** `buildKitHost`: the stack's BuildKit daemon (components/resources/buildService.ts), when the platform deploys one. */
-export function planContainers(agent: AgentSpec, files: CredentialFile[], buildKitHost?: string): ContainerPlan[] {
-    const drafts: ContainerDraft[] = [];
-    if (agent.desktop.enabled) {
-        drafts.push(desktop(agent), computerControl(agent));
-    }
-    drafts.push(shell(agent, buildKitHost));
-    if (agent.desktop.browserView.enabled) {
-        drafts.push(browserView(agent));
-    }
-    return drafts.map((draft) => ({
-        ...draft,
-        env: [...draft.env, ...credentialEnv(files, draft.role)],
-        mounts: [...draft.mounts, ...credentialMounts(files, draft.role)],
-    }));
+/**
+ * `buildKitHost`: the stack's BuildKit daemon (plan/buildService.ts), when the platform deploys one;
+ * `proxyEnv`: what every container gets when the agent has an egress proxy (plan/egressProxy.ts).
+ */
+export function planContainers(
+    agent: AgentSpec,
+    files: CredentialFile[],
+    buildKitHost: string | undefined,
+    proxyEnv: EnvPlan[],
+): ContainerPlan[] {
+    const roles = computerRoles(agent);
+    const build: Record<ContainerRole, () => ContainerDraft> = {
+        desktop: () => desktop(agent),
+        computerControl: () => computerControl(agent),
+        shell: () => shell(agent, roles.includes("desktop"), buildKitHost),
+        browserView: () => browserView(agent),
+    };
+    return roles.map((role) => {
+        const draft = build[role]();
+        return {
+            ...draft,
+            // With a proxy, every container sends its HTTP(S) there (git, pip, npm, curl read these).
+            env: [...draft.env, ...credentialEnv(files, role), ...proxyEnv],
+            mounts: [...draft.mounts, ...credentialMounts(files, role)],
+        };
+    });
 }
 
-/** The pod's volumes: the claims, the shared X11 socket and /dev/shm, and one per credential file mounted. */
+/**
+ * The pod's volumes: those some planned container mounts, in a fixed order (the claims, the shared X11
+ * socket and /dev/shm, the browser view's mode, then one per credential file).
+ */
 export function planVolumes(
-    agent: AgentSpec,
+    agent: string,
     containers: ContainerPlan[],
     files: CredentialFile[],
     claims: { role: string; name: string }[],
     secretName: string,
 ): VolumePlan[] {
-    const volumes: VolumePlan[] = claims.map((claim) => ({ name: claim.role, source: { claim: claim.name } }));
-    if (agent.desktop.enabled) {
-        volumes.push(
-            { name: "x11-socket", source: { emptyDir: {} } },
-            // Browsers need a /dev/shm of at least 256Mi; memory-backed, so it counts against the desktop's limit.
-            { name: "dshm", source: { emptyDir: { medium: "Memory", sizeLimit: "512Mi" } } },
-        );
-    }
-    if (agent.desktop.browserView.enabled) {
-        volumes.push({
+    const candidates: VolumePlan[] = [
+        ...claims.map((claim) => ({ name: claim.role, source: { claim: claim.name } })),
+        { name: "x11-socket", source: { emptyDir: {} } },
+        // Browsers need a /dev/shm of at least 256Mi; memory-backed, so it counts against the desktop's limit.
+        { name: "dshm", source: { emptyDir: { medium: "Memory", sizeLimit: "512Mi" } } },
+        {
             name: BROWSER_VIEW_MODE_VOLUME,
             source: {
                 configMap: {
-                    name: agentObjectNames(agent.name).browserViewConfig,
+                    name: agentObjectNames(agent).browserViewConfig,
                     key: BROWSER_VIEW_MODE_KEY,
                     file: BROWSER_VIEW_MODE_KEY,
                 },
             },
-        });
-    }
-    const present = new Set<ContainerRole>(containers.map((c) => c.role));
-    for (const file of files.filter((f) => f.containers.some((role) => present.has(role)))) {
-        volumes.push({ name: file.volume, source: { secret: { name: secretName, key: file.key, file: file.file } } });
-    }
-    return volumes;
+        },
+        ...files.map((file) => ({
+            name: file.volume,
+            source: { secret: { name: secretName, key: file.key, file: file.file } },
+        })),
+    ];
+    const mounted = new Set(containers.flatMap((c) => c.mounts.map((m) => m.volume)));
+    return candidates.filter((volume) => mounted.has(volume.name));
 }

@@ -4,23 +4,12 @@
  * Secret made from it, and the file, environment variable and containers each key is mounted into.
  * Adding a credential is one entry here (docs/architecture.md, "Where to change what").
  */
-import { AgentSpec, PlatformSpec } from "../config";
-import { gitCredentialsTemplate } from "./gitCredentials";
+import type { AgentSpec, PlatformSpec } from "../config";
 import { agentLabels } from "../contract/labels";
-import { agentObjectNames } from "../contract/names";
-import { MOUNTS } from "../contract/pod";
-import { BROKER_GIT_SECRET_KEY } from "../render/egressProxy";
-import { brokerGitHeaderTemplate } from "../render/squidRules";
-import { ContainerRole, CredentialsPlan, FetchedValue, WrittenValue } from "./types";
-
-/** Keys of the agent's Secret that something outside the pod reads (see docs/pod-contract.md). */
-export const SECRET_KEYS = {
-    mcpToken: "mcp-token",
-    /** `Bearer <mcp-token>`, sent by kagent's `headersFrom`. */
-    authorization: "authorization",
-    /** Read by the ModelConfig. */
-    modelApiKey: "model-api-key",
-} as const;
+import { agentObjectNames, vaultPaths } from "../contract/names";
+import { type ContainerRole, MOUNTS, SECRET_KEYS } from "../contract/pod";
+import { brokerGitHeaderTemplate, gitCredentialsTemplate } from "./gitCredentials";
+import type { CredentialsPlan, FetchedValue, WrittenValue } from "./types";
 
 /** A Secret key mounted as a file: its volume, folder and file name, who reads it, and how they find it. */
 export interface CredentialFile {
@@ -28,6 +17,7 @@ export interface CredentialFile {
     key: string;
     dir: string;
     file: string;
+    /** Who reads it, where present (the plan's containers decide which are). */
     containers: ContainerRole[];
     /** Variables pointing at the file (`file`) or its folder (`dir`). */
     env: { name: string; points: "file" | "dir" }[];
@@ -60,7 +50,7 @@ const CREDENTIALS: Credential[] = [
         vaultField: "mcp-token",
         origin: { generated: { length: 48, rotation: (agent) => agent.rotation.mcpToken } },
         wanted: () => true,
-        keys: (agent) => [
+        keys: () => [
             {
                 key: SECRET_KEYS.mcpToken,
                 template: "{{ .mcpToken }}",
@@ -68,7 +58,7 @@ const CREDENTIALS: Credential[] = [
                     volume: "mcp-token",
                     dir: MOUNTS.mcp,
                     file: SECRET_KEYS.mcpToken,
-                    containers: agent.desktop.enabled ? ["computerControl", "shell"] : ["shell"],
+                    containers: ["computerControl", "shell"],
                     env: [{ name: "MCP_AUTH_TOKEN_FILE", points: "file" }],
                 },
             },
@@ -81,7 +71,7 @@ const CREDENTIALS: Credential[] = [
         // VNC authentication uses only the first 8 characters of a password.
         origin: { generated: { length: 8, rotation: (agent) => agent.rotation.vncPassword } },
         wanted: (agent) => agent.desktop.enabled,
-        keys: (agent) => [
+        keys: () => [
             {
                 key: "vnc-password",
                 template: "{{ .vncPassword }}",
@@ -89,7 +79,7 @@ const CREDENTIALS: Credential[] = [
                     volume: "vnc-password",
                     dir: MOUNTS.vnc,
                     file: "vnc-password",
-                    containers: agent.desktop.browserView.enabled ? ["desktop", "browserView"] : ["desktop"],
+                    containers: ["desktop", "browserView"],
                     env: [{ name: "VNC_PASSWORD_FILE", points: "file" }],
                 },
             },
@@ -107,10 +97,15 @@ const CREDENTIALS: Credential[] = [
         vaultField: "gitea-token",
         origin: { operator: (agent) => fromConfig(agent)?.giteaToken },
         wanted: (agent) => agent.credentials.gitea.enabled,
-        // Brokered: only the egress proxy mounts the key (components/render/egressProxy.ts); the computer has no file.
+        // Brokered: only the egress proxy mounts the key (plan/egressProxy.ts); the computer has no file.
         keys: (agent, platform) =>
             agent.credentials.gitea.brokered
-                ? [{ key: BROKER_GIT_SECRET_KEY, template: brokerGitHeaderTemplate(agent.credentials.gitea.username) }]
+                ? [
+                      {
+                          key: SECRET_KEYS.egressBrokerGit,
+                          template: brokerGitHeaderTemplate(agent.credentials.gitea.username),
+                      },
+                  ]
                 : [
                       {
                           key: "git-credentials",
@@ -119,7 +114,7 @@ const CREDENTIALS: Credential[] = [
                               volume: "git-credentials",
                               dir: MOUNTS.git,
                               file: "git-credentials",
-                              containers: agent.desktop.enabled ? ["desktop", "shell"] : ["shell"],
+                              containers: ["desktop", "shell"],
                               env: [{ name: "GIT_CREDENTIALS_FILE", points: "file" }],
                           },
                       },
@@ -180,13 +175,13 @@ export interface PlannedCredentials {
     files: CredentialFile[];
 }
 
-export function vaultPaths(agent: string, platform: PlatformSpec): { provided: string; generated: string } {
-    const base = `${platform.vault.pathPrefix}/${agent}`;
-    return { provided: `${base}/provided`, generated: `${base}/generated` };
-}
-
-export function planCredentials(agent: AgentSpec, platform: PlatformSpec): PlannedCredentials {
-    const paths = vaultPaths(agent.name, platform);
+/** `store`: the SecretStore the ExternalSecret reads through (plan/vaultAccess.ts). */
+export function planCredentials(
+    agent: AgentSpec,
+    platform: PlatformSpec,
+    store: CredentialsPlan["store"],
+): PlannedCredentials {
+    const paths = vaultPaths(agent.name, platform.vault.pathPrefix);
     const fetched: FetchedValue[] = [];
     const written: WrittenValue[] = [];
     const secretKeys: Record<string, string> = {};
@@ -219,10 +214,15 @@ export function planCredentials(agent: AgentSpec, platform: PlatformSpec): Plann
     return {
         plan: {
             secretName,
+            namespace: agent.namespace,
+            store,
             vaultPaths: paths,
             fetched,
             secretKeys,
-            written,
+            // With writeSecrets off, nothing is written: the ExternalSecret reads what others put there.
+            vaultWrite: platform.vault.writeSecrets
+                ? { mount: platform.vault.mount, path: paths.generated, values: written }
+                : undefined,
             rotationAnnotation:
                 `mcp-token=${agent.rotation.mcpToken},vnc-password=${agent.rotation.vncPassword}` +
                 (agent.desktop.browserView.enabled ? `,browser-view-token=${agent.rotation.browserViewToken}` : ""),

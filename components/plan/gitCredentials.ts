@@ -1,8 +1,9 @@
 /**
- * The `git-credentials` key of an agent's Secret: an ESO (engine v2, Go text/template + sprig) template
- * that renders one line of git's credential-store format, `https://<user>:<token>@<host>`, read by
- * `git-credential-agent` (images/git-credentials/).
+ * The Secret keys made of an agent's Gitea token: ESO (engine v2, Go text/template + sprig) templates.
+ * `git-credentials`: one line of git's credential-store format, `https://<user>:<token>@<host>`, read by
+ * `git-credential-agent` (images/git-credentials/); with the broker, the egress proxy's header line.
  */
+import { BROKER_GIT_ACL } from "../contract/egressProxy";
 
 /**
  * The token is percent-encoded per RFC 3986, as git's credential-store decodes it: `urlquery` is form
@@ -19,4 +20,16 @@ export function gitCredentialsTemplate(username: string, giteaHost: string): str
     // encodeURIComponent is RFC 3986 apart from leaving `!'()*` alone, which userinfo allows as is.
     const user = encodeURIComponent(username);
     return `https://${user}:${ENCODED_TOKEN}@${giteaHost}\n`;
+}
+
+/**
+ * The Secret-rendered line that adds the git token (ESO engine v2 template over `.giteaToken`): HTTP
+ * basic auth as `<user>:<token>`, the token's trailing whitespace trimmed as in the credential file.
+ */
+export function brokerGitHeaderTemplate(username: string): string {
+    const user = JSON.stringify(username);
+    return (
+        `request_header_add Authorization "Basic {{ printf "%s:%s" ${user} (regexReplaceAll "\\\\s+$" .giteaToken "") | b64enc }}" ` +
+        `${BROKER_GIT_ACL}\n`
+    );
 }

@@ -2,11 +2,11 @@
  * The MCP servers of an agent's computer, as kagent sees them: one RemoteMCPServer each, with the
  * exact tool names the server exposes (kagent silently drops a name the server does not have).
  */
-import { AgentSpec } from "../config";
+import type { AgentSpec } from "../config";
 import { agentObjectNames, serviceHost } from "../contract/names";
+import { CONTAINERS, MCP_PATH, SHELL_MAX_COMMAND_SECONDS } from "../contract/pod";
 import { COMPUTER_CONTROL_TOOLS, SHELL_TOOLS } from "../contract/tools";
-import { MCP_PATH, SHELL_MAX_COMMAND_SECONDS } from "../contract/pod";
-import { ContainerPlan, McpServerPlan } from "./types";
+import type { ContainerPlan, McpServerPlan } from "./types";
 
 /**
  * Kagent's `timeout` caps every HTTP request, tool calls included. Shell commands may run up to the
@@ -19,14 +19,12 @@ export function planMcpServers(agent: AgentSpec, containers: ContainerPlan[]): M
     const names = agentObjectNames(agent.name);
     const catalog = {
         shell: {
-            key: "shell",
             name: names.shellServer,
             description: `${agent.name}'s shell: commands, long-running jobs and files in its persistent workspace`,
             timeout: MCP_TIMEOUTS.shell,
             toolNames: SHELL_TOOLS,
         },
         computerControl: {
-            key: "computer-control",
             name: names.computerControlServer,
             description: `${agent.name}'s desktop: screenshots, mouse, keyboard, windows and OCR`,
             timeout: MCP_TIMEOUTS.computerControl,
@@ -39,11 +37,13 @@ export function planMcpServers(agent: AgentSpec, containers: ContainerPlan[]): M
         const port = container?.ports.find((p) => p.purpose === "mcp");
         if (container && port) {
             servers.push({
+                // The Pulumi resource's suffix: the container's name.
+                key: CONTAINERS[role].name,
                 ...catalog[role],
                 container: role,
                 port: port.port,
                 path: MCP_PATH,
-                url: `http://${serviceHost(agent.name, agent.namespace)}:${port.port}${MCP_PATH}`,
+                url: `http://${serviceHost(names.computer, agent.namespace)}:${port.port}${MCP_PATH}`,
             });
         }
     }

@@ -1,26 +1,30 @@
 /**
- * An agent's plan: everything the stack decides about one agent, decided once by `planAgent` from the
- * validated spec and the platform. The builders render it into resources and decide nothing themselves
- * (as kagent's translator compiles an Agent into `AgentManifestInputs` before `BuildManifest`).
- * Plain data only: the golden files (tests/golden) show it per representative config.
+ * The plans: everything the stack decides, decided once by `planStack` and `planAgent` from the
+ * validated specs. render/ spells them out as Kubernetes objects and decides nothing itself (as kagent's
+ * translator compiles an Agent into `AgentManifestInputs` before `BuildManifest`). Plain data only: the
+ * golden files (tests/golden/outputs/<case>/plan.yaml) show them per representative config.
+ *
+ * Each feature's plan type lives with its planner (backup.ts, monitoring.ts, …) and is re-exported here,
+ * so that this module is the one import for what a plan holds.
  */
-import type { BackedUpAgent, BackupPlatform } from "../render/backup";
-import type {
-    ContainerResources,
-    ImageName,
-    ModelSpec,
-    NetworkSpec,
-    PodSecurityLevel,
-    ResourceFigures,
-} from "../config";
-import type { BrowserViewPlan } from "../render/browserView";
-import type { MonitoredAgent, MonitoringSettings } from "../render/monitoring";
-import type { EgressProxyPlan } from "../render/egressProxy";
+import type { ContainerResources, ImageName, ImagesSpec, ModelSpec, ResourceFigures } from "../config";
+import type { ContainerRole } from "../contract/pod";
+import type { BackupPlan } from "./backup";
+import type { BrowserViewPlan } from "./browserView";
+import type { BuildServicePlan } from "./buildService";
+import type { EgressProxyPlan } from "./egressProxy";
+import type { ImageBuildPlan } from "./images";
+import type { AgentMonitoringPlan, StackMonitoringPlan } from "./monitoring";
+import type { NetworkPlan } from "./network";
 
-/** The containers a computer pod may have. */
-export type ContainerRole = "desktop" | "computerControl" | "shell" | "browserView";
-/** Which image a container runs: one the stack builds, or the browser view's. */
-export type ImageKey = ImageName | "browserView";
+export type { ImageName } from "../config";
+export type { BackupPlan, CronJobBackupPlan, SnapshotSchedulePlan } from "./backup";
+export type { BrowserViewPlan } from "./browserView";
+export type { BuildServicePlan } from "./buildService";
+export type { EgressProxyPlan, GitBroker } from "./egressProxy";
+export type { ImageBuildPlan } from "./images";
+export type { AgentMonitoringPlan, PodMonitorPlan, RuleGroup, StackMonitoringPlan } from "./monitoring";
+export type { Labels, NetworkPlan, PeerPlan, PolicyPlan, PortRule, RulePlan } from "./network";
 
 export interface PortPlan {
     /** The container port's name (Services and probes refer to it). */
@@ -52,7 +56,7 @@ export interface ContainerPlan {
     role: ContainerRole;
     /** The container's name in the pod (docs/pod-contract.md). */
     name: string;
-    image: ImageKey;
+    image: ImageName;
     ports: PortPlan[];
     env: EnvPlan[];
     mounts: MountPlan[];
@@ -80,10 +84,21 @@ export interface VolumePlan {
 export interface ClaimPlan {
     role: "workspace" | "config";
     name: string;
+    labels: Record<string, string>;
+    /** States the retention on the claim itself (the policy pack cannot see retainOnDelete in a real preview). */
+    annotations: Record<string, string>;
     size: string;
     storageClass?: string;
     /** A VolumeSnapshot the claim is created from (`storage.restoreFrom`). */
     dataSource?: { apiGroup: string; kind: string; name: string };
+}
+
+export interface NamespacePlan {
+    name: string;
+    /** The agent's labels and its Pod Security Admission level. */
+    labels: Record<string, string>;
+    /** Keep the namespace (and so its claims) when the agent leaves the config. */
+    retainOnDelete: boolean;
 }
 
 export interface ComputerPlan {
@@ -100,7 +115,7 @@ export interface ComputerPlan {
     /** The Service's ports: every container port but the metrics ones (Prometheus scrapes the pod). */
     servicePorts: { name: string; port: number; targetPort: string }[];
     claims: ClaimPlan[];
-    /** Keep the namespace and claims when the agent leaves the config. */
+    /** Keep the claims when the agent leaves the config. */
     retainOnDelete: boolean;
     /** The images must have passwordless sudo for this computer (the operator's `sudo: true`). */
     passwordlessSudo: boolean;
@@ -136,12 +151,16 @@ export type WrittenValue =
 export interface CredentialsPlan {
     /** The Secret (and the ExternalSecret writing it). */
     secretName: string;
+    namespace: string;
+    /** The store the ExternalSecret reads through (plan/vaultAccess.ts). */
+    store: VaultAccessPlan["store"];
     /** Relative to the KV mount. */
     vaultPaths: { provided: string; generated: string };
     fetched: FetchedValue[];
     /** The Secret's keys, each a Go template (ESO engine v2) over the fetched variables. */
     secretKeys: Record<string, string>;
-    written: WrittenValue[];
+    /** What the stack writes to the generated path (nothing with `platform.vault.writeSecrets: false`). */
+    vaultWrite?: { mount: string; path: string; values: WrittenValue[] };
     /** ESO reconciles on annotation changes: a rotation fetches the new values at once. */
     rotationAnnotation: string;
     labels: Record<string, string>;
@@ -149,73 +168,63 @@ export interface CredentialsPlan {
 
 export interface VaultAccessPlan {
     /** Per-agent SecretStore, or the platform's shared ClusterSecretStore. */
-    store: { kind: "SecretStore"; name: string } | { kind: "ClusterSecretStore"; name: string };
-    /** Policy and Kubernetes-auth role (only with a per-agent store). */
-    policyName: string;
-    roleName: string;
-    policy: string;
-    serviceAccount: string;
-    labels: Record<string, string>;
+    store: { kind: "SecretStore" | "ClusterSecretStore"; name: string };
+    /** With a per-agent store: its ServiceAccount, how it logs in, and (when the stack writes to Vault) the policy and role. */
+    perAgent?: {
+        namespace: string;
+        labels: Record<string, string>;
+        /** The ServiceAccount ESO logs in with; no pod runs as it. */
+        serviceAccount: string;
+        vault: { server: string; mount: string; authMount: string; audience: string };
+        roleName: string;
+        policyAndRole?: { policyName: string; policy: string; tokenTtl: number; tokenMaxTtl: number };
+    };
 }
 
 export interface KagentPlan {
     agentName: string;
     modelConfigName: string;
+    namespace: string;
     description: string;
     systemMessage: string;
     model: ModelSpec;
+    /** Kagent's agent runtime for the Agent (plan/kagent.ts says why python). */
+    runtime: string;
     replicas: 0 | 1;
     resources: ContainerResources;
+    /** What kagent's agent pod needs to pass the namespace's Pod Security level. */
+    podSecurity: {
+        podSecurityContext: Record<string, unknown>;
+        securityContext: Record<string, unknown>;
+    };
     labels: Record<string, string>;
     /** Changing it on the Agent makes kagent re-render it with the current MCP token. */
     tokenGeneration: string;
-    /** The Secret key the ModelConfig reads the API key from, and the one for the MCP header. */
+    /** The agent's Secret, the key the ModelConfig reads the API key from, and the one for the MCP header. */
+    secretName: string;
     modelKeySecretKey: string;
     authorizationSecretKey: string;
-}
-
-export interface NetworkPlan {
-    labels: Record<string, string>;
-    policyNames: {
-        defaultDeny: string;
-        computerMcp: string;
-        computerEgress: string;
-        kagentAgent: string;
-        computerVnc: string;
-    };
-    /** Ports kagent's pod and controller call on the computer. */
-    mcpPorts: number[];
-    /** Ports viewers may open (VNC, the browser view); none without a desktop. */
-    viewerPorts: number[];
-    rules: NetworkSpec;
-    computerSelector: Record<string, string>;
-    kagentPodSelector: Record<string, string>;
 }
 
 export interface QuotaPlan {
     quotaName: string;
     limitRangeName: string;
+    namespace: string;
     labels: Record<string, string>;
     hard: Record<string, string>;
+    /** The sums behind `hard`, in bytes and cores, for the config's check against the API server's bound. */
+    totals: { requests: ResourceFigures<number>; limits: ResourceFigures<number>; storage: number };
     /** Defaults for containers that set none (kagent's figures), and the largest container and claim. */
     containerDefaults: ContainerResources;
     containerMax: ResourceFigures;
     claimMax: string;
 }
 
-/** Monitoring and backups (components/render/monitoring.ts, components/render/backup.ts render them). */
-export interface OperationsPlan {
-    monitoring?: { agent: MonitoredAgent; settings: MonitoringSettings };
-    /** The backup pod runs the shell image. */
-    backup?: { agent: BackedUpAgent; platform: BackupPlatform; image: ImageKey };
-}
-
 export interface AgentPlan {
     agent: string;
-    namespace: string;
-    namespaceLabels: Record<string, string>;
-    podSecurity: PodSecurityLevel;
-    images: ImageKey[];
+    namespace: NamespacePlan;
+    /** The images its pods run (the stack builds each needed image once). */
+    images: ImageName[];
     computer: ComputerPlan;
     mcpServers: McpServerPlan[];
     credentials: CredentialsPlan;
@@ -223,16 +232,43 @@ export interface AgentPlan {
     kagent: KagentPlan;
     network: NetworkPlan;
     quota: QuotaPlan;
-    operations: OperationsPlan;
-    /** The browser view's ConfigMap, route and URL (components/render/browserView.ts), when enabled. */
+    monitoring?: AgentMonitoringPlan;
+    backup?: BackupPlan;
     browserView?: BrowserViewPlan;
-    /** The egress proxy (components/render/egressProxy.ts), for an agent with network.allowDomains. */
     egressProxy?: EgressProxyPlan;
-    /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths. */
-    endpoints: {
-        serviceHost: string;
-        vncEndpoint?: string;
-        mcpUrls: Record<string, string>;
-        vaultPaths: { provided: string; generated: string };
-    };
+    /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths, the browser view. */
+    endpoints: AgentEndpoints;
+}
+
+export interface AgentEndpoints {
+    namespace: string;
+    serviceHost: string;
+    vncEndpoint?: string;
+    mcpUrls: Record<string, string>;
+    vaultPaths: { provided: string; generated: string };
+    /** Only for agents with a browser view: its URL, its mode, and the port-forward for clusters without a route. */
+    browserView?: { url: string; portForward: string; mode: string };
+}
+
+/** The images the stack builds once for all its agents (resources/images.ts builds them). */
+export interface ImagesPlan {
+    registry: string;
+    repository: string;
+    /** The images some agent needs, and how each is built; prebuilt ones are used as they are. */
+    needed: ImageName[];
+    builds: Partial<Record<ImageName, ImageBuildPlan>>;
+    prebuilt: ImagesSpec["prebuilt"];
+    platforms: string[];
+    tag: string;
+    /** Push with this user and the secret `registryPassword`; unset: the ambient `docker login`. */
+    registryUsername?: string;
+}
+
+/** What index.ts registers: the agents, and the stack's own objects. */
+export interface StackPlan {
+    agents: AgentPlan[];
+    /** No agent, no image. */
+    images?: ImagesPlan;
+    monitoring?: StackMonitoringPlan;
+    buildService?: BuildServicePlan;
 }

@@ -1,23 +1,13 @@
 /**
- * Renders the agent as kagent (0.10, kagent.dev/v1alpha2) sees it: a ModelConfig, one RemoteMCPServer
- * per MCP server of the plan, and the Agent itself, named exactly like the agent. `kagentSpecs` is the
- * pure part (plain objects); components/render/kagentRuntime.ts translates the same objects into the runtime's
- * config the way kagent's controller does, so what the stack deploys and what is proven to run are one.
+ * The agent as kagent (0.10, kagent.dev/v1alpha2) sees it: a ModelConfig, one RemoteMCPServer per MCP
+ * server of the plan, and the Agent itself, named exactly like the agent. `kagentSpecs` gives the plain
+ * objects; render/kagentRuntime.ts translates the same objects into the runtime's config the way
+ * kagent's controller does, so what the stack deploys and what is proven to run are one.
  */
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import { KAGENT_POD_SECURITY } from "../plan/podSecurity";
+import { KAGENT_API_VERSION } from "../contract/kagent";
 import { TOKEN_GENERATION_LABEL } from "../contract/labels";
-import { AgentPlan } from "../plan";
-
-export const KAGENT_API_VERSION = "kagent.dev/v1alpha2";
-
-/**
- * The agent runtime kagent runs for the Agent. Python: `kagent-adk` from PyPI, the only 0.10 runtime
- * this project can obtain and so prove end to end (tests/agent-loop); the Go runtime's module is not
- * served by the Go module proxy. (The CRD's default is go.)
- */
-export const KAGENT_RUNTIME = "python";
+import type { AgentPlan } from "../plan/types";
+import type { Rendered } from "./objects";
 
 export interface HeaderFromSecret {
     name: string;
@@ -75,8 +65,8 @@ export interface KagentSpecs {
 
 export function kagentSpecs(plan: AgentPlan): KagentSpecs {
     const kagent = plan.kagent;
-    const secretName = plan.credentials.secretName;
-    const meta = (name: string, labels = kagent.labels) => ({ name, namespace: plan.namespace, labels });
+    const secretName = kagent.secretName;
+    const meta = (name: string, labels = kagent.labels) => ({ name, namespace: kagent.namespace, labels });
     const generation = { [TOKEN_GENERATION_LABEL]: kagent.tokenGeneration };
     return {
         modelConfig: {
@@ -115,7 +105,7 @@ export function kagentSpecs(plan: AgentPlan): KagentSpecs {
                 type: "Declarative",
                 description: kagent.description,
                 declarative: {
-                    runtime: KAGENT_RUNTIME,
+                    runtime: kagent.runtime,
                     stream: true,
                     systemMessage: kagent.systemMessage,
                     modelConfig: kagent.modelConfigName,
@@ -131,7 +121,7 @@ export function kagentSpecs(plan: AgentPlan): KagentSpecs {
                     deployment: {
                         replicas: kagent.replicas,
                         resources: kagent.resources,
-                        ...KAGENT_POD_SECURITY,
+                        ...kagent.podSecurity,
                         labels: generation,
                     },
                 },
@@ -140,53 +130,26 @@ export function kagentSpecs(plan: AgentPlan): KagentSpecs {
     };
 }
 
-export interface KagentObjectsArgs {
-    plan: AgentPlan;
-    namespace: pulumi.Input<string>;
-    dependsOn: pulumi.Resource[];
-}
-
 export interface KagentObjects {
-    agent: k8s.apiextensions.CustomResource;
-    mcpServers: k8s.apiextensions.CustomResource[];
-    modelConfig: k8s.apiextensions.CustomResource;
+    modelConfig: Rendered;
+    mcpServers: Rendered[];
+    agent: Rendered;
 }
 
-export function createKagentObjects(name: string, args: KagentObjectsArgs, parent: pulumi.Resource): KagentObjects {
-    const specs = kagentSpecs(args.plan);
-    // The namespace comes from the Namespace resource, so that these wait for it.
-    const metadata = (m: Named<unknown>["metadata"]) => ({ ...m, namespace: args.namespace });
-
-    const modelConfig = new k8s.apiextensions.CustomResource(
-        `${name}-model`,
-        {
-            apiVersion: KAGENT_API_VERSION,
-            kind: "ModelConfig",
-            ...specs.modelConfig,
-            metadata: metadata(specs.modelConfig.metadata),
+/** The three kinds as Kubernetes objects, keyed `model`, the server's key, and `agent`. */
+export function kagentObjects(plan: AgentPlan): KagentObjects {
+    const specs = kagentSpecs(plan);
+    return {
+        modelConfig: {
+            key: "model",
+            object: { apiVersion: KAGENT_API_VERSION, kind: "ModelConfig", ...specs.modelConfig },
         },
-        { parent, dependsOn: args.dependsOn },
-    );
-    const mcpServers = specs.mcpServers.map(
-        ({ key, ...server }) =>
-            new k8s.apiextensions.CustomResource(
-                `${name}-${key}`,
-                {
-                    apiVersion: KAGENT_API_VERSION,
-                    kind: "RemoteMCPServer",
-                    ...server,
-                    metadata: metadata(server.metadata),
-                },
-                { parent, dependsOn: args.dependsOn },
-            ),
-    );
-    const agent = new k8s.apiextensions.CustomResource(
-        `${name}-agent`,
-        { apiVersion: KAGENT_API_VERSION, kind: "Agent", ...specs.agent, metadata: metadata(specs.agent.metadata) },
-        { parent, dependsOn: [modelConfig, ...mcpServers] },
-    );
-
-    return { agent, mcpServers, modelConfig };
+        mcpServers: specs.mcpServers.map(({ key, ...server }) => ({
+            key,
+            object: { apiVersion: KAGENT_API_VERSION, kind: "RemoteMCPServer", ...server },
+        })),
+        agent: { key: "agent", object: { apiVersion: KAGENT_API_VERSION, kind: "Agent", ...specs.agent } },
+    };
 }
 
 function providerBlock(model: AgentPlan["kagent"]["model"]): Pick<ModelConfigSpec, "anthropic" | "openAI"> {

@@ -26,7 +26,7 @@
  * proxies, TLS, skills) are left out on purpose. tests/agent-loop validates the output with kagent-adk's
  * own configuration types (a field the runtime does not know fails) and runs the runtime on it.
  */
-import { KAGENT_AGENT_PORT } from "./networkPolicies";
+import { KAGENT_AGENT_PORT, KAGENT_CONTROLLER, MODEL_API_KEY_ENV } from "../contract/kagent";
 import { KagentSpecs, ModelConfigSpec, RemoteMcpServerSpec } from "./kagent";
 
 /** The Secret values `headersFrom` names: (secret name, key) → value, as the controller reads them. */
@@ -109,9 +109,6 @@ export function kagentRuntimeFiles(specs: KagentSpecs, secrets: SecretValues): R
 /** An environment variable of the runtime container: a value, or a key of a Secret. */
 export type RuntimeEnv = { name: string; value: string } | { name: string; secret: { name: string; key: string } };
 
-/** The API key's variable per provider (core/pkg/env/providers.go). */
-export const MODEL_API_KEY_ENV: Record<string, string> = { Anthropic: "ANTHROPIC_API_KEY", OpenAI: "OPENAI_API_KEY" };
-
 /**
  * The runtime container's environment as the controller sets it. KAGENT_URL is the controller's own API
  * (sessions and tasks: kagent-adk keeps its conversations there), `kagent-controller.<kagent namespace>:8083`.
@@ -122,7 +119,10 @@ export function kagentRuntimeEnv(specs: KagentSpecs, kagentNamespace: string): R
         { name: MODEL_API_KEY_ENV[model.provider], secret: { name: model.apiKeySecret, key: model.apiKeySecretKey } },
         { name: "KAGENT_NAMESPACE", value: specs.agent.metadata.namespace },
         { name: "KAGENT_NAME", value: specs.agent.metadata.name },
-        { name: "KAGENT_URL", value: `http://kagent-controller.${kagentNamespace}:8083` },
+        {
+            name: "KAGENT_URL",
+            value: `http://${KAGENT_CONTROLLER.service}.${kagentNamespace}:${KAGENT_CONTROLLER.port}`,
+        },
     ];
 }
 

@@ -1,34 +1,38 @@
-/** Renders the ResourceQuota and LimitRange of an agent's namespace from the plan's figures. */
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import { AgentPlan } from "../plan";
+/** The ResourceQuota and LimitRange of an agent's namespace, from the plan's figures (plan/quotas.ts). */
+import type { QuotaPlan } from "../plan/types";
+import type { Rendered } from "./objects";
 
-export function resourceQuota(plan: AgentPlan, namespace: pulumi.Input<string>): k8s.types.input.core.v1.ResourceQuota {
-    return {
-        apiVersion: "v1",
-        kind: "ResourceQuota",
-        metadata: { name: plan.quota.quotaName, namespace, labels: plan.quota.labels },
-        spec: { hard: plan.quota.hard },
-    };
-}
-
-/** Defaults for containers that set nothing, and a ceiling no single container or claim may pass. */
-export function limitRange(plan: AgentPlan, namespace: pulumi.Input<string>): k8s.types.input.core.v1.LimitRange {
-    const quota = plan.quota;
-    return {
-        apiVersion: "v1",
-        kind: "LimitRange",
-        metadata: { name: quota.limitRangeName, namespace, labels: quota.labels },
-        spec: {
-            limits: [
-                {
-                    type: "Container",
-                    default: { ...quota.containerDefaults.limits },
-                    defaultRequest: { ...quota.containerDefaults.requests },
-                    max: { ...quota.containerMax },
-                },
-                { type: "PersistentVolumeClaim", max: { storage: quota.claimMax } },
-            ],
+export function quotaObjects(quota: QuotaPlan): Rendered[] {
+    const metadata = (name: string) => ({ name, namespace: quota.namespace, labels: quota.labels });
+    return [
+        {
+            key: "quota",
+            object: {
+                apiVersion: "v1",
+                kind: "ResourceQuota",
+                metadata: metadata(quota.quotaName),
+                spec: { hard: quota.hard },
+            },
         },
-    };
+        {
+            // Defaults for containers that set nothing, and a ceiling no single container or claim may pass.
+            key: "limits",
+            object: {
+                apiVersion: "v1",
+                kind: "LimitRange",
+                metadata: metadata(quota.limitRangeName),
+                spec: {
+                    limits: [
+                        {
+                            type: "Container",
+                            default: { ...quota.containerDefaults.limits },
+                            defaultRequest: { ...quota.containerDefaults.requests },
+                            max: { ...quota.containerMax },
+                        },
+                        { type: "PersistentVolumeClaim", max: { storage: quota.claimMax } },
+                    ],
+                },
+            },
+        },
+    ];
 }

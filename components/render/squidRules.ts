@@ -5,33 +5,9 @@
  * broker. Pure text from plain data, so that the stack, the process tests (tests/egress-proxy) and the
  * image tests render exactly the same rules.
  */
-
-/** An allowed destination: an exact host (`pypi.org`) or every subdomain of one (`*.example.com`). */
-export interface AllowedDomain {
-    host: string;
-    ports: number[];
-}
-
-/**
- * The git credential broker: the computer speaks plain HTTP to the proxy for `host` (git is told
- * `url.http://<host>/.insteadOf https://<host>/`), and the proxy forwards those requests over TLS to
- * `host:port` with the agent's token added. The token is only in the proxy's Secret-mounted file.
- */
-export interface GitBroker {
-    host: string;
-    /** The git host's HTTPS port (443). */
-    port: number;
-    /** The port of the plain-HTTP URL git uses for the host: 80 when the https URL names no port, else the same. */
-    httpPort: number;
-    /** PEM bundle the proxy verifies the git host with; unset: the system's CAs. */
-    caFile?: string;
-}
-
-/** Where the proxy's container mounts the broker's Secret-rendered header line (one file per credential). */
-export const BROKER_SECRET_DIR = "/var/run/secrets/egress-proxy";
-export const BROKER_GIT_FILE = "broker-git.conf";
-/** The squid ACL naming brokered git requests, referred to by the Secret-rendered header line. */
-export const BROKER_GIT_ACL = "egress_broker_git";
+import type { AllowedDomain } from "../config";
+import { BROKER_GIT_ACL, BROKER_GIT_FILE, BROKER_SECRET_DIR } from "../contract/egressProxy";
+import type { GitBroker } from "../plan/egressProxy";
 
 /** `*.example.com` matches any subdomain of example.com (not example.com itself); other hosts match exactly. */
 export function hostPattern(host: string): string {
@@ -102,18 +78,6 @@ export function squidRules({ agent, allow, broker, brokerSecretDir = BROKER_SECR
             : "acl egress_sni_allowed ssl::server_name_regex -i ^$",
     );
     return `${lines.join("\n")}\n`;
-}
-
-/**
- * The Secret-rendered line that adds the git token (ESO engine v2 template over `.giteaToken`): HTTP
- * basic auth as `<user>:<token>`, the token's trailing whitespace trimmed as in the credential file.
- */
-export function brokerGitHeaderTemplate(username: string): string {
-    const user = JSON.stringify(username);
-    return (
-        `request_header_add Authorization "Basic {{ printf "%s:%s" ${user} (regexReplaceAll "\\\\s+$" .giteaToken "") | b64enc }}" ` +
-        `${BROKER_GIT_ACL}\n`
-    );
 }
 
 function groupByPorts(allow: AllowedDomain[]): { ports: number[]; hosts: string[] }[] {

@@ -1,161 +1,157 @@
-function requiredImage(images: ComputerImages, image: keyof ComputerImages, agent: string) {
-    const ref = images[image];
-    if (ref === undefined) {
-        throw new Error(`agent ${agent}: no ${image} image`);
-    }
-    return ref;
-}
+/**
+ * One agent, as one component: its plan (components/plan) rendered (components/render) and registered
+ * here, in the order its objects must exist. The only decisions made here are Pulumi's: which resource
+ * waits for which, and which survives the agent's removal.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as vault from "@pulumi/vault";
+import type { AgentPlan } from "../plan";
+import { type ImageRefs, renderAgent } from "../render";
+import type { VaultWrite } from "../render/credentials";
+import type { VaultAccessObjects } from "../render/vaultAccess";
+import { register, registerObject } from "./register";
 
 /**
- * One agent, as one component: its plan (components/plan) rendered into its namespace, credentials,
- * computer, isolation and kagent objects.
+ * Fields of a claim the program never changes once the claim exists. Kubernetes cannot change them on a
+ * claim, so a diff on any of them makes the engine replace the claim, which deletes the workspace:
+ * - `spec.dataSource(Ref)`: restoring is a deliberate procedure (docs/runbook.md, "Restore a workspace
+ *   from a snapshot"), not a config edit;
+ * - `spec.volumeName`, `spec.storageClassName`, `spec.volumeMode`: the cluster fills them in when the claim
+ *   binds; a claim brought back with `pulumi import` (docs/runbook.md) carries them and the program does
+ *   not, which planned a replacement (found by tests/real/lifecycle.test.ts). A changed storage class
+ *   therefore applies to new claims only.
  */
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import { backupObjects } from "../render/backup";
-import { browserViewEndpoint, browserViewObjects } from "../render/browserView";
-import { createAgentComputer, ComputerImages } from "./computer";
-import { PlatformSpec, VaultSpec } from "../config";
-import { createAgentCredentials } from "./credentials";
-import { createNamespaceGuards, createVaultAccess } from "./guards";
-import { createKagentObjects } from "../render/kagent";
-import { metricsNetworkPolicy, podMonitor } from "../render/monitoring";
-import { registerObject } from "./register";
-import { AgentPlan } from "../plan";
-import { egressProxyObjects } from "../render/egressProxy";
+const CLAIM_IGNORED_CHANGES = [
+    "spec.dataSource",
+    "spec.dataSourceRef",
+    "spec.volumeName",
+    "spec.storageClassName",
+    "spec.volumeMode",
+];
 
 export interface PersistentAgentArgs {
     plan: AgentPlan;
-    platform: PlatformSpec;
-    images: ComputerImages;
+    images: ImageRefs;
 }
 
 export class PersistentAgent extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
-    /** DNS name of the computer's Service, for VNC and MCP. */
-    readonly serviceHost: pulumi.Output<string>;
-    /** `host:5900` for VNC viewers, when the agent has a desktop. */
-    readonly vncEndpoint: pulumi.Output<string | undefined>;
-    readonly mcpUrls: pulumi.Output<Record<string, string>>;
-    /** Full Vault paths (mount included) of the operator's and the stack's secrets. */
-    readonly vaultPaths: pulumi.Output<{ provided: string; generated: string }>;
-    /** Where to open the browser view (and the port-forward without a route), when enabled. */
-    readonly browserView: pulumi.Output<{ url: string; portForward: string; mode: string } | undefined>;
 
     constructor(name: string, args: PersistentAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("persistent-agents:index:PersistentAgent", name, {}, opts);
-        const { plan, platform } = args;
-        const vaultSpec: VaultSpec = platform.vault;
+        const { plan } = args;
+        const objects = renderAgent(plan, args.images);
+        const parent = { parent: this };
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: { name: plan.namespace, labels: plan.namespaceLabels },
-            },
-            {
-                parent: this,
-                // Deleting the namespace would delete the workspace claims in it.
-                retainOnDelete: plan.computer.retainOnDelete,
-            },
-        );
-        const namespaceName = namespace.metadata.name;
+        const namespace = registerObject(`${name}-${objects.namespace.key}`, objects.namespace.object, {
+            ...parent,
+            // Deleting the namespace would delete the workspace claims in it.
+            retainOnDelete: plan.namespace.retainOnDelete,
+        });
+        // Everything else of the agent lives in its namespace, so waits for it.
+        const inNamespace = { ...parent, dependsOn: [namespace] };
 
-        const guards = createNamespaceGuards(name, plan, platform, namespaceName, this);
-        const vaultAccess = createVaultAccess(name, plan, vaultSpec, namespaceName, this);
-        const externalSecret = createAgentCredentials(
-            name,
-            {
-                plan,
-                vault: vaultSpec,
-                namespace: namespaceName,
-                secretStore: vaultAccess.storeRef,
-                dependsOn: vaultAccess.dependsOn,
-            },
-            this,
-        );
+        const guards = register(name, objects.guards, inNamespace);
+        const store = objects.vaultAccess ? this.vaultAccess(name, objects.vaultAccess, namespace) : [];
+        const written = objects.vaultWrite ? [this.writeToVault(name, objects.vaultWrite)] : [];
+        const externalSecret = registerObject(`${name}-${objects.externalSecret.key}`, objects.externalSecret.object, {
+            ...parent,
+            // The store (and its Vault role) must exist to sync, and the values it reads must be written.
+            dependsOn: [namespace, ...store, ...written],
+        });
 
         // The mode ConfigMap before the pod that mounts it; the route and its policy alongside.
-        const browserView = plan.browserView
-            ? browserViewObjects(plan.browserView).map((object) =>
-                  registerObject(`${name}-browser-view-${object.kind.toLowerCase()}`, object, {
-                      parent: this,
-                      dependsOn: [namespace],
-                  }),
-              )
-            : [];
-
+        const browserView = register(name, objects.browserView, inNamespace);
         // The egress proxy before the computer that sends everything to it; the broker's Secret key first.
-        const egressProxy = plan.egressProxy
-            ? egressProxyObjects(plan.egressProxy, requiredImage(args.images, "egressProxy", plan.agent)).map(
-                  (object) =>
-                      registerObject(`${name}-egress-${object.kind.toLowerCase()}`, object, {
-                          parent: this,
-                          dependsOn: [namespace, externalSecret, ...guards],
-                      }),
-              )
-            : [];
-
-        createAgentComputer(
-            name,
-            {
-                plan,
-                namespace: namespaceName,
-                images: args.images,
-                // Quotas and policies first: a pod admitted before them would escape them.
-                dependsOn: [externalSecret, ...guards, ...browserView, ...egressProxy],
-            },
-            this,
-        );
-
-        createKagentObjects(name, { plan, namespace: namespaceName, dependsOn: [externalSecret] }, this);
-        this.renderOperations(name, plan, args.images, namespace);
-
-        this.namespace = namespaceName;
-        this.serviceHost = pulumi.output(plan.endpoints.serviceHost);
-        this.vncEndpoint = pulumi.output(plan.endpoints.vncEndpoint);
-        this.mcpUrls = pulumi.output(plan.endpoints.mcpUrls);
-        this.vaultPaths = pulumi.output(plan.endpoints.vaultPaths);
-        this.browserView = pulumi.output(browserViewEndpoint(plan.browserView));
-        this.registerOutputs({
-            browserView: this.browserView,
-            namespace: this.namespace,
-            kagentAgent: plan.kagent.agentName,
-            serviceHost: this.serviceHost,
-            vncEndpoint: this.vncEndpoint,
-            mcpUrls: this.mcpUrls,
-            vaultPaths: this.vaultPaths,
+        const egressProxy = register(name, objects.egressProxy, {
+            ...parent,
+            dependsOn: [namespace, externalSecret, ...guards],
         });
+
+        const { computer } = objects;
+        // The workspace outlives the agent's config entry unless the operator asks otherwise.
+        register(name, computer.claims, {
+            ...inNamespace,
+            retainOnDelete: plan.computer.retainOnDelete,
+            ignoreChanges: CLAIM_IGNORED_CHANGES,
+        });
+        const serviceAccount = register(name, [computer.serviceAccount], inNamespace);
+        register(name, [computer.deployment], {
+            ...parent,
+            // Quotas and policies first: a pod admitted before them would escape them. Not dependent on the
+            // claims: with a WaitForFirstConsumer storage class a claim binds only once this pod exists, so
+            // waiting for the claims first could deadlock the update.
+            dependsOn: [namespace, externalSecret, ...guards, ...browserView, ...egressProxy, ...serviceAccount],
+        });
+        register(name, [computer.service], inNamespace);
+
+        // The ModelConfig and servers read the agent's Secret; the Agent names them.
+        const { kagent } = objects;
+        const afterSecret = { ...parent, dependsOn: [namespace, externalSecret] };
+        const kagentParts = register(name, [kagent.modelConfig, ...kagent.mcpServers], afterSecret);
+        register(name, [kagent.agent], { ...parent, dependsOn: [namespace, ...kagentParts] });
+
+        register(name, objects.operations, inNamespace);
+
+        this.namespace = pulumi.output(plan.namespace.name);
+        this.registerOutputs({ namespace: this.namespace, endpoints: plan.endpoints });
     }
 
-    /** Monitoring and backup objects, as components/render/monitoring.ts and components/render/backup.ts build them. */
-    private renderOperations(
-        name: string,
-        plan: AgentPlan,
-        images: ComputerImages,
-        namespace: k8s.core.v1.Namespace,
-    ): void {
-        const opts = { parent: this, dependsOn: [namespace] };
-        const { monitoring, backup } = plan.operations;
-        if (monitoring) {
-            registerObject(`${name}-podmonitor`, podMonitor(monitoring.agent, monitoring.settings), opts);
-            registerObject(`${name}-metrics-policy`, metricsNetworkPolicy(monitoring.agent, monitoring.settings), opts);
+    /** The ServiceAccount and SecretStore; the Vault policy and role first, when the stack writes them. */
+    private vaultAccess(name: string, access: VaultAccessObjects, namespace: pulumi.Resource): pulumi.Resource[] {
+        const dependsOn: pulumi.Resource[] = [namespace];
+        if (access.policy && access.role) {
+            const policy = new vault.Policy(
+                `${name}-${access.policy.key}`,
+                { name: access.policy.name, policy: access.policy.policy },
+                { parent: this },
+            );
+            const { key, ...role } = access.role;
+            dependsOn.push(
+                new vault.kubernetes.AuthBackendRole(
+                    `${name}-${key}`,
+                    { ...role, tokenPolicies: [policy.name] },
+                    { parent: this },
+                ),
+            );
         }
-        if (backup) {
-            const image = images[backup.image];
-            if (image === undefined) {
-                throw new Error(`agent ${plan.agent}: no ${backup.image} image for the backup pod`);
-            }
-            // `<agent>-backup-<kind>`; a second object of a kind adds its own name to stay unique.
-            const kinds = new Set<string>();
-            for (const object of backupObjects(backup.agent, backup.platform, image)) {
-                const kind = object.kind.toLowerCase();
-                registerObject(
-                    kinds.has(kind) ? `${name}-backup-${kind}-${object.metadata.name}` : `${name}-backup-${kind}`,
-                    object,
-                    opts,
-                );
-                kinds.add(kind);
-            }
+        const serviceAccount = registerObject(`${name}-${access.serviceAccount.key}`, access.serviceAccount.object, {
+            parent: this,
+            dependsOn: [namespace],
+        });
+        return [
+            registerObject(`${name}-${access.secretStore.key}`, access.secretStore.object, {
+                parent: this,
+                dependsOn: [serviceAccount, ...dependsOn],
+            }),
+        ];
+    }
+
+    /** The generated passwords and the operator's config secrets, at the agent's generated path. */
+    private writeToVault(name: string, write: VaultWrite): vault.kv.SecretV2 {
+        const fields: Record<string, pulumi.Output<string>> = {};
+        const passwords = new Map(write.passwords.map((password) => [password.vaultField, password]));
+        for (const field of write.fields) {
+            const password = passwords.get(field);
+            fields[field] = password
+                ? new random.RandomPassword(
+                      `${name}-${password.key}`,
+                      { length: password.length, special: false, keepers: { rotation: String(password.rotation) } },
+                      { parent: this },
+                  ).result
+                : pulumi.secret(write.fromConfig[field]);
         }
+        return new vault.kv.SecretV2(
+            `${name}-${write.key}`,
+            {
+                mount: write.mount,
+                // Explicit: without it the provider derives a path from the resource name.
+                name: write.path,
+                dataJson: pulumi.secret(pulumi.all(fields).apply((values) => JSON.stringify(values))),
+                deleteAllVersions: true,
+            },
+            { parent: this },
+        );
     }
 }

@@ -116,7 +116,7 @@ function main(): void {
     const files = kagentRuntimeFiles(specs, (secret, key) => secrets.get(`${secret}/${key}`));
     const runtime = {
         agent: plan.agent,
-        namespace: plan.namespace,
+        namespace: plan.namespace.name,
         env: kagentRuntimeEnv(specs, platform.kagentNamespace),
         // Where the operator's model API key lives (KV v2 mount, path, field), as the ExternalSecret fetches it.
         modelApiKey: plan.credentials.fetched

@@ -11,28 +11,46 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import {
-    BACKUP_OF_LABEL,
-    BACKUP_PROGRAM_FILE,
-    BackedUpAgent,
-    backupNames,
-    cronJobBackupObjects,
-} from "../../components/render/backup";
+import { parseStackConfig } from "../../components/config";
+import { BACKUP_OF_LABEL } from "../../components/contract/labels";
+import { planAgent } from "../../components/plan";
+import { BACKUP_PROGRAM_FILE } from "../../components/plan/backup";
+import { backupObjects } from "../../components/render/backup";
 import { kubectl } from "../real/kube";
 
 const NAMESPACE = "agent-devbot";
 const CLAIM = "devbot-workspace";
-const agent: BackedUpAgent = {
-    name: "devbot",
-    namespace: NAMESPACE,
-    workspaceClaim: CLAIM,
-    backup: {
-        schedule: "0 3 * * *",
-        retention: { count: 3, maxAgeSeconds: 30 * 86400 },
-        volumeSnapshotClass: "csi-snapshots",
-        pauseJobs: true,
-    },
-};
+/** The backup plan of an agent of a stack with the CronJob engine, as the stack plans it. */
+const backup = (() => {
+    const { platform, agents } = parseStackConfig({
+        values: {
+            platform: {
+                registry: "registry.example.com",
+                giteaHost: "git.example.com",
+                vault: { address: "http://vault.vault:8200" },
+                backup: { engine: "cronjob", apiServer: { cidrs: ["10.0.0.1/32"], ports: [443, 6443] } },
+            },
+            agents: [
+                {
+                    name: "devbot",
+                    storage: {
+                        backup: {
+                            schedule: "0 3 * * *",
+                            retention: { count: 3, maxAge: "30d" },
+                            volumeSnapshotClass: "csi-snapshots",
+                            pauseJobs: true,
+                        },
+                    },
+                },
+            ],
+        },
+        isSecret: () => true,
+        stackName: "backup-test",
+    });
+    const plan = planAgent(agents[0], platform).backup;
+    assert.ok(plan?.cronJob, "the CronJob engine plans a CronJob");
+    return { plan, cronJob: plan.cronJob };
+})();
 const SHELL_IMAGE = "registry.example.com/agents/shell@sha256:" + "ab".repeat(32);
 
 function must(args: string[], input?: string): string {
@@ -53,7 +71,7 @@ function apiServerUrl(): string {
 let tokenFile: string;
 
 /** Runs the program as the CronJob's pod would, with the backup ServiceAccount's token. */
-function runBackup(now: string, retention = agent.backup.retention) {
+function runBackup(now: string, retention = backup.plan.retention) {
     const run = spawnSync(process.execPath, [BACKUP_PROGRAM_FILE], {
         encoding: "utf8",
         timeout: 60_000,
@@ -64,8 +82,8 @@ function runBackup(now: string, retention = agent.backup.retention) {
             NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
             NAMESPACE,
             CLAIM,
-            AGENT: agent.name,
-            SNAPSHOT_CLASS: agent.backup.volumeSnapshotClass,
+            AGENT: "devbot",
+            SNAPSHOT_CLASS: backup.plan.volumeSnapshotClass,
             RETAIN_COUNT: String(retention.count),
             RETAIN_MAX_AGE_SECONDS: String(retention.maxAgeSeconds),
             BACKUP_NOW: now,
@@ -93,21 +111,9 @@ describe("backup program against a real API server", function () {
             JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "agent-databot" } }),
         );
         // Everything the stack renders for the CronJob engine, applied as is (the CronJob validates too).
-        const objects = cronJobBackupObjects(
-            agent,
-            { engine: "cronjob", apiServer: { cidrs: ["10.0.0.1/32"], ports: [443, 6443] } },
-            SHELL_IMAGE,
-        );
+        const objects = backupObjects("devbot", backup.plan, { shell: SHELL_IMAGE }).map(({ object }) => object);
         must(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
-        const token = must([
-            "create",
-            "token",
-            backupNames(agent.name).serviceAccount,
-            "-n",
-            NAMESPACE,
-            "--duration",
-            "10m",
-        ]).trim();
+        const token = must(["create", "token", backup.cronJob.name, "-n", NAMESPACE, "--duration", "10m"]).trim();
         tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "backup-token-")), "token");
         fs.writeFileSync(tokenFile, token);
         // A snapshot of another claim, which pruning must never touch.
@@ -187,7 +193,7 @@ describe("backup program against a real API server", function () {
     });
 
     it("may create, list and delete VolumeSnapshots in its own namespace, and nothing else", () => {
-        const as = `system:serviceaccount:${NAMESPACE}:${backupNames(agent.name).serviceAccount}`;
+        const as = `system:serviceaccount:${NAMESPACE}:${backup.cronJob.name}`;
         const can = (verb: string, resource: string, namespace = NAMESPACE) =>
             kubectl(["auth", "can-i", verb, resource, "-n", namespace, "--as", as]).stdout.trim();
         for (const verb of ["create", "list", "delete"]) {
@@ -335,7 +341,7 @@ describe("pre-snapshot hook with the real shell server", function () {
                 NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
                 NAMESPACE,
                 CLAIM,
-                AGENT: agent.name,
+                AGENT: "devbot",
                 SNAPSHOT_CLASS: "csi-snapshots",
                 RETAIN_COUNT: "10",
                 SHELL_URL: shellUrl,

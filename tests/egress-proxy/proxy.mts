@@ -9,7 +9,8 @@ import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, readFileSyn
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { mtailArgs, PATHS } from "../../components/contract/egressProxy.ts";
-import { BROKER_GIT_FILE, type SquidRulesOptions, squidRules } from "../../components/render/squidRules.ts";
+import { BROKER_GIT_FILE } from "../../components/contract/egressProxy.ts";
+import { type SquidRulesOptions, squidRules } from "../../components/render/squidRules.ts";
 
 const IMAGE = new URL("../../images/egress-proxy/", import.meta.url).pathname;
 const DEBIAN_TEMPLATES = "/usr/share/squid/errors/templates";

@@ -9,7 +9,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { brokerGitHeaderTemplate } from "../../components/render/squidRules.ts";
+import { brokerGitHeaderTemplate } from "../../components/plan/gitCredentials.ts";
 import { renderLikeEso } from "./eso.mts";
 import { descendants, findInProcess } from "./memory.mts";
 import { NAMES, type Origin, startOrigin } from "./origin.mts";

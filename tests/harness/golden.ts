@@ -4,8 +4,7 @@
  */
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { parseStackConfig } from "../../components/config";
-import { planAgent } from "../../components/plan";
+import { compileStack } from "../../components/plan";
 import { RegisteredResource, SECRET_SIG, runProgram } from "./program";
 import { REPO_ROOT, stackConfig } from "./stackFile";
 
@@ -32,13 +31,12 @@ export async function goldenOutputs(input: GoldenInput): Promise<Record<string, 
     const resources = [...run.resources]
         .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`))
         .map((resource) => describeResource(resource, label));
-    const { platform, agents } = parseStackConfig({
+    const plan = compileStack({
         values: config,
         isSecret: (key) => (input.secretKeys ?? []).includes(key),
         stackName: "test-cluster",
     });
-    const plans = agents.map((agent) => planAgent(agent, platform));
-    return { "plan.yaml": dump(unwrapSecrets(plans)), "resources.yaml": dump(resources) };
+    return { "plan.yaml": dump(unwrapSecrets(plan)), "resources.yaml": dump(resources) };
 }
 
 function describeResource(resource: RegisteredResource, label: (urn: string) => string) {

@@ -1,14 +1,15 @@
 /**
- * images/builds.json is the one definition of how the images are built: the stack (components/resources/images.ts,
- * docker-build) and scripts/images/build.sh (buildah) both read it. These tests hold the two readers to
+ * images/builds.json is the one definition of how the images are built: components/plan/images.ts reads it for
+ * the stack (docker-build) and for scripts/images/build.sh (buildah). These tests hold the two readers to
  * the same arguments and the file to the Dockerfiles it describes.
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { IMAGE_BUILDS, IMAGE_BUILDS_FILE, buildInputs, parseImageBuilds } from "../../components/resources/images";
-import { IMAGE_NAMES, ImageName } from "../../components/config";
+import { IMAGE_NAMES, type ImageName } from "../../components/contract/images";
+import { IMAGE_BUILDS, IMAGE_BUILDS_FILE, parseImageBuilds, planImageBuild } from "../../components/plan/images";
+import { buildInputs } from "../../components/resources/images";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
 const IMAGES_ROOT = path.join(REPO_ROOT, "images");
@@ -89,7 +90,7 @@ describe("images: builds.json, the one build definition", () => {
             assert.strictEqual(plan.length, IMAGE_NAMES.length);
             IMAGE_NAMES.forEach((name: ImageName, i) => {
                 const argv = plan[i];
-                const stack = buildInputs(name, sudo);
+                const stack = buildInputs(planImageBuild(name, sudo));
                 assert.strictEqual(argv[argv.length - 1], stack.context.location, `${name}: context`);
                 assert.deepStrictEqual(flagValues(argv, "-f"), [stack.dockerfile.location], `${name}: Dockerfile`);
                 const named = Object.entries(stack.context.named ?? {}).map(

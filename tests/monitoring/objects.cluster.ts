@@ -8,16 +8,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import {
-    MonitoringSettings,
-    dashboardConfigMap,
-    metricsNetworkPolicy,
-    podMonitor,
-    prometheusRule,
-} from "../../components/render/monitoring";
+import { parseStackConfig } from "../../components/config";
+import { type StackPlan, planStack } from "../../components/plan";
+import { renderStack } from "../../components/render";
 import { dryRunApply, kubectl } from "../real/kube";
 
-const settings: MonitoringSettings = {
+const settings = {
     enabled: true,
     namespace: "monitoring",
     prometheusPodLabels: { "app.kubernetes.io/name": "prometheus" },
@@ -40,12 +36,30 @@ describe("monitoring objects on a real API server", function () {
         }
     });
 
+    /** A desktop agent and a CLI agent of a stack with monitoring on, as the stack plans and renders them. */
+    const plan: StackPlan = planStack(
+        parseStackConfig({
+            values: {
+                platform: {
+                    registry: "registry.example.com",
+                    giteaHost: "git.example.com",
+                    vault: { address: "http://vault.vault:8200" },
+                    monitoring: settings,
+                },
+                agents: [{ name: "devbot" }, { name: "databot", desktop: { enabled: false } }],
+            },
+            isSecret: () => true,
+            stackName: "monitoring-test",
+        }),
+    );
+    const image = "registry.example.com/agents/image@sha256:" + "ab".repeat(32);
+    const rendered = renderStack(plan, { desktop: image, computerControlMcp: image, shell: image });
+    const operations = (agent: string) => rendered.agents[agent].operations.map(({ object }) => object as any);
+    const find = (objects: any[], kind: string) => objects.find((object) => object.kind === kind);
     const objects = () => [
-        podMonitor({ name: "devbot", namespace: "agent-devbot", desktop: true }, settings),
-        podMonitor({ name: "databot", namespace: "agent-databot", desktop: false }, settings),
-        metricsNetworkPolicy({ name: "devbot", namespace: "agent-devbot", desktop: true }, settings),
-        prometheusRule(settings),
-        dashboardConfigMap(settings),
+        ...operations("devbot"),
+        find(operations("databot"), "PodMonitor"),
+        ...rendered.monitoring.map(({ object }) => object as any),
     ];
 
     for (const object of objects()) {
@@ -56,13 +70,18 @@ describe("monitoring objects on a real API server", function () {
     }
 
     it("refuses a PodMonitor and a PrometheusRule that break the CRD schemas, naming the field", () => {
-        const monitor: any = podMonitor({ name: "devbot", namespace: "agent-devbot", desktop: false }, settings);
+        const monitor: any = structuredClone(find(operations("databot"), "PodMonitor"));
         monitor.spec.podMetricsEndpoints[0].scheme = "ftp";
         const badMonitor = dryRunApply(monitor);
         assert.notStrictEqual(badMonitor.status, 0);
         assert.match(badMonitor.stderr, /podMetricsEndpoints\[0\]\.scheme/);
 
-        const rule: any = prometheusRule(settings);
+        const rule: any = structuredClone(
+            find(
+                rendered.monitoring.map(({ object }) => object),
+                "PrometheusRule",
+            ),
+        );
         rule.spec.groups[0].rules[0].for = "ten minutes";
         const badRule = dryRunApply(rule);
         assert.notStrictEqual(badRule.status, 0);

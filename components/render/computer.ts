@@ -1,23 +1,100 @@
 /**
- * Renders the computer pod of an agent's plan into a Kubernetes PodSpec (see docs/pod-contract.md).
- * Which containers, ports, mounts and variables there are is the plan's decision (components/plan).
+ * The agent's computer (see docs/pod-contract.md): its claims, its ServiceAccount, its pod (a Deployment
+ * of one) and the Service in front of it. Which containers, ports, mounts and variables there are is the
+ * plan's decision (plan/containers.ts).
  */
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import { AGENT_UID, ComputerPlan, ContainerPlan, ImageKey, ProbePlan, VolumePlan } from "../plan";
+import type * as k8s from "@pulumi/kubernetes";
+import { AGENT_UID } from "../contract/pod";
+import type { ClaimPlan, ComputerPlan, ContainerPlan, ProbePlan, VolumePlan } from "../plan/types";
+import {
+    type Container,
+    type Deployment,
+    type ImageRefs,
+    imageRef,
+    type PersistentVolumeClaim,
+    type PodSpec,
+    type Rendered,
+    type Service,
+    type ServiceAccount,
+} from "./objects";
 
-type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
 type Probe = k8s.types.input.core.v1.Probe;
 
-/** The image reference for each image the plan names (built by components/resources/images.ts, or prebuilt). */
-export type ComputerImages = Partial<Record<ImageKey, pulumi.Input<string>>>;
+export interface ComputerObjects {
+    claims: Rendered<PersistentVolumeClaim>[];
+    serviceAccount: Rendered<ServiceAccount>;
+    deployment: Rendered<Deployment>;
+    service: Rendered<Service>;
+}
 
-export function computerPodSpec(
+export function computerObjects(
     agent: string,
+    namespace: string,
     computer: ComputerPlan,
-    images: ComputerImages,
-): k8s.types.input.core.v1.PodSpec {
+    images: ImageRefs,
+): ComputerObjects {
+    const metadata = { name: computer.name, namespace, labels: computer.labels };
+    return {
+        claims: computer.claims.map((claim) => ({ key: claim.role, object: claimObject(namespace, claim) })),
+        serviceAccount: {
+            key: "computer",
+            object: { apiVersion: "v1", kind: "ServiceAccount", metadata, automountServiceAccountToken: false },
+        },
+        deployment: {
+            key: "computer",
+            object: {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata,
+                spec: {
+                    replicas: computer.replicas,
+                    // ReadWriteOnce volumes: the old pod must let go of them before the new one starts.
+                    strategy: { type: "Recreate" },
+                    selector: { matchLabels: computer.selector },
+                    template: {
+                        metadata: { labels: computer.podLabels },
+                        spec: computerPodSpec(agent, computer, images),
+                    },
+                },
+            },
+        },
+        service: {
+            key: "computer",
+            object: {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata,
+                spec: {
+                    type: "ClusterIP",
+                    selector: computer.selector,
+                    ports: computer.servicePorts.map(({ name, port, targetPort }) => ({
+                        name,
+                        port,
+                        targetPort,
+                        protocol: "TCP",
+                    })),
+                },
+            },
+        },
+    };
+}
+
+function claimObject(namespace: string, claim: ClaimPlan): PersistentVolumeClaim {
+    return {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: claim.name, namespace, labels: claim.labels, annotations: claim.annotations },
+        spec: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: claim.storageClass,
+            resources: { requests: { storage: claim.size } },
+            dataSource: claim.dataSource,
+        },
+    };
+}
+
+export function computerPodSpec(agent: string, computer: ComputerPlan, images: ImageRefs): PodSpec {
     return {
         runtimeClassName: computer.runtimeClassName,
         serviceAccountName: computer.name,
@@ -37,14 +114,10 @@ export function computerPodSpec(
     };
 }
 
-function renderContainer(agent: string, container: ContainerPlan, images: ComputerImages): Container {
-    const image = images[container.image];
-    if (image === undefined) {
-        throw new Error(`agent ${agent}: no image for the ${container.name} container (${container.image})`);
-    }
+function renderContainer(agent: string, container: ContainerPlan, images: ImageRefs): Container {
     return {
         name: container.name,
-        image,
+        image: imageRef(images, container.image, `agent ${agent}, the ${container.name} container`),
         imagePullPolicy: "IfNotPresent",
         env: container.env.map(({ name, value }) => ({ name, value })),
         ports: container.ports.map(({ name, port }) => ({ name, containerPort: port })),
