@@ -47,13 +47,18 @@ def look_around(model: ScriptedModel) -> None:
     system = ToolCall("run_command", {"command": "echo \"$(id -un) on $(uname -srm), in $(pwd)\""})
     files = ToolCall("list_directory", {"path": "."})
 
+    screen = ToolCall("get_screen_size", {})
+
     def first(turn: Turn) -> Answer:
-        return Answer(text="(scripted model) Looking around my computer.", calls=[system, files])
+        desktop = [screen] if screen.name in turn.tool_names else []
+        return Answer(text="(scripted model) Looking around my computer.", calls=[system, files, *desktop])
 
     def reply(turn: Turn) -> Answer:
         who = json.loads(turn.result_text(system))["stdout"].strip()
         listing = turn.result_text(files)
-        return Answer(text=f"(scripted model) You said: {turn.user_text()!r}. I am {who}; my workspace holds:\n{listing}")
+        desktop = f" My screen: {turn.result_text(screen)}." if screen.id in turn.tool_results() else ""
+        return Answer(text=f"(scripted model) You said: {turn.user_text()!r}. I am {who}.{desktop} "
+                           f"My workspace holds:\n{listing}")
 
     model.script(first, reply)
 

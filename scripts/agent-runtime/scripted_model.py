@@ -1,11 +1,13 @@
-"""A model the tests control: an Anthropic Messages API endpoint (`POST /v1/messages`, streamed as server-sent
-events or not) that answers each turn from a script and checks what the runtime sends it.
+"""A model the tests control: an Anthropic Messages API endpoint (`POST /v1/messages`) and an OpenAI Chat
+Completions one (`POST /v1/chat/completions`), streamed as server-sent events or not, that answer each turn
+from a script and check what the runtime sends them.
 
-The stack's default provider is Anthropic, and kagent-adk 0.10.4 reaches it through google-adk's
-AnthropicLlm with the ModelConfig's base URL, so this is the runtime's real model path. Each step of a
-script gets the request (JSON as sent) and returns the next answer: tool calls or a final text. A step that
-finds something wrong raises; the model records the failure and ends the conversation with a text saying
-so, and the test fails on `failures`.
+The stack's providers are Anthropic (the default: kagent-adk 0.10.4 reaches it through google-adk's
+AnthropicLlm) and OpenAI (kagent-adk's own client), each with the ModelConfig's base URL, so these are the
+runtime's real model paths. Each step of a script gets the turn (the request as sent, read the same way
+for both dialects) and returns the next answer: tool calls and/or text. A step that finds something wrong
+raises; the model records the failure and ends the conversation with a text saying so, and the test
+fails on `failures`.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Turn:
     """One request of the runtime, with helpers to read what came back from the last tool calls."""
 
     request: dict[str, Any]
+    dialect: str = "anthropic"  # or "openai"
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -51,10 +54,19 @@ class Turn:
 
     @property
     def tool_names(self) -> list[str]:
-        return [tool["name"] for tool in self.request.get("tools", [])]
+        tools = self.request.get("tools", [])
+        return [tool["function"]["name"] if self.dialect == "openai" else tool["name"] for tool in tools]
 
     def tool_results(self) -> dict[str, dict[str, Any]]:
-        """tool_use_id -> the tool_result block, from the last user message."""
+        """tool call id -> the result as sent: Anthropic's tool_result block of the last user message, or
+        OpenAI's `tool` messages after the last assistant message."""
+        if self.dialect == "openai":
+            results = {}
+            for message in reversed(self.messages):
+                if message["role"] != "tool":
+                    break
+                results[message["tool_call_id"]] = message
+            return results
         last = self.messages[-1]
         assert last["role"] == "user", f"the last message is not the user's: {last['role']}"
         blocks = last["content"] if isinstance(last["content"], list) else []
@@ -70,7 +82,7 @@ class Turn:
 
     def user_text(self) -> str:
         """The person's message: the text of the first user message."""
-        content = self.messages[0]["content"]
+        content = next(m for m in self.messages if m["role"] == "user")["content"]
         if isinstance(content, str):
             return content
         return "\n".join(block.get("text", "") for block in content if block.get("type") == "text")
@@ -109,9 +121,9 @@ class ScriptedModel:
     def leftover(self) -> int:
         return len(self.steps)
 
-    def answer(self, request: dict[str, Any]) -> Answer:
+    def answer(self, request: dict[str, Any], dialect: str = "anthropic") -> Answer:
         with self._lock:
-            turn = Turn(request)
+            turn = Turn(request, dialect)
             self.turns.append(turn)
             if self.failures:
                 return Answer(text="SCRIPT FAILED (already)")
@@ -140,14 +152,19 @@ class ScriptedModel:
                 pass
 
             def do_POST(self):
-                if self.path.rstrip("/") != "/v1/messages":
+                dialects = {"/v1/messages": "anthropic", "/v1/chat/completions": "openai"}
+                dialect = dialects.get(self.path.rstrip("/"))
+                if dialect is None:
                     self.send_error(404)
                     return
-                # The key as the SDK sends it: x-api-key, or (anthropic 2.x) Authorization: Bearer.
+                # The key as the SDKs send it: x-api-key, or Authorization: Bearer (OpenAI; anthropic 2.x).
                 bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
                 model.api_keys.add(self.headers.get("x-api-key") or bearer)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                answer = model.answer(body)
+                answer = model.answer(body, dialect)
+                if dialect == "openai":
+                    self._openai(body, answer)
+                    return
                 message_id = f"msg_scripted_{next(model._ids)}"
                 blocks = ([{"type": "text", "text": answer.text}] if answer.text else []) + [
                     {"type": "tool_use", "id": call.id, "name": call.name, "input": call.input} for call in answer.calls
@@ -163,13 +180,36 @@ class ScriptedModel:
                 else:
                     self._json(message)
 
-            def _json(self, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
+            def _openai(self, body: dict[str, Any], answer: Answer) -> None:
+                """Chat Completions: one choice; streamed as chunks (text delta, tool call deltas, finish, usage)."""
+                calls = [{"id": call.id, "type": "function",
+                          "function": {"name": call.name, "arguments": json.dumps(call.input)}} for call in answer.calls]
+                finish = "tool_calls" if calls else "stop"
+                base = {"id": f"chatcmpl-scripted-{next(model._ids)}", "created": 0, "model": body.get("model", "")}
+                usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+                if not body.get("stream"):
+                    message = {"role": "assistant", "content": answer.text or None, **({"tool_calls": calls} if calls else {})}
+                    self._json({**base, "object": "chat.completion", "usage": usage,
+                                "choices": [{"index": 0, "message": message, "finish_reason": finish}]})
+                    return
+                chunk = {**base, "object": "chat.completion.chunk"}
+                deltas = [{"role": "assistant", "content": answer.text}] if answer.text else [{"role": "assistant"}]
+                deltas += [{"tool_calls": [{"index": index, **call}]} for index, call in enumerate(calls)]
+                chunks = [{**chunk, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]} for delta in deltas]
+                chunks.append({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+                chunks.append({**chunk, "choices": [], "usage": usage})
+                data = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+                self._send(data.encode(), "text/event-stream")
+
+            def _send(self, data: bytes, content_type: str) -> None:
                 self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _json(self, payload: dict[str, Any]) -> None:
+                self._send(json.dumps(payload).encode(), "application/json")
 
             def _stream(self, message: dict[str, Any], blocks: list[dict[str, Any]], stop: str) -> None:
                 # The event sequence of Anthropic's streaming Messages API.
@@ -191,10 +231,6 @@ class ScriptedModel:
                     ("message_stop", {"type": "message_stop"}),
                 ]
                 data = "".join(f"event: {name}\ndata: {json.dumps(payload)}\n\n" for name, payload in events).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self._send(data, "text/event-stream")
 
         return Handler

@@ -58,6 +58,8 @@ def test_the_model_is_offered_exactly_the_planned_tools_and_a_run_command_writes
     # The runtime reached the shell with the rendered header (the server refuses anything else) and the
     # scripted model with the key the pod gets from the ModelConfig's Secret.
     assert model.api_keys == {MODEL_API_KEY}
+    # The config's `stream: true`: the runtime asks the model for server-sent events.
+    assert all(turn.request.get("stream") is True for turn in model.turns)
 
 
 def test_a_long_job_is_started_polled_and_its_output_read(databot, model):
@@ -110,9 +112,10 @@ def test_a_bad_path_reaches_the_model_as_a_tool_error_and_the_agent_carries_on(d
     def error_seen(turn: Turn) -> Answer:
         text = turn.result_text(bad)
         assert re.fullmatch(r"read_file: path '.*/no/such/file.txt' does not exist; .*", text, re.DOTALL), text
-        # What the model gets is the server's error text alone: google-adk's Anthropic conversion
-        # (models/anthropic_llm.py) sends every tool_result with is_error false, so the text must say it.
-        assert turn.tool_results()[bad.id].get("is_error") is False
+        # What the model gets is the server's error text alone, so the text must say it: google-adk's
+        # Anthropic conversion (models/anthropic_llm.py) sends every tool_result with is_error false, and an
+        # OpenAI `tool` message has no such flag.
+        assert not turn.tool_results()[bad.id].get("is_error")
         return Answer(text="That file does not exist.")
 
     conversation = converse(databot, model, "Read no/such/file.txt.", ask, error_seen)
