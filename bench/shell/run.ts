@@ -65,7 +65,7 @@ const clients = new Map<ServerName, Client>();
 for (const name of ["ours", "server-filesystem"] as ServerName[]) {
     clients.set(name, await connectStdio(name, fixtures));
 }
-const http = await startOursOverHttp(fixtures, 18000 + Math.floor(Math.random() * 2000));
+const http = await startOursOverHttp(fixtures);
 const httpClient = await http.connect();
 
 const fmt = (ms: number) => ms.toFixed(2);

@@ -8,7 +8,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Fixtures } from "./fixtures.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const OURS = path.resolve(here, "../../images/shell/dist/main.js");
+// SHELL_MCP_SERVER_ENTRY measures another build (e.g. an older commit's), as the shell tests allow.
+const OURS = process.env.SHELL_MCP_SERVER_ENTRY || path.resolve(here, "../../images/shell/dist/main.js");
 const FILESYSTEM = path.join(here, "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 const DESKTOP_COMMANDER = path.join(here, "node_modules/@wonderwhy-er/desktop-commander/dist/index.js");
 
@@ -26,7 +27,7 @@ function baseEnv(fixtures: Fixtures): Record<string, string> {
 }
 
 /** One client connected over stdio to a fresh server process. */
-export async function connectStdio(name: ServerName, fixtures: Fixtures): Promise<Client> {
+export async function connectStdio(name: ServerName, fixtures: Fixtures, home = fixtures.home): Promise<Client> {
     const args: Record<ServerName, string[]> = {
         ours: [OURS, "--stdio"],
         "server-filesystem": [FILESYSTEM, fixtures.workspace],
@@ -38,7 +39,7 @@ export async function connectStdio(name: ServerName, fixtures: Fixtures): Promis
             command: process.execPath,
             args: args[name],
             cwd: fixtures.workspace,
-            env: { ...baseEnv(fixtures), WORKSPACE_DIR: fixtures.workspace },
+            env: { ...baseEnv(fixtures), HOME: home, WORKSPACE_DIR: fixtures.workspace },
             stderr: "ignore",
         }),
     );
@@ -51,23 +52,31 @@ export interface HttpServer {
 }
 
 /** Our server as deployed: one process, streamable HTTP with a bearer token, many sessions. */
-export async function startOursOverHttp(fixtures: Fixtures, port: number): Promise<HttpServer> {
+export async function startOursOverHttp(fixtures: Fixtures): Promise<HttpServer> {
     const tokenFile = path.join(fixtures.root, "token");
     await writeFile(tokenFile, "bench-token");
     const child = spawn(process.execPath, [OURS], {
         env: {
             ...baseEnv(fixtures),
             HOST: "127.0.0.1",
-            PORT: String(port),
+            // Ports the kernel picks (the "listening" line says which): never one another process holds.
+            PORT: "0",
+            METRICS_PORT: "0",
             WORKSPACE_DIR: fixtures.workspace,
             MCP_AUTH_TOKEN_FILE: tokenFile,
         },
         stdio: ["ignore", "ignore", "pipe"],
     });
-    await new Promise<void>((resolve, reject) => {
-        child.stderr.on("data", (chunk: Buffer) => {
-            if (chunk.toString().includes('"msg":"listening"')) resolve();
-        });
+    let seen = "";
+    const port = await new Promise<number>((resolve, reject) => {
+        const read = (chunk: Buffer) => {
+            seen += chunk.toString();
+            const line = seen.split("\n").find((candidate) => candidate.includes('"msg":"listening"'));
+            if (!line) return;
+            child.stderr.off("data", read);
+            resolve(JSON.parse(line).port);
+        };
+        child.stderr.on("data", read);
         child.once("exit", (code) => reject(new Error(`our server exited with ${code}`)));
     });
     // Tool-call log lines would otherwise fill the pipe and stall the server.

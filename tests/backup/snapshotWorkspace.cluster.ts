@@ -8,7 +8,6 @@
 import * as assert from "assert";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parseStackConfig } from "../../components/config";
@@ -263,13 +262,6 @@ describe("pre-snapshot hook with the real shell server", function () {
     let ticks: string;
     let client: any;
 
-    const freePort = () =>
-        new Promise<number>((resolve) => {
-            const probe = net.createServer().listen(0, "127.0.0.1", () => {
-                const { port } = probe.address() as net.AddressInfo;
-                probe.close(() => resolve(port));
-            });
-        });
     const size = () => fs.statSync(ticks).size;
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -277,28 +269,29 @@ describe("pre-snapshot hook with the real shell server", function () {
         const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "backup-hook-workspace-"));
         shellToken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "backup-hook-token-")), "mcp-token");
         fs.writeFileSync(shellToken, "hook-test-token\n");
-        const [port, metricsPort] = [await freePort(), await freePort()];
-        shellUrl = `http://127.0.0.1:${port}`;
         shell = spawn(process.execPath, [path.join(repo, "images", "shell", "dist", "main.js")], {
             env: {
                 ...process.env,
                 HOME: workspace,
                 HOST: "127.0.0.1",
-                PORT: String(port),
-                METRICS_PORT: String(metricsPort),
+                // Ports the kernel picks, read back from the server's "listening" line.
+                PORT: "0",
+                METRICS_PORT: "0",
                 WORKSPACE_DIR: workspace,
                 MCP_AUTH_TOKEN_FILE: shellToken,
             },
             stdio: ["ignore", "ignore", "pipe"],
         });
-        await new Promise<void>((resolve, reject) => {
+        const port = await new Promise<number>((resolve, reject) => {
             let seen = "";
             shell.stderr!.on("data", (chunk: Buffer) => {
                 seen += chunk.toString();
-                if (seen.includes('"msg":"listening"')) resolve();
+                const line = seen.split("\n").find((candidate) => candidate.includes('"msg":"listening"'));
+                if (line) resolve(JSON.parse(line).port);
             });
             shell.once("exit", (code) => reject(new Error(`shell server exited with ${code}: ${seen}`)));
         });
+        shellUrl = `http://127.0.0.1:${port}`;
         const { Client } = require(path.join(sdk, "index.js"));
         const { StreamableHTTPClientTransport } = require(path.join(sdk, "streamableHttp.js"));
         client = new Client({ name: "backup-hook-test", version: "0.0.0" });

@@ -1,6 +1,6 @@
 // The shell server's real /metrics output has every family monitoring/metric-names.json lists for it, with
 // that type: the other half of the metric-name check (tests/monitoring/metricnames checks rules → list).
-// Starts the built server through the shell package's own test harness (METRICS_PORT on a free port).
+// Starts the built server through the shell package's own test harness (both ports chosen by the kernel).
 //   node --import tsx --test tests/monitoring/shell-metrics.test.mts    (tests/monitoring/run.sh builds first)
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";

@@ -29,7 +29,9 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
     return value;
 }
 
+/** A TCP port; 0 lets the kernel pick a free one (tests, benchmarks), and the "listening" log line says which. */
 function portNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+    if (env[name] === "0") return 0;
     const port = positiveInteger(env, name, fallback);
     if (port > 65535) throw new ConfigError(`${name} must be at most 65535, got ${port}`);
     return port;
@@ -39,7 +41,8 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
     const transport = argv.includes("--stdio") || env.MCP_TRANSPORT === "stdio" ? "stdio" : "http";
     const port = portNumber(env, "PORT", 8081);
     const metricsPort = portNumber(env, "METRICS_PORT", 9101);
-    if (metricsPort === port) throw new ConfigError(`METRICS_PORT must differ from PORT (both are ${port})`);
+    if (metricsPort === port && port !== 0)
+        throw new ConfigError(`METRICS_PORT must differ from PORT (both are ${port})`);
     return {
         host: env.HOST || "0.0.0.0",
         port,

@@ -1,5 +1,7 @@
 import { mkdir } from "node:fs/promises";
+import os from "node:os";
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { TokenFile } from "./auth.js";
 import { ConfigError, readConfig } from "./config.js";
@@ -9,6 +11,8 @@ import { JobManager } from "./jobs/job-manager.js";
 import { log } from "./log.js";
 import { mcpServerFactory } from "./mcp-server.js";
 import { Metrics } from "./metrics.js";
+import { LoginSnapshot } from "./process/login-snapshot.js";
+import { commandEnvironment } from "./process/run-command.js";
 
 async function main(): Promise<void> {
     const config = readConfig(process.env, process.argv.slice(2));
@@ -16,11 +20,12 @@ async function main(): Promise<void> {
     const jobs = new JobManager(config.workspaceDir);
     await jobs.recover();
     const metrics = new Metrics(jobs);
-    const newMcpServer = mcpServerFactory({ config, jobs, metrics });
+    const login = new LoginSnapshot(commandEnvironment({}), os.homedir(), config.workspaceDir);
+    const newMcpServer = mcpServerFactory({ config, login, jobs, metrics });
 
     const shutdown = (signal: string) => {
         log("info", "shutting_down", { signal });
-        void jobs.terminateAll().finally(() => process.exit(0));
+        void Promise.allSettled([jobs.terminateAll(), login.dispose()]).finally(() => process.exit(0));
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
@@ -61,8 +66,8 @@ async function main(): Promise<void> {
     log("info", "listening", {
         transport: "http",
         host: config.host,
-        port: config.port,
-        metrics_port: config.metricsPort,
+        port: (server.address() as AddressInfo).port,
+        metrics_port: (metricsServer.address() as AddressInfo).port,
         workspace: config.workspaceDir,
     });
 }

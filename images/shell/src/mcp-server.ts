@@ -3,6 +3,7 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import type { Config } from "./config.js";
 import type { JobManager } from "./jobs/job-manager.js";
 import type { Metrics } from "./metrics.js";
+import type { LoginSnapshot } from "./process/login-snapshot.js";
 import { ToolRegistry } from "./tool-registry.js";
 import { registerCommandTools } from "./tools/commands.js";
 import { registerFileTools } from "./tools/files.js";
@@ -16,6 +17,7 @@ const sharedSchemaValidator = new AjvJsonSchemaValidator();
 
 export interface ServerContext {
     config: Config;
+    login: LoginSnapshot;
     jobs: JobManager;
     metrics: Metrics;
 }
@@ -24,9 +26,9 @@ export interface ServerContext {
  * Defines the tools once and returns a maker of MCP servers that carry them: one server per HTTP
  * request (stateless) or per stdio connection; tools share the job manager and metrics.
  */
-export function mcpServerFactory({ config, jobs, metrics }: ServerContext): () => McpServer {
+export function mcpServerFactory({ config, login, jobs, metrics }: ServerContext): () => McpServer {
     const registry = new ToolRegistry(metrics);
-    registerCommandTools(registry, config);
+    registerCommandTools(registry, config, login);
     registerJobTools(registry, config, jobs);
     registerFileTools(registry, config);
     const instructions =

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before } from "node:test";
@@ -14,17 +13,6 @@ export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const GIT_CREDENTIALS_DIR = path.resolve(PACKAGE_DIR, "..", "git-credentials");
 /** The built server; SHELL_MCP_SERVER_ENTRY runs the tests against another build (e.g. an older commit's). */
 export const SERVER_ENTRY = process.env.SHELL_MCP_SERVER_ENTRY || path.join(PACKAGE_DIR, "dist", "main.js");
-
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const probe = createServer();
-        probe.once("error", reject);
-        probe.listen(0, "127.0.0.1", () => {
-            const port = (probe.address() as { port: number }).port;
-            probe.close(() => resolve(port));
-        });
-    });
-}
 
 export interface RunningServer {
     process: ChildProcess;
@@ -53,8 +41,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const token = options.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
     const tokenFile = path.join(await mkdtemp(path.join(os.tmpdir(), "shell-mcp-token-")), "mcp-token");
     await writeFile(tokenFile, `${token}\n`);
-    const port = options.port ?? (await freePort());
-    const metricsPort = await freePort();
     // A fresh home like the image's /home/agent: `bash -l` must not pick up this machine's dotfiles.
     const home = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-home-"));
     const child = spawn(process.execPath, [SERVER_ENTRY], {
@@ -62,8 +48,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
             ...process.env,
             HOME: home,
             HOST: "127.0.0.1",
-            PORT: String(port),
-            METRICS_PORT: String(metricsPort),
+            // Ports the kernel picks (read back from the "listening" line): nothing depends on which
+            // ports another process on this machine holds (issue 27: EADDRINUSE on the default 9101).
+            PORT: String(options.port ?? 0),
+            METRICS_PORT: "0",
             WORKSPACE_DIR: workspace,
             MCP_AUTH_TOKEN_FILE: tokenFile,
             ...options.env,
@@ -72,14 +60,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
     const logs: string[] = [];
     let pending = "";
-    await new Promise<void>((resolve, reject) => {
+    const listening = await new Promise<{ port: number; metrics_port: number }>((resolve, reject) => {
         child.stderr!.on("data", (chunk: Buffer) => {
             pending += chunk.toString("utf8");
             const lines = pending.split("\n");
             pending = lines.pop()!;
             for (const line of lines) {
                 logs.push(line);
-                if (line.includes('"msg":"listening"')) resolve();
+                if (line.includes('"msg":"listening"')) resolve(JSON.parse(line));
             }
         });
         child.once("exit", (code) =>
@@ -89,9 +77,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     return {
         process: child,
-        port,
-        url: `http://127.0.0.1:${port}`,
-        metricsUrl: `http://127.0.0.1:${metricsPort}`,
+        port: listening.port,
+        url: `http://127.0.0.1:${listening.port}`,
+        metricsUrl: `http://127.0.0.1:${listening.metrics_port}`,
         token,
         tokenFile,
         workspace,

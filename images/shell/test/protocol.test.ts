@@ -8,7 +8,6 @@ import {
     callTool,
     connectClient,
     dataOf,
-    freePort,
     PACKAGE_DIR,
     SERVER_ENTRY,
     startServer,
@@ -153,7 +152,8 @@ describe("startup", () => {
 
     it("refuses to start without a token unless MCP_ALLOW_UNAUTHENTICATED=1", async () => {
         const env = {
-            PORT: String(await freePort()),
+            PORT: "0",
+            METRICS_PORT: "0",
             HOST: "127.0.0.1",
             WORKSPACE_DIR: path.join(os.tmpdir(), "shell-mcp-startup"),
             MCP_AUTH_TOKEN_FILE: "",
@@ -166,6 +166,10 @@ describe("startup", () => {
         assert.match(missingFile.stderr, /cannot read MCP_AUTH_TOKEN_FILE/);
         const allowed = await runUntilExit({ ...env, MCP_ALLOW_UNAUTHENTICATED: "1" });
         assert.match(allowed.stderr, /"msg":"listening"/);
+        // Port 0: the kernel's choice, reported in the log line (never the default 8081/9101 of a pod).
+        const listening = JSON.parse(allowed.stderr.split("\n").find((line) => line.includes('"listening"'))!);
+        assert.ok(listening.port > 0 && listening.metrics_port > 0 && listening.port !== listening.metrics_port);
+        assert.ok(![8081, 9101].includes(listening.port) && ![8081, 9101].includes(listening.metrics_port));
         assert.match(allowed.stderr, /authentication_disabled/);
     });
 });

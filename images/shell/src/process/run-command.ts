@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { CappedOutput } from "./capped-output.js";
+import type { ShellLaunch } from "./login-snapshot.js";
 
 export interface CommandRequest {
-    command: string;
+    /** The shell and its environment (LoginSnapshot.launch). */
+    launch: ShellLaunch;
     cwd: string;
-    env: Record<string, string>;
     timeoutMs: number;
     outputCapBytes: number;
 }
@@ -48,9 +49,10 @@ export function runCommand(request: CommandRequest): Promise<CommandOutcome> {
     const started = performance.now();
     return new Promise((resolve, reject) => {
         // detached: the command leads its own process group (and has no controlling terminal).
-        const child = spawn("bash", ["-lc", request.command], {
+        const [file, ...args] = request.launch.argv;
+        const child = spawn(file, args, {
             cwd: request.cwd,
-            env: commandEnvironment(request.env),
+            env: request.launch.env,
             detached: true,
             stdio: ["ignore", "pipe", "pipe"],
         });

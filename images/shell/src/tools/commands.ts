@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Config } from "../config.js";
+import type { LoginSnapshot } from "../process/login-snapshot.js";
 import { runCommand } from "../process/run-command.js";
 import type { ToolRegistry } from "../tool-registry.js";
 import { structuredResult, toolError } from "../tool-result.js";
@@ -17,11 +18,12 @@ const commandOutcomeShape = {
     duration_ms: z.number(),
 };
 
-export function registerCommandTools(registry: ToolRegistry, config: Config): void {
+export function registerCommandTools(registry: ToolRegistry, config: Config, login: LoginSnapshot): void {
     registry.define({
         name: "run_command",
         description:
-            "Run a shell command with `bash -lc` and wait for it. Returns exit code, signal, stdout, stderr " +
+            "Run a shell command with bash, in the environment, functions and aliases the login files set up " +
+            "(captured once, refreshed when a startup file changes), and wait for it. Returns exit code, signal, stdout, stderr " +
             `and duration. Each stream keeps at most ${config.outputCapBytes} bytes once JSON-escaped (head and tail; ` +
             "`truncated` says when bytes were dropped). On timeout the whole process group is killed. " +
             "For work longer than a couple of minutes use start_job instead.",
@@ -48,9 +50,8 @@ export function registerCommandTools(registry: ToolRegistry, config: Config): vo
                 );
             }
             const outcome = await runCommand({
-                command,
+                launch: await login.launch(command, env ?? {}),
                 cwd: await resolveWorkingDirectory(config, cwd),
-                env: env ?? {},
                 timeoutMs: timeoutSeconds * 1000,
                 outputCapBytes: config.outputCapBytes,
             });
