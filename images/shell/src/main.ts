@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { TokenFile } from "./auth.js";
 import { ConfigError, readConfig } from "./config.js";
 import { createMetricsServer } from "./http/metrics-server.js";
@@ -32,7 +32,8 @@ async function main(): Promise<void> {
 
     if (config.transport === "stdio") {
         // Local use (and the benchmark against stdio-only peers): the parent process owns the pipe, no token.
-        await newMcpServer().connect(new StdioServerTransport());
+        // Both eras, as over HTTP: a 2025 client's initialize or a 2026-07-28 client's requests.
+        serveStdio(newMcpServer);
         log("info", "listening", { transport: "stdio", workspace: config.workspaceDir });
         return;
     }

@@ -1,5 +1,4 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, McpServer, ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { log } from "./log.js";
 import type { Metrics } from "./metrics.js";
@@ -44,8 +43,8 @@ export class ToolRegistry {
         };
         const metadata = {
             description: tool.description,
-            inputSchema: tool.inputSchema,
-            outputSchema: tool.outputSchema,
+            inputSchema: z.object(tool.inputSchema),
+            outputSchema: tool.outputSchema && z.object(tool.outputSchema),
             annotations: tool.annotations,
         };
         // The SDK's callback type is generic over the shape; the instrumented wrapper matches it.

@@ -1,4 +1,4 @@
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 
 /** A failure the agent can act on: the message names the argument and how to fix it. */
 export class ToolInputError extends Error {}

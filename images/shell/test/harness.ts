@@ -239,3 +239,15 @@ export async function whileHealthProbed<T>(
         await prober;
     }
 }
+
+/**
+ * The JSON-RPC message of a POST /mcp answer: a JSON body, or (how the SDK answers 2025-era requests)
+ * a text/event-stream holding it as one `message` event.
+ */
+export async function mcpMessage(response: Response): Promise<any> {
+    const text = await response.text();
+    if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) return JSON.parse(text);
+    const data = text.split("\n").find((line) => line.startsWith("data: "));
+    if (!data) throw new Error(`no data line in the event stream: ${text.slice(0, 200)}`);
+    return JSON.parse(data.slice("data: ".length));
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import { callTool, connectClient, dataOf, startServer, type RunningServer } from "./harness.js";
+import { callTool, connectClient, dataOf, mcpMessage, startServer, type RunningServer } from "./harness.js";
 
 const mcpHeaders = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
@@ -46,7 +46,7 @@ async function initializeAndCall(server: RunningServer, id: number): Promise<voi
         }),
     });
     assert.equal(call.status, 200);
-    assert.equal((await call.json()).result.isError, undefined);
+    assert.equal((await mcpMessage(call)).result.isError, undefined);
 }
 
 // kagent pools one MCP session per server and never re-initialises after a 404 (kagent-dev/kmcp#108,
@@ -133,7 +133,7 @@ describe("stateless streamable HTTP: no session to lose", () => {
         });
         assert.equal(response.status, 200);
         assert.equal(response.headers.get("mcp-session-id"), null);
-        assert.ok(Array.isArray((await response.json()).result.structuredContent.jobs));
+        assert.ok(Array.isArray((await mcpMessage(response)).result.structuredContent.jobs));
     });
 
     it("issues no session on initialize", async () => {
@@ -149,7 +149,7 @@ describe("stateless streamable HTTP: no session to lose", () => {
         });
         assert.equal(response.status, 200);
         assert.equal(response.headers.get("mcp-session-id"), null);
-        assert.equal((await response.json()).result.serverInfo.name, "persistent-agents-shell");
+        assert.equal((await mcpMessage(response)).result.serverInfo.name, "persistent-agents-shell");
     });
 
     for (const method of ["GET", "DELETE"]) {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { toNodeHandler } from "@modelcontextprotocol/node";
+import { createMcpHandler, type McpServer } from "@modelcontextprotocol/server";
 import type { TokenFile } from "../auth.js";
 import { log } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -48,11 +48,18 @@ export function createHttpServer(options: HttpOptions): Server {
     };
 
     /**
-     * Stateless streamable HTTP, as the SDK's stateless example: a fresh McpServer and transport per
-     * POST, closed when the response ends. No session is issued or held, so none can be lost to a
-     * restart or an eviction: kagent pools one session per server and never re-initialises after a 404
-     * (kagent-dev/kmcp#108). An Mcp-Session-Id a client still sends is ignored by the SDK in this mode.
+     * Stateless streamable HTTP through the SDK's createMcpHandler: a fresh McpServer per POST, for both
+     * protocol eras on the same endpoint: MCP 2026-07-28 (no handshake, `server/discover`, the version
+     * and client capabilities in every request's `_meta`) and the 2025 revisions Kagent 0.10's clients
+     * speak (2025-03-26, 2025-06-18, 2025-11-25: `initialize` answered by a fresh instance, no session).
+     * No session is issued or held, so none can be lost to a restart or an eviction: kagent pools one
+     * session per server and never re-initialises after a 404 (kagent-dev/kmcp#108). An Mcp-Session-Id
+     * a 2025 client still sends is ignored. 2026-07-28 answers are JSON (no tool emits notifications);
+     * the SDK answers 2025 requests as a one-event SSE stream, which 2025 clients must accept.
      */
+    const mcpHandler = toNodeHandler(createMcpHandler(options.createMcpServer), {
+        onerror: (error) => log("error", "mcp_request_failed", { error: error.message }),
+    });
     const handleMcp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
         if (!(await authorized(req, res))) return;
         if (req.method !== "POST") {
@@ -65,18 +72,7 @@ export function createHttpServer(options: HttpOptions): Server {
             refuseBody(req, res, new BodyTooLargeError().message);
             return;
         }
-        const body = await readJsonBody(req);
-        const server = options.createMcpServer();
-        const transport = new StreamableHTTPServerTransport({
-            sessionIdGenerator: undefined,
-            enableJsonResponse: true,
-        });
-        res.once("close", () => {
-            void transport.close().catch(() => undefined);
-            void server.close().catch(() => undefined);
-        });
-        await server.connect(transport);
-        await transport.handleRequest(req, res, body);
+        await mcpHandler(req, res, await readJsonBody(req));
     };
 
     const server = createServer((req, res) => {
