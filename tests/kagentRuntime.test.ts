@@ -7,6 +7,7 @@ import * as assert from "assert";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { kagentSpecs } from "../components/render/kagent";
 import { durationSeconds, kagentRuntimeEnv, kagentRuntimeFiles } from "../components/render/kagentRuntime";
+import { kagentAgentWorkload } from "../components/render/kagentWorkload";
 import { planAgent } from "../components/plan";
 import { copy, stackConfig } from "./harness/stackFile";
 
@@ -90,7 +91,7 @@ describe("kagent runtime config", () => {
         const env = kagentRuntimeEnv(specsOf(testCluster), "kagent");
         assert.deepStrictEqual(env, [
             { name: "ANTHROPIC_API_KEY", secret: { name: "devbot-credentials", key: "model-api-key" } },
-            { name: "KAGENT_NAMESPACE", value: "agent-devbot" },
+            { name: "KAGENT_NAMESPACE", value: "agent-devbot", fieldPath: "metadata.namespace" },
             { name: "KAGENT_NAME", value: "devbot" },
             { name: "KAGENT_URL", value: "http://kagent-controller.kagent:8083" },
         ]);
@@ -131,5 +132,65 @@ describe("model config rules for the runtime", () => {
         assert.deepStrictEqual(problems({ baseUrl: "https://gateway.example.com/anthropic" }), []);
         assert.match(problems({ baseUrl: "https://me:pw@gateway.example.com" })[0], /holds a user or password/);
         assert.match(problems({ baseUrl: "gateway.example.com" })[0], /is not an http\(s\) URL/);
+    });
+});
+
+describe("kagent agent workload (what the controller creates to run an Agent, for the local node)", () => {
+    const specs = specsOf(testCluster);
+    const files = kagentRuntimeFiles(specs, devbotSecrets);
+    const [secret, serviceAccount, deployment, service] = kagentAgentWorkload(
+        specs,
+        files,
+        kagentRuntimeEnv(specs, "kagent"),
+        "localhost:5000/kagent-runtime@sha256:0",
+    );
+
+    it("names every object like the Agent, labels them as kagent does, and selects app=kagent,kagent=<name>", () => {
+        for (const object of [secret, serviceAccount, deployment, service]) {
+            assert.strictEqual(object.metadata.name, "devbot");
+            assert.strictEqual(object.metadata.namespace, "agent-devbot");
+            assert.strictEqual(object.metadata.labels.app, "kagent");
+            assert.strictEqual(object.metadata.labels.kagent, "devbot");
+            assert.strictEqual(object.metadata.labels["app.kubernetes.io/managed-by"], "kagent");
+        }
+        assert.deepStrictEqual(deployment.spec.selector.matchLabels, { app: "kagent", kagent: "devbot" });
+        assert.deepStrictEqual(service.spec.selector, { app: "kagent", kagent: "devbot" });
+        // The Agent's deployment labels reach the pod (the stack's token generation rolls it on a rotation).
+        assert.strictEqual(deployment.spec.template.metadata.labels["persistent-agents.dev/mcp-token-generation"], "0");
+    });
+
+    it("mounts the config Secret at /config and runs kagent-adk static on it, ready when the card answers", () => {
+        assert.deepStrictEqual(Object.keys(secret.stringData), ["config.json", "agent-card.json"]);
+        assert.deepStrictEqual(JSON.parse(secret.stringData["config.json"]), files["config.json"]);
+        const pod = deployment.spec.template.spec;
+        const [container] = pod.containers;
+        assert.deepStrictEqual(container.args, ["--host", "0.0.0.0", "--port", "8080", "--filepath", "/config"]);
+        assert.deepStrictEqual(container.readinessProbe.httpGet, {
+            path: "/.well-known/agent-card.json",
+            port: "http",
+        });
+        assert.deepStrictEqual(
+            container.volumeMounts.map((m: { mountPath: string }) => m.mountPath),
+            ["/config", "/var/run/secrets/tokens"],
+        );
+        assert.deepStrictEqual(pod.volumes[0], { name: "config", secret: { secretName: "devbot" } });
+        assert.strictEqual(pod.serviceAccountName, "devbot");
+        assert.deepStrictEqual(service.spec.ports, [{ name: "http", port: 8080, targetPort: 8080 }]);
+    });
+
+    it("gives the container the API key from the ModelConfig's Secret, the namespace from the pod, and the Agent's security", () => {
+        const [container] = deployment.spec.template.spec.containers;
+        assert.deepStrictEqual(container.env.slice(0, 2), [
+            {
+                name: "ANTHROPIC_API_KEY",
+                valueFrom: { secretKeyRef: { name: "devbot-credentials", key: "model-api-key" } },
+            },
+            { name: "KAGENT_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+        ]);
+        const declared = specs.agent.spec.declarative.deployment as Record<string, unknown>;
+        assert.deepStrictEqual(container.securityContext, declared.securityContext);
+        assert.deepStrictEqual(deployment.spec.template.spec.securityContext, declared.podSecurityContext);
+        assert.deepStrictEqual(container.resources, declared.resources);
+        assert.strictEqual(deployment.spec.replicas, declared.replicas);
     });
 });

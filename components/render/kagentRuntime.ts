@@ -106,8 +106,13 @@ export function kagentRuntimeFiles(specs: KagentSpecs, secrets: SecretValues): R
     };
 }
 
-/** An environment variable of the runtime container: a value, or a key of a Secret. */
-export type RuntimeEnv = { name: string; value: string } | { name: string; secret: { name: string; key: string } };
+/**
+ * An environment variable of the runtime container: a value (with the pod field it comes from, when the
+ * controller takes it from one), or a key of a Secret.
+ */
+export type RuntimeEnv =
+    | { name: string; value: string; fieldPath?: string }
+    | { name: string; secret: { name: string; key: string } };
 
 /**
  * The runtime container's environment as the controller sets it. KAGENT_URL is the controller's own API
@@ -117,7 +122,7 @@ export function kagentRuntimeEnv(specs: KagentSpecs, kagentNamespace: string): R
     const model = specs.modelConfig.spec;
     return [
         { name: MODEL_API_KEY_ENV[model.provider], secret: { name: model.apiKeySecret, key: model.apiKeySecretKey } },
-        { name: "KAGENT_NAMESPACE", value: specs.agent.metadata.namespace },
+        { name: "KAGENT_NAMESPACE", value: specs.agent.metadata.namespace, fieldPath: "metadata.namespace" },
         { name: "KAGENT_NAME", value: specs.agent.metadata.name },
         {
             name: "KAGENT_URL",

@@ -4,12 +4,13 @@
  * MCP servers with their tool names), through the program's own config validation, plan and kagent specs.
  *
  *   npx tsx scripts/agent-runtime/render.ts --stack-file Pulumi.local.yaml --agent devbot --out <dir> \
- *       [--mcp-token <token>] [--secret <secret>/<key>=<value> ...] [--model-base-url <url>]
+ *       [--mcp-token <token>] [--secret <secret>/<key>=<value> ...] [--model-base-url <url>] [--image <ref>]
  *
  * The header values are what kagent's controller reads from the cluster: `--mcp-token` fills the agent's
  * Secret the way its ExternalSecret does (each key's template over the fetched `mcpToken`, so the
  * Authorization header is `Bearer <token>`); `--secret` sets one key directly. `--model-base-url` sets the
- * agent's `model.baseUrl` as `pulumi config set` would. The stack file may also be JSON or YAML holding
+ * agent's `model.baseUrl` as `pulumi config set` would. `--image` also writes workload.json: the objects the
+ * controller would create to run the agent with that runtime image (components/render/kagentWorkload.ts). The stack file may also be JSON or YAML holding
  * the project's keys without prefix (what tests and tests/golden/inputs hold, under `config:` in YAML).
  */
 import * as fs from "fs";
@@ -18,6 +19,7 @@ import * as path from "path";
 import { parseStackConfig } from "../../components/config";
 import { kagentSpecs } from "../../components/render/kagent";
 import { kagentRuntimeEnv, kagentRuntimeFiles } from "../../components/render/kagentRuntime";
+import { kagentAgentWorkload } from "../../components/render/kagentWorkload";
 import { AgentPlan, planAgent } from "../../components/plan";
 
 const PROJECT = "persistent-agents";
@@ -29,6 +31,7 @@ interface Options {
     secrets: Map<string, string>;
     modelBaseUrl?: string;
     mcpToken?: string;
+    image?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -43,6 +46,7 @@ function parseArgs(argv: string[]): Options {
         else if (flag === "--out") options.out = value;
         else if (flag === "--model-base-url") options.modelBaseUrl = value;
         else if (flag === "--mcp-token") options.mcpToken = value;
+        else if (flag === "--image") options.image = value;
         else if (flag === "--secret") {
             const match = /^([^/=]+\/[^=]+)=(.*)$/s.exec(value);
             if (!match) throw new Error(`--secret takes <secret>/<key>=<value>, not ${value}`);
@@ -133,7 +137,10 @@ function main(): void {
         })),
     };
     fs.mkdirSync(options.out, { recursive: true });
-    for (const [name, content] of Object.entries({ ...files, "runtime.json": runtime })) {
+    const workload = options.image
+        ? { "workload.json": kagentAgentWorkload(specs, files, runtime.env, options.image) }
+        : {};
+    for (const [name, content] of Object.entries({ ...files, "runtime.json": runtime, ...workload })) {
         fs.writeFileSync(path.join(options.out, name), `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
     }
 }
