@@ -20,7 +20,8 @@ log() { printf 'images-test: %s\n' "$*" >&2; }
 [ "$(id -u)" -eq 0 ] || { log "run as root (rootful podman and buildah)"; exit 2; }
 
 missing=()
-for package in podman buildah runc debootstrap docker-registry apache2-utils; do
+# catatonit: podman builds each pod's infra (pause) image from it ("finding pause binary" without it).
+for package in podman buildah runc catatonit debootstrap docker-registry apache2-utils; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
