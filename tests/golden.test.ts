@@ -1,8 +1,9 @@
 /**
  * Golden files, in the style of kagent's translator tests (testdata/inputs -> outputs): each input in
- * tests/golden/inputs is a stack config; its outputs are what the program registers for it, every
- * resource with its inputs and options, in tests/golden/outputs/<input>/resources.yaml, and each
- * agent's plan in tests/golden/outputs/<input>/plan.yaml. A change to either shows as a diff in review.
+ * tests/golden/inputs is a stack config; its outputs in tests/golden/outputs/<input>/ are the three
+ * layers of the compiler (tests/harness/golden.ts): plan.yaml, render.yaml (pure, no mocks) and
+ * resources.yaml (what Pulumi's options add, from the program under mocks). A change to any shows as a
+ * diff in review; the program must register exactly the rendered objects.
  *
  * Update after an intended change: UPDATE_GOLDEN=1 npm test   (then read the diff before committing)
  */
@@ -10,7 +11,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { goldenOutputs, GOLDEN_DIR } from "./harness/golden";
+import { GOLDEN_DIR, goldenRun, registeredMatchesRendered } from "./harness/golden";
 
 const UPDATE = process.env.UPDATE_GOLDEN === "1" || process.env.UPDATE_GOLDEN === "true";
 const inputs = fs
@@ -18,7 +19,7 @@ const inputs = fs
     .filter((file) => file.endsWith(".yaml"))
     .sort();
 
-describe("golden files: what the program registers per representative config", () => {
+describe("golden files: what the compiler makes of each representative config", () => {
     it("has the representative inputs issue 12 lists", () => {
         for (const name of [
             "test-cluster",
@@ -35,9 +36,15 @@ describe("golden files: what the program registers per representative config", (
     for (const input of inputs) {
         const name = input.replace(/\.yaml$/, "");
         it(name, async () => {
-            const outputs = await goldenOutputs(
+            const golden = await goldenRun(
                 yaml.load(fs.readFileSync(path.join(GOLDEN_DIR, "inputs", input), "utf8")) as any,
             );
+            assert.deepStrictEqual(
+                registeredMatchesRendered(golden.run, golden.rendered),
+                [],
+                "the program registers exactly the rendered objects",
+            );
+            const outputs = golden.files;
             const folder = path.join(GOLDEN_DIR, "outputs", name);
             if (UPDATE) {
                 fs.rmSync(folder, { recursive: true, force: true });

@@ -13,13 +13,16 @@ import yaml
 from conftest import REPO
 from test_tool_names import served_tools
 
-GOLDEN = REPO / "tests/golden/outputs/test-cluster/resources.yaml"
+GOLDEN = REPO / "tests/golden/outputs/test-cluster/render.yaml"
 SCRIPT = REPO / "scripts/check-tool-names.py"
 
 
 def registered(kind: str, name: str) -> dict:
-    (resource,) = [r for r in yaml.safe_load(GOLDEN.read_text()) if r["resource"] == f"kubernetes:kagent.dev/v1alpha2:{kind} {name}"]
-    return resource["inputs"]
+    """The kagent object the program registers as Pulumi resource `name` (`databot-<key>`), as rendered."""
+    kagent = yaml.safe_load(GOLDEN.read_text())["agents"]["databot"]["kagent"]
+    rendered = [kagent["modelConfig"], *kagent["mcpServers"], kagent["agent"]]
+    (found,) = [r["object"] for r in rendered if r["object"]["kind"] == kind and f"databot-{r['key']}" == name]
+    return found
 
 
 def run_check(tmp_path, agents: list[dict], servers: list[dict]) -> subprocess.CompletedProcess:

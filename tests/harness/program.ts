@@ -1,6 +1,6 @@
 /**
  * Runs the Pulumi program (index.ts) under mocks and records every resource it registers, with the
- * options mocks otherwise drop (protect, retainOnDelete, parent, explicit dependsOn). Public SDK APIs
+ * options mocks otherwise drop (protect, retainOnDelete, ignoreChanges, parent, explicit dependsOn). Public SDK APIs
  * only (setMocks, runInPulumiStack, registerStackTransformation), so an SDK upgrade that keeps its API
  * keeps this working.
  */
@@ -23,6 +23,7 @@ export interface RegisteredResource {
     inputs: any;
     protect: boolean;
     retainOnDelete: boolean;
+    ignoreChanges: string[];
     /** URNs of the explicit `dependsOn` (dependencies through inputs are not listed). */
     dependencies: string[];
 }
@@ -192,6 +193,7 @@ async function describeResources(
             inputs: request.inputs,
             protect: found.opts.protect === true,
             retainOnDelete: found.opts.retainOnDelete === true,
+            ignoreChanges: found.opts.ignoreChanges ?? [],
             dependencies: (await dependsOn(found.opts)).map((resource) => urnOf(resource)),
         });
     }
