@@ -7,8 +7,12 @@ counts. Variants:
   * `mcp:<name>`: `take_screenshot` through MCP (official Python client, one open
     session per server; `mcp_new_session` opens a session per call, like a
     client that keeps none); the "(screen changed before each call)" variant
-    paints a square on the screen first (untimed), so the sidecar cannot reuse
-    the previous frame's image;
+    paints a 64x64 square on the screen first (untimed), so the sidecar must grab
+    and encode that part again; "(whole screen changed ...)" shifts the whole
+    screen by one pixel first (untimed), the worst case: every row is grabbed
+    and encoded again;
+  * `mcp:ping`: an MCP ping on the same session: what MCP, JSON-RPC and HTTP cost
+    without a tool or an image;
   * `raw_grab`: the floor, one `mss` grab of the whole screen on a kept
     connection (what the tool has to do at least);
   * `raw_grab_plus_png`: the grab plus one PNG encode with Pillow's defaults
@@ -89,6 +93,16 @@ class RawGrabs:
         gc.free()
         self.xlib.sync()
 
+    def shift_screen(self):
+        """Copy the whole screen one pixel to the right over itself: every row changes, and stays desktop-like."""
+        import Xlib.X
+
+        root = self.xlib.screen().root
+        gc = root.create_gc(subwindow_mode=Xlib.X.IncludeInferiors)
+        root.copy_area(gc, root, 0, 0, self.width - 1, self.height, 1, 0)
+        gc.free()
+        self.xlib.sync()
+
     def close(self):
         self.grabber.close()
         self.xlib.close()
@@ -129,7 +143,7 @@ async def screenshot_rounds(servers: dict[str, str], token: str, raw: RawGrabs, 
             sessions[name] = session
             image = _image_of(await _call(session, "take_screenshot"))  # warm-up, and what it returns
             data = base64.b64decode(image.data)
-            image_facts[name] = {"mime_type": image.mimeType, "bytes": len(data)}
+            image_facts[name] = {"mime_type": image.mimeType, "bytes": len(data), **payload_costs(data)}
 
         async def new_session_call():
             async with streamablehttp_client(servers[new_session_variant], headers=headers) as (read, write, _):
@@ -139,8 +153,12 @@ async def screenshot_rounds(servers: dict[str, str], token: str, raw: RawGrabs, 
 
         variants = {f"mcp:{name}": (lambda s=session: _call(s, "take_screenshot")) for name, session in sessions.items()}
         # The sidecar may reuse the image of an unchanged frame: this variant always has a new one.
-        changed_variant = f"mcp:{next(iter(sessions))} (screen changed before each call)"
-        variants[changed_variant] = variants[f"mcp:{next(iter(sessions))}"]
+        first = next(iter(sessions))
+        changed_variant = f"mcp:{first} (screen changed before each call)"
+        variants[changed_variant] = variants[f"mcp:{first}"]
+        whole_variant = f"mcp:{first} (whole screen changed before each call)"
+        variants[whole_variant] = variants[f"mcp:{first}"]
+        variants["mcp:ping"] = sessions[first].send_ping
         if new_session_variant:
             variants["mcp_new_session"] = new_session_call
         local = {"raw_grab": raw.grab, "raw_grab_plus_png": raw.grab_plus_png, "x11_get_image": raw.x11_get_image}
@@ -151,6 +169,8 @@ async def screenshot_rounds(servers: dict[str, str], token: str, raw: RawGrabs, 
             for name in order:
                 if name == changed_variant:
                     raw.change_screen()  # not timed
+                elif name == whole_variant:
+                    raw.shift_screen()  # not timed
                 started = time.perf_counter()
                 if name in variants:
                     await variants[name]()
@@ -161,6 +181,30 @@ async def screenshot_rounds(servers: dict[str, str], token: str, raw: RawGrabs, 
         for context in reversed(contexts):
             await context.__aexit__(None, None, None)
     return {"variants": {name: summary_ms(values) for name, values in samples.items()}, "images": image_facts}
+
+
+def payload_costs(image: bytes, rounds: int = 40) -> dict:
+    """What carrying this image costs besides the screen itself, each step alone, in this process:
+    base64, the server's JSON-RPC serialisation, and the client's parse (the official SDK's types)."""
+    from mcp import types
+
+    encoded = base64.b64encode(image).decode()
+    result = types.CallToolResult(content=[types.ImageContent(type="image", data=encoded, mimeType="image/png")])
+    response = types.JSONRPCMessage(types.JSONRPCResponse(
+        jsonrpc="2.0", id=1, result=result.model_dump(by_alias=True, mode="json", exclude_none=True)))
+    body = response.model_dump_json(by_alias=True, exclude_none=True)
+    steps = {"base64_ms": lambda: base64.b64encode(image),
+             "server_json_ms": lambda: response.model_dump_json(by_alias=True, exclude_none=True),
+             "client_parse_ms": lambda: types.JSONRPCMessage.model_validate_json(body)}
+    costs = {}
+    for name, step in steps.items():
+        samples = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            step()
+            samples.append(time.perf_counter() - started)
+        costs[name] = round(percentile(samples, 0.5) * 1000, 2)
+    return costs | {"response_bytes": len(body)}
 
 
 async def ocr_rounds(url: str, token: str, raw: RawGrabs, rounds: int) -> dict:

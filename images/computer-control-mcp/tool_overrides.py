@@ -5,9 +5,10 @@ The agent's tool names (tools.json) and argument schemas stay exactly upstream's
 tool it replaces (e.g. after an upstream upgrade). What changes is the full-screen
 path, where upstream's cost was waste (docs/benchmarks.md):
 
-  * take_screenshot: one grab on the worker's kept X connection, at most one
-    encode in memory (none when the frame is unchanged); no window enumeration
-    (only needed to match a title).
+  * take_screenshot: only the rows the X server says were drawn are grabbed and
+    encoded again (screen_capture.py), in memory; an unchanged screen returns the
+    previous image content as is; no window enumeration (only needed to match a
+    title).
   * take_screenshot_with_ocr: the grab goes to rapidocr as an array; upstream
     encoded two PNGs, wrote one to disk, decoded it again and "resized" it to
     100%. The text it returns is formatted exactly as upstream formats it.
@@ -27,14 +28,14 @@ import cv2
 from mcp.server.fastmcp import FastMCP, Image
 from mcp.server.fastmcp.tools import Tool
 
-from screen_capture import FrameEncoder, ImageEncoding, ScreenGrabber, png_from_bgra
+from screen_capture import ImageEncoding, ScreenGrabber, ScreenImages, png_from_bgra
 
 
 def install_overrides(mcp: FastMCP, core: ModuleType, grabber: ScreenGrabber, encoding: ImageEncoding,
                       observe_screenshot_seconds: Callable[[float], None]) -> None:
     upstream_screenshot = core.take_screenshot
     upstream_ocr = core.take_screenshot_with_ocr
-    frames = FrameEncoder(encoding)
+    images = ScreenImages(encoding)
 
     def save_copy(data: bytes, extension: str) -> None:
         # Upstream's save_to_downloads: a copy in ~/Downloads (or its fallback).
@@ -54,11 +55,13 @@ def install_overrides(mcp: FastMCP, core: ModuleType, grabber: ScreenGrabber, en
             return upstream_screenshot(title_pattern, use_regex, threshold, scale_percent_for_ocr,
                                        save_to_downloads, use_wgc)
         started = time.perf_counter()
-        data = frames.encode(grabber.grab_bgra())
+        content = images.of(*grabber.update())
         observe_screenshot_seconds(time.perf_counter() - started)
         if save_to_downloads:
-            save_copy(data, "jpg" if encoding.format == "jpeg" else encoding.format)
-        return Image(data=data, format=encoding.format)
+            save_copy(images.data, "jpg" if encoding.format == "jpeg" else encoding.format)
+        # Annotated `Image` like upstream (same schema), but an ImageContent: FastMCP passes content
+        # blocks through, so an unchanged screen's base64 is not made again.
+        return content
 
     def take_screenshot_with_ocr(
         title_pattern: Optional[str] = None,
