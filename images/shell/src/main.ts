@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     await jobs.recover();
     const metrics = new Metrics(jobs);
     const login = new LoginSnapshot(commandEnvironment({}), os.homedir(), config.workspaceDir);
+    login.warm();
     const newMcpServer = mcpServerFactory({ config, login, jobs, metrics });
 
     const shutdown = (signal: string) => {

@@ -75,3 +75,35 @@ describe("run_command runs in a snapshot of the login shell", () => {
         assert.equal((await readFile(path.join(home, "profile-runs"), "utf8")).split("\n").length - 1, 3);
     });
 });
+
+describe("run_command without a snapshot falls back to a login shell per call", () => {
+    it("when no temporary folder can be made: the server keeps running and commands still work", async () => {
+        const home = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-login-home-"));
+        await writeFile(path.join(home, ".profile"), "export FROM_PROFILE=per-call\n");
+        const server = await startServer({ env: { HOME: home, TMPDIR: path.join(home, "missing") } });
+        try {
+            const client = await connectClient(server);
+            const result = dataOf(await callTool(client, "run_command", { command: "echo $FROM_PROFILE" }));
+            assert.equal(result.stdout, "per-call\n");
+            await client.close();
+            assert.ok(server.logs.some((line) => line.includes('"msg":"login_snapshot_failed"')));
+        } finally {
+            await server.stop();
+        }
+    });
+
+    it("when a login file exits: the command gets what bash -lc gives (the exit, no output)", async () => {
+        const home = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-login-home-"));
+        await writeFile(path.join(home, ".profile"), "exit 3\n");
+        const server = await startServer({ env: { HOME: home } });
+        try {
+            const client = await connectClient(server);
+            const result = dataOf(await callTool(client, "run_command", { command: "echo unreachable" }));
+            assert.equal(result.exit_code, 3);
+            assert.equal(result.stdout, "");
+            await client.close();
+        } finally {
+            await server.stop();
+        }
+    });
+});

@@ -103,6 +103,11 @@ export class LoginSnapshot {
         return { argv: ["bash", "-lc", command], env: { ...this.baseEnv, ...extra } };
     }
 
+    /** Captures ahead of the first call (server startup), so that call does not wait for the login files. */
+    warm(): void {
+        void this.current();
+    }
+
     /** Removes the snapshot's files (server shutdown). */
     async dispose(): Promise<void> {
         if (this.folder) await rm(this.folder, { recursive: true, force: true });
@@ -151,10 +156,12 @@ export class LoginSnapshot {
     }
 
     private async capture(): Promise<void> {
-        this.folder ??= await mkdtemp(path.join(os.tmpdir(), "shell-login-snapshot-"));
-        const folder = path.join(this.folder, String(++this.generation));
         const before = await this.fingerprint([]);
+        let folder: string | undefined;
         try {
+            // A temporary folder that cannot be made (full or read-only /tmp) is one more failed capture.
+            this.folder ??= await mkdtemp(path.join(os.tmpdir(), "shell-login-snapshot-"));
+            folder = path.join(this.folder, String(++this.generation));
             await rm(folder, { recursive: true, force: true });
             await mkdir(path.join(folder, "functions"), { recursive: true, mode: 0o700 });
             const trace = await runLoginShell(folder, { ...this.baseEnv, BASH_XTRACEFD: String(TRACE_FD) }, this.cwd);
@@ -174,7 +181,7 @@ export class LoginSnapshot {
         } catch (error) {
             this.snapshot = undefined;
             this.failedAt = { fingerprint: before, time: Date.now() };
-            await rm(folder, { recursive: true, force: true });
+            if (folder) await rm(folder, { recursive: true, force: true });
             log("warn", "login_snapshot_failed", {
                 error: (error as Error).message,
                 consequence: "run_command runs the login files on every call (bash -lc)",
