@@ -265,6 +265,19 @@ describe("egress proxy (squid + mtail as processes, images/egress-proxy)", () =>
             assert.match(text, /^egress_requests_total\{outcome="allowed"\} [1-9]/m);
             assert.match(proxy.output(), /agent=devbot squid=TCP_DENIED status=407 method=CONNECT host=denied\.test/);
         });
+
+        it("exports every family monitoring/metric-names.json lists for the egress proxy, with its type", async () => {
+            const names = JSON.parse(
+                readFileSync(new URL("../../monitoring/metric-names.json", import.meta.url), "utf8"),
+            );
+            const expected: Record<string, string> = names.servers["egress-proxy"].families;
+            const declared = new Map(
+                [...(await proxy.metrics()).matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => [match[1], match[2]]),
+            );
+            for (const [family, type] of Object.entries(expected)) {
+                assert.equal(declared.get(family), type, `${family} in mtail's /metrics`);
+            }
+        });
     });
 
     it("counts every denial of a burst, across log rotations", async () => {
