@@ -57,6 +57,7 @@ describe("monitoring rules as data", () => {
             "AgentComputerDown",
             "AgentDesktopSessionDown",
             "AgentDesktopXServerDown",
+            "AgentEgressDenialBurst",
             "AgentJobRunningLong",
             "AgentMcpAuthFailures",
             "AgentMetricsDown",
