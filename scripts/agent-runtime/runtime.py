@@ -68,7 +68,7 @@ class AgentRuntime:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 120) -> "AgentRuntime":
+    def start(self, timeout: float = 300) -> "AgentRuntime":
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": str(self.folder),
@@ -82,11 +82,18 @@ class AgentRuntime:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, env=env, cwd=self.folder, stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
-        # The pod's readiness probe.
-        wait_until(lambda: http_ok(f"{self.url}/.well-known/agent-card.json") or self.process.poll() is not None,
-                   timeout, "kagent-adk serving its agent card", interval=0.5)
+        # The pod's readiness probe; a runtime that never gets ready is stopped, not left behind.
+        try:
+            wait_until(lambda: http_ok(f"{self.url}/.well-known/agent-card.json") or self.process.poll() is not None,
+                       timeout, "kagent-adk serving its agent card", interval=0.5)
+        except TimeoutError as error:
+            log = self.log_tail()
+            self.stop()
+            raise TimeoutError(f"{error}; its log:\n{log}") from None
         if self.process.poll() is not None:
-            raise RuntimeError(f"kagent-adk exited: {self.log_tail()}")
+            log = self.log_tail()
+            self.stop()
+            raise RuntimeError(f"kagent-adk exited: {log}")
         return self
 
     def alive(self) -> bool:
@@ -131,7 +138,7 @@ class ContainerRuntime(AgentRuntime):
         for path in (self.folder / "config").iterdir():
             path.chmod(0o644)
 
-    def start(self, timeout: float = 180) -> "ContainerRuntime":
+    def start(self, timeout: float = 300) -> "ContainerRuntime":
         env_args = [arg for name, value in self.env.items() for arg in ("--env", f"{name}={value}")]
         command = ["podman", "run", "--detach", "--rm", "--name", self.name, "--network", "host",
                    "--volume", f"{self.folder / 'config'}:/config:ro", *env_args, self.image,
@@ -139,10 +146,17 @@ class ContainerRuntime(AgentRuntime):
         run = subprocess.run(command, capture_output=True, text=True, timeout=120)
         if run.returncode != 0:
             raise RuntimeError(f"podman run failed: {run.stderr.strip()}")
-        wait_until(lambda: http_ok(f"{self.url}/.well-known/agent-card.json") or not self.alive(), timeout,
-                   "the runtime's container serving its agent card", interval=0.5)
+        try:
+            wait_until(lambda: http_ok(f"{self.url}/.well-known/agent-card.json") or not self.alive(), timeout,
+                       "the runtime's container serving its agent card", interval=0.5)
+        except TimeoutError as error:
+            log = self.log_tail()
+            self.stop()
+            raise TimeoutError(f"{error}; its log:\n{log}") from None
         if not self.alive():
-            raise RuntimeError(f"the runtime's container exited: {self.log_tail()}")
+            log = self.log_tail()
+            self.stop()
+            raise RuntimeError(f"the runtime's container exited: {log}")
         return self
 
     def alive(self) -> bool:
