@@ -26,7 +26,7 @@ async function main(): Promise<void> {
 
     const shutdown = (signal: string) => {
         log("info", "shutting_down", { signal });
-        void Promise.allSettled([jobs.terminateAll(), login.dispose()]).finally(() => process.exit(0));
+        void jobs.terminateAll().finally(() => process.exit(0));
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));

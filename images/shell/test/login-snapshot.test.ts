@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { callTool, connectClient, dataOf, startServer, type RunningServer } from "./harness.js";
+import { callTool, connectClient, dataOf, SERVER_ENTRY, startServer, type RunningServer } from "./harness.js";
 
 const PROFILE = `echo run >> "$HOME/profile-runs"
 export FROM_PROFILE=profile-value
@@ -105,5 +106,29 @@ describe("run_command without a snapshot falls back to a login shell per call", 
         } finally {
             await server.stop();
         }
+    });
+});
+
+describe("the snapshot's files", () => {
+    it("are removed when the server ends, in --stdio mode when its input closes", { timeout: 30_000 }, async () => {
+        const tmp = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-login-tmp-"));
+        const home = await mkdtemp(path.join(os.tmpdir(), "shell-mcp-login-home-"));
+        const child = spawn(process.execPath, [SERVER_ENTRY, "--stdio"], {
+            env: { ...process.env, HOME: home, TMPDIR: tmp, WORKSPACE_DIR: path.join(home, "workspace") },
+            stdio: ["pipe", "ignore", "pipe"],
+        });
+        let logs = "";
+        await new Promise<void>((resolve, reject) => {
+            child.stderr.on("data", (chunk: Buffer) => {
+                logs += chunk.toString();
+                if (logs.includes('"msg":"login_snapshot"')) resolve();
+            });
+            child.once("exit", () => reject(new Error(`exited before capturing: ${logs}`)));
+        });
+        assert.equal((await readdir(tmp)).length, 1);
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.stdin.end();
+        await exited;
+        assert.deepEqual(await readdir(tmp), []);
     });
 });

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -108,11 +109,6 @@ export class LoginSnapshot {
         void this.current();
     }
 
-    /** Removes the snapshot's files (server shutdown). */
-    async dispose(): Promise<void> {
-        if (this.folder) await rm(this.folder, { recursive: true, force: true });
-    }
-
     private async current(): Promise<Snapshot | undefined> {
         if (this.snapshot && (await this.fingerprint(this.snapshot.watched)) === this.snapshot.fingerprint) {
             return this.snapshot;
@@ -160,7 +156,12 @@ export class LoginSnapshot {
         let folder: string | undefined;
         try {
             // A temporary folder that cannot be made (full or read-only /tmp) is one more failed capture.
-            this.folder ??= await mkdtemp(path.join(os.tmpdir(), "shell-login-snapshot-"));
+            if (!this.folder) {
+                const created = await mkdtemp(path.join(os.tmpdir(), "shell-login-snapshot-"));
+                this.folder = created;
+                // However the server ends (SIGTERM, stdin closed in --stdio mode, a fatal error), not SIGKILL.
+                process.once("exit", () => rmSync(created, { recursive: true, force: true }));
+            }
             folder = path.join(this.folder, String(++this.generation));
             await rm(folder, { recursive: true, force: true });
             await mkdir(path.join(folder, "functions"), { recursive: true, mode: 0o700 });
