@@ -3,22 +3,12 @@
  * within limits, where its secrets come from, and names the API server would refuse.
  */
 import type { z } from "zod";
-import type { AgentConfig } from "./agentSchema";
+import { type AgentConfig, MAX_AGENT_NAME, MODEL_KEY_FIELD } from "./agentSchema";
 import { DEFAULT_RESOURCES, RESOURCES_KEYS } from "./defaults";
 import { OWN_PATH, describe } from "./problems";
 import * as formats from "./formats";
 import { parseQuantity } from "./quantity";
 import { namedObjects } from "../contract/names";
-
-export const MAX_AGENT_NAME = 40;
-
-export const MODEL_PROVIDERS = ["Anthropic", "OpenAI"] as const;
-export type ModelProvider = (typeof MODEL_PROVIDERS)[number];
-/** The secret config key that holds the model API key, per provider. */
-export const MODEL_KEY_FIELD: Record<ModelProvider, "anthropicApiKey" | "openaiApiKey"> = {
-    Anthropic: "anthropicApiKey",
-    OpenAI: "openaiApiKey",
-};
 
 type Context = z.RefinementCtx<AgentConfig>;
 

@@ -5,7 +5,16 @@ import { OWN_PATH, flag, oneOf, strictObject, text, wholeNumber } from "./fields
 import * as formats from "./formats";
 import { allowDomainsSchema, egressRulesSchema, viewersSchema } from "./networkSchema";
 import { agentBackupSchema, restoreFromSchema } from "./operationsSchema";
-import { MAX_AGENT_NAME, MODEL_PROVIDERS, checkAgent } from "./agentRules";
+
+export const MAX_AGENT_NAME = 40;
+
+export const MODEL_PROVIDERS = ["Anthropic", "OpenAI"] as const;
+export type ModelProvider = (typeof MODEL_PROVIDERS)[number];
+/** The secret config key that holds the model API key, per provider. */
+export const MODEL_KEY_FIELD: Record<ModelProvider, "anthropicApiKey" | "openaiApiKey"> = {
+    Anthropic: "anthropicApiKey",
+    OpenAI: "openaiApiKey",
+};
 
 /** Kagent copies the system message into the Agent and its config Secret; 32 KiB is far above any prompt we use. */
 export const MAX_SYSTEM_MESSAGE_BYTES = 32 * 1024;
@@ -59,7 +68,8 @@ const credential = <E extends z.core.$ZodLooseShape = Record<never, never>>(user
 
 const secretValue = () => text().optional();
 
-const agentFields = strictObject({
+/** One entry of `agents`, its keys alone; schema.ts adds the rules across them (agentRules.ts checkAgent). */
+export const agentFields = strictObject({
     name: text({ check: formats.dnsLabel(MAX_AGENT_NAME), hint: `pulumi config set --path '${OWN_PATH}' devbot` }).meta(
         {
             description: `DNS-1035 label (starts with a letter), at most ${MAX_AGENT_NAME} characters, unique; the kagent Agent's name`,
@@ -179,7 +189,5 @@ const agentFields = strictObject({
         description: "scale the computer and the kagent agent pod to zero; everything else (the workspace too) stays",
     }),
 });
-
-export const agentSchema = agentFields.superRefine(checkAgent);
 
 export type AgentConfig = z.output<typeof agentFields>;

@@ -3,7 +3,8 @@
  * its type, default, rule and the description the README's configuration reference is generated from.
  */
 import { z } from "zod";
-import { agentSchema } from "./agentSchema";
+import { checkAgent } from "./agentRules";
+import { agentFields } from "./agentSchema";
 import { flag, list, strictObject, text } from "./fields";
 import { platformSchema } from "./platformSchema";
 
@@ -11,7 +12,7 @@ export const stackConfigSchema = strictObject({
     platform: platformSchema
         .prefault({} as z.input<typeof platformSchema>)
         .meta({ description: "one object, shared by all agents" }),
-    agents: list(agentSchema).optional().meta({ description: "the agents; each entry below" }),
+    agents: list(agentFields.superRefine(checkAgent)).optional().meta({ description: "the agents; each entry below" }),
     allowNoAgents: flag()
         .default(false)
         .meta({ description: "`true` lets `agents` be empty or missing, which deletes every agent of the stack" }),
@@ -39,5 +40,3 @@ export const stackConfigSchema = strictObject({
         });
     }
 });
-
-export type StackConfigInput = z.output<typeof stackConfigSchema>;

@@ -3,8 +3,8 @@
  * several keys (an agent's namespace from the platform's prefix, its merged network rules), and the
  * rules that span agents or need the platform.
  */
-import { AgentConfig } from "./agentSchema";
-import { neededSecretKeys, secretSource, MODEL_KEY_FIELD } from "./agentRules";
+import { type AgentConfig, MODEL_KEY_FIELD } from "./agentSchema";
+import { neededSecretKeys, secretSource } from "./agentRules";
 import { IMAGE_NAMES, type ImageName } from "../contract/images";
 import {
     type ContainerResources,

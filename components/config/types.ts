@@ -10,7 +10,7 @@ import type { AllowedDomain, EgressRule, ViewerSpec } from "./networkSchema";
 import type { PlatformConfig } from "./platformSchema";
 
 export type { AgentConfig } from "./agentSchema";
-export type { ModelProvider } from "./agentRules";
+export type { ModelProvider } from "./agentSchema";
 export type { ContainerResources, ResourceFigures, ResourcesKey } from "./defaults";
 export type { AllowedDomain, EgressRule, ViewerSpec } from "./networkSchema";
 export type { ImageName } from "../contract/images";

@@ -19,7 +19,7 @@ import {
     SUDO_CAPABILITIES,
 } from "../contract/pod";
 import { type CredentialFile, credentialEnv, credentialMounts } from "./credentials";
-import type { ContainerPlan, EnvPlan, MountPlan, ProbePlan, VolumePlan } from "./types";
+import type { ContainerPlan, EnvPlan, MountPlan, ProbePlan, VolumePlan } from "./parts";
 
 /**
  * Which containers the computer pod has: the one place this is decided (the credentials, the quota,

@@ -9,7 +9,7 @@ import { agentLabels } from "../contract/labels";
 import { agentObjectNames, vaultPaths } from "../contract/names";
 import { type ContainerRole, MOUNTS, SECRET_KEYS } from "../contract/pod";
 import { brokerGitHeaderTemplate, gitCredentialsTemplate } from "./gitCredentials";
-import type { CredentialsPlan, FetchedValue, WrittenValue } from "./types";
+import type { CredentialsPlan, FetchedValue, WrittenValue } from "./parts";
 
 /** A Secret key mounted as a file: its volume, folder and file name, who reads it, and how they find it. */
 export interface CredentialFile {

@@ -11,7 +11,7 @@ import { agentObjectNames, serviceHost } from "../contract/names";
 import { SECRET_KEYS } from "../contract/pod";
 import type { PodMonitorPlan } from "./monitoring";
 import { dnsRule, egressRule, type PolicyPlan, tcp } from "./network";
-import type { EnvPlan } from "./types";
+import type { EnvPlan } from "./parts";
 
 /**
  * squid idles at ~26 MiB RSS and stays under 28 MiB with open tunnels; mtail at ~16 MiB, +1 MiB per

@@ -6,7 +6,7 @@ import type { AgentSpec } from "../config";
 import { agentLabels } from "../contract/labels";
 import { agentObjectNames } from "../contract/names";
 import { SECRET_KEYS } from "../contract/pod";
-import type { KagentPlan } from "./types";
+import type { KagentPlan } from "./parts";
 
 /**
  * The agent runtime kagent runs for the Agent. Python: `kagent-adk` from PyPI, the only 0.10 runtime

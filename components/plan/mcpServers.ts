@@ -6,7 +6,7 @@ import type { AgentSpec } from "../config";
 import { agentObjectNames, serviceHost } from "../contract/names";
 import { CONTAINERS, MCP_PATH, SHELL_MAX_COMMAND_SECONDS } from "../contract/pod";
 import { COMPUTER_CONTROL_TOOLS, SHELL_TOOLS } from "../contract/tools";
-import type { ContainerPlan, McpServerPlan } from "./types";
+import type { ContainerPlan, McpServerPlan } from "./parts";
 
 /**
  * Kagent's `timeout` caps every HTTP request, tool calls included. Shell commands may run up to the

@@ -12,7 +12,7 @@ import type { AgentSpec, PlatformSpec } from "../config";
 import { agentLabels, computerSelector, stackLabels } from "../contract/labels";
 import { agentObjectNames, STACK_OBJECT_NAMES } from "../contract/names";
 import { type PolicyPlan, tcp } from "./network";
-import type { ContainerPlan } from "./types";
+import type { ContainerPlan } from "./parts";
 
 const MONITORING_DIR = path.join(__dirname, "..", "..", "monitoring");
 export const RULES_FILE = path.join(MONITORING_DIR, "rules.yaml");

@@ -12,7 +12,7 @@ import { PROXY_PORT } from "../contract/egressProxy";
 import { KAGENT_AGENT_PORT } from "../contract/kagent";
 import { agentLabels, computerSelector, kagentPodSelector } from "../contract/labels";
 import { agentObjectNames } from "../contract/names";
-import type { ContainerPlan } from "./types";
+import type { ContainerPlan } from "./parts";
 
 /** Private, link-local, loopback and carrier-grade NAT ranges: denied unless a rule names them. */
 export const PRIVATE_RANGES = [

@@ -8,7 +8,7 @@ import type { AgentSpec, ContainerResources } from "../config";
 import { formatBytes, formatCpu, parseQuantity } from "../config/quantity";
 import { agentLabels } from "../contract/labels";
 import { agentObjectNames } from "../contract/names";
-import type { ContainerPlan, QuotaPlan } from "./types";
+import type { ContainerPlan, QuotaPlan } from "./parts";
 
 const quantity = (text: string) => parseQuantity(text) ?? 0;
 

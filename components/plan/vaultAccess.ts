@@ -7,7 +7,7 @@
 import type { AgentSpec, PlatformSpec } from "../config";
 import { agentLabels } from "../contract/labels";
 import { agentObjectNames, vaultAccessName, vaultPaths } from "../contract/names";
-import type { VaultAccessPlan } from "./types";
+import type { VaultAccessPlan } from "./parts";
 
 /** How long a Vault token of the agent's role lives: ESO logs in again for each refresh. */
 const TOKEN_TTL_SECONDS = 600;
