@@ -41,87 +41,144 @@ const INPUT_MESSAGES = new Set<number>([
  */
 const STRIPPED_ENCODINGS = new Set<number>([-316]);
 
-/** Clipboard text a viewer may send in one message; larger ones end the connection. */
+/**
+ * Clipboard text a viewer may send in one message while interactive; a longer one is dropped: skipped as
+ * it arrives, never buffered.
+ */
 export const MAX_CLIPBOARD_BYTES = 1 << 20;
+/**
+ * While view-only every clipboard message is dropped, and one longer than this ends the connection: a
+ * view-only page sends none (noVNC does not while `viewOnly`), so only a hand-made client would stream
+ * megabytes for the bridge to skip.
+ */
+export const VIEW_ONLY_MAX_CLIPBOARD_BYTES = 4 << 10;
+
+/** Enough for the longest prefix that decides a message's length (ClientFence: 9 bytes). */
+const MAX_HEADER_BYTES = 16;
 
 export class RfbProtocolError extends Error {}
 
 export interface FilterCounters {
     forwarded: number;
     dropped: number;
+    /** Clipboard messages dropped for their size (a subset of `dropped`). */
+    oversized: number;
 }
 
+/**
+ * Work and memory are linear in the bytes pushed, however the viewer splits them: every byte is looked
+ * at once and copied at most once (into the message it belongs to), whether it arrives in one chunk or
+ * in a million one-byte WebSocket frames. A message is assembled in a buffer of its own exact length
+ * (known from its first bytes, at most 256 KiB but for clipboard text) and handed on whole, so that the
+ * bridge can put its own messages (the releases of held keys) between two of them.
+ */
 export class RfbClientFilter {
-    private pending: Buffer = Buffer.alloc(0);
-    readonly counters: FilterCounters = { forwarded: 0, dropped: 0 };
+    readonly counters: FilterCounters = { forwarded: 0, dropped: 0, oversized: 0 };
+    /** The first bytes of the next message, until its length is known. */
+    private readonly header = Buffer.alloc(MAX_HEADER_BYTES);
+    private headerLength = 0;
+    /** The message being assembled, and how much of it has arrived. */
+    private message: Buffer | undefined;
+    private filled = 0;
+    /** Bytes still to skip of a message already dropped (clipboard text). */
+    private skipping = 0;
 
-    /** `currentMode` is asked once per message, so a mode switch applies to the next message. */
+    /** `currentMode` is asked once per message, when it is complete, so a mode switch applies to the next message. */
     constructor(private readonly currentMode: () => ViewMode) {}
 
-    /** Takes the next bytes from the viewer; returns the bytes to send to the VNC server. */
+    /** Takes the next bytes from the viewer; returns the whole messages to send to the VNC server. */
     push(chunk: Buffer): Buffer[] {
-        this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
         const out: Buffer[] = [];
         let offset = 0;
-        for (;;) {
-            const length = messageLength(this.pending, offset);
-            if (length === undefined || offset + length > this.pending.length) break;
-            const message = this.pending.subarray(offset, offset + length);
-            offset += length;
-            const type = message[0];
-            if (INPUT_MESSAGES.has(type) && this.currentMode() !== "interactive") {
-                this.counters.dropped++;
-                continue;
+        while (offset < chunk.length) {
+            if (this.skipping > 0) {
+                const skipped = Math.min(this.skipping, chunk.length - offset);
+                this.skipping -= skipped;
+                offset += skipped;
+            } else if (this.message) {
+                const copied = chunk.copy(this.message, this.filled, offset);
+                this.filled += copied;
+                offset += copied;
+                if (this.filled === this.message.length) this.complete(out);
+            } else {
+                this.header[this.headerLength++] = chunk[offset++];
+                const length = messageLength(this.header, this.headerLength);
+                // A message as short as its header (a KeyEvent arriving byte by byte) is complete at once.
+                if (length !== undefined && this.begin(length) && this.filled === length) this.complete(out);
             }
-            this.counters.forwarded++;
-            out.push(type === CLIENT_MESSAGE.setEncodings ? withoutStrippedEncodings(message) : message);
         }
-        // Copy the unparsed tail so that the large chunk it came from can be freed.
-        this.pending = Buffer.from(this.pending.subarray(offset));
         return out;
+    }
+
+    /** The first bytes of a message tell its length: drop it unread, or assemble it (true). */
+    private begin(length: number): boolean {
+        const type = this.header[0];
+        if (type === CLIENT_MESSAGE.clientCutText) {
+            const interactive = this.currentMode() === "interactive";
+            const limit = 8 + (interactive ? MAX_CLIPBOARD_BYTES : VIEW_ONLY_MAX_CLIPBOARD_BYTES);
+            if (length > limit && !interactive) {
+                throw new RfbProtocolError(
+                    `ClientCutText of ${length - 8} bytes while view-only (limit ${VIEW_ONLY_MAX_CLIPBOARD_BYTES})`,
+                );
+            }
+            if (length > limit || !interactive) {
+                this.counters.dropped++;
+                if (length > limit) this.counters.oversized++;
+                this.skipping = length - this.headerLength;
+                this.headerLength = 0;
+                return false;
+            }
+        }
+        this.message = Buffer.allocUnsafe(length);
+        this.filled = this.header.copy(this.message, 0, 0, this.headerLength);
+        this.headerLength = 0;
+        return true;
+    }
+
+    private complete(out: Buffer[]): void {
+        const message = this.message!;
+        this.message = undefined;
+        this.filled = 0;
+        const type = message[0];
+        if (INPUT_MESSAGES.has(type) && this.currentMode() !== "interactive") {
+            this.counters.dropped++;
+            return;
+        }
+        this.counters.forwarded++;
+        out.push(type === CLIENT_MESSAGE.setEncodings ? withoutStrippedEncodings(message) : message);
     }
 }
 
-/** Length of the message starting at `offset`, or undefined when more bytes are needed to know it. */
-function messageLength(buffer: Buffer, offset: number): number | undefined {
-    const available = buffer.length - offset;
-    if (available < 1) return undefined;
-    const type = buffer[offset];
+/** Length of the message whose first `available` bytes are in `header`, or undefined while more are needed. */
+function messageLength(header: Buffer, available: number): number | undefined {
+    const type = header[0];
     switch (type) {
         case CLIENT_MESSAGE.setPixelFormat:
             return 20;
         case CLIENT_MESSAGE.setEncodings:
-            return available < 4 ? undefined : 4 + 4 * buffer.readUInt16BE(offset + 2);
+            return available < 4 ? undefined : 4 + 4 * header.readUInt16BE(2);
         case CLIENT_MESSAGE.framebufferUpdateRequest:
             return 10;
         case CLIENT_MESSAGE.keyEvent:
             return 8;
         case CLIENT_MESSAGE.pointerEvent:
             return 6;
-        case CLIENT_MESSAGE.clientCutText: {
-            if (available < 8) return undefined;
+        case CLIENT_MESSAGE.clientCutText:
             // A negative length marks the extended clipboard format; its size is the absolute value.
-            const size = Math.abs(buffer.readInt32BE(offset + 4));
-            if (size > MAX_CLIPBOARD_BYTES) {
-                throw new RfbProtocolError(
-                    `ClientCutText of ${size} bytes exceeds the ${MAX_CLIPBOARD_BYTES}-byte limit`,
-                );
-            }
-            return 8 + size;
-        }
+            return available < 8 ? undefined : 8 + Math.abs(header.readInt32BE(4));
         case CLIENT_MESSAGE.enableContinuousUpdates:
             return 10;
         case CLIENT_MESSAGE.clientFence:
-            return available < 9 ? undefined : 9 + buffer[offset + 8];
+            return available < 9 ? undefined : 9 + header[8];
         case CLIENT_MESSAGE.xvp:
             return 4;
         case CLIENT_MESSAGE.setDesktopSize:
-            return available < 7 ? undefined : 8 + 16 * buffer[offset + 6];
+            return available < 7 ? undefined : 8 + 16 * header[6];
         case CLIENT_MESSAGE.qemu: {
             if (available < 2) return undefined;
             // Submessage 0 is the extended key event, the only one noVNC sends.
-            if (buffer[offset + 1] === 0) return 12;
-            throw new RfbProtocolError(`unsupported QEMU client message subtype ${buffer[offset + 1]}`);
+            if (header[1] === 0) return 12;
+            throw new RfbProtocolError(`unsupported QEMU client message subtype ${header[1]}`);
         }
         default:
             throw new RfbProtocolError(`unsupported RFB client message type ${type}`);

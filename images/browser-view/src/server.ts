@@ -19,6 +19,10 @@ export const WEBSOCKET_PATH = "/websockify";
 const MAX_LOGIN_BODY_BYTES = 4096;
 // Viewer-to-server RFB messages are tiny except clipboard text (capped by the RFB filter at 1 MiB).
 const MAX_WEBSOCKET_MESSAGE_BYTES = 2 << 20;
+// Browsers send each WebSocket message as one frame; ws keeps every fragment of a message until its last
+// one arrives, so a message in a million one-byte fragments would hold a million buffers. Past this
+// count ws closes the connection (1008).
+const MAX_WEBSOCKET_FRAGMENTS = 1024;
 
 const SECURITY_HEADERS = {
     "Content-Security-Policy":
@@ -40,6 +44,7 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
     const wss = new WebSocketServer({
         noServer: true,
         maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
+        maxFragments: MAX_WEBSOCKET_FRAGMENTS,
         perMessageDeflate: false,
     });
     let viewers = 0;
