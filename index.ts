@@ -12,4 +12,4 @@ import { registerStack } from "./components/resources/stack";
 const outputs = registerStack(compileStack(readRawStackConfig()));
 
 export const agentEndpoints = outputs.agentEndpoints;
-export const buildServiceAddress = outputs.buildServiceAddress;
+export const buildServiceNamespace = outputs.buildServiceNamespace;

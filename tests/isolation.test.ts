@@ -134,34 +134,48 @@ describe("isolation: network", () => {
         assert.ok(!allowed(cluster, stranger, kagentPod("devbot"), 8080));
     });
 
-    it("with the build service on, lets computers reach the BuildKit daemon on its port and nothing else new", async () => {
+    it("with the build service on, lets each computer reach its own BuildKit daemon on its port and nothing else new", async () => {
         const config = copy(testCluster);
         config.platform.buildService = { enabled: true };
         const withBuilds = clusterOf(await runProgram({ config }));
-        const daemon: Endpoint = {
+        // Each agent's daemon (tests/buildNetwork.test.ts checks what the daemons themselves reach).
+        const daemon = (agent: string): Endpoint => ({
             namespace: "agent-builds",
             labels: {
                 "app.kubernetes.io/name": "buildkitd",
                 "app.kubernetes.io/component": "build-service",
                 "app.kubernetes.io/managed-by": "pulumi",
+                "persistent-agents.dev/agent": agent,
             },
-        };
+        });
         const otherPodThere: Endpoint = { namespace: "agent-builds", labels: { app: "something-else" } };
         for (const agent of ["devbot", "databot"]) {
-            assert.ok(allowed(withBuilds, computer(agent), daemon, 1234), `${agent}'s computer reaches buildkitd`);
             assert.ok(
-                !allowed(withBuilds, computer(agent), daemon, 1235),
-                `${agent}'s computer reaches buildkitd on another port`,
+                allowed(withBuilds, computer(agent), daemon(agent), 1234),
+                `${agent}'s computer reaches its daemon`,
             );
-            assert.ok(!allowed(withBuilds, computer(agent), daemon, 1234, "UDP"));
+            assert.ok(
+                !allowed(withBuilds, computer(agent), daemon(agent), 1235),
+                `${agent}'s computer reaches its daemon on another port`,
+            );
+            assert.ok(!allowed(withBuilds, computer(agent), daemon(agent), 1234, "UDP"));
             assert.ok(
                 !allowed(withBuilds, computer(agent), otherPodThere, 1234),
                 `${agent}'s computer reaches another pod of the build namespace`,
             );
-            assert.ok(!allowed(withBuilds, kagentPod(agent), daemon, 1234), `${agent}'s kagent pod reaches buildkitd`);
-            assert.ok(!allowed(cluster, computer(agent), daemon, 1234), "without the build service nothing opens");
+            assert.ok(
+                !allowed(withBuilds, kagentPod(agent), daemon(agent), 1234),
+                `${agent}'s kagent pod reaches its daemon`,
+            );
+            assert.ok(
+                !allowed(cluster, computer(agent), daemon(agent), 1234),
+                "without the build service nothing opens",
+            );
         }
-        assert.ok(!allowed(withBuilds, stranger, daemon, 1234), "a pod outside the agent namespaces reaches buildkitd");
+        assert.ok(
+            !allowed(withBuilds, stranger, daemon("devbot"), 1234),
+            "a pod outside the agent namespaces reaches a daemon",
+        );
         // Nothing else changes: the other policies are the same as without the build service.
         const agentPolicies = (c: Cluster) =>
             c.policies

@@ -55,7 +55,7 @@ describe("plan: planAgent", () => {
         assert.deepStrictEqual(planAgent(databot, platform).network.mcpPorts, [PORTS.shell]);
     });
 
-    it("wires the shell to the stack's BuildKit daemon only when the build service is on", () => {
+    it("wires the shell to the agent's own BuildKit daemon and certificate folder only when the build service is on", () => {
         const { platform, devbot, databot } = specs();
         for (const agent of [devbot, databot]) {
             assert.strictEqual(
@@ -68,15 +68,32 @@ describe("plan: planAgent", () => {
         const withBuilds = parseStackConfig({ values, isSecret: () => false, stackName: "test-cluster" });
         const stack = planStack(withBuilds);
         for (const plan of stack.agents) {
-            const address = stack.buildService?.address;
-            assert.strictEqual(address, "tcp://buildkitd.team-builds.svc.cluster.local:1234");
-            assert.deepStrictEqual(
-                plan.computer.containers.map((c) =>
-                    c.env.filter((e) => e.name === "BUILDKIT_HOST").map((e) => e.value),
-                ),
-                plan.computer.containers.map((c) => (c.name === "shell" ? [address] : [])),
-                "BUILDKIT_HOST on the shell container only",
-            );
+            const address = `tcp://${plan.agent}-buildkitd.team-builds.svc.cluster.local:1234`;
+            assert.strictEqual(plan.buildDaemon?.address, address);
+            for (const [variable, value] of [
+                ["BUILDKIT_HOST", address],
+                ["BUILDKIT_TLS_DIR", "/var/run/secrets/agent/buildkit"],
+            ]) {
+                assert.deepStrictEqual(
+                    plan.computer.containers.map((c) => c.env.filter((e) => e.name === variable).map((e) => e.value)),
+                    plan.computer.containers.map((c) => (c.name === "shell" ? [value] : [])),
+                    `${variable} on the shell container only`,
+                );
+            }
+            // The three certificate files in one folder (buildctl --tlsdir), one mount of one volume.
+            const shell = plan.computer.containers.find((c) => c.name === "shell")!;
+            const tls = shell.mounts.filter((m) => m.path === "/var/run/secrets/agent/buildkit");
+            assert.strictEqual(tls.length, 1);
+            assert.deepStrictEqual(plan.computer.volumes.find((v) => v.name === tls[0].volume)?.source, {
+                secret: {
+                    name: `${plan.agent}-credentials`,
+                    items: [
+                        { key: "buildkit-ca.pem", file: "ca.pem" },
+                        { key: "buildkit-cert.pem", file: "cert.pem" },
+                        { key: "buildkit-key.pem", file: "key.pem" },
+                    ],
+                },
+            });
             const buildRule = plan.network.computerEgress.filter((rule) => rule.namespace === "team-builds");
             assert.deepStrictEqual(
                 buildRule.map((rule) => [rule.ports, rule.protocol]),

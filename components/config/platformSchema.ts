@@ -73,6 +73,7 @@ export const platformSchema = strictObject({
         shell: prebuiltImage(),
         browserView: prebuiltImage(),
         egressProxy: prebuiltImage(),
+        buildkitd: prebuiltImage(),
         platforms: list(
             text({
                 check: (p) => (/^linux\/(amd64|arm64)$/.test(p) ? undefined : "is not linux/amd64 or linux/arm64"),
@@ -137,11 +138,19 @@ export const platformSchema = strictObject({
     buildService: strictObject({
         enabled: flag().default(false).meta({
             description:
-                "deploy a rootless BuildKit daemon that agents build and push images on with `buildctl` (components/resources/buildService.ts); computers get `BUILDKIT_HOST` and may reach the daemon's port (no `network.computerEgress` rule needed)",
+                "a BuildKit daemon per agent that the agent builds and pushes images on with `buildctl` (docs/architecture.md, Image builds): its own state, cache and history, mutual TLS with a CA per agent, egress no wider than the agent's computer; computers get `BUILDKIT_HOST` and `BUILDKIT_TLS_DIR`",
         }),
         namespace: text({ check: formats.dnsLabel() }).default("agent-builds").meta({
             description:
-                "the daemon's own namespace (Pod Security `privileged`: rootless BuildKit needs Unconfined seccomp and AppArmor)",
+                "the daemons' own namespace (Pod Security `privileged`: BuildKit needs Unconfined seccomp and AppArmor)",
+        }),
+        processSandbox: flag().default(true).meta({
+            description:
+                "each build step in PID and mount namespaces of its own; needs pod user namespaces (`hostUsers: false`: Kubernetes 1.33+, containerd 2.0+ or CRI-O 1.25+, runc 1.2+ or crun 1.9+, Linux 6.3+); `false` is the fallback for other nodes, with the risk docs/architecture.md states",
+        }),
+        registryEgress: egressRulesSchema().meta({
+            description:
+                "where the daemons reach the registry they push to, when the agents' `network.computerEgress` does not already, e.g. `{namespace: harbor}`",
         }),
     })
         .prefault({})

@@ -1,8 +1,65 @@
 /**
- * What the stack relies on of BuildKit's rootless image (docker.io/moby/buildkit:*-rootless): the port
- * its daemon listens on (our `--addr`), the image's own user, and where that user keeps the cache.
+ * The build service's contract with BuildKit and with the agents' clients (docs/architecture.md, "Image
+ * builds"): one daemon per agent in the build namespace, its port, names and addresses, the certificate
+ * files on both sides (as `buildctl --tlsdir` names them), where the daemon's image keeps its state and
+ * socket, and the capabilities the daemon needs with the process sandbox.
  */
+
+/** The port every daemon listens on (TLS). */
 export const BUILDKIT_PORT = 1234;
-/** The rootless image's user `user` (not the agents' user, though the number is the same). */
-export const BUILDKIT_UID = 1000;
-export const BUILDKIT_CACHE_DIR = "/home/user/.local/share/buildkit";
+
+/** The daemon's Service and Deployment in the build namespace: `<agent>-buildkitd`. */
+export function buildDaemonName(agent: string): string {
+    return `${agent}-buildkitd`;
+}
+
+/** The daemon's in-cluster name: the client's BUILDKIT_HOST and the server certificate's first name. */
+export function buildDaemonHost(agent: string, buildNamespace: string): string {
+    return `${buildDaemonName(agent)}.${buildNamespace}.svc.cluster.local`;
+}
+
+/** What the agent's `buildctl` connects to (BUILDKIT_HOST). */
+export function buildDaemonAddress(agent: string, buildNamespace: string): string {
+    return `tcp://${buildDaemonHost(agent, buildNamespace)}:${BUILDKIT_PORT}`;
+}
+
+/**
+ * The certificate files, named as `buildctl --tlsdir` looks for them (ca.pem, cert.pem, key.pem) on both
+ * sides: the daemon's server pair and the agent's client pair, each with the agent's CA certificate.
+ */
+export const TLS_FILES = { ca: "ca.pem", cert: "cert.pem", key: "key.pem" } as const;
+export type TlsPart = keyof typeof TLS_FILES;
+
+/** Where the daemon's container mounts its TLS files. */
+export const DAEMON_TLS_DIR = "/etc/buildkit/tls";
+/** Where the daemon keeps its state (cache, history): an emptyDir of its own pod (images/buildkitd). */
+export const BUILDKIT_ROOT = "/var/lib/buildkit";
+/** The daemon's local socket, for its probes only (no TLS on it; nothing outside the container reaches it). */
+export const BUILDKIT_SOCKET_DIR = "/run/buildkit";
+export const BUILDKIT_PROBE_ADDRESS = `unix://${BUILDKIT_SOCKET_DIR}/buildkitd.sock`;
+/** The fallback's user in images/buildkitd (rootlesskit maps it to root of the build steps' namespace). */
+export const BUILDKIT_ROOTLESS_UID = 1000;
+
+/**
+ * The daemon container's capabilities with the process sandbox: containerd's defaults plus SYS_ADMIN
+ * (mounts, new namespaces, pivot_root for each build step), all of them valid only inside the pod's user
+ * namespace (`hostUsers: false`), where the daemon is root and the host sees an unprivileged ID range.
+ * tests/build-isolation runs the daemons with exactly these (and no_new_privs).
+ */
+export const SANDBOX_CAPABILITIES = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "NET_RAW",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_ADMIN",
+    "SYS_CHROOT",
+];

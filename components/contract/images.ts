@@ -3,5 +3,12 @@
  * each is built (its folder, repository, Dockerfile) is images/builds.json's; this list is the contract
  * between that file, the config and the plan.
  */
-export const IMAGE_NAMES = ["desktop", "computerControlMcp", "shell", "browserView", "egressProxy"] as const;
+export const IMAGE_NAMES = [
+    "desktop",
+    "computerControlMcp",
+    "shell",
+    "browserView",
+    "egressProxy",
+    "buildkitd",
+] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];

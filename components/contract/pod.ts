@@ -75,6 +75,8 @@ export const MOUNTS = {
     git: `${SECRETS_DIR}/git`,
     registry: `${SECRETS_DIR}/registry`,
     browserView: `${SECRETS_DIR}/browser-view`,
+    /** The agent's build client certificate folder (ca.pem, cert.pem, key.pem): $BUILDKIT_TLS_DIR. */
+    buildkit: `${SECRETS_DIR}/buildkit`,
     browserViewMode: "/etc/browser-view",
 } as const;
 

@@ -9,7 +9,7 @@ import { agentObjectNames, serviceHost } from "../contract/names";
 import { PORTS } from "../contract/pod";
 import { planBackup, workspaceDataSource } from "./backup";
 import { planBrowserView } from "./browserView";
-import type { BuildServicePlan } from "./buildService";
+import { type BuildServicePlan, buildDaemonClientRule, planBuildDaemon } from "./buildService";
 import { planContainers, planVolumes } from "./containers";
 import { planCredentials } from "./credentials";
 import { planEgressProxy } from "./egressProxy";
@@ -23,7 +23,7 @@ import { planVaultAccess } from "./vaultAccess";
 
 /** The stack's shared services an agent uses (plan/stack.ts plans them first). */
 export interface SharedServices {
-    buildService?: Pick<BuildServicePlan, "address" | "clientEgress">;
+    buildService?: BuildServicePlan;
 }
 
 export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: SharedServices = {}): AgentPlan {
@@ -31,7 +31,19 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
     const vaultAccess = planVaultAccess(agent, platform);
     const { plan: credentials, files } = planCredentials(agent, platform, vaultAccess.store);
     const egressProxy = planEgressProxy(agent, platform);
-    const containers = planContainers(agent, files, shared.buildService?.address, egressProxy?.computerEnv ?? []);
+    // The agent's builds reach no more than its computer does directly: behind a proxy, only the in-cluster
+    // namespaces of its rules (the proxy filters the rest by name, which a NetworkPolicy cannot).
+    const buildDaemon =
+        shared.buildService &&
+        planBuildDaemon(
+            agent,
+            platform,
+            shared.buildService,
+            egressProxy
+                ? agent.network.computerEgress.filter((rule) => rule.namespace !== undefined)
+                : agent.network.computerEgress,
+        );
+    const containers = planContainers(agent, files, buildDaemon?.address, egressProxy?.computerEnv ?? []);
     const claims: ClaimPlan[] = (
         [
             {
@@ -60,12 +72,13 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
         agent,
         platform,
         containers,
-        [...agent.network.computerEgress, ...(shared.buildService ? [shared.buildService.clientEgress] : [])],
+        [...agent.network.computerEgress, ...(buildDaemon ? [buildDaemonClientRule(buildDaemon)] : [])],
         egressProxy,
     );
     const images = new Set<ImageName>(containers.map((c) => c.image));
     if (backup?.cronJob) images.add(backup.cronJob.image);
     if (egressProxy) images.add(egressProxy.image);
+    if (buildDaemon) images.add("buildkitd");
     const vault = platform.vault;
 
     return {
@@ -107,6 +120,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
         backup,
         browserView,
         egressProxy,
+        buildDaemon,
         endpoints: {
             namespace: agent.namespace,
             serviceHost: host,
@@ -125,6 +139,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
                       },
                   }
                 : {}),
+            ...(buildDaemon ? { buildkitHost: buildDaemon.address } : {}),
         },
     };
 }

@@ -1,93 +1,292 @@
 /**
- * The agents' image builds: one BuildKit daemon (rootless) in a namespace of its own, reachable only
- * from agents' computer pods, which build and push with `buildctl` (in the shell image) and their own
- * registry credentials (the mounted `config.json`; buildctl sends them to the daemon per build).
- *
- * Why a daemon and not buildah in the agent's pod: building a real base image needs user namespaces
- * (newuidmap, a setuid binary), which the agent's pod forbids on purpose (no privilege escalation, all
- * capabilities dropped). Rootless BuildKit needs an unconfined seccomp and AppArmor profile and runs its
- * containers in its own user namespace: that weakening is confined to this one namespace
- * (Pod Security `privileged`), where nothing else runs and only the daemon's port is reachable.
- *
- * What a shared daemon does not isolate: agents share its build cache (one agent's cached layers can
- * be reused by another's identical build step) and can see that other builds run. Builds do not see
- * each other's build contexts, secrets or registry credentials (each comes over the client session).
+ * The agents' image builds (docs/architecture.md, "Image builds"): a BuildKit daemon per agent in the
+ * platform's build namespace, admitting only that agent's computer, over mutual TLS with a CA of the
+ * agent's own, reaching no more than that agent's computer may. BuildKit has no tenants (any client it
+ * admits may list, prune and read the whole cache and every build record), so the daemon is the boundary:
+ * state, cache, history and process namespaces are one per agent, and each daemon trusts only its
+ * agent's CA. The stack's part: the namespace (Pod Security `privileged`, where only daemons run), its
+ * default-deny policy, and the SecretStore the daemons' server certificates come through.
  */
-import type { EgressRule, PlatformSpec } from "../config";
-import { BUILDKIT_PORT } from "../contract/buildService";
-import { AGENT_LABEL, BUILDKIT_POD_LABELS, COMPUTER_POD_LABELS } from "../contract/labels";
-import { STACK_OBJECT_NAMES, serviceHost } from "../contract/names";
-import { dnsRule, type PolicyPlan, tcp } from "./network";
+import type { AgentSpec, EgressRule, PlatformSpec } from "../config";
+import {
+    BUILDKIT_PORT,
+    BUILDKIT_PROBE_ADDRESS,
+    BUILDKIT_ROOT,
+    BUILDKIT_ROOTLESS_UID,
+    DAEMON_TLS_DIR,
+    SANDBOX_CAPABILITIES,
+    TLS_FILES,
+    type TlsPart,
+    buildDaemonAddress,
+    buildDaemonHost,
+    buildDaemonName,
+} from "../contract/buildService";
+import { AGENT_LABEL, BUILDKIT_POD_LABELS, computerSelector } from "../contract/labels";
+import { dnsRule, egressRule, type PolicyPlan, tcp } from "./network";
+import type { VaultAccessPlan } from "./types";
 
-/** BuildKit's own rootless image, pinned. */
-export const BUILDKIT_IMAGE = "docker.io/moby/buildkit:v0.34.2-rootless";
+/** The Vault fields each side's certificates are kept in. */
+export const BUILD_VAULT_FIELDS = {
+    /** In the agent's generated path, read into the agent's Secret by the agent's SecretStore. */
+    client: { ca: "buildkit-ca-cert", cert: "buildkit-client-cert", key: "buildkit-client-key" },
+    /** In `<prefix>/<agent>/build-daemon`, read only by the build namespace's SecretStore. */
+    daemon: { ca: "ca-cert", cert: "server-cert", key: "server-key" },
+} as const satisfies Record<string, Record<TlsPart, string>>;
+
+/** The build namespace's ServiceAccount (ESO logs in to Vault as it; no pod runs as it) and SecretStore. */
+const SECRETS_SERVICE_ACCOUNT = "build-service-secrets";
+const SECRET_STORE = "build-service-vault";
 
 export interface BuildServicePlan {
     namespace: string;
     namespaceLabels: Record<string, string>;
-    /** The daemon's Deployment, Service and NetworkPolicy. */
+    labels: Record<string, string>;
+    /** Every pod of the namespace closed both ways but what a daemon's own policy opens. */
+    defaultDeny: PolicyPlan;
+    /** Where the daemons' certificates come from: the namespace's own store (and Vault role), or the platform's. */
+    vaultAccess: VaultAccessPlan;
+    processSandbox: boolean;
+    registryEgress: EgressRule[];
+}
+
+/** A certificate the stack issues (@pulumi/tls), as plain data; every key is ECDSA P-256. */
+export interface CertificateSpec {
+    commonName: string;
+    /** DNS subject alternative names (server certificates). */
+    dnsNames: string[];
+    /** As @pulumi/tls names them: digital_signature, cert_signing, server_auth, client_auth, … */
+    usages: string[];
+    validityHours: number;
+    /** Renewed by the next `pulumi up` this long before it expires. */
+    earlyRenewalHours: number;
+}
+
+export interface BuildCertificates {
+    ca: CertificateSpec;
+    server: CertificateSpec;
+    client: CertificateSpec;
+}
+
+export interface BuildDaemonPlan {
+    agent: string;
+    /** The build namespace. */
+    namespace: string;
+    /** Deployment, Service, NetworkPolicy: `<agent>-buildkitd`. */
     name: string;
     labels: Record<string, string>;
-    image: string;
-    port: number;
-    /** The daemon's arguments: listen on every interface, without a process sandbox of its own. */
-    args: string[];
-    resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
-    /** Cache volume size (an emptyDir: the cache is disposable). */
-    cacheSize: string;
-    /** What agents pass as `buildctl --addr` (the shell gets it as BUILDKIT_HOST). */
+    /** BUILDKIT_HOST of the agent's shell. */
     address: string;
-    /** Only agents' computer pods reach the daemon; it reaches DNS and registries only. */
+    processSandbox: boolean;
+    /** The container's command (rootlesskit in front of buildkitd in the fallback) and arguments. */
+    command: string[];
+    args: string[];
+    security: { hostUsers: boolean; runAsUser: number; allowPrivilegeEscalation: boolean; addCapabilities: string[] };
+    /** The daemon's TLS Secret (written by its ExternalSecret from the daemon's Vault path), mounted at DAEMON_TLS_DIR. */
+    tls: {
+        secretName: string;
+        store: { kind: "SecretStore" | "ClusterSecretStore"; name: string };
+        vaultMount: string;
+        vaultPath: string;
+        files: Record<TlsPart, { vaultField: string; file: string }>;
+    };
+    certificates: BuildCertificates;
+    /** Who may connect (the agent's computer pods), and where the daemon and every build step may go. */
     policy: PolicyPlan;
-    /** The rule every agent's computer egress gets, so that no `network.computerEgress` rule is needed. */
-    clientEgress: EgressRule;
+    resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+    /** emptyDir size of the state (cache and history are disposable). */
+    stateSize: string;
 }
 
 export function planBuildService(
-    platform: Pick<PlatformSpec, "buildService" | "network">,
+    platform: Pick<PlatformSpec, "buildService" | "network" | "vault" | "secretStore">,
 ): BuildServicePlan | undefined {
-    if (!platform.buildService.enabled) {
+    const service = platform.buildService;
+    if (!service.enabled) {
         return undefined;
     }
-    const namespace = platform.buildService.namespace;
-    const name = STACK_OBJECT_NAMES.buildService;
+    const namespace = service.namespace;
+    const labels = { ...BUILDKIT_POD_LABELS };
+    const vault = platform.vault;
+    const access = ["build-service", vault.mount, ...vault.pathPrefix.split("/")].join(".");
     return {
         namespace,
         namespaceLabels: {
-            ...BUILDKIT_POD_LABELS,
-            // Rootless BuildKit needs Unconfined seccomp and AppArmor, which `baseline` forbids.
+            ...labels,
+            // BuildKit needs Unconfined seccomp and AppArmor, which `baseline` forbids.
             "pod-security.kubernetes.io/enforce": "privileged",
             "pod-security.kubernetes.io/warn": "baseline",
         },
+        labels,
+        defaultDeny: { name: "default-deny", namespace, labels, podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        vaultAccess:
+            platform.secretStore.kind === "ClusterSecretStore"
+                ? { store: { kind: "ClusterSecretStore", name: platform.secretStore.name } }
+                : {
+                      store: { kind: "SecretStore", name: SECRET_STORE },
+                      perAgent: {
+                          namespace,
+                          labels,
+                          serviceAccount: SECRETS_SERVICE_ACCOUNT,
+                          vault: {
+                              server: vault.address,
+                              mount: vault.mount,
+                              authMount: vault.authMount,
+                              audience: vault.audience,
+                          },
+                          roleName: access,
+                          policyAndRole: vault.writeSecrets
+                              ? {
+                                    policyName: access,
+                                    // `+` matches one path segment: every agent's daemon certificates, nothing else of theirs.
+                                    policy: `path "${vault.mount}/data/${vault.pathPrefix}/+/build-daemon" {\n  capabilities = ["read"]\n}\n`,
+                                    tokenTtl: 600,
+                                    tokenMaxTtl: 1200,
+                                }
+                              : undefined,
+                      },
+                  },
+        processSandbox: service.processSandbox,
+        registryEgress: service.registryEgress,
+    };
+}
+
+/**
+ * The daemon's arguments. With the process sandbox, each build step runs in PID and mount namespaces of
+ * its own, so it sees and can signal only its own processes; without it, steps share the daemon's PID
+ * namespace (docs/architecture.md says what that exposes). `--tlscacert` makes the daemon require a client
+ * certificate of the agent's CA. tests/build-isolation starts real daemons with these.
+ */
+export function buildDaemonArgs(options: { processSandbox: boolean; tlsDir?: string; addr?: string }): string[] {
+    const dir = options.tlsDir ?? DAEMON_TLS_DIR;
+    return [
+        "--addr",
+        options.addr ?? `tcp://0.0.0.0:${BUILDKIT_PORT}`,
+        "--tlscert",
+        `${dir}/${TLS_FILES.cert}`,
+        "--tlskey",
+        `${dir}/${TLS_FILES.key}`,
+        "--tlscacert",
+        `${dir}/${TLS_FILES.ca}`,
+        ...(options.processSandbox ? [] : ["--oci-worker-no-process-sandbox"]),
+    ];
+}
+
+const YEAR_HOURS = 24 * 365;
+
+/**
+ * The three certificates of one agent's builds: a CA of the agent's own (its key stays in Pulumi state,
+ * as the generated passwords do), the daemon's server certificate for its Service names, and the agent's
+ * client certificate. Server and client usages differ, so neither certificate can stand for the other.
+ */
+export function buildCertificates(agent: string, buildNamespace: string): BuildCertificates {
+    const name = buildDaemonName(agent);
+    return {
+        ca: {
+            commonName: `${agent} builds CA`,
+            dnsNames: [],
+            usages: ["cert_signing", "crl_signing", "digital_signature"],
+            validityHours: 10 * YEAR_HOURS,
+            earlyRenewalHours: 0,
+        },
+        server: {
+            commonName: name,
+            dnsNames: [
+                buildDaemonHost(agent, buildNamespace),
+                `${name}.${buildNamespace}.svc`,
+                `${name}.${buildNamespace}`,
+            ],
+            usages: ["digital_signature", "key_encipherment", "server_auth"],
+            validityHours: YEAR_HOURS,
+            earlyRenewalHours: 30 * 24,
+        },
+        client: {
+            commonName: agent,
+            dnsNames: [],
+            usages: ["digital_signature", "key_encipherment", "client_auth"],
+            validityHours: YEAR_HOURS,
+            earlyRenewalHours: 30 * 24,
+        },
+    };
+}
+
+/**
+ * The daemon of `agent`. `computerEgress` is the agent's own direct egress as its computer's policy has it
+ * (behind an egress proxy: its in-cluster namespace rules only, so builds get no internet that the proxy
+ * would have filtered by name), without the rule to the daemon itself.
+ */
+export function planBuildDaemon(
+    agent: AgentSpec,
+    platform: Pick<PlatformSpec, "network" | "vault">,
+    service: BuildServicePlan,
+    computerEgress: EgressRule[],
+): BuildDaemonPlan {
+    const name = buildDaemonName(agent.name);
+    const sandbox = service.processSandbox;
+    const labels = { ...BUILDKIT_POD_LABELS, [AGENT_LABEL]: agent.name };
+    const files = Object.fromEntries(
+        (Object.keys(TLS_FILES) as TlsPart[]).map((part) => [
+            part,
+            { vaultField: BUILD_VAULT_FIELDS.daemon[part], file: TLS_FILES[part] },
+        ]),
+    ) as BuildDaemonPlan["tls"]["files"];
+    return {
+        agent: agent.name,
+        namespace: service.namespace,
         name,
-        labels: { ...BUILDKIT_POD_LABELS },
-        image: BUILDKIT_IMAGE,
-        port: BUILDKIT_PORT,
-        // No process sandbox: build steps share the daemon's PID namespace, since a new one would need
-        // privileges the pod does not have (BuildKit's rootless docs).
-        args: ["--addr", `tcp://0.0.0.0:${BUILDKIT_PORT}`, "--oci-worker-no-process-sandbox"],
-        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "4", memory: "8Gi" } },
-        cacheSize: "50Gi",
-        address: `tcp://${serviceHost(name, namespace)}:${BUILDKIT_PORT}`,
+        labels,
+        address: buildDaemonAddress(agent.name, service.namespace),
+        processSandbox: sandbox,
+        // The sandbox: root of the pod's own user namespace; runc makes each step's namespaces. The fallback:
+        // UID 1000, rootlesskit makes a user namespace with the setuid newuidmap (hence escalation).
+        command: sandbox ? ["/usr/bin/tini", "--", "buildkitd"] : ["/usr/bin/tini", "--", "rootlesskit", "buildkitd"],
+        args: [
+            ...buildDaemonArgs({ processSandbox: sandbox }),
+            "--addr",
+            BUILDKIT_PROBE_ADDRESS,
+            "--root",
+            BUILDKIT_ROOT,
+        ],
+        security: sandbox
+            ? {
+                  hostUsers: false,
+                  runAsUser: 0,
+                  allowPrivilegeEscalation: false,
+                  addCapabilities: [...SANDBOX_CAPABILITIES],
+              }
+            : {
+                  hostUsers: true,
+                  runAsUser: BUILDKIT_ROOTLESS_UID,
+                  allowPrivilegeEscalation: true,
+                  addCapabilities: [],
+              },
+        tls: {
+            secretName: `${name}-tls`,
+            store: service.vaultAccess.store,
+            vaultMount: platform.vault.mount,
+            vaultPath: `${platform.vault.pathPrefix}/${agent.name}/build-daemon`,
+            files,
+        },
+        certificates: buildCertificates(agent.name, service.namespace),
         policy: {
             name,
-            namespace,
-            labels: { ...BUILDKIT_POD_LABELS },
-            podSelector: { ...BUILDKIT_POD_LABELS },
+            namespace: service.namespace,
+            labels,
+            podSelector: labels,
             policyTypes: ["Ingress", "Egress"],
             ingress: [
                 {
-                    peers: [{ namespacesLabelled: AGENT_LABEL, pods: { ...COMPUTER_POD_LABELS } }],
+                    peers: [{ namespace: agent.namespace, pods: computerSelector(agent.name) }],
                     ports: tcp(BUILDKIT_PORT),
                 },
             ],
-            egress: [dnsRule(platform.network.dns), { ports: tcp(80, 443) }],
+            egress: [dnsRule(platform.network.dns), ...[...computerEgress, ...service.registryEgress].map(egressRule)],
         },
-        clientEgress: {
-            namespace,
-            podLabels: { ...BUILDKIT_POD_LABELS },
-            ports: [BUILDKIT_PORT],
-            protocol: "TCP",
-        },
+        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "4", memory: "8Gi" } },
+        stateSize: "50Gi",
     };
+}
+
+/** The rule the agent's computer gets: its own daemon's pods on the daemon's port, nothing else there. */
+export function buildDaemonClientRule(daemon: BuildDaemonPlan): EgressRule {
+    return { namespace: daemon.namespace, podLabels: daemon.labels, ports: [BUILDKIT_PORT], protocol: "TCP" };
 }

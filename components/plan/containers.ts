@@ -246,9 +246,15 @@ export function planVolumes(
                 },
             },
         },
-        ...files.map((file) => ({
-            name: file.volume,
-            source: { secret: { name: secretName, key: file.key, file: file.file } },
+        // One volume per folder: the build client's three files share one.
+        ...[...new Set(files.map((file) => file.volume))].map((volume) => ({
+            name: volume,
+            source: {
+                secret: {
+                    name: secretName,
+                    items: files.filter((file) => file.volume === volume).map(({ key, file }) => ({ key, file })),
+                },
+            },
         })),
     ];
     const mounted = new Set(containers.flatMap((c) => c.mounts.map((m) => m.volume)));

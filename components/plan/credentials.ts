@@ -7,9 +7,11 @@
 import type { AgentSpec, PlatformSpec } from "../config";
 import { agentLabels } from "../contract/labels";
 import { agentObjectNames, vaultPaths } from "../contract/names";
+import { TLS_FILES } from "../contract/buildService";
 import { type ContainerRole, MOUNTS, SECRET_KEYS } from "../contract/pod";
+import { BUILD_VAULT_FIELDS } from "./buildService";
 import { brokerGitHeaderTemplate, gitCredentialsTemplate } from "./gitCredentials";
-import type { CredentialsPlan, FetchedValue, WrittenValue } from "./parts";
+import type { BuildClientPart, CredentialsPlan, FetchedValue, WrittenValue } from "./parts";
 
 /** A Secret key mounted as a file: its volume, folder and file name, who reads it, and how they find it. */
 export interface CredentialFile {
@@ -34,12 +36,42 @@ interface Credential {
     /** The template variable (and the ExternalSecret's `secretKey`) the value is fetched as. */
     variable: string;
     vaultField: string;
-    /** generated: a random password the stack writes; operator: the operator's, from Vault or stack config. */
+    /**
+     * generated: a random password the stack writes; operator: the operator's, from Vault or stack config;
+     * certificate: a part of the agent's build client certificates (plan/buildService.ts), issued by the stack.
+     */
     origin:
         | { generated: { length: number; rotation: (agent: AgentSpec) => number } }
-        | { operator: (agent: AgentSpec) => string | undefined };
-    wanted: (agent: AgentSpec) => boolean;
+        | { operator: (agent: AgentSpec) => string | undefined }
+        | { certificate: BuildClientPart };
+    wanted: (agent: AgentSpec, platform: PlatformSpec) => boolean;
     keys: (agent: AgentSpec, platform: PlatformSpec) => SecretKey[];
+}
+
+/**
+ * The agent's client side of its build daemon's mutual TLS: the CA certificate and the client pair, as the
+ * three files `buildctl --tlsdir` reads, in one folder ($BUILDKIT_TLS_DIR, which the shell's buildctl uses).
+ */
+function buildClientCredential(part: BuildClientPart, variable: string): Credential {
+    return {
+        variable,
+        vaultField: BUILD_VAULT_FIELDS.client[part],
+        origin: { certificate: part },
+        wanted: (_agent, platform) => platform.buildService.enabled,
+        keys: () => [
+            {
+                key: `buildkit-${TLS_FILES[part]}`,
+                template: `{{ .${variable} }}`,
+                file: {
+                    volume: "buildkit-tls",
+                    dir: MOUNTS.buildkit,
+                    file: TLS_FILES[part],
+                    containers: ["shell"],
+                    env: part === "ca" ? [{ name: "BUILDKIT_TLS_DIR", points: "dir" }] : [],
+                },
+            },
+        ],
+    };
 }
 
 const fromConfig = (agent: AgentSpec) => (agent.secrets.source === "config" ? agent.secrets : undefined);
@@ -167,6 +199,9 @@ const CREDENTIALS: Credential[] = [
             },
         ],
     },
+    buildClientCredential("ca", "buildkitCaCert"),
+    buildClientCredential("cert", "buildkitClientCert"),
+    buildClientCredential("key", "buildkitClientKey"),
 ];
 
 export interface PlannedCredentials {
@@ -186,9 +221,12 @@ export function planCredentials(
     const written: WrittenValue[] = [];
     const secretKeys: Record<string, string> = {};
     const files: CredentialFile[] = [];
-    for (const credential of CREDENTIALS.filter((c) => c.wanted(agent))) {
+    for (const credential of CREDENTIALS.filter((c) => c.wanted(agent, platform))) {
         let vaultPath: string;
-        if ("generated" in credential.origin) {
+        if ("certificate" in credential.origin) {
+            written.push({ vaultField: credential.vaultField, certificate: credential.origin.certificate });
+            vaultPath = paths.generated;
+        } else if ("generated" in credential.origin) {
             const { length, rotation } = credential.origin.generated;
             written.push({
                 vaultField: credential.vaultField,
@@ -248,7 +286,11 @@ export function credentialMounts(
     files: CredentialFile[],
     role: ContainerRole,
 ): { volume: string; path: string; readOnly: boolean }[] {
-    return files
-        .filter((file) => file.containers.includes(role))
-        .map((file) => ({ volume: file.volume, path: file.dir, readOnly: true }));
+    // Several files of one volume (the build client's three) are one mount of their folder.
+    const mounted = files.filter((file) => file.containers.includes(role));
+    return [...new Set(mounted.map((file) => file.volume))].map((volume) => ({
+        volume,
+        path: mounted.find((file) => file.volume === volume)!.dir,
+        readOnly: true,
+    }));
 }

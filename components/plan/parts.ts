@@ -51,7 +51,7 @@ export type VolumeSource =
     | { claim: string }
     | { emptyDir: { medium?: "Memory"; sizeLimit?: string } }
     /** One Secret key as one file; the volume is mounted as a directory so that rotations show in place. */
-    | { secret: { name: string; key: string; file: string } }
+    | { secret: { name: string; items: { key: string; file: string }[] } }
     /** One ConfigMap key as one file, mounted as a directory too (the browser view's mode). */
     | { configMap: { name: string; key: string; file: string } };
 
@@ -125,7 +125,12 @@ export interface FetchedValue {
 /** One value the stack writes to the agent's generated Vault path. */
 export type WrittenValue =
     | { vaultField: string; generated: { resourceKey: string; length: number; rotation: number } }
-    | { vaultField: string; fromConfig: string };
+    | { vaultField: string; fromConfig: string }
+    /** A part of the agent's build client certificates, issued by the stack (resources/buildCertificates.ts). */
+    | { vaultField: string; certificate: BuildClientPart };
+
+/** The client side of an agent's build certificates: its CA's certificate, its own certificate and key. */
+export type BuildClientPart = "ca" | "cert" | "key";
 
 export interface CredentialsPlan {
     /** The Secret (and the ExternalSecret writing it). */

@@ -10,7 +10,7 @@
 import type { ImageName, ImagesSpec } from "../config";
 import type { BackupPlan } from "./backup";
 import type { BrowserViewPlan } from "./browserView";
-import type { BuildServicePlan } from "./buildService";
+import type { BuildDaemonPlan, BuildServicePlan } from "./buildService";
 import type { EgressProxyPlan } from "./egressProxy";
 import type { ImageBuildPlan } from "./images";
 import type { AgentMonitoringPlan, StackMonitoringPlan } from "./monitoring";
@@ -28,7 +28,7 @@ import type {
 export type { ImageName } from "../config";
 export type { BackupPlan, CronJobBackupPlan, SnapshotSchedulePlan } from "./backup";
 export type { BrowserViewPlan } from "./browserView";
-export type { BuildServicePlan } from "./buildService";
+export type { BuildDaemonPlan, BuildServicePlan } from "./buildService";
 export type { EgressProxyPlan, GitBroker } from "./egressProxy";
 export type { ImageBuildPlan } from "./images";
 export type { AgentMonitoringPlan, PodMonitorPlan, RuleGroup, StackMonitoringPlan } from "./monitoring";
@@ -51,6 +51,8 @@ export interface AgentPlan {
     backup?: BackupPlan;
     browserView?: BrowserViewPlan;
     egressProxy?: EgressProxyPlan;
+    /** The agent's own BuildKit daemon in the build namespace (plan/buildService.ts), with the build service. */
+    buildDaemon?: BuildDaemonPlan;
     /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths, the browser view. */
     endpoints: AgentEndpoints;
 }
@@ -63,6 +65,8 @@ export interface AgentEndpoints {
     vaultPaths: { provided: string; generated: string };
     /** Only for agents with a browser view: its URL, its mode, and the port-forward for clusters without a route. */
     browserView?: { url: string; portForward: string; mode: string };
+    /** With the build service: the agent's own daemon, as its `buildctl` reaches it (BUILDKIT_HOST). */
+    buildkitHost?: string;
 }
 
 /** The images the stack builds once for all its agents (resources/images.ts builds them). */

@@ -6,6 +6,7 @@
 import type { AgentPlan } from "../plan/types";
 import { backupObjects } from "./backup";
 import { browserViewObjects } from "./browserView";
+import { buildDaemonObjects } from "./buildService";
 import { type ComputerObjects, computerObjects } from "./computer";
 import { externalSecret, type VaultWrite, vaultWrite } from "./credentials";
 import { egressProxyObjects } from "./egressProxy";
@@ -29,6 +30,8 @@ export interface AgentObjects {
     browserView: Rendered[];
     /** The egress proxy the computer sends everything to. */
     egressProxy: Rendered[];
+    /** The agent's BuildKit daemon, in the build namespace (with the build service). */
+    buildDaemon: Rendered[];
     computer: ComputerObjects;
     kagent: KagentObjects;
     /** Monitoring and backups. */
@@ -55,6 +58,7 @@ export function renderAgent(plan: AgentPlan, images: ImageRefs): AgentObjects {
         externalSecret: externalSecret(plan.credentials),
         browserView: plan.browserView ? browserViewObjects(plan.browserView) : [],
         egressProxy: plan.egressProxy ? egressProxyObjects(plan.agent, plan.egressProxy, images) : [],
+        buildDaemon: plan.buildDaemon ? buildDaemonObjects(plan.buildDaemon, images) : [],
         computer: computerObjects(plan.agent, plan.namespace.name, plan.computer, images),
         kagent: kagentObjects(plan),
         operations: [

@@ -168,7 +168,7 @@ function renderVolume(volume: VolumePlan): Volume {
         name: volume.name,
         secret: {
             secretName: source.secret.name,
-            items: [{ key: source.secret.key, path: source.secret.file }],
+            items: source.secret.items.map(({ key, file }) => ({ key, path: file })),
             defaultMode: 0o440,
         },
     };

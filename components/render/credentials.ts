@@ -5,7 +5,7 @@
  * is the plan's decision (plan/credentials.ts).
  */
 import { ROTATION_ANNOTATION } from "../contract/labels";
-import type { CredentialsPlan } from "../plan/types";
+import type { BuildClientPart, CredentialsPlan } from "../plan/types";
 import type { KubernetesObject, Rendered } from "./objects";
 
 export function externalSecret(plan: CredentialsPlan): Rendered {
@@ -57,6 +57,8 @@ export interface VaultWrite {
     passwords: GeneratedPassword[];
     /** The operator's secrets from stack config, by Vault field (a Pulumi secret once registered). */
     fromConfig: Record<string, string>;
+    /** Parts of the agent's build client certificates, by Vault field (resources/buildCertificates.ts issues them). */
+    certificates: Record<string, BuildClientPart>;
     /** Every field, in the plan's order. */
     fields: string[];
 }
@@ -68,8 +70,11 @@ export function vaultWrite(plan: CredentialsPlan): VaultWrite | undefined {
     }
     const passwords: GeneratedPassword[] = [];
     const fromConfig: Record<string, string> = {};
+    const certificates: Record<string, BuildClientPart> = {};
     for (const value of write.values) {
-        if ("generated" in value) {
+        if ("certificate" in value) {
+            certificates[value.vaultField] = value.certificate;
+        } else if ("generated" in value) {
             passwords.push({ key: value.generated.resourceKey, vaultField: value.vaultField, ...value.generated });
         } else {
             fromConfig[value.vaultField] = value.fromConfig;
@@ -81,6 +86,7 @@ export function vaultWrite(plan: CredentialsPlan): VaultWrite | undefined {
         path: write.path,
         passwords,
         fromConfig,
+        certificates,
         fields: write.values.map((value) => value.vaultField),
     };
 }

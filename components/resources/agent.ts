@@ -9,8 +9,12 @@ import * as vault from "@pulumi/vault";
 import type { AgentPlan } from "../plan";
 import { type ImageRefs, renderAgent } from "../render";
 import type { VaultWrite } from "../render/credentials";
-import type { VaultAccessObjects } from "../render/vaultAccess";
+import type { Rendered } from "../render/objects";
+import type { TlsPart } from "../contract/buildService";
+import { type IssuedBuildCertificates, issueBuildCertificates } from "./buildCertificates";
+import type { BuildService } from "./buildService";
 import { register, registerObject } from "./register";
+import { registerVaultAccess } from "./vaultAccess";
 
 /**
  * Fields of a claim the program never changes once the claim exists. Kubernetes cannot change them on a
@@ -33,6 +37,8 @@ const CLAIM_IGNORED_CHANGES = [
 export interface PersistentAgentArgs {
     plan: AgentPlan;
     images: ImageRefs;
+    /** The build namespace's resources, when the stack runs the build service (the agent's daemon goes there). */
+    buildService?: BuildService;
 }
 
 export class PersistentAgent extends pulumi.ComponentResource {
@@ -53,8 +59,13 @@ export class PersistentAgent extends pulumi.ComponentResource {
         const inNamespace = { ...parent, dependsOn: [namespace] };
 
         const guards = register(name, objects.guards, inNamespace);
-        const store = objects.vaultAccess ? this.vaultAccess(name, objects.vaultAccess, namespace) : [];
-        const written = objects.vaultWrite ? [this.writeToVault(name, objects.vaultWrite)] : [];
+        const store = objects.vaultAccess ? registerVaultAccess(name, objects.vaultAccess, namespace, this) : [];
+        // The agent's build certificates (only when the stack writes to Vault: their keys go nowhere else).
+        const certificates =
+            plan.buildDaemon && objects.vaultWrite
+                ? issueBuildCertificates(name, plan.buildDaemon.certificates, this)
+                : undefined;
+        const written = objects.vaultWrite ? [this.writeToVault(name, objects.vaultWrite, certificates)] : [];
         const externalSecret = registerObject(`${name}-${objects.externalSecret.key}`, objects.externalSecret.object, {
             ...parent,
             // The store (and its Vault role) must exist to sync, and the values it reads must be written.
@@ -94,45 +105,78 @@ export class PersistentAgent extends pulumi.ComponentResource {
 
         register(name, objects.operations, inNamespace);
 
+        if (plan.buildDaemon) {
+            this.buildDaemon(name, plan, objects.buildDaemon, args.buildService, certificates);
+        }
+
         this.namespace = pulumi.output(plan.namespace.name);
         this.registerOutputs({ namespace: this.namespace, endpoints: plan.endpoints });
     }
 
-    /** The ServiceAccount and SecretStore; the Vault policy and role first, when the stack writes them. */
-    private vaultAccess(name: string, access: VaultAccessObjects, namespace: pulumi.Resource): pulumi.Resource[] {
-        const dependsOn: pulumi.Resource[] = [namespace];
-        if (access.policy && access.role) {
-            const policy = new vault.Policy(
-                `${name}-${access.policy.key}`,
-                { name: access.policy.name, policy: access.policy.policy },
-                { parent: this },
+    /**
+     * The agent's BuildKit daemon in the build namespace: the server side of its certificates to its own
+     * Vault path (only the build namespace's store reads it), then its ExternalSecret, Deployment, Service
+     * and policy, after the namespace, its default-deny policy and the store exist.
+     */
+    private buildDaemon(
+        name: string,
+        plan: AgentPlan,
+        objects: Rendered[],
+        buildService: BuildService | undefined,
+        certificates: IssuedBuildCertificates | undefined,
+    ): void {
+        const daemon = plan.buildDaemon!;
+        if (buildService === undefined) {
+            throw new Error(`agent ${plan.agent}: its plan has a build daemon, but the stack has no build service`);
+        }
+        const dependsOn = [...buildService.ready];
+        if (certificates) {
+            const issued: Record<TlsPart, pulumi.Output<string>> = {
+                ca: certificates.caCert,
+                cert: certificates.serverCert,
+                key: certificates.serverKey,
+            };
+            const fields = Object.fromEntries(
+                (Object.keys(issued) as TlsPart[]).map((part) => [daemon.tls.files[part].vaultField, issued[part]]),
             );
-            const { key, ...role } = access.role;
             dependsOn.push(
-                new vault.kubernetes.AuthBackendRole(
-                    `${name}-${key}`,
-                    { ...role, tokenPolicies: [policy.name] },
+                new vault.kv.SecretV2(
+                    `${name}-build-daemon`,
+                    {
+                        mount: daemon.tls.vaultMount,
+                        name: daemon.tls.vaultPath,
+                        dataJson: pulumi.secret(pulumi.all(fields).apply((values) => JSON.stringify(values))),
+                        deleteAllVersions: true,
+                    },
                     { parent: this },
                 ),
             );
         }
-        const serviceAccount = registerObject(`${name}-${access.serviceAccount.key}`, access.serviceAccount.object, {
-            parent: this,
-            dependsOn: [namespace],
-        });
-        return [
-            registerObject(`${name}-${access.secretStore.key}`, access.secretStore.object, {
-                parent: this,
-                dependsOn: [serviceAccount, ...dependsOn],
-            }),
-        ];
+        register(name, objects, { parent: this, dependsOn });
     }
 
     /** The generated passwords and the operator's config secrets, at the agent's generated path. */
-    private writeToVault(name: string, write: VaultWrite): vault.kv.SecretV2 {
+    private writeToVault(
+        name: string,
+        write: VaultWrite,
+        certificates: IssuedBuildCertificates | undefined,
+    ): vault.kv.SecretV2 {
         const fields: Record<string, pulumi.Output<string>> = {};
         const passwords = new Map(write.passwords.map((password) => [password.vaultField, password]));
+        const client = certificates && {
+            ca: certificates.caCert,
+            cert: certificates.clientCert,
+            key: certificates.clientKey,
+        };
         for (const field of write.fields) {
+            const part = write.certificates[field];
+            if (part !== undefined) {
+                if (client === undefined) {
+                    throw new Error(`${name}: the plan writes build certificates, but none were issued`);
+                }
+                fields[field] = client[part];
+                continue;
+            }
             const password = passwords.get(field);
             fields[field] = password
                 ? new random.RandomPassword(

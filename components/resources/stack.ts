@@ -1,6 +1,6 @@
 /**
  * The stack's resources from its plan: the images, one PersistentAgent per agent, and the stack's own
- * objects (the alert rules and dashboard, the BuildKit daemon). What index.ts exports comes from here.
+ * objects (the alert rules and dashboard, the build namespace). What index.ts exports comes from here.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentEndpoints, StackPlan } from "../plan";
@@ -13,7 +13,7 @@ import { register } from "./register";
 export interface StackOutputs {
     agentEndpoints: Record<string, AgentEndpoints>;
     /** null rather than undefined when disabled: the engine warns on every run about an undefined output. */
-    buildServiceAddress: string | null;
+    buildServiceNamespace: string | null;
 }
 
 export function registerStack(plan: StackPlan): StackOutputs {
@@ -23,17 +23,18 @@ export function registerStack(plan: StackPlan): StackOutputs {
               registryPassword: new pulumi.Config().getSecret("registryPassword"),
           })
         : undefined;
+    // Once per stack, when enabled: the build namespace and the store of its daemons' certificates (each
+    // agent's daemon is one of the agent's resources).
+    const buildService = plan.buildService ? new BuildService("build-service", { plan: plan.buildService }) : undefined;
     for (const agent of plan.agents) {
-        new PersistentAgent(agent.agent, { plan: agent, images: images?.refs ?? {} });
+        new PersistentAgent(agent.agent, { plan: agent, images: images?.refs ?? {}, buildService });
     }
     // Once per stack: the alert rules and the dashboard (per-agent scrape targets are in each agent's plan).
     if (plan.monitoring) {
         register("monitoring", stackMonitoringObjects(plan.monitoring), {});
     }
-    // Once per stack, when enabled: the BuildKit daemon agents build and push images on (`buildctl --addr`).
-    const buildService = plan.buildService ? new BuildService("build-service", { plan: plan.buildService }) : undefined;
     return {
         agentEndpoints: Object.fromEntries(plan.agents.map((agent) => [agent.agent, agent.endpoints])),
-        buildServiceAddress: buildService?.address ?? null,
+        buildServiceNamespace: buildService?.namespace ?? null,
     };
 }

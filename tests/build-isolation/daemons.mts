@@ -1,17 +1,12 @@
 // Real BuildKit daemons and clients for tests/build-isolation: certificates issued from the stack's
-// certificate specs (components/builds/contract.ts), each daemon started with the arguments the stack
+// certificate specs (components/plan/buildService.ts), each daemon started with the arguments the stack
 // gives it, as root of a user namespace of its own (as a pod with `hostUsers: false`), and buildctl.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import {
-    type CertificateSpec,
-    SANDBOX_CAPABILITIES,
-    TLS_FILES,
-    buildCertificates,
-    buildDaemonArgs,
-} from "../../components/builds/contract.ts";
+import { SANDBOX_CAPABILITIES, TLS_FILES } from "../../components/contract/buildService.ts";
+import { type CertificateSpec, buildCertificates, buildDaemonArgs } from "../../components/plan/buildService.ts";
 
 export const BUILD_NAMESPACE = "agent-builds";
 const USERNS_RUN = new URL("./userns-run.py", import.meta.url).pathname;

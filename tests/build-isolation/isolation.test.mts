@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildDaemonHost } from "../../components/builds/contract.ts";
+import { buildDaemonHost } from "../../components/contract/buildService.ts";
 import { type AgentTls, BUILD_NAMESPACE, type Daemon, issueAgentTls, run, startDaemon, tlsDir } from "./daemons.mts";
 
 const BUILDKITD = process.env.BUILD_ISOLATION_BUILDKITD ?? "";

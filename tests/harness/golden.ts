@@ -89,6 +89,7 @@ export function renderedWithResourceNames(rendered: StackObjects): [string, Kube
             objects.externalSecret,
             ...objects.browserView,
             ...objects.egressProxy,
+            ...objects.buildDaemon,
             ...computer.claims,
             computer.serviceAccount,
             computer.deployment,
@@ -101,7 +102,12 @@ export function renderedWithResourceNames(rendered: StackObjects): [string, Kube
     }
     add("monitoring", rendered.monitoring);
     if (rendered.buildService) {
-        add("build-service", [rendered.buildService.namespace, ...rendered.buildService.inNamespace]);
+        const { vaultAccess } = rendered.buildService;
+        add("build-service", [
+            rendered.buildService.namespace,
+            ...rendered.buildService.inNamespace,
+            ...(vaultAccess ? [vaultAccess.serviceAccount, vaultAccess.secretStore] : []),
+        ]);
     }
     return found;
 }

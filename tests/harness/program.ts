@@ -206,6 +206,21 @@ function mockState(args: pulumi.runtime.MockResourceArgs, dryRun: boolean): Reco
     if (args.type === "random:index/randomPassword:RandomPassword" && !dryRun) {
         state.result = `generated-secret-${args.name}`;
     }
+    // The TLS provider's outputs as PEM-looking stand-ins naming their resource (the real provider makes real ones).
+    const pem = (label: string) => `-----BEGIN ${label}-----\n${args.name}\n-----END ${label}-----\n`;
+    if (args.type === "tls:index/privateKey:PrivateKey" && !dryRun) {
+        state.privateKeyPem = pem("PRIVATE KEY");
+    }
+    if (args.type === "tls:index/certRequest:CertRequest" && !dryRun) {
+        state.certRequestPem = pem("CERTIFICATE REQUEST");
+    }
+    if (
+        (args.type === "tls:index/selfSignedCert:SelfSignedCert" ||
+            args.type === "tls:index/locallySignedCert:LocallySignedCert") &&
+        !dryRun
+    ) {
+        state.certPem = pem("CERTIFICATE");
+    }
     if (args.type === "docker-build:index:Image" && !dryRun) {
         state.ref = `${args.inputs.tags[0]}@sha256:${"ab".repeat(32)}`;
     }
