@@ -23,7 +23,7 @@ import {
 } from "../contract/buildService";
 import { AGENT_LABEL, BUILDKIT_POD_LABELS, computerSelector } from "../contract/labels";
 import { dnsRule, egressRule, type PolicyPlan, tcp } from "./network";
-import type { VaultAccessPlan } from "./types";
+import type { VaultAccessPlan } from "./parts";
 
 /** The Vault fields each side's certificates are kept in. */
 export const BUILD_VAULT_FIELDS = {
