@@ -69,6 +69,12 @@ function clusterOf(run: ProgramRun): Cluster {
     for (const name of ["kagent", "default", "kube-system", "gitea", "harbor", "vault", "dns-system"]) {
         namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
     }
+    // A namespace labelled as an agent's but without the stack's policies (another stack's, or one made by
+    // hand): its pods' egress is open, so only a daemon's own ingress rule stands between them and it.
+    namespaceLabels["agent-intruder"] = {
+        "kubernetes.io/metadata.name": "agent-intruder",
+        "persistent-agents.dev/agent": "intruder",
+    };
     for (const ns of run.byType("kubernetes:core/v1:Namespace")) {
         namespaceLabels[ns.inputs.metadata.name] = {
             ...ns.inputs.metadata.labels,
@@ -114,6 +120,16 @@ describe("build network: what each agent's builds can reach", () => {
             ] as [Endpoint, string][]) {
                 assert.ok(!allowed(cluster, from, daemon(agent), 1234), `${what} reaches ${agent}'s daemon`);
             }
+        }
+    });
+
+    it("admits, on the daemon's own side, only its agent's computer: not a computer-labelled pod elsewhere", () => {
+        for (const agent of AGENTS) {
+            const lookalike: Endpoint = { namespace: "agent-intruder", labels: computer(agent).labels };
+            assert.ok(
+                !allowed(cluster, lookalike, daemon(agent), 1234),
+                `a lookalike of ${agent}'s computer reaches its daemon`,
+            );
         }
     });
 
