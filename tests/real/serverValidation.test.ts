@@ -25,6 +25,18 @@ const variants: Record<string, () => { stack: string; config: Record<string, any
         config.agents = [{ name: "clibot", desktop: { enabled: false }, credentials: { gitea: false, harbor: false } }];
         return { stack: "test-cluster", config };
     },
+    // A BuildKit daemon per agent (issue 21): hostUsers: false, capabilities, AppArmor and seccomp profiles,
+    // the ExternalSecrets and SecretStore of the build namespace; and the fallback without the sandbox.
+    "the build service with the process sandbox": () => {
+        const config = copy(stackConfig("test-cluster"));
+        config.platform.buildService = { enabled: true, registryEgress: [{ namespace: "harbor", ports: [443] }] };
+        return { stack: "test-cluster", config };
+    },
+    "the build service's fallback without the sandbox": () => {
+        const config = copy(stackConfig("test-cluster"));
+        config.platform.buildService = { enabled: true, processSandbox: false };
+        return { stack: "test-cluster", config };
+    },
     "an agent with secrets from stack config and every override": () => {
         const config = copy(stackConfig("test-cluster"));
         config.agents = [
