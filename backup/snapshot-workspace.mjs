@@ -129,7 +129,7 @@ async function apiClient(env) {
 }
 
 function log(event, fields) {
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+    process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + "\n");
 }
 
 export async function run(env = process.env) {

@@ -17,6 +17,9 @@
 #      proxy) with the stack's arguments and per-agent mutual TLS, each in a user namespace of its own
 #   9. the images (tests/images/run.sh): built with buildah from images/builds.json (cached layers and base
 #      stand-ins), then run as the pods the stack renders for test-cluster's agents
+#  10. the node tier (tests/node/run.sh): a cluster of its own with a real node (containerd, kubelet,
+#      kube-proxy, kube-router, CoreDNS, a registry, Vault, ESO), the local stack deployed onto it, the
+#      running agents tested; everything torn down and checked gone
 # Run as root (or with passwordless sudo) the first time: it installs Debian packages.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -90,5 +93,9 @@ bash tests/build-isolation/run.sh
 # After the desktop end to end (whose venv it reuses) and the toolchain (Go, to build buildkitd).
 step "images: build (cached) and run the rendered pods"
 bash tests/images/run.sh
+
+# After the images (their layer cache makes its build seconds) and the toolchain.
+step "node tier: the local stack on a real node"
+bash tests/node/run.sh
 
 step "all test suites passed"

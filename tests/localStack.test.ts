@@ -1,13 +1,13 @@
 /**
- * The local stack (Pulumi.local.yaml, docs/local-stack.md): the program with no cluster, no Vault and no
- * Docker. Runs the program with that file's config under mocks, so the documented way to try the program
- * cannot rot.
+ * The local stack (Pulumi.local.yaml, docs/local-stack.md): the program on the local node, with no cloud,
+ * no Vault provider and no Docker. Runs the program with that file's config under mocks, so the documented
+ * way to try the program cannot rot (tests/node runs it for real).
  */
-import * as assert from "node:assert";
-import * as fs from "node:fs";
+import * as assert from "assert";
+import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as path from "node:path";
-import { type ProgramRun, runProgram } from "./harness/program";
+import * as path from "path";
+import { ProgramRun, runProgram } from "./harness/program";
 import { REPO_ROOT, stackConfig } from "./harness/stackFile";
 
 const FILE = path.join(REPO_ROOT, "Pulumi.local.yaml");
@@ -34,31 +34,38 @@ function containers(run: ProgramRun): any[] {
         ]);
 }
 
-describe("local stack (Pulumi.local.yaml)", () => {
-    it("targets the local control plane, suspends every agent, names prebuilt images and switches Vault writes off", () => {
+describe("local stack (Pulumi.local.yaml)", function () {
+    it("targets the local cluster, runs every agent, names prebuilt images and switches Vault writes off", () => {
         // Pinned, so the stack never follows KUBECONFIG to a real cluster; rendering is a stack of its own.
         assert.strictEqual(raw.config["kubernetes:kubeconfig"], ".cache/local-cluster/kubeconfig");
         assert.strictEqual(raw.config["kubernetes:renderYamlToDirectory"], undefined);
-        // No node runs pods there: a 1-replica computer would make `pulumi up` wait for it and fail.
+        // The local node runs both computers (up-local.sh); the real tier, with no node, suspends its copy.
         assert.deepStrictEqual(
-            (local.agents as { suspended?: boolean }[]).map((a) => a.suspended),
-            [true, true],
+            (local.agents as { suspended?: boolean }[]).map((a) => a.suspended ?? false),
+            [false, false],
         );
         assert.ok(
             fs.readFileSync(path.join(REPO_ROOT, ".gitignore"), "utf8").split("\n").includes("/rendered/"),
             "the rendered folder is git-ignored (rendered Secrets would be plaintext)",
         );
         assert.strictEqual(local.platform.vault.writeSecrets, false);
-        for (const image of ["desktop", "computerControlMcp", "shell"]) {
+        for (const image of ["desktop", "computerControlMcp", "shell", "browserView"]) {
             assert.match(local.platform.images[image], DIGEST_REF, `platform.images.${image}`);
         }
         assert.ok(!Object.keys(raw.config).some((key) => key.startsWith("vault:")), "no Vault provider config needed");
     });
 
-    it("has a desktop agent and a CLI agent, like test-cluster", () => {
-        const agents = local.agents as { name: string; desktop?: { enabled?: boolean } }[];
+    it("has a desktop agent with a browser view and a CLI agent, like test-cluster", () => {
+        const agents = local.agents as {
+            name: string;
+            desktop?: { enabled?: boolean; browserView?: { enabled?: boolean } };
+        }[];
         assert.deepStrictEqual(
             agents.map((a) => a.desktop?.enabled !== false),
+            [true, false],
+        );
+        assert.deepStrictEqual(
+            agents.map((a) => a.desktop?.browserView?.enabled === true),
             [true, false],
         );
     });
@@ -92,7 +99,7 @@ describe("local stack (Pulumi.local.yaml)", () => {
                 assert.deepStrictEqual(new Set(used), new Set(given));
             });
 
-            it("still wires kagent and ESO: ExternalSecrets read Vault paths nothing fills in this mode", () => {
+            it("wires kagent and ESO: ExternalSecrets read the Vault paths up-local.sh fills", () => {
                 const externalSecrets = run.byType("kubernetes:external-secrets.io/v1:ExternalSecret");
                 assert.strictEqual(externalSecrets.length, 2);
                 const keys = externalSecrets.flatMap((e) => e.inputs.spec.data.map((d: any) => d.remoteRef.key));

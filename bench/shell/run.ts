@@ -89,9 +89,7 @@ const [oursRun, bareTrue, bareLogin] = await measureAgainstBareSpawns(
     spawners,
     500,
 );
-for (const spawner of spawners) {
-    spawner.close();
-}
+spawners.forEach((spawner) => spawner.close());
 results.bareSpawn = { true: bareTrue, "bash -lc true": bareLogin };
 
 for (const comparison of comparisons) {

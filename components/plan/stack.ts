@@ -59,9 +59,7 @@ export function compileStack(raw: RawStackConfig): StackPlan {
         throw new ConfigError(problems.list);
     }
     const plan = planStack(config);
-    plan.agents.forEach((agent, index) => {
-        checkQuotaTotals(agent.quota.totals, index, problems);
-    });
+    plan.agents.forEach((agent, index) => checkQuotaTotals(agent.quota.totals, index, problems));
     if (problems.any) {
         throw new ConfigError(problems.list);
     }

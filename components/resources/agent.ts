@@ -125,10 +125,7 @@ export class PersistentAgent extends pulumi.ComponentResource {
         buildService: BuildService | undefined,
         certificates: IssuedBuildCertificates | undefined,
     ): void {
-        const daemon = plan.buildDaemon;
-        if (daemon === undefined) {
-            throw new Error(`agent ${plan.agent}: registering a build daemon its plan does not have`);
-        }
+        const daemon = plan.buildDaemon!;
         if (buildService === undefined) {
             throw new Error(`agent ${plan.agent}: its plan has a build daemon, but the stack has no build service`);
         }

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and kubectl from k8s.io/kubernetes as the Go module proxy
-# serves it, into "$1" (a bin folder). Called by ensure.sh with Go on PATH.
+# Builds Kubernetes programs from k8s.io/kubernetes as the Go module proxy serves it, into "$1" (a bin
+# folder): the commands named after it (folders under cmd/), by default kube-apiserver,
+# kube-controller-manager and kubectl (component kube; build-kube-node.sh names the node's). Called by
+# ensure.sh with Go on PATH.
 #
 # The module zip lacks ./staging (nested modules are cut out of a module zip), so the go.work and the
 # "replace k8s.io/x => ./staging/..." block cannot resolve: drop both and require every k8s.io staging module
 # at its published tag, which carries the same code (v1.34.4 <-> v0.34.4).
 set -euo pipefail
 out=$1
+shift
+commands=("$@")
+[ ${#commands[@]} -gt 0 ] || commands=(kube-apiserver kube-controller-manager kubectl)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/toolchain/versions.sh
 . "$here/versions.sh"
@@ -31,4 +36,4 @@ go build -trimpath -ldflags "-s -w \
     -X k8s.io/component-base/version.gitMajor=1 \
     -X k8s.io/component-base/version.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) \
     -X k8s.io/client-go/pkg/version.gitVersion=$KUBERNETES_VERSION" \
-    -o "$out/" ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kubectl
+    -o "$out/" "${commands[@]/#/./cmd/}"

@@ -8,6 +8,11 @@
 #   docker-build-provider   pulumi-resource-docker-build
 #   kube                    kube-apiserver, kube-controller-manager, kubectl
 #   etcd                    Debian's etcd-server
+#   kube-node               kubelet, kube-proxy, kube-scheduler (same version as kube) and the pause program
+#   node-runtime            Debian's containerd, runc, CNI plugins, iptables, ipset, conntrack
+#   coredns, kube-router, registry, vault, external-secrets
+#                           what the local node runs (scripts/node/): cluster DNS, the NetworkPolicy
+#                           enforcer, the OCI registry, Vault and the External Secrets Operator
 #   go                      a Go that builds all of the above and the tests' tools (actionlint, promtool,
 #                           buildkitd): the machine's when it is >= 1.21, else Debian's golang-go (installed
 #                           if missing) fetches GO_TOOLCHAIN from the Go module proxy into the go folder
@@ -27,7 +32,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/toolchain/layout.sh
 . "$here/layout.sh"
 
-all_components=(go kube etcd pulumi language-nodejs kubernetes-provider docker-build-provider)
+all_components=(go kube etcd pulumi language-nodejs kubernetes-provider docker-build-provider
+    node-runtime kube-node coredns kube-router registry vault external-secrets)
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=("${all_components[@]}")
 for component in "${components[@]}"; do
@@ -108,6 +114,14 @@ ensure_component() {
         fi
         return 0
     fi
+    if [ "$component" = node-runtime ]; then
+        if ! node_runtime_present; then
+            started=$SECONDS
+            apt_install "${node_runtime_packages[@]}"
+            echo "toolchain: installed the node runtime ($(containerd --version | cut -d' ' -f3)) in $((SECONDS - started)) s"
+        fi
+        return 0
+    fi
     if uses_official_pulumi "$component"; then
         echo "toolchain: $component: using the installed Pulumi CLI $(official_pulumi) and its plugins"
         return 0
@@ -125,6 +139,10 @@ ensure_component() {
     fi
 
     ensure_go
+    # The pause program is C (build-kube-node.sh).
+    if [ "$component" = kube-node ] && ! command -v gcc >/dev/null 2>&1; then
+        apt_install gcc libc6-dev
+    fi
     echo "toolchain: building $component $version (a cold build takes minutes; log: $folder.log)"
     tmp=$(mktemp -d "$toolchain_root/.build-$component.XXXXXX")
     chmod 755 "$tmp" # mktemp makes it private; the installed folder is readable like any program folder

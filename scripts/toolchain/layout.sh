@@ -5,7 +5,13 @@ toolchain_root="${PERSISTENT_AGENTS_CACHE:-$HOME/.cache/persistent-agents}/toolc
 
 component_version() {
     case "$1" in
-        kube) echo "${KUBERNETES_VERSION#v}" ;;
+        kube | kube-node) echo "${KUBERNETES_VERSION#v}" ;;
+        coredns) echo "${COREDNS_VERSION#v}" ;;
+        kube-router) echo "${KUBE_ROUTER_VERSION#v}" ;;
+        registry) echo "${DISTRIBUTION_VERSION#v}" ;;
+        vault) echo "${VAULT_VERSION#v}" ;;
+        external-secrets) echo "${EXTERNAL_SECRETS_VERSION#v}" ;;
+        node-runtime) echo debian ;;
         pulumi) echo "${PULUMI_VERSION#v}" ;;
         language-nodejs) echo "${LANGUAGE_NODEJS_VERSION#v}" ;;
         kubernetes-provider) echo "$KUBERNETES_PROVIDER_VERSION" ;;
@@ -52,7 +58,16 @@ go_on_path_is_usable() {
 component_present() {
     case "$1" in
         etcd) command -v etcd >/dev/null 2>&1 ;;
+        node-runtime) node_runtime_present ;;
         go) go_on_path_is_usable || [ -x "$(component_folder go)/bin/go" ] ;;
         *) uses_official_pulumi "$1" || [ -d "$(component_folder "$1")/bin" ] ;;
     esac
+}
+
+# The node's container runtime and packet filtering, from Debian (component node-runtime).
+# shellcheck disable=SC2034  # read by ensure.sh
+node_runtime_packages=(containerd runc containernetworking-plugins iptables ipset conntrack)
+node_runtime_present() {
+    command -v containerd >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && [ -x /usr/lib/cni/bridge ] &&
+        command -v iptables >/dev/null 2>&1 && command -v ipset >/dev/null 2>&1 && command -v conntrack >/dev/null 2>&1
 }

@@ -9,8 +9,9 @@
 GO_MINIMUM=1.26.6 # pulumi pkg/v3 v3.274.0 says go 1.26.6
 GO_TOOLCHAIN=go1.27.3
 
-# kube-apiserver, kube-controller-manager, kubectl: k8s.io/kubernetes with its staging modules at the
-# matching published v0.34.x.
+# kube-apiserver, kube-controller-manager, kubectl (component kube) and kubelet, kube-proxy, kube-scheduler
+# (component kube-node, and the pause program from the same module): k8s.io/kubernetes with its staging
+# modules at the matching published v0.34.x.
 KUBERNETES_VERSION=v1.34.4
 
 # Pulumi CLI: the pkg/v3 and sdk/v3 modules of one release, laid side by side.
@@ -26,3 +27,10 @@ KUBERNETES_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
 
 # docker-build provider (the module is github.com/pulumi/pulumi-docker-build/provider).
 DOCKER_BUILD_PROVIDER_VERSION=v0.0.22
+
+# What runs on the local node (issue 19; docs/local-stack.md, "The node"), each from the Go module proxy.
+COREDNS_VERSION=v1.12.1          # the CoreDNS that Kubernetes 1.34's kubeadm installs
+KUBE_ROUTER_VERSION=v2.1.0       # the only github.com/cloudnativelabs/kube-router/v2 the proxy serves
+DISTRIBUTION_VERSION=v3.0.0      # the registry (github.com/distribution/distribution/v3)
+VAULT_VERSION=v1.21.0            # v1.21.4 does not build from the published api/sdk modules
+EXTERNAL_SECRETS_VERSION=v0.16.2 # serves external-secrets.io/v1, builds as is from the module root

@@ -1,5 +1,5 @@
 /** Retention of the backup program (backup/snapshot-workspace.mjs): what goes, what always stays. */
-import * as assert from "node:assert";
+import * as assert from "assert";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { snapshotsToDelete, snapshotName, settingsFrom } = require("../../backup/snapshot-workspace.mjs");
 

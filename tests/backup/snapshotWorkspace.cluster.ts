@@ -5,11 +5,11 @@
  * them by count and by age, and can do nothing else. Run by tests/backup/run.sh, which starts the API server
  * (scripts/local-cluster.sh) and exports KUBECONFIG and LOCAL_CLUSTER_DIR.
  */
-import * as assert from "node:assert";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import * as assert from "assert";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parseStackConfig } from "../../components/config";
 import { BACKUP_OF_LABEL } from "../../components/contract/labels";
 import { planAgent } from "../../components/plan";
@@ -50,7 +50,7 @@ const backup = (() => {
     assert.ok(plan?.cronJob, "the CronJob engine plans a CronJob");
     return { plan, cronJob: plan.cronJob };
 })();
-const SHELL_IMAGE = `registry.example.com/agents/shell@sha256:${"ab".repeat(32)}`;
+const SHELL_IMAGE = "registry.example.com/agents/shell@sha256:" + "ab".repeat(32);
 
 function must(args: string[], input?: string): string {
     const result = kubectl(args, input);

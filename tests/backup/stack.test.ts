@@ -1,8 +1,8 @@
 /** The backup and restore objects the program registers (storage.backup, storage.restoreFrom, platform.backup). */
-import * as assert from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { ProgramError, type ProgramRun, runProgram } from "../harness/program";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ProgramError, ProgramRun, runProgram } from "../harness/program";
 import { copy, stackConfig } from "../harness/stackFile";
 
 /** The one object of a type with this metadata.name (and namespace): independent of Pulumi resource names. */

@@ -156,7 +156,7 @@ const junk: fc.Arbitrary<Json> = fc.oneof(
         false,
         0,
         -1,
-        Number.POSITIVE_INFINITY, // what YAML's 1e400 parses to
+        1e400 as number,
         65536,
         "",
         " ",

@@ -5,9 +5,9 @@
  * keeps this working.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 export const PROJECT = "persistent-agents";
 const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
@@ -106,8 +106,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     let stackFolder: string | undefined;
     try {
         if (options.stackFile !== undefined) {
-            stackFolder = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
-            const folder = stackFolder;
+            const folder = (stackFolder = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-")));
             fs.writeFileSync(path.join(folder, `Pulumi.${options.stack ?? "test-cluster"}.yaml`), options.stackFile);
             process.chdir(folder);
         }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The images, built for real and run as the pods the stack renders (test-all.sh step "images: build
 # (cached) and run the rendered pods"):
-#   1. installs podman, buildah, runc, debootstrap, docker-registry, htpasswd and busybox-static from Debian if missing
-#      (root), and buildkitd and buildctl from the Go module proxy (cached; tests/images/ensure-buildkitd.sh);
+#   1. installs podman, buildah, runc, debootstrap, docker-registry and htpasswd from Debian if missing
+#      (root), and buildkitd from the Go module proxy (cached; tests/images/ensure-buildkitd.sh);
 #   2. builds the three images with scripts/images/build.sh (buildah's layer cache makes reruns fast;
 #      base images are pulled, or local stand-ins without a registry), plus the shell with sudo;
 #   3. renders test-cluster's Deployments under Pulumi mocks (tests/images/render-pods.ts);
@@ -21,7 +21,7 @@ log() { printf 'images-test: %s\n' "$*" >&2; }
 
 missing=()
 # catatonit: podman builds each pod's infra (pause) image from it ("finding pause binary" without it).
-for package in podman buildah runc catatonit debootstrap docker-registry apache2-utils busybox-static; do
+for package in podman buildah runc catatonit debootstrap docker-registry apache2-utils; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -39,12 +39,11 @@ if [ "${IMAGES_TEST_SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 buildkitd=$(bash "$here/ensure-buildkitd.sh")
-buildctl=$(bash "$here/ensure-buildkitd.sh" buildctl)
 
 log "rendering test-cluster's pods"
 "$repo/node_modules/.bin/tsx" "$here/render-pods.ts" >"$state/pods.json"
 
 venv=$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)
 cd "$here"
-IMAGES_TEST_PODS="$state/pods.json" IMAGES_TEST_STATE="$state" IMAGES_TEST_BUILDKITD="$buildkitd" IMAGES_TEST_BUILDCTL="$buildctl" PYTHONDONTWRITEBYTECODE=1 \
+IMAGES_TEST_PODS="$state/pods.json" IMAGES_TEST_STATE="$state" IMAGES_TEST_BUILDKITD="$buildkitd" PYTHONDONTWRITEBYTECODE=1 \
     exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=600 -v "$here" "$@"

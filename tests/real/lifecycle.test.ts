@@ -5,11 +5,11 @@
  * keeps the retained objects. What the program registers is taken from the same program run under mocks
  * (tests/harness), so the expectations follow the program.
  */
-import * as assert from "node:assert";
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as path from "node:path";
+import * as path from "path";
 import { before, describe, it } from "node:test";
 import { PROJECT } from "../harness/program";
 import { describeObject, getObject } from "./kube";
@@ -64,8 +64,8 @@ function stored(object: any): any | undefined {
 }
 
 /**
- * The new agent, as an operator adds it. Suspended like the local stack's own agents: with no kubelet its
- * Deployment could never become ready, and `up` would wait for it.
+ * The new agent, as an operator adds it. Suspended like the copy's own agents: the real tier has no
+ * kubelet, so its Deployment could never become ready, and `up` would wait for it.
  */
 function addAgent(project: LocalStackProject, index: number): void {
     project.setConfig(`agents[${index}].name`, NEW_AGENT);

@@ -4,12 +4,12 @@
  * server. `pulumi config set` edits the copy, never the tracked file; the state lives in the file backend
  * tests/real/run.sh made (PULUMI_BACKEND_URL), never the user's.
  */
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as path from "node:path";
+import * as path from "path";
 import { REPO_ROOT } from "../harness/stackFile";
-import { type CommandResult, kubeconfig } from "./kube";
+import { CommandResult, kubeconfig } from "./kube";
 
 export const STACK = "local";
 /** Provider keys that pick where objects go; the copy replaces them with the real tier's kubeconfig. */
@@ -32,11 +32,21 @@ export class LocalStackProject {
         this.configFile = path.join(dir, `Pulumi.${STACK}.yaml`);
     }
 
+    /** A project `create` laid out earlier (another test file of the same run). */
+    static open(dir: string): LocalStackProject {
+        if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+            throw new Error(`${dir} holds no project: the test that creates it runs first`);
+        }
+        return new LocalStackProject(dir);
+    }
+
     /**
      * Lays the project out in `dir` and creates the stack in the real tier's file backend. `agents`, when
-     * given, replaces the stack's agents in the copy (the benchmark deploys 1, 10 and 50).
+     * given, replaces the stack's agents in the copy (the benchmark deploys 1, 10 and 50). The real tier
+     * has no node: every agent of the copy is suspended (a 1-replica computer would make `up` wait for a
+     * pod that never starts), unless `node` says a node runs them.
      */
-    static create(dir: string, agents?: unknown[]): LocalStackProject {
+    static create(dir: string, agents?: unknown[], options: { node?: boolean } = {}): LocalStackProject {
         for (const variable of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]) {
             if (!process.env[variable]?.length) {
                 throw new Error(`${variable} is not set: run the real tier through tests/real/run.sh`);
@@ -64,6 +74,10 @@ export class LocalStackProject {
         stackFile.config["kubernetes:kubeconfig"] = kubeconfig();
         if (agents) {
             stackFile.config["persistent-agents:agents"] = agents;
+        }
+        if (!options.node) {
+            const listed = stackFile.config["persistent-agents:agents"] as Record<string, unknown>[];
+            stackFile.config["persistent-agents:agents"] = listed.map((agent) => ({ ...agent, suspended: true }));
         }
         const local = new LocalStackProject(dir);
         fs.writeFileSync(local.configFile, yaml.dump(stackFile));

@@ -6,7 +6,7 @@
  * The test-cluster stack is validated here by dry-run only, not by `pulumi up`: it uses the random and vault
  * providers, which cannot be built from the Go module proxy (docs/benchmarks.md, issue 9).
  */
-import * as assert from "node:assert";
+import * as assert from "assert";
 import { after, before, describe, it } from "node:test";
 import { renderedSamples } from "../harness/configProperty";
 import { runProgram } from "../harness/program";
@@ -23,18 +23,6 @@ const variants: Record<string, () => { stack: string; config: Record<string, any
     "a CLI-only agent without credentials": () => {
         const config = copy(stackConfig("test-cluster"));
         config.agents = [{ name: "clibot", desktop: { enabled: false }, credentials: { gitea: false, harbor: false } }];
-        return { stack: "test-cluster", config };
-    },
-    // A BuildKit daemon per agent (issue 21): hostUsers: false, capabilities, AppArmor and seccomp profiles,
-    // the ExternalSecrets and SecretStore of the build namespace; and the fallback without the sandbox.
-    "the build service with the process sandbox": () => {
-        const config = copy(stackConfig("test-cluster"));
-        config.platform.buildService = { enabled: true, registryEgress: [{ namespace: "harbor", ports: [443] }] };
-        return { stack: "test-cluster", config };
-    },
-    "the build service's fallback without the sandbox": () => {
-        const config = copy(stackConfig("test-cluster"));
-        config.platform.buildService = { enabled: true, processSandbox: false };
         return { stack: "test-cluster", config };
     },
     "an agent with secrets from stack config and every override": () => {

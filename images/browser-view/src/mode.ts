@@ -1,4 +1,4 @@
-import type { MountedFile } from "./mountedFile.js";
+import { MountedFile } from "./mountedFile.js";
 import type { ViewMode } from "./rfbClientFilter.js";
 
 export const VIEW_MODES: readonly ViewMode[] = ["view-only", "interactive"];

@@ -42,11 +42,11 @@ export class RfbViewer {
                 return;
             }
             this.buffered = Buffer.concat([this.buffered, data]);
-            for (const wake of this.waiters.splice(0)) wake();
+            this.waiters.splice(0).forEach((wake) => wake());
         });
         ws.on("close", () => {
             this.closed = true;
-            for (const wake of this.waiters.splice(0)) wake();
+            this.waiters.splice(0).forEach((wake) => wake());
         });
     }
 
