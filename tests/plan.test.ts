@@ -153,6 +153,7 @@ describe("plan: planAgent", () => {
             ["browser-view-mode", "vnc-password", "browser-view-token"],
         );
         assert.deepStrictEqual(Object.fromEntries(view.env.map((e) => [e.name, e.value])), {
+            AGENT_NAME: "devbot",
             HOST: "0.0.0.0",
             PORT: "6080",
             VNC_HOST: "127.0.0.1",

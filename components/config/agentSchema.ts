@@ -165,9 +165,10 @@ export const agentFields = strictObject({
             .default(0)
             .meta({ description: "bump to regenerate; the Agent re-renders with the new token" }),
         vncPassword: wholeNumber(0, 1_000_000).default(0).meta({ description: "bump to regenerate" }),
-        browserViewToken: wholeNumber(0, 1_000_000)
-            .default(0)
-            .meta({ description: "bump to regenerate the browser-view login token; open sessions end at once" }),
+        browserViewToken: wholeNumber(0, 1_000_000).default(0).meta({
+            description:
+                "bump to regenerate the browser-view login token; open sessions end within a second of the new token reaching the pod",
+        }),
     }).prefault({}),
     network: strictObject({
         computerEgress: egressRulesSchema().meta({ description: "added to the platform's" }),

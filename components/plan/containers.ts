@@ -173,6 +173,8 @@ function browserView(agent: AgentSpec): ContainerDraft {
         ...CONTAINERS.browserView,
         ports: [{ name: port, port: PORTS.browserView, purpose: "browser" }],
         env: [
+            // Names the session cookie: one per agent, so that two agents' views never share one.
+            { name: "AGENT_NAME", value: agent.name },
             { name: "HOST", value: "0.0.0.0" },
             { name: "PORT", value: String(PORTS.browserView) },
             { name: "VNC_HOST", value: "127.0.0.1" },

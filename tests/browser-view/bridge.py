@@ -6,7 +6,7 @@ import os
 import uuid
 from pathlib import Path
 
-from pod import AGENT_UID, AgentProcess, Config, http_status, pick_port, wait_until
+from pod import AGENT_UID, AgentProcess, Config, http_status, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 NODE = REPO / "node_modules/.bin/node"
@@ -14,10 +14,12 @@ SERVER = REPO / "images/browser-view/dist/main.js"
 
 
 class Bridge:
-    def __init__(self, config: Config, vnc_port: int, name: str = "browser-view", extra_env: dict | None = None):
+    def __init__(self, config: Config, vnc_port: int, name: str = "browser-view", extra_env: dict | None = None,
+                 agent: str = "devbot"):
         self.config = config
         self.name = name
-        self.port = pick_port(6080)
+        self.agent = agent
+        self.port = 0  # the server's ephemeral port, read from its "listening" event
         self.token = uuid.uuid4().hex + uuid.uuid4().hex
         self.secrets = config.workdir / "secrets" / name
         self.secrets.mkdir(parents=True, exist_ok=True)
@@ -26,8 +28,9 @@ class Bridge:
         self._write(self.token_file, self.token)
         self._write(self.mode_file, "view-only")
         env = config.base_env() | {
+            "AGENT_NAME": agent,
             "HOST": "127.0.0.1",
-            "PORT": str(self.port),
+            "PORT": "0",
             "VNC_HOST": "127.0.0.1",
             "VNC_PORT": str(vnc_port),
             "VNC_PASSWORD_FILE": str(config.vnc_password_file),
@@ -44,6 +47,8 @@ class Bridge:
         assert SERVER.exists(), f"{SERVER} is missing: run tests/browser-view/run.sh (it builds images/browser-view)"
         self.process.start()
         try:
+            self.port = wait_until(lambda: self.listening_port() or not self.process.alive(), timeout, interval=0.1,
+                                   what="browser-view listening")
             wait_until(lambda: http_status(f"{self.url}/healthz") == 200 or not self.process.alive(), timeout,
                        interval=0.2, what="browser-view /healthz 200")
         finally:
@@ -78,6 +83,10 @@ class Bridge:
             except ValueError:
                 continue
         return events
+
+    def listening_port(self) -> int | None:
+        ports = [e["port"] for e in self.events() if e.get("event") == "listening"]
+        return ports[-1] if ports else None
 
     def logged_mode(self) -> str | None:
         modes = [e["mode"] for e in self.events() if e.get("event") in ("mode", "listening")]

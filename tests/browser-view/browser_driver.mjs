@@ -18,8 +18,12 @@ const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: CHROMIUM_ARGS,
 });
+// Browser profiles (contexts: each its own cookie jar) by name, their tabs by name; commands act on
+// `page`, the current tab of the current profile.
+const contexts = {};
 let context;
 let page;
+let tabs = {};
 
 async function canvasBox() {
     const canvas = page.locator("#screen canvas");
@@ -30,10 +34,35 @@ async function canvasBox() {
 }
 
 const commands = {
-    async open({ viewport }) {
-        await context?.close();
+    async open({ viewport, profile = "main" }) {
+        await contexts[profile]?.context.close();
         context = await browser.newContext({ viewport });
         page = await context.newPage();
+        tabs = { main: page };
+        contexts[profile] = { context, tabs };
+        return {};
+    },
+    async profile({ name }) {
+        ({ context, tabs } = contexts[name]);
+        page = tabs.main;
+        return {};
+    },
+    async cookies() {
+        return context.cookies();
+    },
+    async addCookies({ cookies }) {
+        await context.addCookies(cookies);
+        return {};
+    },
+    async newTab({ name }) {
+        // Another tab of the same browser profile: it shares the cookie jar.
+        page = await context.newPage();
+        tabs[name] = page;
+        return {};
+    },
+    async tab({ name }) {
+        page = tabs[name];
+        await page.bringToFront();
         return {};
     },
     async goto({ url }) {
@@ -61,7 +90,16 @@ const commands = {
             state: document.body.dataset.state ?? null,
             hasCanvas: document.querySelector("#screen canvas") !== null,
             mode: document.getElementById("mode")?.textContent ?? null,
+            loginForm: document.getElementById("login") !== null,
+            ended:
+                document.getElementById("ended")?.hidden === false
+                    ? document.getElementById("ended").dataset.reason
+                    : null,
         }));
+    },
+    async logout() {
+        await Promise.all([page.waitForNavigation(), page.click("header form button")]);
+        return { url: page.url() };
     },
     async waitConnected() {
         await page.waitForSelector("body[data-state=connected]", { timeout: 20_000 });
@@ -86,6 +124,25 @@ const commands = {
     },
     async press({ key }) {
         await page.keyboard.press(key);
+        return {};
+    },
+    async keyDown({ key }) {
+        await page.keyboard.down(key);
+        return {};
+    },
+    async mouseDown({ x, y }) {
+        const box = await canvasBox();
+        await page.mouse.move(
+            box.x + ((x + 0.5) * box.width) / box.framebufferWidth,
+            box.y + ((y + 0.5) * box.height) / box.framebufferHeight,
+        );
+        await page.mouse.down();
+        return {};
+    },
+    async wiggle() {
+        // A person at the page: small pointer moves over the header (not the desktop).
+        const header = await page.locator("header").boundingBox();
+        await page.mouse.move(header.x + 5 + Math.random() * 50, header.y + 5);
         return {};
     },
     async pretendInteractive() {

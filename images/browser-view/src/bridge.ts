@@ -1,27 +1,45 @@
 import type { Socket } from "node:net";
 import { createWebSocketStream, type WebSocket } from "ws";
 import { ByteReader } from "./byteReader.js";
-import { RfbClientFilter, type ViewMode } from "./rfbClientFilter.js";
+import { HeldInput } from "./heldInput.js";
+import { CLIENT_MESSAGE, RfbClientFilter, type ViewMode } from "./rfbClientFilter.js";
 import { openVncSession } from "./vncClient.js";
 
 /**
  * One viewer: the bridge plays the VNC server towards the browser (RFB 3.8, security type None: the
- * viewer has already proven the browser-view token before the WebSocket upgrade) and a VNC client
- * towards the desktop (VncAuth with the mounted password). After the handshake, server-to-viewer bytes
- * are piped untouched and viewer-to-server bytes go through the RFB filter that enforces the mode.
+ * viewer has already proven its session before the WebSocket upgrade) and a VNC client towards the
+ * desktop (VncAuth with the mounted password). After the handshake, server-to-viewer bytes are piped
+ * untouched and viewer-to-server bytes go through the RFB filter that enforces the mode.
  *
  * Backpressure is per viewer in both directions: a viewer that does not read pauses only its own VNC
  * connection, so one slow browser never holds up another.
+ *
+ * The viewer's session is asked before every frame is forwarded, and its end (logout, token rotation,
+ * expiry, idleness) closes the connection at once. A viewer that answers no WebSocket ping for two
+ * intervals is closed (a laptop closed mid-session must not hold a slot). Keys and buttons the viewer
+ * holds are released on the desktop when the mode turns view-only and when the viewer goes.
  */
 
 const SECURITY_NONE = 1;
 const VIEWER_HANDSHAKE_TIMEOUT_MS = 10_000;
+const RELEASE_FLUSH_MS = 1_000;
+
+export interface ViewerSession {
+    /** False once the session has ended: the frame is refused and the connection closed. */
+    valid(): boolean;
+    /** The viewer sent input: a person is there. */
+    active(): void;
+    /** Registers the close to run when the session ends; returns the unregister function. */
+    onEnd(close: (reason: string) => void): () => void;
+}
 
 export interface BridgeOptions {
     vncHost: string;
     vncPort: number;
     vncPassword: () => Promise<string>;
-    mode: () => ViewMode;
+    mode: { current(): ViewMode; onChange(listener: (mode: ViewMode) => void): () => void };
+    session: ViewerSession;
+    pingIntervalMs: number;
     log: (event: object) => void;
 }
 
@@ -29,18 +47,35 @@ export async function bridgeViewer(ws: WebSocket, viewer: string, options: Bridg
     const viewerStream = createWebSocketStream(ws);
     // The WebSocket stream emits an error when the browser goes away; the close handler below cleans up.
     viewerStream.on("error", () => undefined);
+    const held = new HeldInput();
     let vnc: Socket | undefined;
     let closed = false;
+    const cleanups: (() => void)[] = [];
     const closeBoth = (why: string, error?: Error) => {
         if (closed) return;
         closed = true;
-        options.log({ event: "viewer-closed", viewer, why, ...(error ? { error: error.message } : {}) });
-        vnc?.destroy();
+        for (const cleanup of cleanups) cleanup();
+        const releases = held.release();
+        options.log({
+            event: "viewer-closed",
+            viewer,
+            why,
+            ...(releases.length ? { released: releases.length } : {}),
+            ...(error ? { error: error.message } : {}),
+        });
+        if (vnc && releases.length && vnc.writable) {
+            vnc.end(Buffer.concat(releases));
+            setTimeout(() => vnc?.destroy(), RELEASE_FLUSH_MS).unref();
+        } else {
+            vnc?.destroy();
+        }
         viewerStream.destroy();
         ws.terminate();
     };
     // The stream from createWebSocketStream never emits "close" itself: watch the WebSocket.
     ws.once("close", () => closeBoth("viewer-left"));
+    cleanups.push(options.session.onEnd((reason) => closeBoth(`session-${reason}`)));
+    cleanups.push(heartbeat(ws, options.pingIntervalMs, () => closeBoth("viewer-silent")));
     try {
         const password = await options.vncPassword();
         const session = await openVncSession(options.vncHost, options.vncPort, password);
@@ -55,12 +90,43 @@ export async function bridgeViewer(ws: WebSocket, viewer: string, options: Bridg
         // Shared is forced on: a viewer must never disconnect the other viewers.
         vnc.write(Buffer.from([1]));
         if (session.readAhead.length) viewerStream.write(session.readAhead);
-        pipeViewerToVnc(viewerStream, vnc, clientInit.readAhead, options, closeBoth);
+        const connection = vnc;
+        cleanups.push(
+            options.mode.onChange((mode) => {
+                if (mode === "interactive") return;
+                const releases = held.release();
+                if (!releases.length) return;
+                connection.write(Buffer.concat(releases));
+                options.log({ event: "input-released", viewer, messages: releases.length });
+            }),
+        );
+        pipeViewerToVnc(viewerStream, connection, clientInit.readAhead, options, held, closeBoth);
         vnc.pipe(viewerStream);
-        options.log({ event: "viewer-connected", viewer, mode: options.mode() });
+        options.log({ event: "viewer-connected", viewer, mode: options.mode.current() });
     } catch (error) {
         closeBoth("handshake-failed", error as Error);
     }
+}
+
+/** Pings every interval; a viewer that sent nothing (no pong, no message) since the last ping is silent. */
+function heartbeat(ws: WebSocket, intervalMs: number, silent: () => void): () => void {
+    let heard = true;
+    const hear = () => {
+        heard = true;
+    };
+    ws.on("pong", hear);
+    ws.on("message", hear);
+    const timer = setInterval(() => {
+        if (!heard) return silent();
+        heard = false;
+        ws.ping();
+    }, intervalMs);
+    timer.unref();
+    return () => {
+        clearInterval(timer);
+        ws.off("pong", hear);
+        ws.off("message", hear);
+    };
 }
 
 async function viewerHandshake(viewer: ReturnType<typeof createWebSocketStream>): Promise<{ readAhead: Buffer }> {
@@ -81,15 +147,20 @@ async function viewerHandshake(viewer: ReturnType<typeof createWebSocketStream>)
     }
 }
 
+const PERSON_INPUT = new Set<number>([CLIENT_MESSAGE.keyEvent, CLIENT_MESSAGE.pointerEvent, CLIENT_MESSAGE.qemu]);
+
 function pipeViewerToVnc(
     viewer: ReturnType<typeof createWebSocketStream>,
     vnc: Socket,
     readAhead: Buffer,
     options: BridgeOptions,
+    held: HeldInput,
     closeBoth: (why: string, error?: Error) => void,
 ): void {
-    const filter = new RfbClientFilter(options.mode);
+    const filter = new RfbClientFilter(() => options.mode.current());
     const forward = (chunk: Buffer) => {
+        // Asked per frame: a session that ended (even before its close ran) gets nothing through.
+        if (!options.session.valid()) return closeBoth("session-ended");
         let messages: Buffer[];
         try {
             messages = filter.push(chunk);
@@ -98,7 +169,11 @@ function pipeViewerToVnc(
             return;
         }
         let writable = true;
-        for (const message of messages) writable = vnc.write(message) && writable;
+        for (const message of messages) {
+            if (PERSON_INPUT.has(message[0])) options.session.active();
+            held.forwarded(message);
+            writable = vnc.write(message) && writable;
+        }
         if (!writable) {
             viewer.pause();
             vnc.once("drain", () => viewer.resume());

@@ -1,5 +1,7 @@
 /** Settings from the environment (docs/pod-contract.md); every problem names the variable and the fix. */
 export interface Config {
+    /** The agent's name: part of the session cookie's name (one cookie per agent). */
+    agentName: string;
     host: string;
     port: number;
     vncHost: string;
@@ -8,13 +10,21 @@ export interface Config {
     tokenFile: string;
     modeFile: string | undefined;
     sessionTtlSeconds: number;
+    /** A session without a person's activity for this long ends (the page reports activity). */
+    sessionIdleSeconds: number;
     maxViewers: number;
+    /** A viewer that answers no WebSocket ping for two intervals is closed. */
+    viewerPingSeconds: number;
+    /** Connections that have not proven a session or the token: how many at most, and for how long. */
+    maxUnauthenticated: number;
+    unauthenticatedSeconds: number;
 }
 
 export class ConfigError extends Error {}
 
 export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     return {
+        agentName: agentName(env),
         host: env.HOST || "0.0.0.0",
         port: integer(env, "PORT", 6080, 0, 65535),
         vncHost: env.VNC_HOST || "127.0.0.1",
@@ -31,8 +41,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
         ),
         modeFile: env.BROWSER_VIEW_MODE_FILE || undefined,
         sessionTtlSeconds: integer(env, "SESSION_TTL_SECONDS", 8 * 3600, 1, 30 * 24 * 3600),
+        sessionIdleSeconds: integer(env, "SESSION_IDLE_SECONDS", 30 * 60, 1, 30 * 24 * 3600),
         maxViewers: integer(env, "MAX_VIEWERS", 8, 1, 1000),
+        viewerPingSeconds: integer(env, "VIEWER_PING_SECONDS", 15, 1, 3600),
+        maxUnauthenticated: integer(env, "MAX_UNAUTHENTICATED_CONNECTIONS", 32, 1, 10_000),
+        unauthenticatedSeconds: integer(env, "UNAUTHENTICATED_TIMEOUT_SECONDS", 20, 1, 3600),
     };
+}
+
+/** A DNS label, as the stack's agent names are: safe in a cookie name as it is. */
+function agentName(env: NodeJS.ProcessEnv): string {
+    const value = required(env, "AGENT_NAME", "the agent's name (the pod sets it)");
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value)) {
+        throw new ConfigError(
+            `AGENT_NAME=${JSON.stringify(value)} is not a DNS label (lowercase letters, digits, '-')`,
+        );
+    }
+    return value;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string, what: string): string {

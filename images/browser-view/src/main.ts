@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     const mode = new ModeFile(config.modeFile ? new MountedFile(config.modeFile) : undefined, log);
     await mode.refresh();
     mode.watch(MODE_POLL_MS);
-    const { server } = createBrowserView(config, mode, log);
+    const { server, stop: stopView } = createBrowserView(config, mode, log);
     server.listen(config.port, config.host, () => {
         const address = server.address();
         log({
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     const stop = () => {
         log({ event: "stopping" });
         mode.stop();
+        stopView();
         server.close();
         server.closeAllConnections();
         setTimeout(() => process.exit(0), 2000).unref();

@@ -11,6 +11,7 @@ export class ModeFile {
     private mode: ViewMode = "view-only";
     private problem: string | undefined;
     private timer: NodeJS.Timeout | undefined;
+    private readonly listeners = new Set<(mode: ViewMode) => void>();
 
     constructor(
         private readonly file: MountedFile | undefined,
@@ -20,6 +21,12 @@ export class ModeFile {
     /** The mode as of the last refresh; synchronous because the RFB filter asks it once per message. */
     current(): ViewMode {
         return this.mode;
+    }
+
+    /** Called on every switch, after it applies; returns the unsubscribe function. */
+    onChange(listener: (mode: ViewMode) => void): () => void {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
     }
 
     async refresh(): Promise<ViewMode> {
@@ -34,10 +41,12 @@ export class ModeFile {
         } catch (error) {
             problem = `cannot read mode file ${this.file.path} (${(error as Error).message}); using view-only`;
         }
-        if (next !== this.mode) this.log({ event: "mode", mode: next });
+        const changed = next !== this.mode;
+        if (changed) this.log({ event: "mode", mode: next });
         if (problem && problem !== this.problem) this.log({ event: "mode-file-problem", problem });
         this.mode = next;
         this.problem = problem;
+        if (changed) for (const listener of [...this.listeners]) listener(next);
         return next;
     }
 

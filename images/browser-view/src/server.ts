@@ -1,18 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { parseCookie, stringifySetCookie } from "cookie";
 import { WebSocketServer } from "ws";
 import { bridgeViewer } from "./bridge.js";
 import type { Config } from "./config.js";
+import { ConnectionGuard } from "./connectionGuard.js";
+import { clearSessionCookies, sessionCookieValues, setSessionCookie } from "./cookies.js";
 import type { ModeFile } from "./mode.js";
 import { SecretFile } from "./mountedFile.js";
-import { SESSION_COOKIE, checkSession, issueSession, tokenMatches, type SessionCheck } from "./session.js";
+import { type Session, type SessionCheck, Sessions, tokenDigest, tokenMatches } from "./sessions.js";
 import { loadAssets } from "./staticAssets.js";
 
 /**
  * HTTP side of the browser view: the login form, the noVNC page and its files, /healthz, and the
- * WebSocket upgrade on /websockify. The session cookie is checked BEFORE the upgrade; a refused request
- * gets a plain HTTP 401/403 and the bridge never opens a connection to the VNC server for it.
+ * WebSocket upgrade on /websockify. The session is checked BEFORE the upgrade; a refused request gets a
+ * plain HTTP 401/403 and the bridge never opens a connection to the VNC server for it.
  */
 
 export const WEBSOCKET_PATH = "/websockify";
@@ -23,6 +25,9 @@ const MAX_WEBSOCKET_MESSAGE_BYTES = 2 << 20;
 // one arrives, so a message in a million one-byte fragments would hold a million buffers. Past this
 // count ws closes the connection (1008).
 const MAX_WEBSOCKET_FRAGMENTS = 1024;
+const MAX_SESSIONS = 256;
+/** How often the token file is looked at for a rotation, and expired or idle sessions are ended. */
+const REVOCATION_CHECK_MS = 1000;
 
 const SECURITY_HEADERS = {
     "Content-Security-Policy":
@@ -35,12 +40,27 @@ const SECURITY_HEADERS = {
 export interface BrowserView {
     server: Server;
     viewers: () => number;
+    sessions: Sessions;
+    guard: ConnectionGuard;
+    /** Stops the timers (the server itself is closed by the caller). */
+    stop: () => void;
 }
 
 export function createBrowserView(config: Config, mode: ModeFile, log: (event: object) => void): BrowserView {
     const token = new SecretFile(config.tokenFile, "browser-view token");
     const vncPassword = new SecretFile(config.vncPasswordFile, "VNC password");
     const assets = loadAssets();
+    const sessions = new Sessions({
+        ttlMs: config.sessionTtlSeconds * 1000,
+        idleMs: config.sessionIdleSeconds * 1000,
+        maxSessions: MAX_SESSIONS,
+        log,
+    });
+    const guard = new ConnectionGuard({
+        max: config.maxUnauthenticated,
+        lifetimeMs: config.unauthenticatedSeconds * 1000,
+        log,
+    });
     const wss = new WebSocketServer({
         noServer: true,
         maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
@@ -49,14 +69,39 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
     });
     let viewers = 0;
 
-    async function session(req: IncomingMessage): Promise<SessionCheck> {
-        let current: string;
-        try {
-            current = await token.value();
-        } catch {
-            return { ok: false, reason: "missing" };
+    // A rotated token ends every session issued under the old one, and closes their connections.
+    let currentDigest: string | undefined;
+    const watchToken = async () => {
+        const digest = tokenDigest(await token.value());
+        if (currentDigest !== undefined && digest !== currentDigest) {
+            log({ event: "token-rotated", sessionsEnded: sessions.endOthers(digest) });
         }
-        return checkSession(current, parseCookie(req.headers.cookie ?? "")[SESSION_COOKIE]);
+        currentDigest = digest;
+    };
+    void watchToken().catch(() => undefined);
+    const tokenTimer = setInterval(() => void watchToken().catch(() => undefined), REVOCATION_CHECK_MS);
+    tokenTimer.unref();
+    sessions.start(REVOCATION_CHECK_MS);
+
+    /** The session this request's cookies name, checked against the current token. */
+    async function session(req: IncomingMessage): Promise<{ check: SessionCheck; value?: string }> {
+        let digest: string;
+        try {
+            digest = tokenDigest(await token.value());
+        } catch {
+            return { check: { ok: false, reason: "missing" } };
+        }
+        let failure: SessionCheck = { ok: false, reason: "missing" };
+        // Every value is tried: a cookie planted under our name by a sibling cannot shadow the real one.
+        for (const value of sessionCookieValues(req, config.agentName)) {
+            const check = sessions.check(value, digest);
+            if (check.ok) {
+                guard.authenticated(req.socket);
+                return { check, value };
+            }
+            if (failure.reason === "missing" || failure.reason === "unknown") failure = check;
+        }
+        return { check: failure };
     }
 
     function send(
@@ -64,7 +109,7 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         status: number,
         body: string | Buffer,
         type = "text/plain; charset=utf-8",
-        headers: Record<string, string> = {},
+        headers: Record<string, string | string[]> = {},
     ) {
         res.writeHead(status, {
             ...SECURITY_HEADERS,
@@ -74,6 +119,9 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         });
         res.end(body);
     }
+
+    const json = (res: ServerResponse, status: number, body: object) =>
+        send(res, status, JSON.stringify(body), "application/json");
 
     async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const path = new URL(req.url ?? "/", "http://browser-view").pathname;
@@ -88,22 +136,34 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
             }
         }
         if (req.method === "GET" && (path === "/" || path === "/index.html")) {
-            const page = (await session(req)).ok ? "/viewer.html" : "/login.html";
+            const page = (await session(req)).check.ok ? "/viewer.html" : "/login.html";
             return send(res, 200, assets.get(page)!.body, assets.get(page)!.type);
         }
         if (req.method === "POST" && path === "/login") return login(req, res);
         if (req.method === "POST" && path === "/logout") {
-            return send(res, 303, "", undefined, { Location: "/", "Set-Cookie": cookie(req, "", 0) });
+            // Ends the session on the server: its open connections close, and a copy of the cookie is dead.
+            for (const value of sessionCookieValues(req, config.agentName)) sessions.endByValue(value, "logout");
+            return send(res, 303, "", undefined, {
+                Location: "/",
+                "Set-Cookie": clearSessionCookies(req, config.agentName),
+            });
         }
         if (req.method === "GET" && path === "/session") {
-            const check = await session(req);
-            if (!check.ok) return send(res, 401, JSON.stringify({ error: check.reason }), "application/json");
-            return send(
-                res,
-                200,
-                JSON.stringify({ mode: mode.current(), expiresAt: check.expiresAt }),
-                "application/json",
-            );
+            const { check } = await session(req);
+            if (!check.ok) return json(res, 401, { error: check.reason });
+            return json(res, 200, {
+                mode: mode.current(),
+                expiresAt: Math.floor(check.session.expiresAt / 1000),
+                idleTimeoutSeconds: config.sessionIdleSeconds,
+            });
+        }
+        if (req.method === "POST" && path === "/activity") {
+            // The page reports a person at it (pointer, keys, wheel): the idle clock restarts.
+            const { check } = await session(req);
+            if (!check.ok) return json(res, 401, { error: check.reason });
+            sessions.touch(check.session);
+            res.writeHead(204, SECURITY_HEADERS).end();
+            return;
         }
         const asset =
             req.method === "GET" && path !== "/viewer.html" && path !== "/login.html" ? assets.get(path) : undefined;
@@ -136,11 +196,12 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
                 "X-Login-Error": "wrong token",
             });
         }
-        const issued = issueSession(current, config.sessionTtlSeconds);
-        log({ event: "login", from: req.socket.remoteAddress, expiresAt: issued.expiresAt });
+        guard.authenticated(req.socket);
+        const issued = sessions.issue(tokenDigest(current));
+        log({ event: "login", from: req.socket.remoteAddress, expiresAt: issued.session.expiresAt });
         return send(res, 303, "", undefined, {
             Location: "/",
-            "Set-Cookie": cookie(req, issued.value, config.sessionTtlSeconds),
+            "Set-Cookie": setSessionCookie(req, config.agentName, issued.value, config.sessionTtlSeconds),
         });
     }
 
@@ -153,9 +214,10 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         const path = new URL(req.url ?? "/", "http://browser-view").pathname;
         if (path !== WEBSOCKET_PATH) return refuse(404, "Not Found");
         if (!sameOrigin(req)) return refuse(403, "Forbidden");
-        const check = await session(req);
+        const { check } = await session(req);
         if (!check.ok) return refuse(401, "Unauthorized");
         if (viewers >= config.maxViewers) return refuse(503, "Service Unavailable");
+        const held: Session = check.session;
         wss.handleUpgrade(req, socket, head, (ws) => {
             viewers++;
             ws.once("close", () => viewers--);
@@ -164,7 +226,16 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
                 vncHost: config.vncHost,
                 vncPort: config.vncPort,
                 vncPassword: () => vncPassword.value(),
-                mode: () => mode.current(),
+                mode,
+                session: {
+                    valid: () => sessions.alive(held),
+                    active: () => sessions.touch(held),
+                    onEnd: (close) => {
+                        held.connections.add(close);
+                        return () => held.connections.delete(close);
+                    },
+                },
+                pingIntervalMs: config.viewerPingSeconds * 1000,
                 log,
             });
         });
@@ -177,6 +248,7 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
             else res.destroy();
         });
     });
+    server.on("connection", (socket: Socket) => guard.admit(socket));
     server.on("upgrade", (req, socket, head) => {
         upgrade(req, socket, head).catch((error) => {
             log({ event: "upgrade-failed", error: (error as Error).message });
@@ -187,24 +259,16 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
         else socket.destroy();
     });
-    return { server, viewers: () => viewers };
-}
-
-/** Secure when the browser reached us over TLS, directly or through the ingress (X-Forwarded-Proto). */
-function cookie(req: IncomingMessage, value: string, maxAgeSeconds: number): string {
-    const forwardedProto = String(req.headers["x-forwarded-proto"] ?? "")
-        .split(",")[0]
-        .trim();
-    const tls = (req.socket as { encrypted?: boolean }).encrypted === true || forwardedProto === "https";
-    return stringifySetCookie({
-        name: SESSION_COOKIE,
-        value,
-        httpOnly: true,
-        secure: tls,
-        sameSite: "strict",
-        path: "/",
-        maxAge: maxAgeSeconds,
-    });
+    return {
+        server,
+        viewers: () => viewers,
+        sessions,
+        guard,
+        stop: () => {
+            clearInterval(tokenTimer);
+            sessions.stop();
+        },
+    };
 }
 
 /** Cross-site WebSocket hijacking guard: a browser's Origin must name the host it connects to. */

@@ -1,9 +1,24 @@
 // Login with the browser-view token: typed into the form, or passed in the URL fragment
 // (#token=...), which never reaches a server log; it is removed from the address bar at once.
+const ENDED = {
+    logout: "You logged out (here or in another tab).",
+    "token-rotated": "The token was rotated: log in with the new one.",
+    expired: "Your session expired.",
+    idle: "Your session ended after a while without activity.",
+    evicted: "Your session ended to make room for newer ones.",
+};
+const query = new URLSearchParams(location.search);
+const reason = query.get("ended");
+if (reason) {
+    const notice = document.getElementById("ended");
+    notice.textContent = ENDED[reason] ?? "Your session ended.";
+    notice.dataset.reason = reason;
+    notice.hidden = false;
+}
 const fragment = new URLSearchParams(location.hash.slice(1));
 const fromFragment = fragment.get("token");
+if (fromFragment || reason) history.replaceState(null, "", location.pathname);
 if (fromFragment) {
-    history.replaceState(null, "", location.pathname);
     document.getElementById("token").value = fromFragment;
     // (A control named or with the id "submit" would shadow form.submit; requestSubmit has no such trap.)
     document.getElementById("login").requestSubmit();
