@@ -5,15 +5,31 @@ import { join } from "node:path";
 
 const MAIN = join(import.meta.dirname, "..", "dist", "main.js");
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+// A server under attack in a test is killed past a resident size no sound server comes near, should the
+// code regress (a quadratic filter once held 22 GB of a shared machine). Not an address-space limit:
+// Node's WebAssembly reserves far more address space than it uses.
+const MAX_RSS_BYTES = 512 << 20;
 
 /** The server as its own process (dist/main.js, built by `npm test`) on an ephemeral port. */
 export class ServerProcess {
     readonly events: { event: string; [key: string]: unknown }[] = [];
+    /** Set when the watchdog killed the process: its resident size then. */
+    killedAtRss: number | undefined;
+    private readonly watchdog: NodeJS.Timeout;
 
     private constructor(
         private readonly child: ChildProcess,
         readonly base: string,
-    ) {}
+    ) {
+        this.watchdog = setInterval(() => {
+            const rss = this.rssBytes();
+            if (rss > MAX_RSS_BYTES) {
+                this.killedAtRss = rss;
+                this.child.kill("SIGKILL");
+            }
+        }, 100);
+        this.watchdog.unref();
+    }
 
     static async start(env: Record<string, string>): Promise<ServerProcess> {
         const child = spawn(process.execPath, [MAIN], {
@@ -38,6 +54,16 @@ export class ServerProcess {
         const server = new ServerProcess(child, `http://127.0.0.1:${port}`);
         server.events.push(...events);
         return server;
+    }
+
+    /** Resident size (VmRSS), 0 once the process is gone. */
+    rssBytes(): number {
+        try {
+            const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");
+            return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+        } catch {
+            return 0;
+        }
     }
 
     /** User + system CPU seconds of the process so far (/proc/<pid>/stat fields 14 and 15). */
@@ -66,7 +92,8 @@ export class ServerProcess {
     }
 
     async stop(): Promise<void> {
-        if (this.child.exitCode !== null) return;
+        clearInterval(this.watchdog);
+        if (this.child.exitCode !== null || this.child.signalCode !== null) return;
         const exited = new Promise((resolve) => this.child.once("exit", resolve));
         this.child.kill("SIGKILL");
         await exited;
