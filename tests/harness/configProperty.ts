@@ -53,9 +53,14 @@ const agent = fc
         {
             name: fc.stringMatching(/^[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,6})?$/),
             description: fc.stringMatching(/^[A-Z][a-z ]{0,30}[a-z]$/),
-            model: fc.record(
-                { provider: fc.constantFrom("Anthropic", "OpenAI"), maxTokens: fc.integer({ min: 1, max: 100000 }) },
-                { requiredKeys: [] },
+            // maxTokens only with OpenAI: with Anthropic (also the default provider) it is a config error,
+            // since kagent-adk drops it.
+            model: fc.oneof(
+                fc.record({ provider: fc.constant("Anthropic") }, { requiredKeys: [] }),
+                fc.record(
+                    { provider: fc.constant("OpenAI"), maxTokens: fc.integer({ min: 1, max: 100000 }) },
+                    { requiredKeys: ["provider"] },
+                ),
             ),
             desktop: fc.record(
                 { enabled: fc.boolean(), resolution: fc.constantFrom("1280x800", "1920x1080", "640x480") },
