@@ -95,7 +95,7 @@ def main() -> None:
         bridge.start()
         bridge.set_mode("interactive")
         cookie = login_cookie(bridge)
-        websockify_port = pick_port(6090)
+        websockify_port = pick_port()
         websockify_log = open(pod.config.workdir / "websockify.log", "ab")
 
         def start_websockify() -> subprocess.Popen:

@@ -89,9 +89,9 @@ def extra_sidecar(pod: Pod, name: str, **env: str):
     """Another sidecar on the same desktop, e.g. with a lossy SCREENSHOT_FORMAT."""
     from pod import LAUNCHER, VENV_PYTHON, AgentProcess, pick_port
 
-    port = pick_port(18180)
+    port = pick_port()
     process = AgentProcess(name, [str(VENV_PYTHON), str(LAUNCHER)],
-                           pod.sidecar_env() | {"PORT": str(port), "METRICS_PORT": str(pick_port(19180)),
+                           pod.sidecar_env() | {"PORT": str(port), "METRICS_PORT": str(pick_port()),
                                                 "SCREENSHOT_SCRATCH_DIR": str(pod.config.workdir / name)} | env,
                            pod.config.workdir / f"{name}.log")
     process.start()

@@ -3,11 +3,11 @@
 # as the stack's docker-build (both read images/builds.json), so a test of these images tests what
 # `pulumi up` pushes.
 #
-#   scripts/images/build.sh [--sudo] [--tag-prefix PREFIX] [--dry-run] [IMAGE...]
+#   scripts/images/build.sh [--sudo] [--tag-prefix PREFIX] [--tag TAG] [--dry-run] [IMAGE...]
 #
 # IMAGE is a key of images/builds.json (desktop, computerControlMcp, shell; default: all). --sudo sets
 # the sudo build arg to true (as the stack does when some agent has `sudo: true`). Images are tagged
-# PREFIX/<repository>:<tag> (default localhost/persistent-agents/…:dev, or :dev-sudo with --sudo).
+# PREFIX/<repository>:TAG (default localhost/persistent-agents/…:dev; with --sudo, TAG-sudo: :dev-sudo).
 # Base images come from scripts/images/base-standins.sh (pulled, or local stand-ins without a registry).
 # --dry-run prints the buildah command lines (JSON arrays, one per image) and builds nothing.
 #
@@ -27,6 +27,7 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 
 sudo_arg=false
 dry_run=false
+tag=dev
 prefix=localhost/persistent-agents
 selected=()
 while [ $# -gt 0 ]; do
@@ -34,14 +35,14 @@ while [ $# -gt 0 ]; do
         --sudo) sudo_arg=true ;;
         --dry-run) dry_run=true ;;
         --tag-prefix) prefix=$2; shift ;;
+        --tag) tag=$2; shift ;;
         -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
         -*) echo "build.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) selected+=("$1") ;;
     esac
     shift
 done
-tag=dev
-[ "$sudo_arg" = true ] && tag=dev-sudo
+[ "$sudo_arg" = true ] && tag=$tag-sudo
 
 
 # One line per image: name, repository, context, then the buildah arguments, separated by \x1f (paths

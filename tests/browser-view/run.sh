@@ -2,7 +2,7 @@
 # End-to-end test of the browser view: the real Xvnc + Xfce desktop (tests/desktop-e2e's installs and
 # Pod harness), images/browser-view as a real process, and Debian's chromium driven by playwright-core.
 # Installs chromium with apt-get when missing (as root), builds images/browser-view and runs its unit
-# tests, then runs pytest.
+# tests, then runs pytest; both with a /tmp and a network of their own (tests/desktop-e2e/private-host.sh).
 # Extra arguments go to pytest.
 set -euo pipefail
 
@@ -21,9 +21,13 @@ install_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium >/dev/null
 }
 
-# npm ci only when the lockfile changed since the last install (its hash is kept in node_modules).
+# npm ci only when the lockfile changed since the last install (its hash is kept in node_modules); under a
+# lock of this checkout's own, so two runs of this test at once never install over each other.
 build_browser_view() {
   local stamp
+  mkdir -p "$repo/.cache"
+  exec {install_lock}>"$repo/.cache/browser-view-build.lock"
+  flock "$install_lock"
   stamp="$(sha256sum "$package/package-lock.json" | cut -d' ' -f1)"
   if [[ "$(cat "$package/node_modules/.lock-stamp" 2>/dev/null)" != "$stamp" ]]; then
     log "installing images/browser-view dependencies"
@@ -31,6 +35,7 @@ build_browser_view() {
     echo "$stamp" >"$package/node_modules/.lock-stamp"
   fi
   npm --prefix "$package" run --silent build
+  flock -u "$install_lock"
 }
 
 main() {
@@ -40,13 +45,15 @@ main() {
     || die "run npm ci at the repository root first (it brings Node 22 and playwright-core)"
   install_chromium
   build_browser_view
-  log "unit tests of images/browser-view (RFB filter, sessions, server against a fake VNC server)"
-  npm --prefix "$package" test
   local venv
   venv="$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)"
+  # Both in a /tmp, /dev/shm and network of their own (tests/desktop-e2e/private-host.sh): the desktop on :0,
+  # every server on an ephemeral port, chromium's profile in the private /tmp.
+  log "unit tests of images/browser-view (RFB filter, sessions, server against a fake VNC server)"
+  bash "$repo/tests/desktop-e2e/private-host.sh" npm --prefix "$package" test
   cd "$here"
   export PYTHONDONTWRITEBYTECODE=1 DESKTOP_E2E_VENV="$venv"
-  exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
+  exec bash "$repo/tests/desktop-e2e/private-host.sh" "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
 }
 
 main "$@"

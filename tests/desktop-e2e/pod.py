@@ -3,6 +3,8 @@
 As in the pod: both run as UID 1000 with their own environment, they share only
 the X socket directory /tmp/.X11-unix, the sidecar reaches X through the
 desktop's `xhost +SI:localuser`, and secrets are files (docs/pod-contract.md).
+run.sh runs the tests with a /tmp and a network of their own (private-host.sh),
+so that directory, display :0 and the ports (all ephemeral) are the run's alone.
 """
 
 import os
@@ -66,24 +68,13 @@ def display_in_use(number: int) -> bool:
 
 
 def pick_display() -> str:
-    # Production uses :0; tests move elsewhere only when :0 is already taken.
-    number = next(n for n in [0, *range(40, 100)] if not display_in_use(n))
+    # :0 as in the pod: the run has a /tmp of its own (private-host.sh). A second server of a test takes the next.
+    number = next(n for n in range(0, 100) if not display_in_use(n))
     return f":{number}"
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("0.0.0.0", port))
-        except OSError:
-            return False
-    return True
-
-
-def pick_port(preferred: int) -> int:
-    if port_is_free(preferred):
-        return preferred
+def pick_port() -> int:
+    """A port the kernel picks (ephemeral range) for a server the test starts: none is fixed."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -112,9 +103,9 @@ def http_status(url: str, headers: dict | None = None, method: str = "GET", time
 class Config:
     resolution: str = "1280x800"
     display: str = field(default_factory=pick_display)
-    vnc_port: int = field(default_factory=lambda: pick_port(5900))
-    mcp_port: int = field(default_factory=lambda: pick_port(8080))
-    metrics_port: int = field(default_factory=lambda: pick_port(9102))
+    vnc_port: int = field(default_factory=pick_port)
+    mcp_port: int = field(default_factory=pick_port)
+    metrics_port: int = field(default_factory=pick_port)
     vnc_password: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     mcp_token: str = field(default_factory=lambda: uuid.uuid4().hex)
     run_marker: str = field(default_factory=lambda: uuid.uuid4().hex)

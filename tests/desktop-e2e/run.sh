@@ -3,6 +3,9 @@
 # packages and the Python pins the images use (cached, reused when unchanged),
 # then runs pytest, which starts images/desktop/start-desktop.sh and
 # images/computer-control-mcp/launcher.py as UID 1000 sharing /tmp/.X11-unix.
+# pytest runs in a /tmp, /dev/shm and network of its own (private-host.sh): the X
+# display is :0 as in the pod, servers listen on ephemeral ports, and runs at the
+# same time (or the host's own X) never meet.
 # Extra arguments go to pytest (e.g. `-k vnc`); `--print-venv` only prepares the
 # environment and prints the venv's path.
 set -euo pipefail
@@ -22,7 +25,8 @@ die() { log "$*"; exit 1; }
 package_list() { sed -e 's/#.*//' "$@" | xargs; }
 
 # xwd (x11-apps) and patchelf are for the benchmark and the Python copy below.
-read -r -a debian_packages <<<"$(package_list "$desktop_image/packages-session.txt" "$sidecar_image/packages.txt") x11-apps patchelf git"
+# iproute2 brings up the private network's loopback (private-host.sh).
+read -r -a debian_packages <<<"$(package_list "$desktop_image/packages-session.txt" "$sidecar_image/packages.txt") x11-apps patchelf git iproute2"
 
 install_debian_packages() {
   local missing=()
@@ -41,7 +45,8 @@ ensure_agent_user() {
   getent passwd "$agent_uid" >/dev/null && return 0
   [[ $EUID -eq 0 ]] || die "no user with UID $agent_uid (run as root to create 'agent')"
   log "creating user agent (UID $agent_uid)"
-  useradd --uid "$agent_uid" --user-group --create-home --shell /bin/bash agent
+  # A run beside this one may create it first.
+  useradd --uid "$agent_uid" --user-group --create-home --shell /bin/bash agent || getent passwd "$agent_uid" >/dev/null
 }
 
 runs_as_agent() {
@@ -150,7 +155,7 @@ main() {
   cd "$here"
   DESKTOP_E2E_CURRENT_CLIENT_VENV="$(prepare_current_client_venv "$python")"
   export DESKTOP_E2E_VENV="$venv" DESKTOP_E2E_CURRENT_CLIENT_VENV PYTHONDONTWRITEBYTECODE=1
-  exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
+  exec bash "$here/private-host.sh" "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
 }
 
 main "$@"

@@ -17,7 +17,7 @@ def extra_sidecar(pod, name: str, **env: str) -> AgentProcess:
 
 def test_launcher_refuses_to_start_without_a_token_file(pod):
     launcher = extra_sidecar(pod, "no-token", MCP_AUTH_TOKEN_FILE=str(pod.config.workdir / "absent"),
-                             PORT=str(pick_port(18081)), METRICS_PORT=str(pick_port(19181)))
+                             PORT=str(pick_port()), METRICS_PORT=str(pick_port()))
     try:
         assert launcher.wait_exit(timeout=30) != 0
     finally:
@@ -27,7 +27,7 @@ def test_launcher_refuses_to_start_without_a_token_file(pod):
 
 def test_launcher_gives_up_when_the_display_never_comes(pod):
     launcher = extra_sidecar(pod, "no-display", DISPLAY=":98", DISPLAY_WAIT_SECONDS="2",
-                             PORT=str(pick_port(18082)), METRICS_PORT=str(pick_port(19182)))
+                             PORT=str(pick_port()), METRICS_PORT=str(pick_port()))
     try:
         assert launcher.wait_exit(timeout=30) != 0
     finally:
@@ -49,8 +49,8 @@ def healthz_statuses_during(healthz: str, call) -> list[int]:
 def test_a_wait_within_its_own_duration_keeps_healthz_healthy(pod):
     # Like wait_milliseconds(150000) under the default 120 s grace: a call that is
     # doing what it was asked for is not stuck, so kubelet must not restart us.
-    port = pick_port(18084)
-    launcher = extra_sidecar(pod, "long-wait", PORT=str(port), METRICS_PORT=str(pick_port(19184)),
+    port = pick_port()
+    launcher = extra_sidecar(pod, "long-wait", PORT=str(port), METRICS_PORT=str(pick_port()),
                              STUCK_TOOL_SECONDS="1", SCREENSHOT_SCRATCH_DIR=str(pod.config.workdir / "scratch-wait"))
     healthz = f"http://127.0.0.1:{port}/healthz"
     try:
@@ -64,8 +64,8 @@ def test_a_wait_within_its_own_duration_keeps_healthz_healthy(pod):
 
 
 def test_a_tool_past_its_own_budget_makes_healthz_fail_until_it_returns(pod):
-    port = pick_port(18083)
-    launcher = extra_sidecar(pod, "stuck-tool", PORT=str(port), METRICS_PORT=str(pick_port(19183)),
+    port = pick_port()
+    launcher = extra_sidecar(pod, "stuck-tool", PORT=str(port), METRICS_PORT=str(pick_port()),
                              STUCK_TOOL_SECONDS="1", SCREENSHOT_SCRATCH_DIR=str(pod.config.workdir / "scratch"))
     healthz = f"http://127.0.0.1:{port}/healthz"
     try:
@@ -81,8 +81,8 @@ def test_a_tool_past_its_own_budget_makes_healthz_fail_until_it_returns(pod):
 
 
 def test_launcher_refuses_an_unknown_screenshot_format(pod):
-    launcher = extra_sidecar(pod, "bad-format", SCREENSHOT_FORMAT="gif", PORT=str(pick_port(18085)),
-                             METRICS_PORT=str(pick_port(19185)))
+    launcher = extra_sidecar(pod, "bad-format", SCREENSHOT_FORMAT="gif", PORT=str(pick_port()),
+                             METRICS_PORT=str(pick_port()))
     try:
         assert launcher.wait_exit(timeout=30) != 0
     finally:
@@ -93,7 +93,7 @@ def test_launcher_refuses_an_unknown_screenshot_format(pod):
 @pytest.mark.parametrize("variable, value", [("SCREENSHOT_QUALITY", "101"), ("STUCK_TOOL_SECONDS", "-1"),
                                              ("METRICS_PORT", "ninety")])
 def test_launcher_refuses_bad_settings_naming_the_variable(pod, variable, value):
-    settings = {"PORT": str(pick_port(18088)), "METRICS_PORT": str(pick_port(19188))} | {variable: value}
+    settings = {"PORT": str(pick_port()), "METRICS_PORT": str(pick_port())} | {variable: value}
     launcher = extra_sidecar(pod, f"bad-{variable.lower()}", **settings)
     try:
         assert launcher.wait_exit(timeout=30) != 0

@@ -70,9 +70,9 @@ def test_session_up_needs_a_window_manager_not_just_an_x_server(pod):
                                       "-nolisten", "tcp", "-rfbport", "-1"], pod.config.base_env(),
                         pod.config.workdir / "bare-xvnc.log")
     xvnc.start()
-    metrics_port = pick_port(19187)
+    metrics_port = pick_port()
     sidecar = AgentProcess("bare-sidecar", [str(VENV_PYTHON), str(LAUNCHER)],
-                           pod.sidecar_env() | {"DISPLAY": display, "PORT": str(pick_port(18087)),
+                           pod.sidecar_env() | {"DISPLAY": display, "PORT": str(pick_port()),
                                                 "METRICS_PORT": str(metrics_port),
                                                 "SCREENSHOT_SCRATCH_DIR": str(pod.config.workdir / "scratch-bare")},
                            pod.config.workdir / "bare-sidecar.log")

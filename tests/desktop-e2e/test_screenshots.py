@@ -81,15 +81,18 @@ def test_the_overridden_tools_keep_upstreams_input_schemas(pod, client):
 
 
 def test_a_lossy_format_is_an_explicit_option(pod):
-    port = pick_port(18086)
+    port = pick_port()
     sidecar = AgentProcess("sidecar-jpeg", [str(VENV_PYTHON), str(LAUNCHER)],
-                           pod.sidecar_env() | {"PORT": str(port), "METRICS_PORT": str(pick_port(19186)),
+                           pod.sidecar_env() | {"PORT": str(port), "METRICS_PORT": str(pick_port()),
                                                 "SCREENSHOT_FORMAT": "jpeg",
                                                 "SCREENSHOT_SCRATCH_DIR": str(pod.config.workdir / "scratch-jpeg")},
                            pod.config.workdir / "sidecar-jpeg.log")
     sidecar.start()
     try:
-        wait_until(lambda: http_status(f"http://127.0.0.1:{port}/healthz") == 200, 120, 0.2, "jpeg sidecar healthy")
+        try:
+            wait_until(lambda: http_status(f"http://127.0.0.1:{port}/healthz") == 200, 120, 0.2, "jpeg sidecar healthy")
+        except TimeoutError:
+            raise AssertionError(f"the jpeg sidecar never became healthy:\n{sidecar.log_tail()}") from None
         result = McpClient(f"http://127.0.0.1:{port}/mcp", pod.config.mcp_token).call("take_screenshot")
         images = [c for c in result.content if isinstance(c, ImageContent)]
         assert [i.mimeType for i in images] == ["image/jpeg"]

@@ -2,7 +2,8 @@
 the images scripts/images/build.sh built, as podman pods (tests/images/podman_pod.py).
 
 tests/images/run.sh prepares everything and sets IMAGES_TEST_PODS (the rendered Deployments as JSON),
-IMAGES_TEST_STATE (a scratch folder) and IMAGES_TEST_TAG (the local image tag, e.g. dev).
+IMAGES_TEST_STATE (a scratch folder), IMAGES_TEST_TAG (the local image tag, e.g. dev-<run>) and
+IMAGES_TEST_RUN (suffixes pod and volume names, so runs at the same time do not meet).
 """
 
 from __future__ import annotations
@@ -66,7 +67,15 @@ def local_image(reference: str) -> str:
     known = {build["repository"] for build in builds["images"].values()}
     if repository not in known:
         raise AssertionError(f"the pod runs image {reference}, which images/builds.json does not build ({sorted(known)})")
-    return f"localhost/persistent-agents/{repository}:{os.environ.get('IMAGES_TEST_TAG', 'dev')}"
+    return image_of(repository)
+
+
+def image_of(repository: str, sudo: bool = False) -> str:
+    """The image this run built (scripts/images/build.sh --tag IMAGES_TEST_TAG [--sudo])."""
+    return f"localhost/persistent-agents/{repository}:{os.environ.get('IMAGES_TEST_TAG', 'dev')}{'-sudo' if sudo else ''}"
+
+
+RUN_SUFFIX = f"-{os.environ['IMAGES_TEST_RUN']}" if os.environ.get("IMAGES_TEST_RUN") else ""
 
 
 class AgentPod:
@@ -84,7 +93,8 @@ class AgentPod:
             "git-credentials": b"",
             ".dockerconfigjson": b'{"auths": {}}',
         }
-        plan = translate(deployment, local_image, {f"{agent}-credentials": self.secret_data}, lambda _name, _port: free_port())
+        plan = translate(deployment, local_image, {f"{agent}-credentials": self.secret_data}, lambda _name, _port: free_port(),
+                         instance=RUN_SUFFIX)
         self.pod = PodmanPod(plan, state, FS_GROUP)
         self.ports = plan.published
 
@@ -126,7 +136,10 @@ def _rendered() -> dict:
 
 @pytest.fixture(scope="session")
 def state_dir() -> Path:
-    path = Path(os.environ.get("IMAGES_TEST_STATE", "/tmp/images-test-state"))
+    state = os.environ.get("IMAGES_TEST_STATE")
+    if not state:
+        pytest.exit("IMAGES_TEST_STATE is not set: run tests/images/run.sh", returncode=2)
+    path = Path(state)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

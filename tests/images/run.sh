@@ -7,13 +7,17 @@
 #      base images are pulled, or local stand-ins without a registry), plus the shell with sudo;
 #   3. renders test-cluster's Deployments under Pulumi mocks (tests/images/render-pods.ts);
 #   4. runs pytest on tests/images with the desktop end-to-end test's venv (official MCP client, Pillow).
-# Extra arguments go to pytest (e.g. `-k databot`). IMAGES_TEST_SKIP_BUILD=1 reuses the built images.
+# Extra arguments go to pytest (e.g. `-k databot`). IMAGES_TEST_SKIP_BUILD=1 reuses the images built with
+# IMAGES_TEST_TAG (default dev).
+# Runs at the same time do not meet: each tags its images dev-<run> (the layers are shared through buildah's
+# cache) and names its pods and volumes with -<run>, its scratch folder is its own (IMAGES_TEST_STATE, or a
+# fresh folder removed afterwards), and every server a test starts listens on an ephemeral port.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-state=${IMAGES_TEST_STATE:-/var/tmp/persistent-agents-images-test}
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$repo/scripts/images/containers.conf}
+run=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 
 log() { printf 'images-test: %s\n' "$*" >&2; }
 
@@ -30,12 +34,32 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-mkdir -p "$state"
+own_tags=()
+cleanup() {
+    [ "${#own_tags[@]}" -eq 0 ] || podman rmi "${own_tags[@]}" >/dev/null 2>&1 || true
+    if [ -z "${IMAGES_TEST_STATE:-}" ]; then rm -rf "$state"; fi
+}
+trap cleanup EXIT
+if [ -n "${IMAGES_TEST_STATE:-}" ]; then
+    state=$IMAGES_TEST_STATE
+    mkdir -p "$state"
+else
+    state=$(mktemp -d /var/tmp/persistent-agents-images-test.XXXXXX)
+fi
+
 if [ "${IMAGES_TEST_SKIP_BUILD:-0}" != 1 ]; then
+    tag=${IMAGES_TEST_TAG:-dev-$run}
     started=$(date +%s)
-    bash "$repo/scripts/images/build.sh" | tee "$state/build.txt"
-    bash "$repo/scripts/images/build.sh" --sudo shell | tee -a "$state/build.txt"
+    bash "$repo/scripts/images/build.sh" --tag "$tag" | tee "$state/build.txt"
+    bash "$repo/scripts/images/build.sh" --tag "$tag" --sudo shell | tee -a "$state/build.txt"
     log "images built in $(( $(date +%s) - started )) s"
+    if [ -z "${IMAGES_TEST_TAG:-}" ]; then
+        mapfile -t own_tags < <(awk '{ print $2 }' "$state/build.txt")
+        # The sudo probe image tests/images/test_sudo.py derives from the shell image.
+        own_tags+=("localhost/persistent-agents/shell-sudo-probe:$tag")
+    fi
+else
+    tag=${IMAGES_TEST_TAG:-dev}
 fi
 
 buildkitd=$(bash "$here/ensure-buildkitd.sh")
@@ -45,5 +69,6 @@ log "rendering test-cluster's pods"
 
 venv=$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)
 cd "$here"
-IMAGES_TEST_PODS="$state/pods.json" IMAGES_TEST_STATE="$state" IMAGES_TEST_BUILDKITD="$buildkitd" PYTHONDONTWRITEBYTECODE=1 \
-    exec "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=600 -v "$here" "$@"
+IMAGES_TEST_PODS="$state/pods.json" IMAGES_TEST_STATE="$state" IMAGES_TEST_BUILDKITD="$buildkitd" \
+    IMAGES_TEST_TAG="$tag" IMAGES_TEST_RUN="$run" PYTHONDONTWRITEBYTECODE=1 \
+    "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=600 -v "$here" "$@"

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, http_status, wait_until
+from conftest import REPO, free_port, http_status, wait_until
 from mcp_calls import McpClient
 
-BASE = "docker.io/library/debian:bookworm-20251229-slim"
+# The images' own Debian base (images/builds.json), which the local storage holds (pulled or a stand-in).
+BASE = json.loads((REPO / "images" / "builds.json").read_text())["bases"]["debian"]
+BASE_PATH = BASE.removeprefix("docker.io/")  # library/debian:<tag>, as a registry mirror serves it
 
 
 def gateway() -> str:
@@ -79,7 +81,7 @@ def build_service(devbot, state_dir):
                    logs=lambda: (work / "registry.log").read_text())
         # The base image the agent builds FROM, in the registry (as a mirror or Harbor proxy would hold it).
         subprocess.run(["podman", "push", "--tls-verify=false", f"--creds={user}:{password}", BASE,
-                        f"{host}:{registry_port}/library/debian:bookworm-20251229-slim"], check=True, capture_output=True)
+                        f"{host}:{registry_port}/{BASE_PATH}"], check=True, capture_output=True)
         service = {"host": host, "registry": f"{host}:{registry_port}", "buildkit": f"tcp://{host}:{buildkit_port}",
                    "user": user, "password": password, "work": work}
         yield service
@@ -104,7 +106,7 @@ def agent_build(pod, service: dict, name: str) -> dict:
     """What an agent runs through its shell MCP server: write a Dockerfile, build and push it."""
     command = (
         "set -eo pipefail; mkdir -p app && cd app\n"
-        f"printf 'FROM {service['registry']}/library/debian:bookworm-20251229-slim\\n"
+        f"printf 'FROM {service['registry']}/{BASE_PATH}\\n"
         "RUN echo \"built in $(id -un)'\"'\"'s build step\" > /built.txt\\n' > Dockerfile\n"
         f"buildctl --addr {service['buildkit']} build --frontend dockerfile.v0 --local context=. --local dockerfile=. "
         f"--output type=image,name={service['registry']}/agents/{name},push=true,registry.insecure=true 2>&1 | tail -n 15"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, image_of
 
 # Certificates this machine adds to Debian's bundle (a TLS-intercepting proxy's CA, …).
 LOCAL_CAS = sorted(Path("/usr/local/share/ca-certificates").glob("**/*.crt"))
@@ -44,7 +44,7 @@ def repositories() -> list[str]:
 
 @pytest.mark.parametrize("repository", repositories())
 def test_no_build_host_configuration_in_the_image(repository):
-    image = f"localhost/persistent-agents/{repository}:dev"
+    image = image_of(repository)
     found = subprocess.run(["podman", "run", "--rm", "--pull=never", "--user=0", "--entrypoint=[\"sh\", \"-c\"]", image,
                             FIND, "find", *markers()], check=True, capture_output=True, text=True, timeout=300)
     assert found.stdout == "", f"{image} carries build-host configuration:\n{found.stdout}"
@@ -65,7 +65,7 @@ def test_the_sidecars_source_only_requirements_build_with_the_pinned_backend():
     built = subprocess.run(
         ["podman", "run", "--rm", "--pull=never", "--network=host", *mounts,
          f"--volume={folder / 'build-constraints.txt'}:/tmp/build-constraints.txt:ro", "--entrypoint=[\"sh\", \"-c\"]",
-         "localhost/persistent-agents/computer-control-mcp:dev",
+         image_of("computer-control-mcp"),
          f"cd /tmp && PIP_CONSTRAINT=/tmp/build-constraints.txt pip wheel --no-deps --no-cache-dir -v -w /tmp/w {sdist} 2>&1"],
         capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stdout[-3000:]
@@ -75,7 +75,7 @@ def test_the_sidecars_source_only_requirements_build_with_the_pinned_backend():
 @pytest.mark.parametrize("name", list(json.loads((REPO / "images" / "builds.json").read_text())["images"]))
 def test_the_image_stays_within_its_size_budget(name):
     build = json.loads((REPO / "images" / "builds.json").read_text())["images"][name]
-    image = f"localhost/persistent-agents/{build['repository']}:dev"
+    image = image_of(build["repository"])
     size = int(subprocess.run(["podman", "image", "inspect", "--format", "{{.Size}}", image],
                               check=True, capture_output=True, text=True).stdout)
     assert size <= build["sizeBudgetMB"] * 10**6, (

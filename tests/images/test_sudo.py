@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HERE
+from conftest import HERE, image_of
 from podman_pod import CLEAR_AMBIENT, translate
 
-SUDO_IMAGE = "localhost/persistent-agents/shell:dev-sudo"
-PROBE_IMAGE = "localhost/persistent-agents/shell-sudo-probe:dev"
+SUDO_IMAGE = image_of("shell", sudo=True)
+PROBE_IMAGE = image_of("shell-sudo-probe")
 # What sudo needs to become root (SETUID, SETGID: setresuid, setgroups, setresgid) plus what apt needs as
 # root to hand its download folder to its unprivileged _apt user (CHOWN). Found by removing each of the
 # runtime's default set in turn; without any one of these three, sudo or apt's setup fails. Root owns
