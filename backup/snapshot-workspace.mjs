@@ -19,8 +19,8 @@
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 
-export const SNAPSHOT_API = "snapshot.storage.k8s.io/v1";
-export const BACKUP_OF_LABEL = "persistent-agents.dev/backup-of";
+const SNAPSHOT_API = "snapshot.storage.k8s.io/v1";
+const BACKUP_OF_LABEL = "persistent-agents.dev/backup-of";
 const AGENT_LABEL = "persistent-agents.dev/agent";
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "persistent-agents-backup" };
 const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -132,7 +132,7 @@ function log(event, fields) {
     process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + "\n");
 }
 
-export async function run(env = process.env) {
+async function run(env = process.env) {
     const settings = settingsFrom(env);
     const api = await apiClient(env);
     const collection = `/apis/${SNAPSHOT_API}/namespaces/${encodeURIComponent(settings.namespace)}/volumesnapshots`;

@@ -34,7 +34,7 @@ if ! command -v npm >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
     "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm git >/dev/null
 fi
 
-step "installing npm dependencies (Node 22 comes from the node package; postinstall installs images/shell and policies)"
+step "installing npm dependencies (Node 22 comes from the node package; the workspaces: images/shell, images/browser-view, policies, bench/shell)"
 npm ci --no-audit --no-fund
 
 step "type-checking the stack and the policy pack"

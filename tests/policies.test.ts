@@ -79,13 +79,15 @@ describe("policy pack: definitions", function () {
         }
     });
 
-    it("mirrors the stack's labels and MCP ports", () => {
+    it("takes the stack's labels and MCP ports from its contract (components/contract), not a copy", () => {
         assert.strictEqual(AGENT_LABEL, STACK_AGENT_LABEL);
         assert.deepStrictEqual(computerSelector("x"), { ...COMPUTER_POD_LABELS, [STACK_AGENT_LABEL]: "x" });
-        assert.deepStrictEqual(
-            MCP_PORTS.map((p) => p.number),
-            [PORTS.computerControl, PORTS.shell],
-        );
+        assert.deepStrictEqual(MCP_PORTS, [
+            { name: "computer-mcp", number: PORTS.computerControl },
+            { name: "shell-mcp", number: PORTS.shell },
+        ]);
+        const constants = fs.readFileSync(path.join(POLICIES_DIR, "rules", "constants.ts"), "utf8");
+        assert.doesNotMatch(constants, /"persistent-agents\.dev\//, "a label written out instead of imported");
     });
 
     it("constructs the PolicyPack only in policies/index.ts; rule modules import the SDK for types only", () => {

@@ -18,7 +18,7 @@ function percentile(sorted: number[], fraction: number): number {
     return sorted[Math.max(0, index)];
 }
 
-export function summarize(milliseconds: number[]): LatencySummary {
+function summarize(milliseconds: number[]): LatencySummary {
     const sorted = [...milliseconds].sort((a, b) => a - b);
     return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), samples: sorted.length };
 }

@@ -8,7 +8,7 @@ import { DEFAULT_RESOURCES, RESOURCES_KEYS } from "./defaults";
 import { OWN_PATH, describe } from "./problems";
 import * as formats from "./formats";
 import { parseQuantity } from "./quantity";
-import { namedObjects } from "../contract/names";
+import { MAX_CRONJOB_NAME, namedObjects } from "../contract/names";
 
 type Context = z.RefinementCtx<AgentConfig>;
 
@@ -160,7 +160,14 @@ function checkSecrets(agent: AgentConfig, ctx: Context): void {
     }
 }
 
-const NAME_RULES = { service: formats.dns1035Label, subdomain: formats.dnsSubdomain } as const;
+const NAME_RULES = {
+    service: formats.dns1035Label,
+    subdomain: formats.dnsSubdomain,
+    cronJob: (name: string) =>
+        name.length > MAX_CRONJOB_NAME
+            ? `is ${name.length} characters long; a CronJob's name has at most ${MAX_CRONJOB_NAME} (its Jobs add a suffix)`
+            : formats.dnsSubdomain(name),
+} as const;
 
 /**
  * Every object named after the agent must take its name (for the longest suffix we add), by the rule

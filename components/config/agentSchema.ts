@@ -17,8 +17,8 @@ export const MODEL_KEY_FIELD: Record<ModelProvider, "anthropicApiKey" | "openaiA
 };
 
 /** Kagent copies the system message into the Agent and its config Secret; 32 KiB is far above any prompt we use. */
-export const MAX_SYSTEM_MESSAGE_BYTES = 32 * 1024;
-export const MAX_DESCRIPTION = 1024;
+const MAX_SYSTEM_MESSAGE_BYTES = 32 * 1024;
+const MAX_DESCRIPTION = 1024;
 
 const figures = (defaults: ResourceFigures) =>
     strictObject({

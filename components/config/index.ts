@@ -10,7 +10,6 @@ import type { StackConfig } from "./types";
 
 export * from "./types";
 export { ConfigError, Problems } from "./problems";
-export { DEFAULT_RESOURCES, RESOURCES_KEYS } from "./defaults";
 export type { StackFile } from "./plainTextSecrets";
 
 export interface RawStackConfig {

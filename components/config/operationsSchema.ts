@@ -22,7 +22,7 @@ const CRON_MACROS = ["@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@an
  * Five numeric cron fields (`*`, `n`, `a-b`, `*\/s`, `a-b/s`, lists) or a macro: what both the CronJob
  * controller and snapscheduler accept, so switching engines never breaks a schedule.
  */
-export function cronSchedule(schedule: string): string | undefined {
+function cronSchedule(schedule: string): string | undefined {
     if (CRON_MACROS.includes(schedule)) {
         return undefined;
     }
@@ -155,7 +155,6 @@ export const restoreFromSchema = text({ check: formats.dnsSubdomain }).optional(
         "a VolumeSnapshot of the agent's namespace the workspace claim is created from (only when the claim is created)",
 });
 
-export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type BackupPlatformConfig = z.output<typeof backupPlatformSchema>;
 export type AgentBackupConfig = NonNullable<z.output<typeof agentBackupSchema>>;
 

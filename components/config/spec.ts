@@ -40,7 +40,7 @@ export function platformSpec(config: PlatformConfig, stackName: string): Platfor
     };
 }
 
-export function agentNamespace(agent: AgentConfig, platform: PlatformConfig): string {
+function agentNamespace(agent: AgentConfig, platform: PlatformConfig): string {
     return agent.namespace ?? `${platform.namespacePrefix}${agent.name}`;
 }
 

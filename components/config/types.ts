@@ -10,7 +10,6 @@ import type { AllowedDomain, EgressRule, ViewerSpec } from "./networkSchema";
 import type { PlatformConfig } from "./platformSchema";
 
 export type { AgentConfig } from "./agentSchema";
-export type { ModelProvider } from "./agentSchema";
 export type { ContainerResources, ResourceFigures, ResourcesKey } from "./defaults";
 export type { AllowedDomain, EgressRule, ViewerSpec } from "./networkSchema";
 export type { ImageName } from "../contract/images";
@@ -83,9 +82,6 @@ export interface ImagesSpec {
     /** Registry user for pushes; without it the ambient `docker login` of the machine running Pulumi is used. */
     registryUsername?: string;
 }
-
-export type VaultSpec = PlatformConfig["vault"];
-export type SecretStoreSpec = PlatformConfig["secretStore"];
 
 export type PlatformSpec = Omit<PlatformConfig, "images"> & { images: ImagesSpec };
 

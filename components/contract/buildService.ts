@@ -4,13 +4,14 @@
  * files on both sides (as `buildctl --tlsdir` names them), where the daemon's image keeps its state and
  * socket, and the capabilities the daemon needs with the process sandbox.
  */
+import { agentObjectNames } from "./names";
 
 /** The port every daemon listens on (TLS). */
 export const BUILDKIT_PORT = 1234;
 
 /** The daemon's Service and Deployment in the build namespace: `<agent>-buildkitd`. */
 export function buildDaemonName(agent: string): string {
-    return `${agent}-buildkitd`;
+    return agentObjectNames(agent).buildDaemon;
 }
 
 /** The daemon's in-cluster name: the client's BUILDKIT_HOST and the server certificate's first name. */

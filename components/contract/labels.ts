@@ -20,7 +20,7 @@ export const BACKUP_OF_LABEL = "persistent-agents.dev/backup-of";
 export const SNAPSHOT_MANAGER = "persistent-agents-backup";
 
 /** The label the API server puts on every namespace: its own name. */
-export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /** A NetworkPolicy peer's namespace selector for one namespace, by name. */
 export function namespaceSelector(namespace: string): { matchLabels: Record<string, string> } {

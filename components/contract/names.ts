@@ -6,8 +6,11 @@
  * DNS-1123 subdomains).
  */
 
-/** The rule a name must follow: kagent also names a Service after the Agent, hence `service` for it. */
-export type NameRule = "service" | "subdomain";
+/**
+ * The rule a name must follow: kagent also names a Service after the Agent, hence `service` for it;
+ * `cronJob` is a subdomain short enough for the Jobs and pods the CronJob controller names after it.
+ */
+export type NameRule = "service" | "subdomain" | "cronJob";
 
 /** Suffix after the agent's name, and the rule of the strictest object kind that carries the name. */
 const OBJECT_NAMES = {
@@ -42,10 +45,14 @@ const OBJECT_NAMES = {
     egressProxy: { suffix: "-egress", rule: "service", kinds: "Service, Deployment, ConfigMap and PodMonitor" },
     egressProxyPolicy: { suffix: "-egress-proxy", rule: "subdomain", kinds: "NetworkPolicy" },
     /** The backup CronJob, and the ServiceAccount, Role and RoleBinding it runs as. */
-    backup: { suffix: "-backup", rule: "subdomain", kinds: "CronJob, ServiceAccount, Role and RoleBinding" },
+    backup: { suffix: "-backup", rule: "cronJob", kinds: "CronJob, ServiceAccount, Role and RoleBinding" },
     backupScript: { suffix: "-backup-script", rule: "subdomain", kinds: "ConfigMap" },
     backupEgressPolicy: { suffix: "-backup-egress", rule: "subdomain", kinds: "NetworkPolicy" },
     backupToShellPolicy: { suffix: "-backup-to-shell", rule: "subdomain", kinds: "NetworkPolicy" },
+    /** The agent's BuildKit daemon in the build namespace: its Deployment, Service and NetworkPolicy. */
+    buildDaemon: { suffix: "-buildkitd", rule: "service", kinds: "Service, Deployment and NetworkPolicy" },
+    /** The daemon's server certificate: the ExternalSecret and the Secret it writes. */
+    buildDaemonTls: { suffix: "-buildkitd-tls", rule: "subdomain", kinds: "Secret and ExternalSecret" },
 } as const satisfies Record<string, { suffix: string; rule: NameRule; kinds: string }>;
 
 export type ObjectNameKey = keyof typeof OBJECT_NAMES;

@@ -25,7 +25,7 @@ export const SNAPSHOT_API_GROUP = "snapshot.storage.k8s.io";
 export const BACKUP_PROGRAM_FILE = path.join(__dirname, "..", "..", "backup", BACKUP_PROGRAM.file);
 
 /** One backup pod: Node reading a few KiB of JSON. Counted in the namespace quota (plan/quotas.ts). */
-export const BACKUP_POD_RESOURCES: ContainerResources = {
+const BACKUP_POD_RESOURCES: ContainerResources = {
     requests: { cpu: "10m", memory: "64Mi" },
     limits: { cpu: "500m", memory: "128Mi" },
 };

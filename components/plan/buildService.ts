@@ -22,6 +22,7 @@ import {
     buildDaemonName,
 } from "../contract/buildService";
 import { AGENT_LABEL, BUILDKIT_POD_LABELS, computerSelector } from "../contract/labels";
+import { agentObjectNames } from "../contract/names";
 import { dnsRule, egressRule, type PolicyPlan, tcp } from "./network";
 import type { VaultAccessPlan } from "./parts";
 
@@ -260,7 +261,7 @@ export function planBuildDaemon(
                   addCapabilities: [],
               },
         tls: {
-            secretName: `${name}-tls`,
+            secretName: agentObjectNames(agent.name).buildDaemonTls,
             store: service.vaultAccess.store,
             vaultMount: platform.vault.mount,
             vaultPath: `${platform.vault.pathPrefix}/${agent.name}/build-daemon`,

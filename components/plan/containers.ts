@@ -25,7 +25,7 @@ import type { ContainerPlan, EnvPlan, MountPlan, ProbePlan, VolumePlan } from ".
  * Which containers the computer pod has: the one place this is decided (the credentials, the quota,
  * the monitoring and the config's checks follow the planned containers).
  */
-export function computerRoles(agent: Pick<AgentSpec, "desktop">): ContainerRole[] {
+function computerRoles(agent: Pick<AgentSpec, "desktop">): ContainerRole[] {
     if (!agent.desktop.enabled) {
         return ["shell"];
     }

@@ -43,7 +43,6 @@ const imageBuilds = z.object({
         z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/\S+:\S+$/, "a fully qualified image reference with a tag"),
     ),
 });
-export type ImageBuild = z.infer<typeof imageBuild>;
 export type ImageBuilds = z.infer<typeof imageBuilds>;
 
 /** Parses images/builds.json (or `text`), naming the field and the file on any mistake. */

@@ -13,7 +13,7 @@ import type { KagentPlan } from "./parts";
  * this project can obtain and so prove end to end (tests/agent-loop); the Go runtime's module is not
  * served by the Go module proxy. (The CRD's default is go.)
  */
-export const KAGENT_RUNTIME = "python";
+const KAGENT_RUNTIME = "python";
 
 /**
  * The security context kagent's agent pod needs to pass the namespace's Pod Security Admission level

@@ -12,7 +12,7 @@ import type { ContainerPlan, McpServerPlan } from "./parts";
  * Kagent's `timeout` caps every HTTP request, tool calls included. Shell commands may run up to the
  * shell server's maximum (10 minutes) and OCR takes ~20 s, so both get room above their longest call.
  */
-export const MCP_TIMEOUTS = { shell: `${SHELL_MAX_COMMAND_SECONDS / 60 + 1}m`, computerControl: "2m" } as const;
+const MCP_TIMEOUTS = { shell: `${SHELL_MAX_COMMAND_SECONDS / 60 + 1}m`, computerControl: "2m" } as const;
 
 /** One entry per container that serves MCP; the shell first (as the Agent lists its tools). */
 export function planMcpServers(agent: AgentSpec, containers: ContainerPlan[]): McpServerPlan[] {

@@ -15,8 +15,8 @@ import { type PolicyPlan, tcp } from "./network";
 import type { ContainerPlan } from "./parts";
 
 const MONITORING_DIR = path.join(__dirname, "..", "..", "monitoring");
-export const RULES_FILE = path.join(MONITORING_DIR, "rules.yaml");
-export const DASHBOARD_FILE = path.join(MONITORING_DIR, "dashboard.json");
+const RULES_FILE = path.join(MONITORING_DIR, "rules.yaml");
+const DASHBOARD_FILE = path.join(MONITORING_DIR, "dashboard.json");
 
 export type MonitoringSettings = PlatformSpec["monitoring"];
 
@@ -95,7 +95,7 @@ export function planAgentMonitoring(
 }
 
 /** monitoring/rules.yaml as a PrometheusRule spec, runbook links made absolute when a base URL is set. */
-export function prometheusRuleSpec(
+function prometheusRuleSpec(
     settings: Pick<MonitoringSettings, "runbookBaseUrl">,
     file = RULES_FILE,
 ): { groups: RuleGroup[] } {

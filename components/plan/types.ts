@@ -26,13 +26,13 @@ import type {
 } from "./parts";
 
 export type { ImageName } from "../config";
-export type { BackupPlan, CronJobBackupPlan, SnapshotSchedulePlan } from "./backup";
+export type { BackupPlan, CronJobBackupPlan } from "./backup";
 export type { BrowserViewPlan } from "./browserView";
 export type { BuildDaemonPlan, BuildServicePlan } from "./buildService";
-export type { EgressProxyPlan, GitBroker } from "./egressProxy";
+export type { EgressProxyPlan } from "./egressProxy";
 export type { ImageBuildPlan } from "./images";
-export type { AgentMonitoringPlan, PodMonitorPlan, RuleGroup, StackMonitoringPlan } from "./monitoring";
-export type { Labels, NetworkPlan, PeerPlan, PolicyPlan, PortRule, RulePlan } from "./network";
+export type { AgentMonitoringPlan, PodMonitorPlan, StackMonitoringPlan } from "./monitoring";
+export type { NetworkPlan, PeerPlan, PolicyPlan, RulePlan } from "./network";
 export type * from "./parts";
 
 export interface AgentPlan {

@@ -94,7 +94,7 @@ function claimObject(namespace: string, claim: ClaimPlan): PersistentVolumeClaim
     };
 }
 
-export function computerPodSpec(agent: string, computer: ComputerPlan, images: ImageRefs): PodSpec {
+function computerPodSpec(agent: string, computer: ComputerPlan, images: ImageRefs): PodSpec {
     return {
         runtimeClassName: computer.runtimeClassName,
         serviceAccountName: computer.name,

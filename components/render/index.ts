@@ -2,8 +2,8 @@
  * The compiler's back end: plans (components/plan) as Kubernetes objects. Pure functions; nothing here
  * registers a resource or reads config (components/resources does both).
  */
-export { type AgentObjects, renderAgent } from "./agent";
-export { type BuildServiceObjects, buildServiceObjects } from "./buildService";
+export { renderAgent } from "./agent";
+export { buildServiceObjects } from "./buildService";
 export { stackMonitoringObjects } from "./monitoring";
 export type { ImageRefs, KubernetesObject, Rendered } from "./objects";
 export { renderStack, type StackObjects } from "./stack";

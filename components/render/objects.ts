@@ -24,8 +24,6 @@ export interface KubernetesObject {
 /** A built-in kind, typed by @pulumi/kubernetes's input types, with the fields every object has. */
 export type Typed<T> = Omit<T, "apiVersion" | "kind" | "metadata"> & KubernetesObject;
 
-export type Namespace = Typed<k8s.types.input.core.v1.Namespace>;
-export type ConfigMap = Typed<k8s.types.input.core.v1.ConfigMap>;
 export type Service = Typed<k8s.types.input.core.v1.Service>;
 export type ServiceAccount = Typed<k8s.types.input.core.v1.ServiceAccount>;
 export type PersistentVolumeClaim = Typed<k8s.types.input.core.v1.PersistentVolumeClaim>;

@@ -1,28 +1,23 @@
 /**
- * What the policies know about the stack. The pack is its own package and does not import the program,
- * so these mirror components/contract/labels.ts and components/contract/names.ts; tests/policies.test.ts checks they agree.
+ * What the policies know about the stack: its own contract (components/contract), imported rather than
+ * mirrored, so a renamed label or port reaches the pack with the program. The pack runs where the
+ * repository is (`pulumi preview --policy-pack policies`), so the program's folder is there too.
  */
+import { RETAIN_ANNOTATION, SUDO_LABEL } from "../../components/contract/labels";
+import { PORT_NAMES, PORTS } from "../../components/contract/pod";
 
-/** Label on every object of an agent (components/contract/labels.ts AGENT_LABEL). */
-export const AGENT_LABEL = "persistent-agents.dev/agent";
+export { AGENT_LABEL, COMPUTER_POD_LABELS } from "../../components/contract/labels";
 
-/** Labels that mark a pod as an agent's computer (components/contract/labels.ts computerSelector, minus the agent). */
-export const COMPUTER_POD_LABELS: Readonly<Record<string, string>> = {
-    "app.kubernetes.io/name": "persistent-agent",
-    "app.kubernetes.io/component": "computer",
-};
-
-/** MCP ports of the computer: container port names and numbers (components/contract/names.ts PORTS). */
-export const MCP_PORTS: ReadonlyArray<{ name: string; number: number }> = [
-    { name: "computer-mcp", number: 8080 },
-    { name: "shell-mcp", number: 8081 },
-];
+/** MCP ports of the computer: container port names and numbers. */
+export const MCP_PORTS: ReadonlyArray<{ name: string; number: number }> = (["computerControl", "shell"] as const).map(
+    (server) => ({ name: PORT_NAMES[server], number: PORTS[server] }),
+);
 
 /**
  * Pod label or annotation opting a pod into privilege escalation (sudo in the agent's shell).
  * Only the value "true" counts.
  */
-export const SUDO_OPT_IN = "persistent-agents.dev/sudo";
+export const SUDO_OPT_IN = SUDO_LABEL;
 
 /**
  * Label or annotation on a PersistentVolumeClaim saying whether the stack retains it on delete.
@@ -31,4 +26,4 @@ export const SUDO_OPT_IN = "persistent-agents.dev/sudo";
  * (AnalyzerResourceOptions has no such field as of Pulumi 3.270), so under `pulumi preview
  * --policy-pack` this marker is what the policy reads; where the option is visible it must agree.
  */
-export const RETAIN_MARKER = "persistent-agents.dev/retain";
+export const RETAIN_MARKER = RETAIN_ANNOTATION;

@@ -15,7 +15,7 @@ interface McpPort {
 }
 
 /** The Service's ports that lead to an MCP server. */
-export function mcpPorts(service: Obj): McpPort[] {
+function mcpPorts(service: Obj): McpPort[] {
     const ports: McpPort[] = [];
     for (const port of service?.spec?.ports ?? []) {
         const candidates = [port?.port, port?.name, port?.targetPort].filter((v) => v !== undefined);
@@ -35,7 +35,7 @@ export function mcpPorts(service: Obj): McpPort[] {
 }
 
 /** Whether a label selector selects every pod that carries `labels` (and possibly more). */
-export function selectsAll(selector: Obj | undefined, labels: Record<string, string>): boolean {
+function selectsAll(selector: Obj | undefined, labels: Record<string, string>): boolean {
     if (!selector) {
         return false;
     }
@@ -84,7 +84,7 @@ function portMatches(entry: Obj, port: McpPort): boolean {
 }
 
 /** Violations for one Service, given the NetworkPolicies of the stack. */
-export function serviceViolations(service: Obj, networkPolicies: Obj[]): string[] {
+function serviceViolations(service: Obj, networkPolicies: Obj[]): string[] {
     const ports = mcpPorts(service);
     if (ports.length === 0) {
         return [];

@@ -3,12 +3,12 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { NamedContainer, Obj, containersOf, podTemplateOf } from "./kubernetes";
 
 /** Names of variables that hold secrets. */
-export const SECRET_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|CREDENTIAL|PRIVATE_?KEY)/i;
+const SECRET_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|CREDENTIAL|PRIVATE_?KEY)/i;
 /** `*_FILE`-style variables point at a mounted secret; their value is a path, not the secret. */
 const POINTER_NAME = /_(FILE|PATH|DIR)$/i;
 
 /** Literals that look like credentials whatever the variable is called. Messages name the kind only. */
-export const CREDENTIAL_SHAPES: ReadonlyArray<{ kind: string; pattern: RegExp }> = [
+const CREDENTIAL_SHAPES: ReadonlyArray<{ kind: string; pattern: RegExp }> = [
     { kind: "an API key (sk-…)", pattern: /\bsk-[A-Za-z0-9_-]{8,}/ },
     { kind: "a GitHub token", pattern: /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/ },
     { kind: "a GitLab token", pattern: /\bglpat-[A-Za-z0-9_-]{16,}/ },
@@ -18,7 +18,7 @@ export const CREDENTIAL_SHAPES: ReadonlyArray<{ kind: string; pattern: RegExp }>
 ];
 
 /** Messages for every env var of a container that carries a secret literal. */
-export function secretLiterals({ label, container }: NamedContainer): string[] {
+function secretLiterals({ label, container }: NamedContainer): string[] {
     const found: string[] = [];
     for (const variable of Array.isArray(container.env) ? container.env : []) {
         const name = String(variable?.name ?? "");

@@ -12,7 +12,7 @@ const CLAIM = "kubernetes:core/v1:PersistentVolumeClaim";
 export type ClaimOptions = Pick<PolicyResourceOptions, "protect"> & { retainOnDelete?: boolean };
 
 /** The violation for one claim, if any. */
-export function claimViolation(props: Record<string, any>, opts: ClaimOptions): string | undefined {
+function claimViolation(props: Record<string, any>, opts: ClaimOptions): string | undefined {
     const declared = marker(props?.metadata, RETAIN_MARKER);
     const ref = objectRef(props);
     if (opts.protect || opts.retainOnDelete === true) {

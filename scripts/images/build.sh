@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the agent images with buildah, without Docker: the same contexts, named contexts and build args
-# as the stack's docker-build (both read images/builds.json), so a test of these images tests what
-# `pulumi up` pushes.
+# as the stack's docker-build (both from components/plan/images.ts, which reads images/builds.json), so a
+# test of these images tests what `pulumi up` pushes.
 #
 #   scripts/images/build.sh [--sudo] [--tag-prefix PREFIX] [--tag TAG] [--dry-run] [IMAGE...]
 #
-# IMAGE is a key of images/builds.json (desktop, computerControlMcp, shell; default: all). --sudo sets
+# IMAGE is a key of images/builds.json (desktop, computerControlMcp, shell, …; default: all). --sudo sets
 # the sudo build arg to true (as the stack does when some agent has `sudo: true`). Images are tagged
 # PREFIX/<repository>:TAG (default localhost/persistent-agents/…:dev; with --sudo, TAG-sudo: :dev-sudo).
 # Base images come from scripts/images/base-standins.sh (pulled, or local stand-ins without a registry).
@@ -22,7 +22,6 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-builds="${IMAGES_DIR:-$repo/images}/builds.json"
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 
 sudo_arg=false
@@ -45,27 +44,15 @@ done
 [ "$sudo_arg" = true ] && tag=$tag-sudo
 
 
-# One line per image: name, repository, context, then the buildah arguments, separated by \x1f (paths
-# resolved against images/; no path of this repository holds that character).
+# One line per image: name, repository, context, then the buildah arguments, separated by \x1f, from
+# components/plan/images.ts (the stack's own reading of builds.json, validated) through a tsx entry point.
 build_plan() {
-    node - "$builds" "$sudo_arg" "$@" <<'EOF'
-const [file, sudo, ...wanted] = process.argv.slice(2);
-const path = require("path");
-const { images } = require(file);
-const root = path.dirname(file);
-const names = wanted.length ? wanted : Object.keys(images);
-for (const name of names) {
-    const image = images[name];
-    if (!image) {
-        console.error(`build.sh: no image "${name}" in ${file} (known: ${Object.keys(images).join(", ")})`);
-        process.exit(2);
-    }
-    const args = ["-f", path.join(root, image.context, image.dockerfile)];
-    for (const [ctx, dir] of Object.entries(image.namedContexts)) args.push("--build-context", `${ctx}=${path.join(root, dir)}`);
-    if (image.sudoBuildArg) args.push("--build-arg", `${image.sudoBuildArg}=${sudo}`);
-    process.stdout.write([name, image.repository, path.join(root, image.context), ...args].join("\x1f") + "\n");
-}
-EOF
+    local tsx="$repo/node_modules/.bin/tsx"
+    [ -x "$tsx" ] || { echo "build.sh: run npm ci at the repository root first (tsx reads the build plan)" >&2; exit 2; }
+    local args=()
+    [ "$sudo_arg" = true ] && args+=(--sudo)
+    [ -n "${IMAGES_DIR:-}" ] && args+=(--images-dir "$IMAGES_DIR")
+    "$tsx" "$here/build-plan.ts" "${args[@]}" "$@"
 }
 
 ca_bundle=${BUILD_CA_BUNDLE:-${NODE_EXTRA_CA_CERTS:-${PIP_CERT:-}}}

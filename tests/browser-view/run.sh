@@ -21,19 +21,12 @@ install_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium >/dev/null
 }
 
-# npm ci only when the lockfile changed since the last install (its hash is kept in node_modules); under a
-# lock of this checkout's own, so two runs of this test at once never install over each other.
+# Its dependencies come with the root's npm ci (images/browser-view is an npm workspace). The build runs
+# under a lock of this checkout's own, so two runs of this test at once never build over each other.
 build_browser_view() {
-  local stamp
   mkdir -p "$repo/.cache"
   exec {install_lock}>"$repo/.cache/browser-view-build.lock"
   flock "$install_lock"
-  stamp="$(sha256sum "$package/package-lock.json" | cut -d' ' -f1)"
-  if [[ "$(cat "$package/node_modules/.lock-stamp" 2>/dev/null)" != "$stamp" ]]; then
-    log "installing images/browser-view dependencies"
-    npm ci --prefix "$package" --no-audit --no-fund --loglevel=error
-    echo "$stamp" >"$package/node_modules/.lock-stamp"
-  fi
   npm --prefix "$package" run --silent build
   flock -u "$install_lock"
 }
@@ -41,8 +34,8 @@ build_browser_view() {
 main() {
   # Node 22 from the root's node package (Debian's nodejs is older than the image's Node 22).
   export PATH="$repo/node_modules/.bin:$PATH"
-  [[ -x "$repo/node_modules/.bin/node" && -d "$repo/node_modules/playwright-core" ]] \
-    || die "run npm ci at the repository root first (it brings Node 22 and playwright-core)"
+  [[ -x "$repo/node_modules/.bin/node" && -d "$repo/node_modules/playwright-core" && -d "$repo/node_modules/@novnc/novnc" ]] \
+    || die "run npm ci at the repository root first (it brings Node 22, playwright-core and the browser view's packages)"
   install_chromium
   build_browser_view
   local venv

@@ -43,7 +43,7 @@ async function must(command: string, args: string[]): Promise<string> {
     return result.stdout;
 }
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = createServer();
         server.on("error", reject);

@@ -70,7 +70,7 @@ function makeCertificates(dir: string): { caFile: string; key: Buffer; cert: Buf
 }
 
 /** A minimal wheel (a zip with the dist-info files pip checks), stored uncompressed where that is simpler. */
-export function tinyWheel(): { name: string; bytes: Buffer } {
+function tinyWheel(): { name: string; bytes: Buffer } {
     const dist = "tinypkg-0.1.dist-info";
     const files: [string, string][] = [
         ["tinypkg/__init__.py", 'GREETING = "installed through the egress proxy"\n'],

@@ -32,7 +32,7 @@ export interface RunningProxy {
     stop(): Promise<void>;
 }
 
-export async function freeTcpPort(): Promise<number> {
+async function freeTcpPort(): Promise<number> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as { port: number };

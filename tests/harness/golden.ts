@@ -73,7 +73,7 @@ function mockedImages(plan: StackPlan): ImageRefs {
 }
 
 /** Every rendered Kubernetes object of the stack, with the name of the Pulumi resource that registers it. */
-export function renderedWithResourceNames(rendered: StackObjects): [string, KubernetesObject][] {
+function renderedWithResourceNames(rendered: StackObjects): [string, KubernetesObject][] {
     const found: [string, KubernetesObject][] = [];
     const add = (prefix: string, list: { key: string; object: KubernetesObject }[]) => {
         for (const { key, object } of list) {
@@ -218,6 +218,6 @@ function clean(value: unknown): unknown {
     return value;
 }
 
-export function dump(value: unknown): string {
+function dump(value: unknown): string {
     return yaml.dump(value, { sortKeys: true, lineWidth: -1, noRefs: true });
 }

@@ -111,7 +111,7 @@ function resourceArgs(input: PolicyInput, view: OptionsView): ResourceValidation
     };
 }
 
-export async function runResourcePolicy(
+async function runResourcePolicy(
     policy: ResourceValidationPolicy,
     inputs: PolicyInput[],
     view: OptionsView = "withRetainOnDelete",
@@ -135,7 +135,7 @@ export async function runResourcePolicy(
     return violations;
 }
 
-export async function runStackPolicy(
+async function runStackPolicy(
     policy: StackValidationPolicy,
     inputs: PolicyInput[],
     view: OptionsView = "withRetainOnDelete",
@@ -187,9 +187,7 @@ export async function runStackPolicy(
     return violations;
 }
 
-export function isStackPolicy(
-    policy: ResourceValidationPolicy | StackValidationPolicy,
-): policy is StackValidationPolicy {
+function isStackPolicy(policy: ResourceValidationPolicy | StackValidationPolicy): policy is StackValidationPolicy {
     return typeof (policy as StackValidationPolicy).validateStack === "function";
 }
 

@@ -1,7 +1,7 @@
 import { MountedFile } from "./mountedFile.js";
 import type { ViewMode } from "./rfbClientFilter.js";
 
-export const VIEW_MODES: readonly ViewMode[] = ["view-only", "interactive"];
+const VIEW_MODES: readonly ViewMode[] = ["view-only", "interactive"];
 
 /**
  * The viewing mode, read from a file mounted from a ConfigMap so that it switches without a restart.

@@ -17,7 +17,7 @@ import { loadAssets } from "./staticAssets.js";
  * plain HTTP 401/403 and the bridge never opens a connection to the VNC server for it.
  */
 
-export const WEBSOCKET_PATH = "/websockify";
+const WEBSOCKET_PATH = "/websockify";
 const MAX_LOGIN_BODY_BYTES = 4096;
 // Viewer-to-server RFB messages are tiny except clipboard text (capped by the RFB filter at 1 MiB).
 const MAX_WEBSOCKET_MESSAGE_BYTES = 2 << 20;

@@ -11,7 +11,7 @@ import { ByteReader } from "./byteReader.js";
 const SECURITY_VNC_AUTH = 2;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-export class VncError extends Error {}
+class VncError extends Error {}
 
 /** VncAuth's DES key is the password (8 bytes, zero-padded) with the bits of each byte reversed. */
 export function vncAuthResponse(password: string, challenge: Buffer): Buffer {

@@ -149,15 +149,6 @@ export function dataOf<T = Record<string, any>>(result: CallToolResult): T {
     return result.structuredContent as T;
 }
 
-export function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 /** True once `pid` has exited (zombies count as exited: they only wait to be reaped). */
 export async function hasExited(pid: number): Promise<boolean> {
     try {

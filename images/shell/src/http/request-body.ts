@@ -4,7 +4,7 @@ import type { IncomingMessage } from "node:http";
  * Largest request body accepted. The biggest legitimate body is a write_file or edit_file call; 16 MiB
  * leaves room for a few MiB of text after JSON escaping while bounding what one request can buffer.
  */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export class BodyTooLargeError extends Error {
     constructor() {

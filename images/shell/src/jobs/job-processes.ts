@@ -26,7 +26,7 @@ function parseStat(pid: number, stat: string): ProcessInfo {
 }
 
 /** The process now, or null when it is gone. */
-export async function readProcess(pid: number): Promise<ProcessInfo | null> {
+async function readProcess(pid: number): Promise<ProcessInfo | null> {
     try {
         return parseStat(pid, await readFile(`/proc/${pid}/stat`, "utf8"));
     } catch {

@@ -29,7 +29,6 @@ export const JobRecordSchema = z.object({
     signal: z.string().nullable(),
 });
 export type JobRecord = z.infer<typeof JobRecordSchema>;
-export type JobState = JobRecord["state"];
 
 /** A journal entry that failed validation, moved aside to `.agent/jobs-quarantine/<folder>/` with its reason. */
 export interface QuarantinedEntry {

@@ -19,7 +19,7 @@ const IMAGE_TYPES: Record<string, string> = {
 };
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 /** Largest file edit_file takes: it holds the file twice in memory (before and after) plus the diff. */
-export const MAX_EDIT_FILE_BYTES = 16 * 1024 * 1024;
+const MAX_EDIT_FILE_BYTES = 16 * 1024 * 1024;
 const pathSchema = z.string().min(1).describe("File path; relative paths resolve against the workspace");
 
 /** Reading a pipe, socket or device could wait forever or never end: those go through run_command. */
