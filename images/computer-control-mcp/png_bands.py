@@ -28,6 +28,7 @@ DEFLATE_LEVEL = 1  # ISA-L levels are 0-3; 1 is its fast one with useful matchin
 BAND_ROWS = 32
 ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KiB window, "fastest" level hint; header checksum valid (0x7801 % 31 == 0)
 FINAL_EMPTY_BLOCK = b"\x03\x00"  # a final fixed-Huffman block holding only end-of-block
+ADLER_MODULUS = 65521
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -39,6 +40,14 @@ def _rgb_rows(bgra: numpy.ndarray, rows: numpy.ndarray) -> None:
     height, width = bgra.shape[:2]
     rows[:, 0] = 0  # filter type None
     rows[:, 1:] = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGB).reshape(height, width * 3)
+
+
+def adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of A followed by B, from A's, B's and B's length (RFC 1950: s1 = 1 + the sum of the
+    bytes, s2 = the sum of the s1 after each byte, both modulo 65521, checksum s2 * 65536 + s1). After A,
+    every s1 within B is B's own plus A's s1 - 1, so s1 = s1A + s1B - 1 and s2 = s2A + s2B + len(B) * (s1A - 1)."""
+    s1a, s2a, s1b, s2b = first & 0xFFFF, first >> 16, second & 0xFFFF, second >> 16
+    return (s1a + s1b - 1) % ADLER_MODULUS | ((s2a + s2b + second_length * (s1a - 1)) % ADLER_MODULUS) << 16
 
 
 def png_from_bgra(bgra: numpy.ndarray) -> bytes:
@@ -53,6 +62,7 @@ class BandedPng:
         self.width, self.height = width, height
         self.rows = numpy.empty((height, 1 + width * 3), dtype=numpy.uint8)
         self.bands: list[bytes] = [b""] * -(-height // BAND_ROWS)
+        self.band_adlers: list[int] = [1] * len(self.bands)  # each band's rows' own Adler-32
         header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # depth 8, colour type RGB
         self.head = PNG_SIGNATURE + _chunk(b"IHDR", header)
 
@@ -60,13 +70,21 @@ class BandedPng:
         """The PNG of `bgra`, which differs from the previous frame only in `changed_bands` (None: anywhere)."""
         if bgra.shape[:2] != (self.height, self.width):
             raise ValueError(f"frame is {bgra.shape[1]}x{bgra.shape[0]}, the PNG {self.width}x{self.height}")
-        for band in range(len(self.bands)) if changed_bands is None else sorted(changed_bands):
+        whole = changed_bands is None
+        if whole:
+            _rgb_rows(bgra, self.rows)  # one conversion of the whole frame, not one per band
+        for band in range(len(self.bands)) if whole else changed_bands:
             top, bottom = band * BAND_ROWS, min(self.height, (band + 1) * BAND_ROWS)
-            _rgb_rows(bgra[top:bottom], self.rows[top:bottom])
+            if not whole:
+                _rgb_rows(bgra[top:bottom], self.rows[top:bottom])
             compressor = isal_zlib.compressobj(DEFLATE_LEVEL, isal_zlib.DEFLATED, -15)
             self.bands[band] = compressor.compress(self.rows[top:bottom]) + compressor.flush(isal_zlib.Z_SYNC_FLUSH)
-        adler = struct.pack(">I", isal_zlib.adler32(self.rows))
-        idat = b"".join([ZLIB_HEADER, *self.bands, FINAL_EMPTY_BLOCK, adler])
+            self.band_adlers[band] = isal_zlib.adler32(self.rows[top:bottom])
+        adler = self.band_adlers[0]
+        for band in range(1, len(self.bands)):
+            length = (min(self.height, (band + 1) * BAND_ROWS) - band * BAND_ROWS) * self.rows.shape[1]
+            adler = adler32_combine(adler, self.band_adlers[band], length)
+        idat = b"".join([ZLIB_HEADER, *self.bands, FINAL_EMPTY_BLOCK, struct.pack(">I", adler)])
         return b"".join([self.head, _chunk(b"IDAT", idat), _chunk(b"IEND", b"")])
 
 

@@ -87,10 +87,11 @@ class ScreenImages:
 
     def of(self, bgra: numpy.ndarray, stamps: numpy.ndarray) -> ImageContent:
         """`stamps[band]` changes whenever that band of `bgra` was grabbed again (ScreenGrabber.update)."""
+        changed = None
         if self.encoded_stamps is not None and self.encoded_stamps.shape == stamps.shape:
             changed = set(numpy.flatnonzero(stamps != self.encoded_stamps).tolist())
-        else:
-            changed = None
+            if len(changed) == len(stamps):
+                changed = None  # all of it: encoded as one frame
         if changed is not None and not changed and self.content is not None:
             return self.content
         if self.encoding.format == "png":
@@ -160,7 +161,10 @@ class _ThreadScreen:
             changed.update(bands_of_rows(y, y + h))
         for first, last in _runs(sorted(changed)):
             top, bottom = first * BAND_ROWS, min(height, (last + 1) * BAND_ROWS)
-            self.frame[top:bottom] = self.grab_rows(top, bottom)
+            if (top, bottom) == (0, height):
+                self.frame = self.grab_rows(0, height)  # all of it: the grab is the new frame, no copy
+            else:
+                self.frame[top:bottom] = self.grab_rows(top, bottom)
         self.stamp(changed)
         return self.frame, self.stamps
 
