@@ -4,8 +4,14 @@
 // the agent's namespace. Node's fetch and the service account token are all it needs: no kubectl in that
 // image, and no package to install.
 //
-// Environment (set by the CronJob; the KUBE_* overrides are for tests against a local API server):
-//   NAMESPACE, CLAIM, AGENT            what to snapshot, and the agent label to put on the snapshot
+// Environment (set by the CronJob from the stack's plan, components/plan/backup.ts; the KUBE_* overrides
+// are for tests against a local API server). The program knows no label of the stack's: they come here.
+//   NAMESPACE, CLAIM                   what to snapshot
+//   SNAPSHOT_LABELS                    JSON object: the labels of every snapshot taken
+//   SNAPSHOT_SELECTOR                  label selector (key=value,…) of the claim's snapshots, which retention
+//                                      prunes; SNAPSHOT_LABELS must match it, or retention would never see them
+//   KEEP_SNAPSHOTS                     comma-separated snapshot names retention never deletes (the one the
+//                                      agent's storage.restoreFrom names: its claim is created from it)
 //   SNAPSHOT_CLASS                     VolumeSnapshotClass name
 //   RETAIN_COUNT                       keep at most this many snapshots of the claim (0: no count limit)
 //   RETAIN_MAX_AGE_SECONDS             delete snapshots older than this (0: no age limit)
@@ -20,23 +26,23 @@ import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 
 const SNAPSHOT_API = "snapshot.storage.k8s.io/v1";
-const BACKUP_OF_LABEL = "persistent-agents.dev/backup-of";
-const AGENT_LABEL = "persistent-agents.dev/agent";
-const MANAGED_BY = { "app.kubernetes.io/managed-by": "persistent-agents-backup" };
 const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 /**
  * Which snapshots retention removes. Newest first by creation time; beyond `count` or older than
  * `maxAgeSeconds` goes, except the newest snapshot that is ready to use (a failing snapshot class must
- * never prune away the last good backup) and the one this run just created.
+ * never prune away the last good backup), the one this run just created (`keep`), and those named in
+ * `kept` (the one the workspace claim is restored from).
  */
-export function snapshotsToDelete(snapshots, { count, maxAgeSeconds, now, keep }) {
+export function snapshotsToDelete(snapshots, { count, maxAgeSeconds, now, keep, kept = [] }) {
     const newestFirst = [...snapshots].sort(
         (a, b) => created(b) - created(a) || b.metadata.name.localeCompare(a.metadata.name),
     );
     const newestReady = newestFirst.find((s) => s.status?.readyToUse === true);
     return newestFirst.filter((snapshot, index) => {
-        if (snapshot === newestReady || snapshot.metadata.name === keep) return false;
+        if (snapshot === newestReady || snapshot.metadata.name === keep || kept.includes(snapshot.metadata.name)) {
+            return false;
+        }
         const beyondCount = count > 0 && index >= count;
         const tooOld = maxAgeSeconds > 0 && (now - created(snapshot)) / 1000 > maxAgeSeconds;
         return beyondCount || tooOld;
@@ -51,6 +57,19 @@ function created(snapshot) {
 export function snapshotName(claim, now) {
     const stamp = new Date(now).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
     return `${claim}-${stamp}`.toLowerCase();
+}
+
+function labelsFrom(text) {
+    let labels;
+    try {
+        labels = JSON.parse(text);
+    } catch {
+        throw new Error(`SNAPSHOT_LABELS is not JSON: ${text}`);
+    }
+    if (labels === null || typeof labels !== "object" || Object.values(labels).some((v) => typeof v !== "string")) {
+        throw new Error(`SNAPSHOT_LABELS must be a JSON object of strings, got ${text}`);
+    }
+    return labels;
 }
 
 function requiredEnv(env, name, hint) {
@@ -72,7 +91,9 @@ export function settingsFrom(env) {
     const settings = {
         namespace: requiredEnv(env, "NAMESPACE", "the agent's namespace"),
         claim: requiredEnv(env, "CLAIM", "the PersistentVolumeClaim to snapshot"),
-        agent: requiredEnv(env, "AGENT", "the agent's name (label of the snapshots)"),
+        labels: labelsFrom(requiredEnv(env, "SNAPSHOT_LABELS", "the labels of the snapshots, as a JSON object")),
+        selector: requiredEnv(env, "SNAPSHOT_SELECTOR", "the label selector of the claim's snapshots, key=value"),
+        kept: (env.KEEP_SNAPSHOTS ?? "").split(",").filter((name) => name !== ""),
         snapshotClass: requiredEnv(env, "SNAPSHOT_CLASS", "a VolumeSnapshotClass of the claim's CSI driver"),
         count: nonNegativeInteger(env, "RETAIN_COUNT"),
         maxAgeSeconds: nonNegativeInteger(env, "RETAIN_MAX_AGE_SECONDS"),
@@ -90,6 +111,14 @@ export function settingsFrom(env) {
             : undefined,
     };
     if (Number.isNaN(settings.now)) throw new Error(`BACKUP_NOW must be an ISO time, got "${env.BACKUP_NOW}"`);
+    for (const requirement of settings.selector.split(",")) {
+        const [key, value] = requirement.split("=");
+        if (settings.labels[key] !== value) {
+            throw new Error(
+                `SNAPSHOT_LABELS do not match SNAPSHOT_SELECTOR's ${requirement}: retention would never find the snapshots it takes`,
+            );
+        }
+    }
     if (settings.count === 0 && settings.maxAgeSeconds === 0) {
         throw new Error("RETAIN_COUNT and RETAIN_MAX_AGE_SECONDS are both 0: snapshots would pile up forever; set one");
     }
@@ -129,7 +158,7 @@ async function apiClient(env) {
 }
 
 function log(event, fields) {
-    process.stdout.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + "\n");
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
 }
 
 async function run(env = process.env) {
@@ -157,7 +186,7 @@ async function createSnapshot(api, collection, settings, name) {
         metadata: {
             name,
             namespace: settings.namespace,
-            labels: { [AGENT_LABEL]: settings.agent, [BACKUP_OF_LABEL]: settings.claim, ...MANAGED_BY },
+            labels: settings.labels,
         },
         spec: {
             volumeSnapshotClassName: settings.snapshotClass,
@@ -168,7 +197,7 @@ async function createSnapshot(api, collection, settings, name) {
 }
 
 async function prune(api, collection, settings, name) {
-    const selector = encodeURIComponent(`${BACKUP_OF_LABEL}=${settings.claim}`);
+    const selector = encodeURIComponent(settings.selector);
     const list = await api("GET", `${collection}?labelSelector=${selector}`);
     const doomed = snapshotsToDelete(list.items, { ...settings, keep: name });
     for (const snapshot of doomed) {

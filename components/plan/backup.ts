@@ -15,6 +15,7 @@ import {
     BACKUP_OF_LABEL,
     backupPodSelector,
     computerSelector,
+    SNAPSHOT_MANAGER,
     workspaceClaimSelector,
 } from "../contract/labels";
 import { agentObjectNames } from "../contract/names";
@@ -43,6 +44,10 @@ export interface BackupPlan {
     claim: string;
     /** The labels on every snapshot taken (retention selects the claim's by BACKUP_OF_LABEL). */
     snapshotLabels: Record<string, string>;
+    /** Snapshots retention must never delete: the one `storage.restoreFrom` names (the claim is created from it). */
+    keepSnapshots: string[];
+    /** What the operator must know at preview (said as a warning, never an error). */
+    warnings: string[];
     /** One of the two engines. */
     cronJob?: CronJobBackupPlan;
     snapshotSchedule?: SnapshotSchedulePlan;
@@ -97,8 +102,19 @@ export function planBackup(agent: AgentSpec, platform: PlatformSpec): BackupPlan
         volumeSnapshotClass: backup.volumeSnapshotClass,
         claim: names.workspaceClaim,
         snapshotLabels: { [AGENT_LABEL]: agent.name, [BACKUP_OF_LABEL]: names.workspaceClaim },
+        keepSnapshots: agent.storage.restoreFrom ? [agent.storage.restoreFrom] : [],
+        warnings: [],
     };
     if (platform.backup.engine === "snapscheduler") {
+        if (agent.storage.restoreFrom) {
+            // snapscheduler prunes every snapshot labelled with its schedule, and cannot be told to spare one.
+            plan.warnings.push(
+                `storage.restoreFrom: if ${agent.storage.restoreFrom} is a snapshot of the schedule ${names.workspaceClaim}, ` +
+                    "snapscheduler's retention will delete it, and a workspace claim created from it again would stay " +
+                    `Pending; keep it with: kubectl -n ${agent.namespace} label volumesnapshot ${agent.storage.restoreFrom} ` +
+                    "snapscheduler.backube/schedule- (docs/runbook.md, restore)",
+            );
+        }
         plan.snapshotSchedule = {
             name: names.workspaceClaim,
             claimSelector: workspaceClaimSelector(agent.name),
@@ -158,7 +174,15 @@ function planCronJob(
         env: [
             { name: "NAMESPACE", value: agent.namespace },
             { name: "CLAIM", value: backup.claim },
-            { name: "AGENT", value: agent.name },
+            // The program knows none of the stack's labels: they come from the contract through here.
+            {
+                name: "SNAPSHOT_LABELS",
+                value: JSON.stringify({ ...backup.snapshotLabels, "app.kubernetes.io/managed-by": SNAPSHOT_MANAGER }),
+            },
+            { name: "SNAPSHOT_SELECTOR", value: `${BACKUP_OF_LABEL}=${backup.claim}` },
+            ...(backup.keepSnapshots.length > 0
+                ? [{ name: "KEEP_SNAPSHOTS", value: backup.keepSnapshots.join(",") }]
+                : []),
             { name: "SNAPSHOT_CLASS", value: backup.volumeSnapshotClass },
             { name: "RETAIN_COUNT", value: String(backup.retention.count) },
             { name: "RETAIN_MAX_AGE_SECONDS", value: String(backup.retention.maxAgeSeconds) },

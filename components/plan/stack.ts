@@ -22,6 +22,9 @@ export function planStack(config: StackConfig): StackPlan {
         images: planImages(config, agents),
         monitoring: planStackMonitoring(platform.monitoring),
         buildService,
+        warnings: agents.flatMap((agent, index) =>
+            (agent.backup?.warnings ?? []).map((warning) => `agents[${index}].${warning}`),
+        ),
     };
 }
 
@@ -59,7 +62,9 @@ export function compileStack(raw: RawStackConfig): StackPlan {
         throw new ConfigError(problems.list);
     }
     const plan = planStack(config);
-    plan.agents.forEach((agent, index) => checkQuotaTotals(agent.quota.totals, index, problems));
+    plan.agents.forEach((agent, index) => {
+        checkQuotaTotals(agent.quota.totals, index, problems);
+    });
     if (problems.any) {
         throw new ConfigError(problems.list);
     }

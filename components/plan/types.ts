@@ -90,4 +90,6 @@ export interface StackPlan {
     images?: ImagesPlan;
     monitoring?: StackMonitoringPlan;
     buildService?: BuildServicePlan;
+    /** What preview says without failing, each with the config path it is about. */
+    warnings: string[];
 }

@@ -17,6 +17,9 @@ export interface StackOutputs {
 }
 
 export function registerStack(plan: StackPlan): StackOutputs {
+    for (const warning of plan.warnings) {
+        pulumi.log.warn(warning);
+    }
     const images = plan.images
         ? new AgentImages("images", {
               plan: plan.images,

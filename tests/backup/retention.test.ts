@@ -1,5 +1,5 @@
 /** Retention of the backup program (backup/snapshot-workspace.mjs): what goes, what always stays. */
-import * as assert from "assert";
+import * as assert from "node:assert";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { snapshotsToDelete, snapshotName, settingsFrom } = require("../../backup/snapshot-workspace.mjs");
 
@@ -66,8 +66,41 @@ describe("backup retention", () => {
         assert.strictEqual(snapshotName("devbot-workspace", now), "devbot-workspace-20261130-030000");
     });
 
+    it("never deletes a snapshot it is told to keep (the one the workspace claim is restored from)", () => {
+        const settings = { count: 2, maxAgeSeconds: 0, now, keep: "s0" };
+        assert.deepStrictEqual(names(snapshotsToDelete(week, settings)), ["s2", "s3", "s4", "s5", "s6"]);
+        assert.deepStrictEqual(names(snapshotsToDelete(week, { ...settings, kept: ["s4"] })), ["s2", "s3", "s5", "s6"]);
+    });
+
+    const env = {
+        NAMESPACE: "agent-devbot",
+        CLAIM: "devbot-workspace",
+        SNAPSHOT_LABELS: '{"persistent-agents.dev/backup-of":"devbot-workspace","team":"a"}',
+        SNAPSHOT_SELECTOR: "persistent-agents.dev/backup-of=devbot-workspace",
+        SNAPSHOT_CLASS: "csi",
+    };
+
+    it("takes the snapshots' labels, their selector and the names to keep from its environment", () => {
+        const settings = settingsFrom({ ...env, RETAIN_COUNT: "3", KEEP_SNAPSHOTS: "old-1,old-2" });
+        assert.deepStrictEqual(settings.labels, {
+            "persistent-agents.dev/backup-of": "devbot-workspace",
+            team: "a",
+        });
+        assert.deepStrictEqual(settings.kept, ["old-1", "old-2"]);
+        assert.deepStrictEqual(settingsFrom({ ...env, RETAIN_COUNT: "3" }).kept, []);
+        assert.throws(
+            () => settingsFrom({ ...env, RETAIN_COUNT: "3", SNAPSHOT_SELECTOR: "persistent-agents.dev/backup-of=x" }),
+            /SNAPSHOT_LABELS do not match SNAPSHOT_SELECTOR's persistent-agents.dev\/backup-of=x/,
+        );
+        assert.throws(
+            () => settingsFrom({ ...env, RETAIN_COUNT: "3", SNAPSHOT_LABELS: "[1]" }),
+            /a JSON object of strings/,
+        );
+        const { SNAPSHOT_LABELS: _, ...withoutLabels } = env;
+        assert.throws(() => settingsFrom({ ...withoutLabels, RETAIN_COUNT: "3" }), /SNAPSHOT_LABELS is not set/);
+    });
+
     it("refuses settings that would keep everything forever or are not numbers, naming the variable", () => {
-        const env = { NAMESPACE: "agent-devbot", CLAIM: "devbot-workspace", AGENT: "devbot", SNAPSHOT_CLASS: "csi" };
         assert.throws(() => settingsFrom(env), /RETAIN_COUNT and RETAIN_MAX_AGE_SECONDS are both 0/);
         assert.throws(() => settingsFrom({ ...env, RETAIN_COUNT: "7d" }), /RETAIN_COUNT must be a whole number/);
         assert.throws(() => settingsFrom({ ...env, CLAIM: "", RETAIN_COUNT: "3" }), /CLAIM is not set/);

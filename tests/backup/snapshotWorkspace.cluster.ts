@@ -5,11 +5,12 @@
  * them by count and by age, and can do nothing else. Run by tests/backup/run.sh, which starts the API server
  * (scripts/local-cluster.sh) and exports KUBECONFIG and LOCAL_CLUSTER_DIR.
  */
-import * as assert from "assert";
-import { ChildProcess, spawn, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { createRequire } from "node:module";
+import * as path from "node:path";
 import { parseStackConfig } from "../../components/config";
 import { BACKUP_OF_LABEL } from "../../components/contract/labels";
 import { planAgent } from "../../components/plan";
@@ -39,6 +40,8 @@ const backup = (() => {
                             volumeSnapshotClass: "csi-snapshots",
                             pauseJobs: true,
                         },
+                        // The first snapshot the tests take: retention must keep it whatever its age or rank.
+                        restoreFrom: "devbot-workspace-20261101-030000",
                     },
                 },
             ],
@@ -50,7 +53,15 @@ const backup = (() => {
     assert.ok(plan?.cronJob, "the CronJob engine plans a CronJob");
     return { plan, cronJob: plan.cronJob };
 })();
-const SHELL_IMAGE = "registry.example.com/agents/shell@sha256:" + "ab".repeat(32);
+/** The program's settings as the CronJob passes them, but where the pod would reach the shell and the API. */
+const planEnv = Object.fromEntries(
+    backup.cronJob.env
+        .filter(
+            ({ name }) => !["SHELL_URL", "SHELL_TOKEN_FILE", "PAUSE_MAX_SECONDS", "NODE_EXTRA_CA_CERTS"].includes(name),
+        )
+        .map(({ name, value }) => [name, value]),
+);
+const SHELL_IMAGE = `registry.example.com/agents/shell@sha256:${"ab".repeat(32)}`;
 
 function must(args: string[], input?: string): string {
     const result = kubectl(args, input);
@@ -79,10 +90,7 @@ function runBackup(now: string, retention = backup.plan.retention) {
             KUBE_API_URL: apiServerUrl(),
             KUBE_TOKEN_FILE: tokenFile,
             NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
-            NAMESPACE,
-            CLAIM,
-            AGENT: "devbot",
-            SNAPSHOT_CLASS: backup.plan.volumeSnapshotClass,
+            ...planEnv,
             RETAIN_COUNT: String(retention.count),
             RETAIN_MAX_AGE_SECONDS: String(retention.maxAgeSeconds),
             BACKUP_NOW: now,
@@ -150,12 +158,14 @@ describe("backup program against a real API server", function () {
         );
     });
 
-    it("keeps the newest `count` snapshots of the claim and prunes the rest, leaving other claims alone", () => {
+    it("keeps the newest `count` snapshots of the claim and prunes the rest, leaving other claims and the restore snapshot alone", () => {
         for (const day of ["02", "03", "04"]) {
             assert.strictEqual(runBackup(`2026-11-${day}T03:00:00Z`).status, 0);
         }
         // The API server stamps creation to the second: these runs share it, so the name (time) decides.
+        // The 1st is beyond the count (3), but storage.restoreFrom names it: the claim is created from it.
         assert.deepStrictEqual(names(snapshots()), [
+            "devbot-workspace-20261101-030000",
             "devbot-workspace-20261102-030000",
             "devbot-workspace-20261103-030000",
             "devbot-workspace-20261104-030000",
@@ -180,8 +190,9 @@ describe("backup program against a real API server", function () {
         const run = runBackup(new Date(Date.now() + 40 * 86400_000).toISOString());
         assert.strictEqual(run.status, 0, run.stderr);
         const left = names(snapshots());
-        assert.strictEqual(left.length, 2, `left: ${left}`);
+        assert.strictEqual(left.length, 3, `left: ${left}`);
         assert.ok(left.includes("devbot-workspace-20261103-030000"), "the last good backup survives");
+        assert.ok(left.includes("devbot-workspace-20261101-030000"), "the restore snapshot survives");
         assert.deepStrictEqual(
             run.events
                 .filter((e) => e.event === "pruned")
@@ -223,10 +234,11 @@ describe("backup program against a real API server", function () {
                 KUBE_API_URL: apiServerUrl(),
                 KUBE_TOKEN_FILE: tokenFile,
                 NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
+                ...planEnv,
                 NAMESPACE: "agent-databot",
                 CLAIM: "databot-workspace",
-                AGENT: "databot",
-                SNAPSHOT_CLASS: "csi-snapshots",
+                SNAPSHOT_SELECTOR: "persistent-agents.dev/backup-of=databot-workspace",
+                SNAPSHOT_LABELS: JSON.stringify({ "persistent-agents.dev/backup-of": "databot-workspace" }),
                 RETAIN_COUNT: "3",
             },
         });
@@ -245,17 +257,9 @@ describe("backup program against a real API server", function () {
 describe("pre-snapshot hook with the real shell server", function () {
     this.timeout(120_000);
     const repo = path.join(__dirname, "..", "..");
-    const sdk = path.join(
-        repo,
-        "images",
-        "shell",
-        "node_modules",
-        "@modelcontextprotocol",
-        "sdk",
-        "dist",
-        "cjs",
-        "client",
-    );
+    // The shell server's own SDK, as it resolves it (an npm workspace: hoisted into the root node_modules).
+    const fromShell = createRequire(path.join(repo, "images", "shell", "package.json"));
+    const sdk = path.dirname(fromShell.resolve("@modelcontextprotocol/sdk/client/index.js"));
     let shell: ChildProcess;
     let shellUrl: string;
     let shellToken: string;
@@ -332,10 +336,7 @@ describe("pre-snapshot hook with the real shell server", function () {
                 KUBE_API_URL: apiServerUrl(),
                 KUBE_TOKEN_FILE: tokenFile,
                 NODE_EXTRA_CA_CERTS: path.join(process.env.LOCAL_CLUSTER_DIR!, "pki", "ca.crt"),
-                NAMESPACE,
-                CLAIM,
-                AGENT: "devbot",
-                SNAPSHOT_CLASS: "csi-snapshots",
+                ...planEnv,
                 RETAIN_COUNT: "10",
                 SHELL_URL: shellUrl,
                 SHELL_TOKEN_FILE: shellTokenFile,

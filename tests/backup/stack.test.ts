@@ -1,8 +1,9 @@
 /** The backup and restore objects the program registers (storage.backup, storage.restoreFrom, platform.backup). */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { ProgramError, ProgramRun, runProgram } from "../harness/program";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { compileStack } from "../../components/plan";
+import { ProgramError, type ProgramRun, runProgram } from "../harness/program";
 import { copy, stackConfig } from "../harness/stackFile";
 
 /** The one object of a type with this metadata.name (and namespace): independent of Pulumi resource names. */
@@ -110,7 +111,12 @@ describe("workspace backups", () => {
             assert.deepStrictEqual(env, {
                 NAMESPACE: "agent-devbot",
                 CLAIM: "devbot-workspace",
-                AGENT: "devbot",
+                SNAPSHOT_LABELS: JSON.stringify({
+                    "persistent-agents.dev/agent": "devbot",
+                    "persistent-agents.dev/backup-of": "devbot-workspace",
+                    "app.kubernetes.io/managed-by": "persistent-agents-backup",
+                }),
+                SNAPSHOT_SELECTOR: "persistent-agents.dev/backup-of=devbot-workspace",
                 SNAPSHOT_CLASS: "csi-snapshots",
                 RETAIN_COUNT: "7",
                 RETAIN_MAX_AGE_SECONDS: String(30 * 86400),
@@ -226,6 +232,37 @@ describe("workspace backups", () => {
             object(run, "kubernetes:core/v1:PersistentVolumeClaim", "databot-workspace").spec.dataSource,
             undefined,
         );
+    });
+
+    describe("retention never deletes the snapshot the workspace claim is restored from (issue 21)", () => {
+        const RESTORE = "devbot-workspace-20261130-030000";
+        const restoring = (platformBackup: Record<string, unknown>) => {
+            const config = withBackup(platformBackup);
+            config.agents[0].storage.restoreFrom = RESTORE;
+            return config;
+        };
+        const plan = (config: Record<string, any>) =>
+            compileStack({ values: config, isSecret: () => true, stackName: "test-cluster" });
+
+        it("tells the CronJob's program to keep it", async () => {
+            const run = await runProgram({ config: restoring({ apiServer: { cidrs: ["10.0.0.1/32"] } }) });
+            const [container] = object(run, CRON_JOB, "devbot-backup").spec.jobTemplate.spec.template.spec.containers;
+            assert.deepStrictEqual(
+                container.env.filter((e: any) => e.name === "KEEP_SNAPSHOTS"),
+                [{ name: "KEEP_SNAPSHOTS", value: RESTORE }],
+            );
+            assert.deepStrictEqual(plan(restoring({ apiServer: { cidrs: ["10.0.0.1/32"] } })).warnings, []);
+        });
+
+        it("warns at preview with snapscheduler, which cannot be told, saying how to keep it", () => {
+            assert.deepStrictEqual(plan(restoring({ engine: "snapscheduler" })).warnings, [
+                `agents[0].storage.restoreFrom: if ${RESTORE} is a snapshot of the schedule devbot-workspace, ` +
+                    "snapscheduler's retention will delete it, and a workspace claim created from it again would stay " +
+                    `Pending; keep it with: kubectl -n agent-devbot label volumesnapshot ${RESTORE} ` +
+                    "snapscheduler.backube/schedule- (docs/runbook.md, restore)",
+            ]);
+            assert.deepStrictEqual(plan(withBackup({ engine: "snapscheduler" })).warnings, []);
+        });
     });
 
     it("refuses bad backup settings, naming the field and the fix", async () => {
