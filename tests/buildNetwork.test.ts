@@ -5,7 +5,7 @@
  * own computer may reach (plus the registry rule), never the private ranges, link-local metadata or other
  * agents' pods.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
 import { type ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";

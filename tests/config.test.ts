@@ -1,9 +1,9 @@
 /** Config validation: each rule, with the message the operator sees. */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import * as fc from "fast-check";
 import { distance } from "fastest-levenshtein";
 import { unknownKeyMessage } from "../components/config/fields";
-import { ConfigError, StackConfig, parseStackConfig } from "../components/config";
+import { ConfigError, type StackConfig, parseStackConfig } from "../components/config";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");

@@ -1,6 +1,6 @@
 /** Config of egress by domain name: network.allowDomains (platform and agent) and credentials.gitea.brokered. */
-import * as assert from "assert";
-import { ConfigError, parseStackConfig, StackConfig } from "../components/config";
+import * as assert from "node:assert";
+import { ConfigError, parseStackConfig, type StackConfig } from "../components/config";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");
@@ -70,15 +70,19 @@ describe("config: network.allowDomains and brokered credentials", () => {
                 problems.some((p) => pattern.test(p)),
                 `no problem matches ${pattern}; got:\n${problems.join("\n")}`,
             );
-        expect(new RegExp(`^${escape(at(0))}\\.host: "https://pypi.org/simple" is a URL; write the host alone`));
-        expect(new RegExp(`^${escape(at(1))}\\.host: "203.0.113.7" is an IP address; allowDomains takes host names`));
-        expect(new RegExp(`^${escape(at(2))}\\.host: "\\[2001:db8::1\\]" is an IP address`));
-        expect(new RegExp(`^${escape(at(3))}\\.host: "git.example.com:8443" has a port; .*ports: \\[8443\\]`));
-        expect(new RegExp(`^${escape(at(4))}\\.host: "a.\\*.example.com" has a \\* that is not a leading`));
-        expect(new RegExp(`^${escape(at(5))}\\.host: "\\*.com" would allow every name under the top-level domain`));
-        expect(new RegExp(`^${escape(at(6))}\\.ports: is empty; list at least one port`));
-        expect(new RegExp(`^${escape(at(7))}\\.ports\\[0\\]: 70000 is not a whole number from 1 to 65535`));
-        expect(new RegExp(`^${escape(at(8))}\\.port: unknown key; did you mean "ports"\\?`));
+        expect(new RegExp(`^${escapeRegExp(at(0))}\\.host: "https://pypi.org/simple" is a URL; write the host alone`));
+        expect(
+            new RegExp(`^${escapeRegExp(at(1))}\\.host: "203.0.113.7" is an IP address; allowDomains takes host names`),
+        );
+        expect(new RegExp(`^${escapeRegExp(at(2))}\\.host: "\\[2001:db8::1\\]" is an IP address`));
+        expect(new RegExp(`^${escapeRegExp(at(3))}\\.host: "git.example.com:8443" has a port; .*ports: \\[8443\\]`));
+        expect(new RegExp(`^${escapeRegExp(at(4))}\\.host: "a.\\*.example.com" has a \\* that is not a leading`));
+        expect(
+            new RegExp(`^${escapeRegExp(at(5))}\\.host: "\\*.com" would allow every name under the top-level domain`),
+        );
+        expect(new RegExp(`^${escapeRegExp(at(6))}\\.ports: is empty; list at least one port`));
+        expect(new RegExp(`^${escapeRegExp(at(7))}\\.ports\\[0\\]: 70000 is not a whole number from 1 to 65535`));
+        expect(new RegExp(`^${escapeRegExp(at(8))}\\.port: unknown key; did you mean "ports"\\?`));
         assert.strictEqual(problems.length, 9, problems.join("\n"));
     });
 
@@ -126,6 +130,6 @@ describe("config: network.allowDomains and brokered credentials", () => {
     });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
     return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -3,9 +3,9 @@
  * mocks, so it holds whatever part of the parser the rule lives in; a rejected config must register
  * nothing and name the path of every problem.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import * as yaml from "js-yaml";
-import { ProgramError, ProgramRun, runProgram } from "./harness/program";
+import { ProgramError, type ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");

@@ -5,9 +5,9 @@
  * config decides (names, labels, ports, quantities). It never throws anything else. The same objects
  * go through server-side dry-run in the real tier (tests/harness/configProperty.ts, renderedSamples).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import * as fc from "fast-check";
-import { StackCase, renderOrReject, stackCase } from "./harness/configProperty";
+import { type StackCase, renderOrReject, stackCase } from "./harness/configProperty";
 
 /** Fixed, so that a failure reproduces; FC_SEED=<n> explores other configs. */
 const SEED = Number(process.env.FC_SEED ?? 20261130);
@@ -38,7 +38,9 @@ function problemsWithObject(object: any): string[] {
     }
     const visit = (value: any, path: string) => {
         if (Array.isArray(value)) {
-            value.forEach((item, i) => visit(item, `${path}[${i}]`));
+            value.forEach((item, i) => {
+                visit(item, `${path}[${i}]`);
+            });
         } else if (value !== null && typeof value === "object") {
             for (const [key, inner] of Object.entries(value)) {
                 if (

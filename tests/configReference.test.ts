@@ -1,6 +1,6 @@
 /** The README's configuration reference is the schema's (components/config/reference.ts generates it). */
-import * as assert from "assert";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import { END_MARKER, README, START_MARKER, configReference, withReference } from "../components/config/reference";
 
 describe("README configuration reference", () => {

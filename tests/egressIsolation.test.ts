@@ -4,9 +4,9 @@
  * and the operator's rules, never the private ranges), the proxy pod's security, quotas, the proxy
  * variables of every computer container, and where a brokered git token goes.
  */
-import * as assert from "assert";
-import { Cluster, Endpoint, allowed } from "./harness/networkPolicyEvaluator";
-import { ProgramRun, runProgram } from "./harness/program";
+import * as assert from "node:assert";
+import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
+import { type ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");

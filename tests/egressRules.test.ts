@@ -1,5 +1,5 @@
 /** The egress proxy's per-agent squid rules (components/render/squidRules.ts): what each list entry becomes. */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { brokerGitHeaderTemplate } from "../components/plan/gitCredentials";
 import { hostPattern, squidRules } from "../components/render/squidRules";
 

@@ -7,10 +7,10 @@
  *
  * Update after an intended change: UPDATE_GOLDEN=1 npm test   (then read the diff before committing)
  */
-import * as assert from "assert";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 import { GOLDEN_DIR, goldenRun, registeredMatchesRendered } from "./harness/golden";
 
 const UPDATE = process.env.UPDATE_GOLDEN === "1" || process.env.UPDATE_GOLDEN === "true";

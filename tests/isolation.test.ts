@@ -1,9 +1,9 @@
 /** Isolation of the test-cluster agents: network reachability, Vault access, quotas, pod security. */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { parseStackConfig } from "../components/config";
 import { planAgent } from "../components/plan";
-import { Cluster, Endpoint, allowed } from "./harness/networkPolicyEvaluator";
-import { ProgramRun, runProgram } from "./harness/program";
+import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
+import { type ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");

@@ -3,7 +3,7 @@
  * stack's own kagent objects. tests/agent-loop validates the same output with kagent-adk's types and runs
  * the runtime on it; these check the mapping's rules one by one.
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { kagentSpecs } from "../components/render/kagent";
 import { durationSeconds, kagentRuntimeEnv, kagentRuntimeFiles } from "../components/render/kagentRuntime";
@@ -143,7 +143,7 @@ describe("kagent agent workload (what the controller creates to run an Agent, fo
         files,
         kagentRuntimeEnv(specs, "kagent"),
         "localhost:5000/kagent-runtime@sha256:0",
-    );
+    ) as any[];
 
     it("names every object like the Agent, labels them as kagent does, and selects app=kagent,kagent=<name>", () => {
         for (const object of [secret, serviceAccount, deployment, service]) {

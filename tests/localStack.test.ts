@@ -3,11 +3,11 @@
  * no Vault provider and no Docker. Runs the program with that file's config under mocks, so the documented
  * way to try the program cannot rot (tests/node runs it for real).
  */
-import * as assert from "assert";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
-import { ProgramRun, runProgram } from "./harness/program";
+import * as path from "node:path";
+import { type ProgramRun, runProgram } from "./harness/program";
 import { REPO_ROOT, stackConfig } from "./harness/stackFile";
 
 const FILE = path.join(REPO_ROOT, "Pulumi.local.yaml");
@@ -34,7 +34,7 @@ function containers(run: ProgramRun): any[] {
         ]);
 }
 
-describe("local stack (Pulumi.local.yaml)", function () {
+describe("local stack (Pulumi.local.yaml)", () => {
     it("targets the local cluster, runs every agent, names prebuilt images and switches Vault writes off", () => {
         // Pinned, so the stack never follows KUBECONFIG to a real cluster; rendering is a stack of its own.
         assert.strictEqual(raw.config["kubernetes:kubeconfig"], ".cache/local-cluster/kubeconfig");

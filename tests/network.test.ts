@@ -1,5 +1,5 @@
 /** CIDR arithmetic (components/config/network.ts, on ipaddr.js): what egress rules accept and open. */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { addressInCidr, parseCidr, strictlyContains } from "../components/config/network";
 import { egressRule, PRIVATE_RANGES } from "../components/plan/network";
 

@@ -1,5 +1,5 @@
 /** planAgent, the pure function that decides an agent once: unit tests beside the golden files. */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { type AgentSpec, type PlatformSpec, parseStackConfig } from "../components/config";
 import { PORTS } from "../components/contract/pod";
 import { type AgentPlan, planAgent, planStack } from "../components/plan";

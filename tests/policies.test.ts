@@ -3,9 +3,9 @@
  * mocks, each shown failing on a deliberately bad resource, and the pack itself served over the analyzer
  * protocol the way `pulumi preview --policy-pack policies` starts it.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { computerSelector, AGENT_LABEL as STACK_AGENT_LABEL } from "../components/contract/labels";
 import { PORTS } from "../components/contract/pod";
 import {
@@ -19,10 +19,10 @@ import {
     policies,
 } from "../policies/rules";
 import { AGENT_LABEL, COMPUTER_POD_LABELS, MCP_PORTS, RETAIN_MARKER, SUDO_OPT_IN } from "../policies/rules/constants";
-import { ProgramRun, runProgram } from "./harness/program";
+import { type ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 import { POLICIES_DIR, RunningPack } from "./policies/analyzer";
-import { PolicyInput, Violation, fromRegistered, kubernetesInput, runPolicy } from "./policies/drive";
+import { type PolicyInput, type Violation, fromRegistered, kubernetesInput, runPolicy } from "./policies/drive";
 
 const T = {
     deployment: "kubernetes:apps/v1:Deployment",
@@ -68,7 +68,7 @@ const container = (props: any, name: string) => {
 
 const testCluster = stackConfig("test-cluster");
 
-describe("policy pack: definitions", function () {
+describe("policy pack: definitions", () => {
     it("lists each policy once, mandatory except the advisory service-account-token rule", () => {
         const names = policies.map((p) => p.name);
         assert.deepStrictEqual([...names].sort(), Object.keys(EXPECTED_POLICIES).sort());
@@ -110,7 +110,7 @@ describe("policy pack: definitions", function () {
     });
 });
 
-describe("policy pack: the test-cluster stack", function () {
+describe("policy pack: the test-cluster stack", () => {
     let run: ProgramRun;
     let stack: PolicyInput[];
     before(async () => {
@@ -152,7 +152,7 @@ describe("policy pack: the test-cluster stack", function () {
     });
 });
 
-describe("policy pack: each rule fails on a bad resource", function () {
+describe("policy pack: each rule fails on a bad resource", () => {
     let run: ProgramRun;
     let devbot: PolicyInput;
     let databot: PolicyInput;
@@ -510,7 +510,7 @@ describe("policy pack: each rule fails on a bad resource", function () {
                 noSecretLiteralsInEnv,
                 [
                     variant(devbot, (p) => {
-                        container(p, "shell").env.push({ name: "GITHUB_TOKEN_FILE", value: "ghp_" + "a".repeat(36) });
+                        container(p, "shell").env.push({ name: "GITHUB_TOKEN_FILE", value: `ghp_${"a".repeat(36)}` });
                     }),
                 ],
                 [literal(`container "shell"`, "GITHUB_TOKEN_FILE")],

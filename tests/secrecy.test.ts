@@ -1,6 +1,6 @@
 /** No secret value in a Kubernetes object, an output or plain state; every secret input marked secret. */
-import * as assert from "assert";
-import { ProgramRun, SECRET_SIG, runProgram } from "./harness/program";
+import * as assert from "node:assert";
+import { type ProgramRun, SECRET_SIG, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const OPERATOR_SECRETS = {

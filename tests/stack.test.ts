@@ -1,7 +1,7 @@
 /** The resource graph the program registers, per stack config, under Pulumi mocks. */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { COMPUTER_CONTROL_TOOLS, MAX_TOOLS_PER_AGENT, MAX_TOOL_NAMES, SHELL_TOOLS } from "../components/contract/tools";
-import { ProgramError, ProgramRun, runProgram } from "./harness/program";
+import { ProgramError, type ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const T = {
@@ -21,7 +21,7 @@ const T = {
 
 const testCluster = stackConfig("test-cluster");
 
-describe("stack: the test-cluster config", function () {
+describe("stack: the test-cluster config", () => {
     let run: ProgramRun;
     before(async () => {
         run = await runProgram({ config: testCluster });

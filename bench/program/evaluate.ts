@@ -3,7 +3,7 @@
  * program that registers the same objects without our code. Prints per-agent cost and the ratio.
  *   npm run bench:program
  */
-import * as path from "path";
+import * as path from "node:path";
 import { runProgram } from "../../tests/harness/program";
 import { copy, stackConfig } from "../../tests/harness/stackFile";
 

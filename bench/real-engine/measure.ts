@@ -6,9 +6,9 @@
 import { LocalStackProject } from "../../tests/real/localStackProject";
 import { runProgram } from "../../tests/harness/program";
 import { PROJECT } from "../../tests/harness/program";
-import * as fs from "fs";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1,10,50").split(",").map(Number);
 const PREVIEW_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -143,7 +143,9 @@ export async function measureAgainstBareSpawns(
         for (const spawner of spawners) bare.push(await spawner.spawnOnce());
         if (i < warmup) continue;
         timings[0].push(elapsed);
-        bare.forEach((ms, index) => timings[index + 1].push(ms));
+        bare.forEach((ms, index) => {
+            timings[index + 1].push(ms);
+        });
     }
     return timings.map(summarize);
 }

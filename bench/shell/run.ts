@@ -89,7 +89,9 @@ const [oursRun, bareTrue, bareLogin] = await measureAgainstBareSpawns(
     spawners,
     500,
 );
-spawners.forEach((spawner) => spawner.close());
+for (const spawner of spawners) {
+    spawner.close();
+}
 results.bareSpawn = { true: bareTrue, "bash -lc true": bareLogin };
 
 for (const comparison of comparisons) {

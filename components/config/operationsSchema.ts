@@ -2,12 +2,12 @@
  * The operations keys: `platform.monitoring`, `platform.backup`, and each agent's `storage.backup` and
  * `storage.restoreFrom` (what components/render/monitoring.ts and components/render/backup.ts build from).
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { flag, list, oneOf, port, strictObject, text, wholeNumber } from "./fields";
 import * as formats from "./formats";
 import { cidrCheck } from "./network";
 import { podLabelsSchema } from "./networkSchema";
-import { Problems } from "./problems";
+import type { Problems } from "./problems";
 
 const CRON_FIELDS = [
     { name: "minute", min: 0, max: 59 },

@@ -3,8 +3,8 @@
  * whether a whole top-level key holds some secret, so once one agent's value is `secure:`, every other
  * value under `agents` would pass; the stack file says it per value, so each one is checked there.
  */
-import { AgentConfig } from "./agentSchema";
-import { Problems, formatPath } from "./problems";
+import type { AgentConfig } from "./agentSchema";
+import { type Problems, formatPath } from "./problems";
 
 /** The stack file as the program found it: its name, and its project keys (prefix removed) as written. */
 export interface StackFile {
@@ -35,7 +35,7 @@ export function checkSecretsEncrypted(
         const shown = formatPath(path);
         const fix = `remove it and set it with ${command}`;
         if (typeof written === "string" || typeof written === "number" || typeof written === "boolean") {
-            problems.add(shown, `is in plain text in ${stackFile!.fileName}; ${fix}`);
+            problems.add(shown, `is in plain text in ${stackFile?.fileName}; ${fix}`);
         } else if (written === undefined && !isSecret(String(path[0]))) {
             // Not in the stack file (e.g. from an ESC environment): Pulumi's own flag for the key is all there is.
             problems.add(shown, `is in plain text; set it with ${command}`);

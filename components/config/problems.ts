@@ -24,7 +24,9 @@ export class Problems {
             if (issue.code === "unrecognized_keys") {
                 // One issue per object; fields.strictObject wrote one line per key, in the same order.
                 const lines = issue.message.split("\n");
-                issue.keys.forEach((key, index) => this.add(formatPath([...path, key]), lines[index] ?? "unknown key"));
+                issue.keys.forEach((key, index) => {
+                    this.add(formatPath([...path, key]), lines[index] ?? "unknown key");
+                });
             } else if (issue.code === "invalid_key" || issue.code === "invalid_element") {
                 this.addIssues(issue.issues, path);
             } else {

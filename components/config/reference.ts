@@ -4,8 +4,8 @@
  *
  * Regenerate after changing the schema:   npx tsx components/config/reference.ts --write
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { z } from "zod";
 import { stackConfigSchema } from "./schema";
 
@@ -33,6 +33,7 @@ interface Row {
     meaning: string;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: zod keeps each schema's definition untyped; replaced by z.toJSONSchema next.
 const def = (schema: Schema) => (schema as unknown as { _zod: { def: Record<string, any> } })._zod.def;
 const metaOf = (schema: Schema) =>
     z.globalRegistry.get(schema) as { description?: string; referenceAsOneRow?: boolean } | undefined;
@@ -128,11 +129,11 @@ function rows(shape: Record<string, Schema>, prefix: string): Row[] {
 }
 
 function table(found: Row[]): string {
-    const escape = (text: string) => text.replace(/\|/g, "\\|");
+    const escapePipes = (text: string) => text.replace(/\|/g, "\\|");
     return [
         "| key | default | meaning |",
         "|---|---|---|",
-        ...found.map((r) => `| ${escape(r.key)} | ${escape(r.default)} | ${escape(r.meaning)} |`),
+        ...found.map((r) => `| ${escapePipes(r.key)} | ${escapePipes(r.default)} | ${escapePipes(r.meaning)} |`),
     ].join("\n");
 }
 

@@ -2,7 +2,7 @@
  * The stack config, declared once: every key under the project's namespace (`persistent-agents:`),
  * its type, default, rule and the description the README's configuration reference is generated from.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { checkAgent } from "./agentRules";
 import { agentFields } from "./agentSchema";
 import { flag, list, strictObject, text } from "./fields";

@@ -16,7 +16,7 @@ import {
 import { MAX_DNS_LABEL } from "./formats";
 import type { PlatformConfig } from "./platformSchema";
 import { checkBackupPlatform } from "./operationsSchema";
-import { Problems } from "./problems";
+import type { Problems } from "./problems";
 import type { AgentSpec, OperatorSecrets, PlatformSpec, ResourcesKey } from "./types";
 
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "external-secrets", "vault"];
@@ -202,13 +202,17 @@ function reachableNamespaces(agents: AgentConfig[], platform: PlatformConfig): M
         at: string,
     ) => {
         for (const direction of ["computerEgress", "agentEgress"] as const) {
-            network[direction].forEach((rule, index) => note(rule.namespace, `${at}.${direction}[${index}].namespace`));
+            network[direction].forEach((rule, index) => {
+                note(rule.namespace, `${at}.${direction}[${index}].namespace`);
+            });
         }
-        network.vncViewers?.namespaces.forEach((namespace, index) =>
-            note(namespace, `${at}.vncViewers.namespaces[${index}]`),
-        );
+        network.vncViewers?.namespaces.forEach((namespace, index) => {
+            note(namespace, `${at}.vncViewers.namespaces[${index}]`);
+        });
     };
     collect(platform.network, "platform.network");
-    agents.forEach((agent, index) => collect(agent.network, `agents[${index}].network`));
+    agents.forEach((agent, index) => {
+        collect(agent.network, `agents[${index}].network`);
+    });
     return found;
 }

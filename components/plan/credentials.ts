@@ -287,10 +287,9 @@ export function credentialMounts(
     role: ContainerRole,
 ): { volume: string; path: string; readOnly: boolean }[] {
     // Several files of one volume (the build client's three) are one mount of their folder.
-    const mounted = files.filter((file) => file.containers.includes(role));
-    return [...new Set(mounted.map((file) => file.volume))].map((volume) => ({
-        volume,
-        path: mounted.find((file) => file.volume === volume)!.dir,
-        readOnly: true,
-    }));
+    const folders = new Map<string, string>();
+    for (const file of files.filter((f) => f.containers.includes(role))) {
+        folders.set(file.volume, file.dir);
+    }
+    return [...folders].map(([volume, path]) => ({ volume, path, readOnly: true }));
 }

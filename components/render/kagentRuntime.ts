@@ -27,7 +27,7 @@
  * own configuration types (a field the runtime does not know fails) and runs the runtime on it.
  */
 import { KAGENT_AGENT_PORT, KAGENT_CONTROLLER, MODEL_API_KEY_ENV } from "../contract/kagent";
-import { KagentSpecs, ModelConfigSpec, RemoteMcpServerSpec } from "./kagent";
+import type { KagentSpecs, ModelConfigSpec, RemoteMcpServerSpec } from "./kagent";
 
 /** The Secret values `headersFrom` names: (secret name, key) → value, as the controller reads them. */
 export type SecretValues = (secret: string, key: string) => string | undefined;

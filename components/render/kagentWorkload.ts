@@ -13,12 +13,12 @@
  * The config-hash annotation is a SHA-256 of the two files, not the controller's own hash: it only has to
  * change when they do.
  */
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import { KAGENT_AGENT_PORT } from "../contract/kagent";
 import type { KagentSpecs } from "./kagent";
 import type { RuntimeEnv, RuntimeFiles } from "./kagentRuntime";
 
-type Manifest = Record<string, any>;
+type Manifest = Record<string, unknown>;
 
 /** The part of an Agent's `spec.declarative.deployment` the stack sets. */
 interface AgentDeployment {

@@ -125,7 +125,10 @@ export class PersistentAgent extends pulumi.ComponentResource {
         buildService: BuildService | undefined,
         certificates: IssuedBuildCertificates | undefined,
     ): void {
-        const daemon = plan.buildDaemon!;
+        const daemon = plan.buildDaemon;
+        if (daemon === undefined) {
+            throw new Error(`agent ${plan.agent}: registering a build daemon its plan does not have`);
+        }
         if (buildService === undefined) {
             throw new Error(`agent ${plan.agent}: its plan has a build daemon, but the stack has no build service`);
         }

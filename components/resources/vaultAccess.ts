@@ -3,7 +3,7 @@
  * when the stack writes them, then the ServiceAccount ESO logs in as and the SecretStore. Used for each
  * agent's namespace and for the build namespace.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import type { VaultAccessObjects } from "../render/vaultAccess";
 import { registerObject } from "./register";

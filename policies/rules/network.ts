@@ -1,7 +1,7 @@
 /** Every Service that exposes an MCP port is fenced by a NetworkPolicy that names that port. */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { MCP_PORTS } from "./constants";
-import { Obj, objectRef } from "./kubernetes";
+import { type Obj, objectRef } from "./kubernetes";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -45,7 +45,7 @@ function selectsAll(selector: Obj | undefined, labels: Record<string, string>): 
     }
     return (selector.matchExpressions ?? []).every((expression: Obj) => {
         const values: string[] = expression.values ?? [];
-        const has = Object.prototype.hasOwnProperty.call(labels, expression.key);
+        const has = Object.hasOwn(labels, expression.key);
         switch (expression.operator) {
             case "In":
                 return has && values.includes(labels[expression.key]);

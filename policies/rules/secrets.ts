@@ -1,6 +1,6 @@
 /** Secrets reach containers through Secrets (valueFrom, volumes), never as literals in the manifest. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { NamedContainer, Obj, containersOf, podTemplateOf } from "./kubernetes";
+import { type NamedContainer, type Obj, containersOf, podTemplateOf } from "./kubernetes";
 
 /** Names of variables that hold secrets. */
 const SECRET_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|CREDENTIAL|PRIVATE_?KEY)/i;

@@ -13,14 +13,14 @@
  * controller would create to run the agent with that runtime image (components/render/kagentWorkload.ts). The stack file may also be JSON or YAML holding
  * the project's keys without prefix (what tests and tests/golden/inputs hold, under `config:` in YAML).
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 import { parseStackConfig } from "../../components/config";
 import { kagentSpecs } from "../../components/render/kagent";
 import { kagentRuntimeEnv, kagentRuntimeFiles } from "../../components/render/kagentRuntime";
 import { kagentAgentWorkload } from "../../components/render/kagentWorkload";
-import { AgentPlan, planAgent } from "../../components/plan";
+import { type AgentPlan, planAgent } from "../../components/plan";
 
 const PROJECT = "persistent-agents";
 
@@ -35,7 +35,8 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-    const options: Partial<Options> = { secrets: new Map() };
+    const secrets = new Map<string, string>();
+    const options: Partial<Options> = { secrets };
     for (let i = 0; i < argv.length; i += 2) {
         const [flag, value] = [argv[i], argv[i + 1]];
         if (value === undefined) {
@@ -50,7 +51,7 @@ function parseArgs(argv: string[]): Options {
         else if (flag === "--secret") {
             const match = /^([^/=]+\/[^=]+)=(.*)$/s.exec(value);
             if (!match) throw new Error(`--secret takes <secret>/<key>=<value>, not ${value}`);
-            options.secrets!.set(match[1], match[2]);
+            secrets.set(match[1], match[2]);
         } else throw new Error(`unknown option ${flag}`);
     }
     for (const required of ["stackFile", "agent", "out"] as const) {
@@ -62,13 +63,19 @@ function parseArgs(argv: string[]): Options {
 }
 
 /** The project's keys without prefix, from a Pulumi stack file, a golden input, or a JSON file of them. */
-function readStackConfig(file: string): Record<string, any> {
+/** The project's keys, as much of them as this script reads itself. */
+interface StackValues {
+    agents?: { name?: string; model?: Record<string, unknown> }[];
+    [key: string]: unknown;
+}
+
+function readStackConfig(file: string): StackValues {
     const text = fs.readFileSync(file, "utf8");
     if (file.endsWith(".json")) {
         return JSON.parse(text);
     }
     const parsed = yaml.load(text) as { config?: Record<string, unknown> };
-    const config: Record<string, any> = {};
+    const config: StackValues = {};
     for (const [key, value] of Object.entries(parsed.config ?? {})) {
         if (key.startsWith(`${PROJECT}:`)) config[key.slice(PROJECT.length + 1)] = value;
         else if (!key.includes(":")) config[key] = value; // a golden input's keys carry no prefix
@@ -76,10 +83,11 @@ function readStackConfig(file: string): Record<string, any> {
     return config;
 }
 
-function withoutSecureValues(value: any): any {
+function withoutSecureValues(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(withoutSecureValues);
     if (value !== null && typeof value === "object") {
-        if (Object.keys(value).length === 1 && typeof value.secure === "string") return "<encrypted>";
+        if (Object.keys(value).length === 1 && "secure" in value && typeof value.secure === "string")
+            return "<encrypted>";
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecureValues(v)]));
     }
     return value;
@@ -99,7 +107,7 @@ function secretFromToken(plan: AgentPlan, token: string): Map<string, string> {
 function main(): void {
     const options = parseArgs(process.argv.slice(2));
     const values = readStackConfig(options.stackFile);
-    const entry = (values.agents ?? []).find((a: { name?: string }) => a.name === options.agent);
+    const entry = (values.agents ?? []).find((a) => a.name === options.agent);
     if (entry === undefined) {
         throw new Error(`no agent ${options.agent} in ${options.stackFile}`);
     }
@@ -110,11 +118,15 @@ function main(): void {
     // Secret values never reach the runtime's config (the model key is an env var from the Secret): an
     // encrypted one stands as a placeholder, and none is refused for being in plain text here.
     const { platform, agents } = parseStackConfig({
-        values: withoutSecureValues(values),
+        values: withoutSecureValues(values) as Record<string, unknown>,
         isSecret: () => true,
         stackName,
     });
-    const plan = planAgent(agents.find((a) => a.name === options.agent)!, platform);
+    const spec = agents.find((a) => a.name === options.agent);
+    if (spec === undefined) {
+        throw new Error(`no agent ${options.agent} in ${options.stackFile}`);
+    }
+    const plan = planAgent(spec, platform);
     const specs = kagentSpecs(plan);
     const secrets = new Map([...(options.mcpToken ? secretFromToken(plan, options.mcpToken) : []), ...options.secrets]);
     const files = kagentRuntimeFiles(specs, (secret, key) => secrets.get(`${secret}/${key}`));

@@ -3,11 +3,11 @@
  * for the local stack's scripts (vault-plan.ts, endpoints.ts) and the node tier: so that none of them
  * repeats how the program names objects, paths, ports or keys.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
-import { PlatformSpec, parseStackConfig } from "../../components/config";
-import { AgentPlan, planAgent } from "../../components/plan";
+import * as path from "node:path";
+import { type PlatformSpec, parseStackConfig } from "../../components/config";
+import { type AgentPlan, planAgent } from "../../components/plan";
 
 export const REPOSITORY = path.join(__dirname, "..", "..");
 

@@ -13,10 +13,10 @@
  * Values go to Vault on the vault CLI's standard input (scripts/node/vault.sh run), never on a command
  * line, into a file or to the output. Prints what it did, without values.
  */
-import { spawnSync } from "child_process";
-import { randomInt } from "crypto";
-import * as path from "path";
-import { AgentVaultPlan, VaultPlan, vaultPlan } from "./vault-plan";
+import { spawnSync } from "node:child_process";
+import { randomInt } from "node:crypto";
+import * as path from "node:path";
+import { type AgentVaultPlan, type VaultPlan, vaultPlan } from "./vault-plan";
 
 const VAULT_SH = path.join(__dirname, "..", "node", "vault.sh");
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

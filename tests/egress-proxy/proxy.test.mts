@@ -456,6 +456,9 @@ async function waitFor(check: () => Promise<boolean>, seconds = 20): Promise<voi
 
 async function waitForMetric(proxy: RunningProxy, series: string): Promise<string> {
     let text = "";
-    await waitFor(async () => (text = await proxy.metrics()).includes(series), 10);
+    await waitFor(async () => {
+        text = await proxy.metrics();
+        return text.includes(series);
+    }, 10);
     return text;
 }

@@ -9,7 +9,7 @@
  * registers has exactly its rendered object as inputs.
  */
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 import type { ImageName } from "../../components/config";
 import { compileStack, type StackPlan } from "../../components/plan";
 import { type ImageRefs, type KubernetesObject, renderStack, type StackObjects } from "../../components/render";

@@ -5,9 +5,9 @@
  * keeps this working.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 export const PROJECT = "persistent-agents";
 const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
@@ -106,7 +106,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     let stackFolder: string | undefined;
     try {
         if (options.stackFile !== undefined) {
-            const folder = (stackFolder = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-")));
+            stackFolder = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
+            const folder = stackFolder;
             fs.writeFileSync(path.join(folder, `Pulumi.${options.stack ?? "test-cluster"}.yaml`), options.stackFile);
             process.chdir(folder);
         }

@@ -1,7 +1,7 @@
 /** Reads a committed stack file (Pulumi.<stack>.yaml) into the config a mocked run takes. */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 import { PROJECT } from "./program";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");

@@ -4,7 +4,7 @@
  * Vault → ExternalSecret → mounted files, and the daemon image deployed by digest.
  * (What the daemons can reach: tests/buildNetwork.test.ts; the daemons running: tests/build-isolation.)
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { SANDBOX_CAPABILITIES } from "../../components/contract/buildService";
 import { type ProgramRun, SECRET_SIG, runProgram } from "../harness/program";
 import { copy, stackConfig } from "../harness/stackFile";

@@ -3,10 +3,10 @@
  * the stack (docker-build) and for scripts/images/build.sh (buildah). These tests hold the two readers to
  * the same arguments and the file to the Dockerfiles it describes.
  */
-import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { IMAGE_NAMES, type ImageName } from "../../components/contract/images";
 import { IMAGE_BUILDS, IMAGE_BUILDS_FILE, parseImageBuilds, planImageBuild } from "../../components/plan/images";
 import { buildInputs } from "../../components/resources/images";

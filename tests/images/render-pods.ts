@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     const withSudo = JSON.parse(JSON.stringify(config));
     for (const agent of withSudo.agents) agent.sudo = true;
     await deployments(withSudo, "-sudo", pods);
-    process.stdout.write(JSON.stringify(pods, null, 2) + "\n");
+    process.stdout.write(`${JSON.stringify(pods, null, 2)}\n`);
 }
 
 main().catch((err) => {

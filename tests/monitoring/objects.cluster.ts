@@ -4,10 +4,10 @@
  * refused, so the check is live; so do the runbook's restore manifests. Run by tests/backup/run.sh, which
  * starts the API server.
  */
-import * as assert from "assert";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 import { parseStackConfig } from "../../components/config";
 import { type StackPlan, planStack } from "../../components/plan";
 import { renderStack } from "../../components/render";
@@ -52,7 +52,7 @@ describe("monitoring objects on a real API server", function () {
             stackName: "monitoring-test",
         }),
     );
-    const image = "registry.example.com/agents/image@sha256:" + "ab".repeat(32);
+    const image = `registry.example.com/agents/image@sha256:${"ab".repeat(32)}`;
     const rendered = renderStack(plan, { desktop: image, computerControlMcp: image, shell: image });
     const operations = (agent: string) => rendered.agents[agent].operations.map(({ object }) => object as any);
     const find = (objects: any[], kind: string) => objects.find((object) => object.kind === kind);

@@ -4,9 +4,9 @@
  * nobody else reaches the metrics ports, the backup pod reaches only the API server, and the rest of the
  * isolation matrix (tests/isolation.test.ts) still holds.
  */
-import * as assert from "assert";
-import { Cluster, Endpoint, allowed } from "../harness/networkPolicyEvaluator";
-import { ProgramRun, runProgram } from "../harness/program";
+import * as assert from "node:assert";
+import { type Cluster, type Endpoint, allowed } from "../harness/networkPolicyEvaluator";
+import { type ProgramRun, runProgram } from "../harness/program";
 import { copy, stackConfig } from "../harness/stackFile";
 
 const computer = (agent: string): Endpoint => ({
@@ -43,7 +43,7 @@ const SHELL_METRICS = 9101;
 const CONTROL_METRICS = 9102;
 const OTHER_PORTS = [5900, 6080, 8080, 8081];
 
-export function operationsConfig(): Record<string, any> {
+function operationsConfig(): Record<string, any> {
     const config = copy(stackConfig("test-cluster"));
     config.platform.monitoring = { enabled: true };
     config.platform.backup = { apiServer: { cidrs: ["10.0.0.1/32"] } };

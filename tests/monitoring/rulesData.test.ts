@@ -2,16 +2,16 @@
  * The alert rules as data: each alert names a severity, says what happened, and links a runbook section
  * that exists. (promtool's own checks and unit tests run in tests/monitoring/run.sh.)
  */
-import * as assert from "assert";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 
 const repo = path.join(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(repo, file), "utf8");
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
-export function headingAnchors(markdown: string): Set<string> {
+function headingAnchors(markdown: string): Set<string> {
     const anchors = new Set<string>();
     const seen = new Map<string, number>();
     let inFence = false;

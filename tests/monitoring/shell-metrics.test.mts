@@ -11,7 +11,7 @@ const names = JSON.parse(await readFile(new URL("../../monitoring/metric-names.j
 const expected: Record<string, string> = names.servers.shell.families;
 
 /** `# TYPE <family> <type>` lines of a Prometheus text exposition. */
-export function declaredFamilies(exposition: string): Map<string, string> {
+function declaredFamilies(exposition: string): Map<string, string> {
     const families = new Map<string, string>();
     for (const match of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) families.set(match[1], match[2]);
     return families;

@@ -1,9 +1,9 @@
 /** The monitoring objects the program registers, and their options (platform.monitoring). */
-import * as assert from "assert";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
-import { ProgramError, ProgramRun, runProgram } from "../harness/program";
+import * as path from "node:path";
+import { ProgramError, type ProgramRun, runProgram } from "../harness/program";
 import { copy, stackConfig } from "../harness/stackFile";
 
 /** The one object of a type with this metadata.name (and namespace): independent of Pulumi resource names. */

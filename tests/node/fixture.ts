@@ -11,10 +11,11 @@
  *   tcpOpen(namespace, pod, ip, port)      whether a TCP connection from that pod (busybox nc) succeeds
  *   portForward(namespace, target, port)   kubectl port-forward on a free local port; close() ends it
  */
-import { ChildProcess, spawn, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
-import { CommandResult, kubectl } from "../real/kube";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { type CommandResult, kubectl } from "../real/kube";
 
 export { kubectl } from "../real/kube";
 export const REPO = path.join(__dirname, "..", "..");
@@ -206,19 +207,11 @@ export async function portForward(namespace: string, target: string, port: numbe
     return { port: local, close: () => child.kill() };
 }
 
-/** The official MCP client (the shell server's own SDK, images/shell/node_modules) with a bearer token. */
+/** The official MCP client (the shell server's own SDK) with a bearer token. */
 export async function mcpClient(url: string, token: string): Promise<any> {
-    const sdk = path.join(
-        REPO,
-        "images",
-        "shell",
-        "node_modules",
-        "@modelcontextprotocol",
-        "sdk",
-        "dist",
-        "cjs",
-        "client",
-    );
+    // The shell server's own SDK, as it resolves it (an npm workspace: hoisted into the root node_modules).
+    const fromShell = createRequire(path.join(REPO, "images", "shell", "package.json"));
+    const sdk = path.dirname(fromShell.resolve("@modelcontextprotocol/sdk/client/index.js"));
     const { Client } = require(path.join(sdk, "index.js"));
     const { StreamableHTTPClientTransport } = require(path.join(sdk, "streamableHttp.js"));
     const client = new Client({ name: "node-tier", version: "0.0.0" });

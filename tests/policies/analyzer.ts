@@ -4,9 +4,9 @@
  * talks to it over the analyzer gRPC protocol. Everything is resolved from the pack's directory, as the
  * CLI does: policies/node_modules when installed there, else the root's.
  */
-import { ChildProcess, spawn } from "child_process";
-import { createRequire } from "module";
-import * as path from "path";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import * as path from "node:path";
 
 export const POLICIES_DIR = path.join(__dirname, "..", "..", "policies");
 

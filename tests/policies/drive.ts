@@ -9,7 +9,7 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "../../policies/rules";
-import { RegisteredResource } from "../harness/program";
+import type { RegisteredResource } from "../harness/program";
 
 /** A resource as the tests hand it to a policy: what the program registered, or a hand-made object. */
 export interface PolicyInput {

@@ -1,7 +1,7 @@
 /**
  * kubectl against the real tier's own API server (tests/real/run.sh starts it and exports KUBECONFIG).
  */
-import { spawnSync } from "child_process";
+import { spawnSync } from "node:child_process";
 import { SECRET_SIG } from "../harness/program";
 
 export interface CommandResult {

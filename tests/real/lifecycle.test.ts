@@ -5,11 +5,11 @@
  * keeps the retained objects. What the program registers is taken from the same program run under mocks
  * (tests/harness), so the expectations follow the program.
  */
-import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { PROJECT } from "../harness/program";
 import { describeObject, getObject } from "./kube";

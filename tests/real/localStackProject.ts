@@ -4,12 +4,12 @@
  * server. `pulumi config set` edits the copy, never the tracked file; the state lives in the file backend
  * tests/real/run.sh made (PULUMI_BACKEND_URL), never the user's.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 import { REPO_ROOT } from "../harness/stackFile";
-import { CommandResult, kubeconfig } from "./kube";
+import { type CommandResult, kubeconfig } from "./kube";
 
 export const STACK = "local";
 /** Provider keys that pick where objects go; the copy replaces them with the real tier's kubeconfig. */

@@ -4,7 +4,7 @@
  * A process per run: the program's modules keep state between runs in one process, so each config gets
  * a fresh module cache.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
 import { PROJECT, runProgram } from "../harness/program";
 

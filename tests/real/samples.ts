@@ -107,7 +107,7 @@ export const deployment = () => ({
                 containers: [
                     {
                         name: "shell",
-                        image: "ghcr.io/example/shell@sha256:" + "0".repeat(64),
+                        image: `ghcr.io/example/shell@sha256:${"0".repeat(64)}`,
                         ports: [{ name: "mcp", containerPort: 8080 }],
                         env: [
                             { name: "TOKEN", valueFrom: { secretKeyRef: { name: "devbot-mcp-token", key: "token" } } },

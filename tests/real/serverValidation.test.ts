@@ -6,7 +6,7 @@
  * The test-cluster stack is validated here by dry-run only, not by `pulumi up`: it uses the random and vault
  * providers, which cannot be built from the Go module proxy (docs/benchmarks.md, issue 9).
  */
-import * as assert from "assert";
+import * as assert from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { renderedSamples } from "../harness/configProperty";
 import { runProgram } from "../harness/program";

@@ -4,11 +4,11 @@
  * dependency-cruiser checks the program, then a throw-away tree with one violation of each rule, so the
  * rules themselves are shown to catch what they name.
  */
-import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
 const DEPCRUISE = path.join(REPO_ROOT, "node_modules", ".bin", "depcruise");

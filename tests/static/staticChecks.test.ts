@@ -6,11 +6,11 @@
  * runs it before the mocha suite), and here every installer it could reach is replaced by a stub that
  * refuses. A missing tool then skips these tests, naming the command that installs it.
  */
-import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
 const SCRIPT = path.join(REPO_ROOT, "scripts", "static-checks.sh");
@@ -52,7 +52,7 @@ function fixture(files: Record<string, string>, ignored: Record<string, string> 
     for (const [name, text] of Object.entries({
         ...files,
         ...ignored,
-        ".gitignore": Object.keys(ignored).join("\n") + "\n",
+        ".gitignore": `${Object.keys(ignored).join("\n")}\n`,
     })) {
         fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
         fs.writeFileSync(path.join(dir, name), text, { mode: 0o755 });
@@ -83,7 +83,8 @@ describe("static: scripts/static-checks.sh", function () {
     before(function () {
         stubs = installerStubs();
         // This repository itself exercises every check, so a missing tool shows here first.
-        const probe = (onThisRepository = run({}));
+        onThisRepository = run({});
+        const probe = onThisRepository;
         if (probe.output.includes(REFUSED)) {
             const wanted = probe.output
                 .split("\n")
@@ -103,7 +104,11 @@ describe("static: scripts/static-checks.sh", function () {
         dirs.push(dir);
         return dir;
     };
-    after(() => [...dirs, stubs].forEach((dir) => dir && fs.rmSync(dir, { recursive: true, force: true })));
+    after(() => {
+        for (const dir of [...dirs, stubs]) {
+            if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 
     const clean = {
         "scripts/run.sh": GOOD_SCRIPT,
@@ -171,19 +176,59 @@ describe("static: scripts/static-checks.sh", function () {
         assert.match(result.output, /static checks FAILED: workflows\n/);
     });
 
-    it("fails on a TypeScript file the formatter would change, with this repository's biome.json", () => {
-        const config = fs.readFileSync(path.join(REPO_ROOT, "biome.json"), "utf8");
+    it("fails on a TypeScript file the formatter would change, with this repository's biome.jsonc", () => {
+        const config = fs.readFileSync(path.join(REPO_ROOT, "biome.jsonc"), "utf8");
         const formatted = 'export const greeting = "hello";\n';
-        const passing = check(make({ ...clean, "biome.json": config, "src/greeting.ts": formatted }));
+        const passing = check(make({ ...clean, "biome.jsonc": config, "src/greeting.ts": formatted }));
         assert.strictEqual(passing.status, 0, passing.output);
         assert.match(passing.output, /format: biome \d/);
         const result = check(
-            make({ ...clean, "biome.json": config, "src/greeting.ts": "export const greeting='hello'\n" }),
+            make({ ...clean, "biome.jsonc": config, "src/greeting.ts": "export const greeting='hello'\n" }),
         );
         assert.strictEqual(result.status, 1, result.output);
         assert.match(result.output, /src\/greeting\.ts format/);
         assert.match(result.output, /npx biome format --write/);
         assert.match(result.output, /static checks FAILED: format\n/);
+    });
+
+    it("fails on a lint finding, a warning as much as an error, with this repository's biome.jsonc", () => {
+        const config = fs.readFileSync(path.join(REPO_ROOT, "biome.jsonc"), "utf8");
+        const files = (source: string) => make({ ...clean, "biome.jsonc": config, "src/list.ts": source });
+        const good =
+            "export function total(values: number[]): number {\n    return values.reduce((a, b) => a + b, 0);\n}\n";
+        assert.strictEqual(check(files(good)).status, 0);
+        // An error (a forEach callback returning a value) and, alone, a warning (an explicit any).
+        const error =
+            "export function log(values: string[]): void {\n    values.forEach((value) => console.log(value));\n}\n";
+        const warning = "export function first(values: any[]): unknown {\n    return values[0];\n}\n";
+        for (const [source, rule] of [
+            [error, /lint\/suspicious\/useIterableCallbackReturn/],
+            [warning, /lint\/suspicious\/noExplicitAny/],
+        ] as const) {
+            const result = check(files(source));
+            assert.strictEqual(result.status, 1, result.output);
+            assert.match(result.output, rule);
+            assert.match(result.output, /static checks FAILED: lint\n/);
+        }
+    });
+
+    it("fails on an export nothing imports, with a knip.jsonc", () => {
+        const project = (util: string) =>
+            make({
+                ...clean,
+                "package.json": '{ "name": "fixture", "private": true }\n',
+                "knip.jsonc": '// entries\n{ "entry": ["src/main.ts"], "project": ["src/**/*.ts"] }\n',
+                "src/main.ts": 'import { used } from "./util";\nconsole.log(used());\n',
+                "src/util.ts": util,
+            });
+        const used = "export function used(): number {\n    return 1;\n}\n";
+        const passing = check(project(used));
+        assert.strictEqual(passing.status, 0, passing.output);
+        assert.match(passing.output, /dead code: knip \d/);
+        const result = check(project(`${used}export function forgotten(): number {\n    return 2;\n}\n`));
+        assert.strictEqual(result.status, 1, result.output);
+        assert.match(result.output, /forgotten +function +src\/util\.ts/);
+        assert.match(result.output, /static checks FAILED: dead_code\n/);
     });
 
     it("fails when there is nothing to lint where something is expected", () => {

@@ -4,10 +4,10 @@
  * actions are pinned, the Pulumi CLI matches the SDK, and every secret they read is documented.
  * (actionlint checks their syntax and expressions; see scripts/static-checks.sh.)
  */
-import * as assert from "assert";
-import * as fs from "fs";
+import * as assert from "node:assert";
+import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import * as path from "path";
+import * as path from "node:path";
 
 const ROOT = path.join(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -124,7 +124,7 @@ describe("static: GitHub workflows", () => {
         const names = new Set([...texts.matchAll(/\b(?:secrets|vars)\.([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]));
         assert.ok(names.size >= 5, [...names].join(", "));
         for (const name of names) {
-            assert.match(runbook, new RegExp("`" + name + "`"), `${name} is documented`);
+            assert.match(runbook, new RegExp(`\`${name}\``), `${name} is documented`);
         }
     });
 });

@@ -16,7 +16,7 @@ import { stringifySetCookie } from "cookie";
 const PREFIX = "browser_view_";
 const HOST_ONLY = "__Host-";
 
-export function cookieName(agent: string, tls: boolean): string {
+function cookieName(agent: string, tls: boolean): string {
     return `${tls ? HOST_ONLY : ""}${PREFIX}${agent}`;
 }
 
@@ -63,7 +63,7 @@ export function clearSessionCookies(req: IncomingMessage, agent: string): string
 }
 
 /** Secure when the browser reached us over TLS, directly or through the ingress (X-Forwarded-Proto). */
-export function overTls(req: IncomingMessage): boolean {
+function overTls(req: IncomingMessage): boolean {
     const forwardedProto = String(req.headers["x-forwarded-proto"] ?? "")
         .split(",")[0]
         .trim();

@@ -1,4 +1,4 @@
-import { MountedFile } from "./mountedFile.js";
+import type { MountedFile } from "./mountedFile.js";
 import type { ViewMode } from "./rfbClientFilter.js";
 
 const VIEW_MODES: readonly ViewMode[] = ["view-only", "interactive"];

@@ -196,6 +196,8 @@ function withoutStrippedEncodings(message: Buffer): Buffer {
     const rewritten = Buffer.alloc(4 + 4 * kept.length);
     rewritten[0] = CLIENT_MESSAGE.setEncodings;
     rewritten.writeUInt16BE(kept.length, 2);
-    kept.forEach((encoding, i) => rewritten.writeInt32BE(encoding, 4 + 4 * i));
+    kept.forEach((encoding, i) => {
+        rewritten.writeInt32BE(encoding, 4 + 4 * i);
+    });
     return rewritten;
 }

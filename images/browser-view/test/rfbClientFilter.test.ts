@@ -16,7 +16,9 @@ const message = {
         const out = Buffer.alloc(4 + 4 * encodings.length);
         out[0] = 2;
         out.writeUInt16BE(encodings.length, 2);
-        encodings.forEach((e, i) => out.writeInt32BE(e, 4 + 4 * i));
+        encodings.forEach((e, i) => {
+            out.writeInt32BE(e, 4 + 4 * i);
+        });
         return out;
     },
     updateRequest: () => Buffer.from([3, 1, 0, 0, 0, 0, 4, 0, 3, 0]),

@@ -42,11 +42,11 @@ export class RfbViewer {
                 return;
             }
             this.buffered = Buffer.concat([this.buffered, data]);
-            this.waiters.splice(0).forEach((wake) => wake());
+            for (const wake of this.waiters.splice(0)) wake();
         });
         ws.on("close", () => {
             this.closed = true;
-            this.waiters.splice(0).forEach((wake) => wake());
+            for (const wake of this.waiters.splice(0)) wake();
         });
     }
 

@@ -3,5 +3,5 @@
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export function log(level: "info" | "warn" | "error", msg: string, fields: LogFields = {}): void {
-    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n");
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
 }

@@ -44,7 +44,7 @@ describe("file tools", () => {
     });
 
     it("reads a range of lines and says how to continue", async () => {
-        const lines = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join("\n") + "\n";
+        const lines = `${Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join("\n")}\n`;
         await writeFile(path.join(server.workspace, "ten.txt"), lines);
         const result = await callTool(client, "read_file", { path: "ten.txt", offset: 3, limit: 2 });
         assert.equal(textOf(result), "line 3\nline 4\n");
@@ -97,7 +97,7 @@ describe("file tools", () => {
     });
 
     it("edits one exact occurrence and returns a unified diff", async () => {
-        const source = ["a", "b", "c", "d", "target = 1", "e", "f", "g", "h"].join("\n") + "\n";
+        const source = `${["a", "b", "c", "d", "target = 1", "e", "f", "g", "h"].join("\n")}\n`;
         await writeFile(path.join(server.workspace, "edit me.py"), source);
         const result = await callTool(client, "edit_file", {
             path: "edit me.py",

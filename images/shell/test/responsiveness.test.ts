@@ -60,7 +60,7 @@ describe("the event loop stays free: /healthz answers within 1 s while any tool 
 
     // Issue 21: V8's indexOf is Boyer-Moore with shift tables over the pattern's last 250 characters, so
     // "a…a b a…a" over a run of a's costs text × pattern (minutes here, and a worker cannot interrupt it).
-    const adversarial = "a".repeat(5000) + "b" + "a".repeat(5000);
+    const adversarial = `${"a".repeat(5000)}b${"a".repeat(5000)}`;
 
     it("edit_file with an adversarial old_text on a 1 MB file (planned on the event loop)", {
         timeout: 60_000,
@@ -181,12 +181,12 @@ describe("edit_file's worker has a deadline", () => {
 
     it("past it the call fails, the file is unchanged and the worker is gone", { timeout: 60_000 }, async () => {
         const file = path.join(server.workspace, "long.txt");
-        const content = "a".repeat(16_000_000) + "tail";
+        const content = `${"a".repeat(16_000_000)}tail`;
         await writeFile(file, content);
         const baseline = await threadCount(server.process.pid!);
         const result = await callTool(client, "edit_file", {
             path: "long.txt",
-            old_text: "a".repeat(5000) + "b" + "a".repeat(5000),
+            old_text: `${"a".repeat(5000)}b${"a".repeat(5000)}`,
             new_text: "x",
         });
         // The search alone takes a few hundred ms here: a worker left running would still be counted.

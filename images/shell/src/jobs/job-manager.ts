@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { open, stat } from "node:fs/promises";
 import { log } from "../log.js";
@@ -74,7 +74,7 @@ export class JobManager {
         const id = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
         await this.journal.create(id);
         const output = await open(this.journal.outputPath(id), "a");
-        let child;
+        let child: ChildProcess;
         try {
             // The job writes straight into its log file: no pipe through the server, nothing lost if it dies.
             const [file, ...args] = this.wrapperArgv(id, command);

@@ -73,7 +73,7 @@ export class JobJournal {
     async save(record: JobRecord): Promise<void> {
         const target = path.join(this.directory(record.id), "job.json");
         const temporary = `${target}.${process.pid}.tmp`;
-        await writeFile(temporary, JSON.stringify(record, null, 2) + "\n");
+        await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
         await rename(temporary, target);
     }
 
@@ -146,7 +146,7 @@ export class JobJournal {
             target = path.join(this.quarantineRoot, `${folder}.${attempt}`);
         await mkdir(target, { recursive: true });
         await rename(path.join(this.root, folder), path.join(target, folder));
-        await writeFile(path.join(target, QUARANTINE_REASON_FILE), reason.slice(0, MAX_QUARANTINE_REASON_BYTES) + "\n");
+        await writeFile(path.join(target, QUARANTINE_REASON_FILE), `${reason.slice(0, MAX_QUARANTINE_REASON_BYTES)}\n`);
     }
 
     private async listQuarantine(): Promise<QuarantinedEntry[]> {

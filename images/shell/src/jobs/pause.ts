@@ -134,7 +134,7 @@ export class JobPause {
             return;
         }
         const temporary = `${this.file}.${process.pid}.tmp`;
-        await writeFile(temporary, JSON.stringify({ processes: [...this.stopped.values()] }) + "\n");
+        await writeFile(temporary, `${JSON.stringify({ processes: [...this.stopped.values()] })}\n`);
         await rename(temporary, this.file);
     }
 

@@ -50,7 +50,7 @@ export function registerFileTools(registry: ToolRegistry, config: Config): void 
         handler: async ({ path: input, offset, limit }) => {
             const filePath = resolve(input);
             const file = await openExisting("path", filePath, "check the name with list_directory");
-            let slice;
+            let slice: Awaited<ReturnType<typeof readTextSlice>>;
             try {
                 const info = await file.stat();
                 if (info.isDirectory())
