@@ -143,11 +143,18 @@ up() {
     echo $! >"$node_dir/run/supervise.pid"
 
     wait_until "the Node object" 300 kubectl_admin get node "$node_name"
-    wait_until "the node's pod range" 60 test -n "$(kubectl_admin get node "$node_name" -o jsonpath='{.spec.podCIDR}')"
-    write_cni_config "$(kubectl_admin get node "$node_name" -o jsonpath='{.spec.podCIDR}')"
-    wait_until "the Node to be Ready" 300 test "$(node_ready)" = True
+    wait_until "the node's pod range" 60 pod_range
+    write_cni_config "$(pod_range)"
+    wait_until "the Node to be Ready" 300 node_is_ready
     say "node $node_name Ready in $((SECONDS - started)) s (address $NODE_IP, registry $NODE_IP:$registry_port)"
 }
+
+# Checked at each try of wait_until (a command substitution in its arguments would be checked once).
+pod_range() {
+    local range
+    range=$(kubectl_admin get node "$node_name" -o jsonpath='{.spec.podCIDR}' 2>/dev/null) && [ -n "$range" ] && echo "$range"
+}
+node_is_ready() { [ "$(node_ready)" = True ]; }
 
 node_ready() {
     kubectl_admin get node "$node_name" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null

@@ -117,7 +117,7 @@ run_agents_tests() {
     skipped=$((skipped + skips))
 }
 
-for file in ${NODE_TIER_FILES:-node.test.ts stack.test.ts agents}; do
+for file in ${NODE_TIER_FILES:-node.test.ts stack.test.ts agents persistence.test.ts}; do
     tap=$work/$file.tap
     file_started=$SECONDS
     if [ "$file" = agents ]; then
