@@ -11,7 +11,10 @@
 #      port-forward);
 #   2. stack.test.ts: both computers Running and Ready from the stack's objects, the credentials from ESO,
 #      a preview without changes;
-#   3. agents/ (pytest): the running agents: MCP with the synced token (screenshots, input, run_command).
+#   3. agents/ (pytest): the running agents: MCP with the synced token (screenshots, input, run_command),
+#      the reachability matrix on the wire against the policies' model, token and VNC password rotation,
+#      the browser view in chromium;
+#   4. persistence.test.ts: the workspace through pod deletion and the runbook's remove and re-add.
 # Ends with one summary line: "node tier: N passed, M failed, K skipped in S s".
 # NODE_TIER_FILES picks files ("agents" is the pytest folder); NODE_TIER_PYTEST_ARGS passes arguments to
 # pytest (e.g. "-k mcp"); NODE_TIER_KEEP=1 keeps the temporary folder (logs, state) after a failure (the
