@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as yaml from "js-yaml";
 import { before, describe, it } from "node:test";
 import { stackPlans } from "../../scripts/local-stack/stackPlans";
-import { LocalStackProject } from "../real/localStackProject";
+import type { LocalStackProject } from "../real/localStackProject";
 import { kubectl, kubectlOk, runCommand, secretValue, waitFor } from "./fixture";
 import { stackProject } from "./stackProject";
 

@@ -5,7 +5,8 @@
  *   tsx tests/node/reachability.ts < [{from: {namespace?, labels?, ip?}, to: {...}, port, protocol?}, ...]
  * prints a JSON array of booleans, one per connection. KUBECONFIG names the cluster.
  */
-import { Endpoint, allowed } from "../harness/networkPolicyEvaluator";
+import * as fs from "node:fs";
+import { type Endpoint, allowed } from "../harness/networkPolicyEvaluator";
 import { kubectlOk } from "./fixture";
 
 interface Connection {
@@ -15,7 +16,7 @@ interface Connection {
     protocol?: string;
 }
 
-const input = require("fs").readFileSync(0, "utf8");
+const input = fs.readFileSync(0, "utf8");
 const connections = JSON.parse(input) as Connection[];
 const policies = JSON.parse(kubectlOk(["get", "networkpolicies", "-A", "-o", "json"])).items;
 const namespaceLabels = Object.fromEntries(
