@@ -2,7 +2,7 @@
 no capabilities, no_new_privs), `buildctl` builds an image with a RUN step on a BuildKit daemon outside
 the pod and pushes it with the agent's mounted registry credentials.
 
-The daemon stands for the stack's build service (components/resources/buildService.ts); here it is buildkitd
+The daemon stands for the stack's build service (components/plan/buildService.ts); here it is buildkitd
 (built from the Go module proxy by run.sh) running on this machine as root, and the registry is
 Debian's docker-registry with htpasswd auth. Both listen only on the podman bridge's gateway address,
 the host-internal network the pod reaches them over (as a cluster's pod network).
