@@ -136,6 +136,7 @@ up() {
         "$(component_folder kube-node)/bin" "$(component_folder registry)/bin/registry" \
         "$(component_folder kube-router)/bin/kube-router" "$(component_folder kube)/bin/kubectl" >"$node_dir/binaries.env"
     kubectl_admin apply --server-side -f "$here/manifests/node-rbac.yaml" >/dev/null
+    kubectl_admin apply --server-side -f "$here/manifests/no-snapshot-restore.yaml" >/dev/null
 
     make_cgroups
     close_fds setsid nsenter --net="$node_netns_file" unshare --mount --propagation private \

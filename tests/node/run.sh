@@ -14,7 +14,9 @@
 #   3. agents/ (pytest): the running agents: MCP with the synced token (screenshots, input, run_command),
 #      the reachability matrix on the wire against the policies' model, token and VNC password rotation,
 #      the browser view in chromium;
-#   4. persistence.test.ts: the workspace through pod deletion and the runbook's remove and re-add.
+#   4. persistence.test.ts: the workspace through pod deletion and the runbook's remove and re-add;
+#   5. backup.test.ts: no CSI snapshot driver here (said plainly); a restore from a pre-made snapshot is
+#      refused rather than bound to an empty volume.
 # Ends with one summary line: "node tier: N passed, M failed, K skipped in S s".
 # NODE_TIER_FILES picks files ("agents" is the pytest folder); NODE_TIER_PYTEST_ARGS passes arguments to
 # pytest (e.g. "-k mcp"); NODE_TIER_KEEP=1 keeps the temporary folder (logs, state) after a failure (the
@@ -120,7 +122,7 @@ run_agents_tests() {
     skipped=$((skipped + skips))
 }
 
-for file in ${NODE_TIER_FILES:-node.test.ts stack.test.ts agents persistence.test.ts}; do
+for file in ${NODE_TIER_FILES:-node.test.ts stack.test.ts agents persistence.test.ts backup.test.ts}; do
     tap=$work/$file.tap
     file_started=$SECONDS
     if [ "$file" = agents ]; then
