@@ -58,6 +58,21 @@ function config(options: { route?: boolean; mode?: string; rotation?: number } =
     return values;
 }
 
+/** The config's problems, one a line; fails when it is accepted. */
+function problems(values: Record<string, any>): string {
+    try {
+        parseStackConfig({
+            values: { agents: values.agents, platform: values.platform },
+            isSecret: () => false,
+            stackName: "test-cluster",
+        });
+    } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.problems.join("\n");
+    }
+    return assert.fail("accepted");
+}
+
 function clusterOf(run: ProgramRun): Cluster {
     const namespaceLabels: Record<string, Record<string, string>> = {};
     for (const name of ["default", "vnc-viewers", "ingress-nginx", "agent-devbot", "agent-databot"]) {
@@ -216,22 +231,27 @@ describe("browser view in the stack", () => {
     });
 
     it("rejects an unknown mode and a malformed route host, naming the field", () => {
-        const problems = (values: Record<string, any>) => {
-            try {
-                parseStackConfig({
-                    values: { agents: values.agents, platform: values.platform },
-                    isSecret: () => false,
-                    stackName: "test-cluster",
-                });
-            } catch (error) {
-                assert.ok(error instanceof ConfigError);
-                return error.problems.join("\n");
-            }
-            return assert.fail("accepted");
-        };
         assert.match(problems(config({ mode: "read-only" })), /agents\[0\]\.desktop\.browserView\.mode.*view-only/);
         const badHost = config({ route: true });
         badHost.platform.browserView.host = "https://desktops.example.com/";
         assert.match(problems(badHost), /platform\.browserView\.host/);
+    });
+
+    it("refuses a route without TLS, which would send the login token in clear behind an https:// URL (issue 21)", () => {
+        const withoutTls = config({ route: true });
+        delete withoutTls.platform.browserView.tlsSecretName;
+        assert.match(
+            problems(withoutTls),
+            /^platform\.browserView\.tlsSecretName: is not set, but platform\.browserView\.host routes agents\[0\]'s browser view, whose login token and session cookie would then cross the network in plain HTTP/m,
+        );
+        // Without an agent that has a browser view, the host routes nothing: no need for a certificate.
+        withoutTls.agents[0].desktop.browserView = { enabled: false };
+        assert.doesNotThrow(() =>
+            parseStackConfig({
+                values: { agents: withoutTls.agents, platform: withoutTls.platform },
+                isSecret: () => false,
+                stackName: "test-cluster",
+            }),
+        );
     });
 });

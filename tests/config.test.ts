@@ -217,8 +217,41 @@ describe("config validation", () => {
         );
         assertProblem(
             problemsOf([{ name: "a", namespace: "kagent" }]),
-            /^agents\[0\]\.namespace: "kagent" belongs to the cluster or to kagent/,
+            /^agents\[0\]\.namespace: "kagent" is also platform\.kagentNamespace \(kagent's controller\); an agent's namespace holds that agent alone/,
         );
+        assertProblem(
+            problemsOf([{ name: "a", namespace: "kube-system" }]),
+            /^agents\[0\]\.namespace: "kube-system" belongs to the cluster/,
+        );
+    });
+
+    it("refuses an agent namespace the platform itself uses, naming both (issue 21)", () => {
+        const platform = copy(testCluster.platform);
+        platform.buildService = { enabled: true };
+        platform.monitoring = { enabled: true, namespace: "observability", dashboard: { namespace: "grafana" } };
+        platform.browserView = { host: "desktops.example.com", ingressNamespace: "traefik" };
+        platform.network.dns = { namespace: "coredns" };
+        const cases: [Record<string, unknown>, RegExp][] = [
+            [
+                { name: "a", namespace: "agent-builds" },
+                /"agent-builds" is also platform\.buildService\.namespace \(the build service\)/,
+            ],
+            [{ name: "a", namespace: "observability" }, /"observability" is also platform\.monitoring\.namespace/],
+            [{ name: "a", namespace: "grafana" }, /"grafana" is also platform\.monitoring\.dashboard\.namespace/],
+            [{ name: "a", namespace: "coredns" }, /"coredns" is also platform\.network\.dns\.namespace/],
+            [
+                { name: "a", namespace: "traefik", desktop: { browserView: { enabled: true } } },
+                /"traefik" is also platform\.browserView\.ingressNamespace \(the ingress controller\)/,
+            ],
+            // The default namespace of an agent named like the build service's: agent-<name>.
+            [{ name: "builds" }, /^agents\[0\]\.namespace: "agent-builds" is also platform\.buildService\.namespace/],
+        ];
+        for (const [agent, pattern] of cases) {
+            assertProblem(problemsOf([agent], platform), pattern);
+        }
+        // Unused by the platform, the same names are fine.
+        const plain = copy(testCluster.platform);
+        assert.doesNotThrow(() => parse([{ name: "builds" }, { name: "b", namespace: "observability" }], plain));
     });
 
     it("checks the platform settings", () => {

@@ -102,8 +102,29 @@ describe("config hardening (issue 11, items 9-15)", () => {
             assert.ok(!problems.some((p) => p.startsWith("agents[0]")), problems.join("\n"));
         });
 
+        it("refuses platform.images.registryUsername without the registryPassword secret, and the reverse (issue 21)", async () => {
+            const platform = { ...copy(testCluster.platform), images: { registryUsername: "robot$agents+ci" } };
+            assertProblem(
+                await problemsOf(withAgents(testCluster.agents, platform)),
+                /^platform\.images\.registryUsername: is set but the secret registryPassword is not, so the pushes would use the ambient docker login instead; set it with pulumi config set --secret registryPassword/,
+            );
+            assertProblem(
+                await problemsOf(
+                    { ...withAgents(testCluster.agents), registryPassword: "hunter2" },
+                    { secretKeys: ["registryPassword"] },
+                ),
+                /^registryPassword: is set but platform\.images\.registryUsername is not, so nothing uses it/,
+            );
+            const both = { ...withAgents(testCluster.agents, platform), registryPassword: "hunter2" };
+            const run = await runProgram({ config: both, secretKeys: ["registryPassword"] });
+            const [image] = run.byType("docker-build:index:Image");
+            // The registries input is a secret (it holds the password): the user is inside it.
+            assert.match(JSON.stringify(image.inputs.registries), /"username":"robot\$agents\+ci"/);
+        });
+
         it("rejects a plain-text registryPassword", async () => {
-            const config = { ...withAgents(testCluster.agents), registryPassword: "hunter2" };
+            const platform = { ...copy(testCluster.platform), images: { registryUsername: "robot$agents+ci" } };
+            const config = { ...withAgents(testCluster.agents, platform), registryPassword: "hunter2" };
             assertProblem(
                 await problemsOf(config),
                 /^registryPassword: is in plain text; set it with pulumi config set --secret registryPassword/,

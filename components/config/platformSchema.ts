@@ -124,7 +124,7 @@ export const platformSchema = strictObject({
             .meta({ description: "where the ingress controller runs (admitted to port 6080 when a route exists)" }),
         tlsSecretName: text({ check: formats.dnsSubdomain }).optional().meta({
             description:
-                "TLS Secret for `host` in each agent's namespace (or one cert-manager issues through `annotations`)",
+                "TLS Secret for `host` in each agent's namespace (or one cert-manager issues through `annotations`); required with `host` when an agent has a browser view: the route is HTTPS only",
         }),
         annotations: z.record(z.string(), z.string()).default({}).meta({
             description:

@@ -31,6 +31,29 @@ export const stackConfigSchema = strictObject({
                 "add an agent (pulumi config set --path 'agents[0].name' devbot), or if that is meant, pulumi config set allowNoAgents true",
         });
     }
+    // The two only work together: a user without the password silently pushed with whatever `docker login`
+    // the machine running Pulumi had, and a password without a user is never used.
+    const username = config.platform.images.registryUsername;
+    if (username !== undefined && config.registryPassword === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["platform", "images", "registryUsername"],
+            input: username,
+            message:
+                "is set but the secret registryPassword is not, so the pushes would use the ambient docker login instead; " +
+                "set it with pulumi config set --secret registryPassword <password>, or remove registryUsername to push with docker login",
+        });
+    }
+    if (username === undefined && config.registryPassword !== undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["registryPassword"],
+            input: undefined,
+            message:
+                "is set but platform.images.registryUsername is not, so nothing uses it; set the user " +
+                "(pulumi config set --path platform.images.registryUsername <user>) or remove registryPassword",
+        });
+    }
     if (count > 0 && config.allowNoAgents) {
         ctx.addIssue({
             code: "custom",

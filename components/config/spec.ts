@@ -19,7 +19,35 @@ import { checkBackupPlatform } from "./operationsSchema";
 import type { Problems } from "./problems";
 import type { AgentSpec, OperatorSecrets, PlatformSpec, ResourcesKey } from "./types";
 
-const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "external-secrets", "vault"];
+/** The cluster's own namespaces, and those of the operators every stack relies on (ESO, Vault). */
+const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "external-secrets", "vault"];
+
+/**
+ * The namespaces the platform itself uses, by the key that names each (the first, where several do): the
+ * stack puts objects there or admits pods from there, so an agent there would share them, and its
+ * default-deny policy would cut them off.
+ */
+function platformNamespaces(platform: PlatformConfig, agents: AgentConfig[]): Map<string, string> {
+    const found = new Map<string, string>();
+    const note = (namespace: string | undefined, key: string) => {
+        if (namespace !== undefined && !found.has(namespace)) {
+            found.set(namespace, key);
+        }
+    };
+    note(platform.kagentNamespace, "platform.kagentNamespace (kagent's controller)");
+    note(platform.network.dns.namespace, "platform.network.dns.namespace (cluster DNS)");
+    if (platform.buildService.enabled) {
+        note(platform.buildService.namespace, "platform.buildService.namespace (the build service)");
+    }
+    if (platform.monitoring.enabled) {
+        note(platform.monitoring.namespace, "platform.monitoring.namespace (Prometheus, the alert rules)");
+        note(platform.monitoring.dashboard.namespace, "platform.monitoring.dashboard.namespace (Grafana's dashboards)");
+    }
+    if (platform.browserView.host !== undefined && agents.some((agent) => agent.desktop.browserView.enabled)) {
+        note(platform.browserView.ingressNamespace, "platform.browserView.ingressNamespace (the ingress controller)");
+    }
+    return found;
+}
 
 export function platformSpec(config: PlatformConfig, stackName: string): PlatformSpec {
     const { images, ...rest } = config;
@@ -122,6 +150,8 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
     const firstByName = new Map<string, number>();
     const firstByNamespace = new Map<string, number>();
     const reachable = reachableNamespaces(agents, platform);
+    const platformOwn = platformNamespaces(platform, agents);
+    checkBrowserViewRoute(agents, platform, problems);
     checkBackupPlatform(agents, platform.backup, problems);
     agents.forEach((agent, index) => {
         const at = (key: string) => `agents[${index}].${key}`;
@@ -152,10 +182,17 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
         } else {
             firstByNamespace.set(namespace, index);
         }
-        if (RESERVED_NAMESPACES.includes(namespace) || namespace === platform.kagentNamespace) {
+        const owner = platformOwn.get(namespace);
+        if (CLUSTER_NAMESPACES.includes(namespace)) {
             problems.add(
                 at("namespace"),
-                `"${namespace}" belongs to the cluster or to kagent; use the default ${platform.namespacePrefix}${agent.name}`,
+                `"${namespace}" belongs to the cluster; use the default ${platform.namespacePrefix}${agent.name}`,
+            );
+        } else if (owner !== undefined) {
+            problems.add(
+                at("namespace"),
+                `"${namespace}" is also ${owner}; an agent's namespace holds that agent alone (its default-deny ` +
+                    `policy, quota and pod security would apply there too), so use another, e.g. ${platform.namespacePrefix}${agent.name}`,
             );
         } else if (reachable.has(namespace)) {
             problems.add(
@@ -183,6 +220,26 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
             );
         }
     });
+}
+
+/**
+ * A route to the browser view must be HTTPS: over plain HTTP its login token and session cookie would
+ * cross the network in clear, and its URL output would say https:// for a route that is not (issue 21).
+ * The stack cannot see a controller-wide default certificate, so it asks for the Ingress's own TLS Secret
+ * (an existing one, or the one cert-manager issues through `annotations`). docs/architecture.md, "Browser view".
+ */
+function checkBrowserViewRoute(agents: AgentConfig[], platform: PlatformConfig, problems: Problems): void {
+    const settings = platform.browserView;
+    const first = agents.findIndex((agent) => agent.desktop.enabled && agent.desktop.browserView.enabled);
+    if (settings.host !== undefined && settings.tlsSecretName === undefined && first >= 0) {
+        problems.add(
+            "platform.browserView.tlsSecretName",
+            `is not set, but platform.browserView.host routes agents[${first}]'s browser view, whose login token and ` +
+                "session cookie would then cross the network in plain HTTP; name the TLS Secret of the Ingress " +
+                "(pulumi config set --path platform.browserView.tlsSecretName <secret>: one in each agent's namespace, " +
+                "or the one cert-manager issues through platform.browserView.annotations), or remove host and use kubectl port-forward",
+        );
+    }
 }
 
 /** Namespaces named as egress targets or VNC viewers, with the first path that names each. */
