@@ -97,7 +97,7 @@ def require_token_file() -> None:
 
 
 class HideRouterCloseAfterJsonResponse(logging.Filter):
-    """mcp 1.13 logs a ClosedResourceError traceback after every JSON (non-SSE) response.
+    """mcp 1.x (seen in 1.13) logs a ClosedResourceError traceback after every JSON (non-SSE) response.
 
     The stateless transport closes its streams once the response is sent, while its
     message router is still iterating them; the response itself is complete. Only
@@ -116,6 +116,7 @@ def build_app(encoding, recovery):
     import anyio
     import pyautogui
     import Xlib.error
+    from mcp.server.transport_security import TransportSecuritySettings
     from starlette.responses import PlainTextResponse
 
     from ocr_engine import ocr_models_load_in_background
@@ -141,7 +142,13 @@ def build_app(encoding, recovery):
     mcp.settings.json_response = True
     logging.getLogger("mcp.server.streamable_http").addFilter(HideRouterCloseAfterJsonResponse())
     mcp.settings.streamable_http_path = "/mcp"
-    # Without a version, mcp 1.13 looks up its own package's metadata (parsing METADATA with the email
+    # mcp >= 1.23 turns DNS-rebinding protection on for a FastMCP made with its default host, 127.0.0.1 (as
+    # computer-control-mcp makes it), allowing only localhost Host headers: every request of kagent, which
+    # comes as http://<agent>-computer.<namespace>:8080, would get 421. That protection keeps a web page in
+    # someone's browser away from an unauthenticated server on their own machine; this one is in a pod,
+    # reached by Service names and pod IPs, and refuses anything without the bearer token.
+    mcp.settings.transport_security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    # Without a version, mcp 1.x looks up its own package's metadata (parsing METADATA with the email
     # parser) for the initialization options of every stateless request: ~2-3 ms per call. Upstream's
     # version, read once, is also the more useful serverInfo.version.
     mcp._mcp_server.version = importlib.metadata.version("computer-control-mcp")

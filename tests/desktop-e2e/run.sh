@@ -112,7 +112,7 @@ prepare_venv() {
   "$partial/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
     -r "$sidecar_image/requirements-override.txt" >&2
   "$partial/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements.txt" >&2
-  "$partial/bin/python" -m pip check >&2
+  "$partial/bin/python" "$sidecar_image/check_pins.py" >&2
   "$partial/bin/python" "$sidecar_image/ocr_warmup.py" 2>/dev/null >&2
   echo "$stamp" >"$partial/.stamp"
   # Everything runs it as "$venv/bin/python -m ..." (never its console scripts, whose shebangs name the
@@ -140,6 +140,23 @@ prepare_current_client_venv() {
   echo "$venv"
 }
 
+# The Go MCP client (go-client/, the official go-sdk) as a binary, cached by its source. Needs a Go (the
+# test command ensures one: scripts/toolchain/ensure.sh go); without one the Go client's test is skipped.
+prepare_go_client() {
+  local stamp binary partial
+  command -v go >/dev/null 2>&1 || { log "NOTE: no go on PATH: the Go client's test will be skipped"; return 0; }
+  stamp="$(cat "$here/go-client/go.mod" "$here/go-client/go.sum" "$here/go-client/main.go" | sha256sum | cut -c1-16)"
+  binary="$cache_dir/go-client-$stamp/go-client"
+  if [[ ! -x "$binary" ]]; then
+    log "building the Go MCP client (go-sdk) into $(dirname "$binary")"
+    partial="$cache_dir/go-client-$stamp.partial.$$"
+    mkdir -p "$partial"
+    (cd "$here/go-client" && GOFLAGS=-mod=readonly go build -trimpath -o "$partial/go-client" .) >&2
+    mv -T "$partial" "$(dirname "$binary")" 2>/dev/null || rm -rf "$partial"
+  fi
+  echo "$binary"
+}
+
 main() {
   install -d -m 0755 "$cache_dir"
   install_debian_packages
@@ -154,7 +171,8 @@ main() {
   fi
   cd "$here"
   DESKTOP_E2E_CURRENT_CLIENT_VENV="$(prepare_current_client_venv "$python")"
-  export DESKTOP_E2E_VENV="$venv" DESKTOP_E2E_CURRENT_CLIENT_VENV PYTHONDONTWRITEBYTECODE=1
+  DESKTOP_E2E_GO_CLIENT="$(prepare_go_client)"
+  export DESKTOP_E2E_VENV="$venv" DESKTOP_E2E_CURRENT_CLIENT_VENV DESKTOP_E2E_GO_CLIENT PYTHONDONTWRITEBYTECODE=1
   exec bash "$here/private-host.sh" "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=240 -v "$here" "$@"
 }
 

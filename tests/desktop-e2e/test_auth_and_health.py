@@ -130,3 +130,24 @@ def test_small_responses_are_not_held_back_by_nagles_algorithm(pod):
     finally:
         connection.close()
     assert statistics.median(seconds) < 0.03, f"ping took {statistics.median(seconds) * 1000:.0f} ms (median)"
+
+
+def test_requests_through_a_service_name_are_served(pod):
+    """kagent reaches the sidecar as http://<agent>-computer.<namespace>:8080/mcp: the Host header is a Service
+    name, never localhost. mcp >= 1.23 turns on DNS-rebinding protection for a FastMCP made with its default
+    host (127.0.0.1, as computer-control-mcp makes it), which would refuse every such request."""
+    import http.client
+    import json
+
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    for host in ("devbot-computer.agents:8080", "10.42.0.17:8080", "devbot-computer.agents.svc.cluster.local"):
+        headers = MCP_HEADERS | {"Authorization": f"Bearer {pod.config.mcp_token}", "Host": host,
+                                 "MCP-Protocol-Version": "2025-06-18"}
+        connection = http.client.HTTPConnection("127.0.0.1", pod.config.mcp_port, timeout=10)
+        try:
+            connection.request("POST", "/mcp", body=body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read()
+        finally:
+            connection.close()
+        assert response.status == 200 and b'"result"' in answer, f"Host {host}: {response.status} {answer[:200]!r}"

@@ -1,4 +1,4 @@
-"""A current MCP Python client (mcp 2.x) against the sidecar's pinned mcp 1.13 server."""
+"""A current MCP Python client (mcp 2.x) against the sidecar's mcp 1.x server."""
 
 import json
 import os
@@ -14,7 +14,7 @@ CURRENT_CLIENT_VENV = os.environ.get("DESKTOP_E2E_CURRENT_CLIENT_VENV")
 
 @pytest.mark.skipif(not CURRENT_CLIENT_VENV, reason="run through tests/desktop-e2e/run.sh (builds the client venv)")
 def test_a_current_python_client_connects_without_an_error_in_the_sidecar_log(pod):
-    # Its server/discover probe gets a 400 from mcp 1.13 and it falls back to initialize; with the
+    # Its server/discover probe is refused by mcp 1.x and it falls back to initialize; with the
     # 0.3.10 pins that probe logged an ERROR with a traceback on every connect.
     log = pod.config.workdir / "computer-control.log"
     offset = log.stat().st_size
