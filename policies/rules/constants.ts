@@ -23,7 +23,7 @@ export const SUDO_OPT_IN = SUDO_LABEL;
  * Label or annotation on a PersistentVolumeClaim saying whether the stack retains it on delete.
  * "false": the operator chose removable storage (storage.retainOnDelete: false), the claim may go.
  * "true": the stack set retainOnDelete. The policy engine does not pass retainOnDelete to policies
- * (AnalyzerResourceOptions has no such field as of Pulumi 3.270), so under `pulumi preview
+ * (AnalyzerResourceOptions has no such field as of Pulumi 3.276), so under `pulumi preview
  * --policy-pack` this marker is what the policy reads; where the option is visible it must agree.
  */
 export const RETAIN_MARKER = RETAIN_ANNOTATION;

@@ -6,7 +6,7 @@ import { marker, objectRef } from "./kubernetes";
 const CLAIM = "kubernetes:core/v1:PersistentVolumeClaim";
 
 /**
- * The options as a policy sees them. The engine does not send retainOnDelete to analyzers (Pulumi 3.270,
+ * The options as a policy sees them. The engine does not send retainOnDelete to analyzers (Pulumi 3.276,
  * @pulumi/policy 1.21); it is read when present, so the check tightens once it is sent.
  */
 export type ClaimOptions = Pick<PolicyResourceOptions, "protect"> & { retainOnDelete?: boolean };

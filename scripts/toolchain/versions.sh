@@ -6,7 +6,7 @@
 
 # Go: the machine's own go is used when it is at least GO_MINIMUM; otherwise the go command fetches
 # GO_TOOLCHAIN from the Go module proxy (module golang.org/toolchain), the one approved newer Go.
-GO_MINIMUM=1.26.6 # pulumi pkg/v3 v3.274.0 says go 1.26.6
+GO_MINIMUM=1.26.6 # pulumi pkg/v3 v3.276.0 says go 1.26.6
 GO_TOOLCHAIN=go1.27.3
 
 # kube-apiserver, kube-controller-manager, kubectl (component kube) and kubelet, kube-proxy, kube-scheduler
@@ -15,7 +15,7 @@ GO_TOOLCHAIN=go1.27.3
 KUBERNETES_VERSION=v1.34.4
 
 # Pulumi CLI: the pkg/v3 and sdk/v3 modules of one release, laid side by side.
-PULUMI_VERSION=v3.274.0
+PULUMI_VERSION=v3.276.0
 
 # Node.js language host: sdk/v3@v3.68.0 is the newest module that still holds it as a package (its own
 # module is not served). It runs preview/up/destroy, not --policy-pack.
