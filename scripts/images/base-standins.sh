@@ -33,6 +33,7 @@ mirror=${STANDIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 
 # Versions of what goes into the stand-ins (Node's bundled npm per its CHANGELOG).
+# renovate: datasource=npm depName=node
 NODE_VERSION=22.23.3
 NPM_VERSION=10.9.9
 # Run-time libraries the official python:3.12-slim-bookworm keeps (its Dockerfile: ca-certificates,

@@ -6,6 +6,7 @@
 #   ensure-buildkitd.sh buildctl   its client, as the shell image has it (tests/build-isolation)
 set -euo pipefail
 
+# renovate: datasource=go depName=github.com/moby/buildkit
 BUILDKIT_VERSION=v0.34.2 # the version of buildctl in images/shell/buildctl/go.mod
 command=${1:-buildkitd}
 case "$command" in

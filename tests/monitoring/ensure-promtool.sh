@@ -6,6 +6,7 @@
 set -euo pipefail
 
 # github.com/prometheus/prometheus v0.316.0 is Prometheus 3.16.0 (the module's v0.3MM.P tags mirror v3.MM.P).
+# renovate: datasource=go depName=github.com/prometheus/prometheus
 PROMTOOL_MODULE_VERSION=${PROMTOOL_MODULE_VERSION:-v0.316.0}
 
 cache=${PERSISTENT_AGENTS_CACHE:-$HOME/.cache/persistent-agents}
