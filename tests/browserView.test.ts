@@ -237,6 +237,18 @@ describe("browser view in the stack", () => {
         assert.match(problems(badHost), /platform\.browserView\.host/);
     });
 
+    it("refuses a route host that makes an Ingress host the API server refuses (upper case, too long)", () => {
+        const upper = config({ route: true });
+        upper.platform.browserView.host = "Desktops.example.com";
+        assert.match(
+            problems(upper),
+            /^platform\.browserView\.host: makes agents\[0\]'s browser-view host "devbot\.Desktops\.example\.com", which an Ingress cannot carry/m,
+        );
+        const long = config({ route: true });
+        long.platform.browserView.host = `${"a".repeat(58)}.${"b".repeat(58)}.${"c".repeat(58)}.${"d".repeat(58)}.example.com`;
+        assert.match(problems(long), /browser-view host "devbot\.a+\..*", which an Ingress cannot carry/);
+    });
+
     it("refuses a route without TLS, which would send the login token in clear behind an https:// URL (issue 21)", () => {
         const withoutTls = config({ route: true });
         delete withoutTls.platform.browserView.tlsSecretName;

@@ -15,7 +15,7 @@ const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const REPOSITORY_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 
 export const MAX_DNS_LABEL = 63;
-const MAX_DNS_SUBDOMAIN = 253;
+export const MAX_DNS_SUBDOMAIN = 253;
 
 export function dnsLabel(maxLength: number = MAX_DNS_LABEL) {
     return (text: string): string | undefined => {

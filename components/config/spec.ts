@@ -13,6 +13,8 @@ import {
     defaultSystemMessage,
     RESOURCES_KEYS,
 } from "./defaults";
+import { browserViewHost } from "../contract/names";
+import * as formats from "./formats";
 import { MAX_DNS_LABEL } from "./formats";
 import type { PlatformConfig } from "./platformSchema";
 import { checkBackupPlatform } from "./operationsSchema";
@@ -231,6 +233,20 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
 function checkBrowserViewRoute(agents: AgentConfig[], platform: PlatformConfig, problems: Problems): void {
     const settings = platform.browserView;
     const first = agents.findIndex((agent) => agent.desktop.enabled && agent.desktop.browserView.enabled);
+    // Each routed agent's Ingress host is a derived name too: the API server takes lower-case subdomains only.
+    agents.forEach((agent, index) => {
+        if (settings.host === undefined || !(agent.desktop.enabled && agent.desktop.browserView.enabled)) {
+            return;
+        }
+        const host = browserViewHost(agent.name, settings.host);
+        if (formats.dnsSubdomain(host) !== undefined) {
+            problems.add(
+                "platform.browserView.host",
+                `makes agents[${index}]'s browser-view host "${host}", which an Ingress cannot carry: write the host in ` +
+                    `lower case, at most ${formats.MAX_DNS_SUBDOMAIN - agent.name.length - 1} characters`,
+            );
+        }
+    });
     if (settings.host !== undefined && settings.tlsSecretName === undefined && first >= 0) {
         problems.add(
             "platform.browserView.tlsSecretName",

@@ -83,9 +83,12 @@ export const STACK_OBJECT_NAMES = {
     /** The Grafana dashboard's ConfigMap, and its one key. */
     dashboard: "persistent-agents-dashboard",
     dashboardFile: "persistent-agents.json",
-    /** The BuildKit daemon's Deployment, Service and NetworkPolicy. */
-    buildService: "buildkitd",
 } as const;
+
+/** The host of an agent's browser-view Ingress: one origin per agent under the platform's host. */
+export function browserViewHost(agent: string, platformHost: string): string {
+    return `${agent}.${platformHost}`;
+}
 
 /**
  * The Vault policy and Kubernetes-auth role of an agent, unique per KV mount, path prefix and agent:

@@ -12,7 +12,7 @@
  */
 import type { AgentSpec, PlatformSpec } from "../config";
 import { agentLabels, computerSelector } from "../contract/labels";
-import { agentObjectNames } from "../contract/names";
+import { agentObjectNames, browserViewHost } from "../contract/names";
 import { PORT_NAMES, PORTS } from "../contract/pod";
 import { type PolicyPlan, tcp } from "./network";
 
@@ -44,7 +44,7 @@ export function planBrowserView(agent: AgentSpec, platform: PlatformSpec): Brows
     }
     const names = agentObjectNames(agent.name);
     const settings = platform.browserView;
-    const host = settings.host ? `${agent.name}.${settings.host}` : undefined;
+    const host = settings.host ? browserViewHost(agent.name, settings.host) : undefined;
     return {
         namespace: agent.namespace,
         mode: agent.desktop.browserView.mode,
