@@ -25,6 +25,18 @@ let context;
 let page;
 let tabs = {};
 
+// One evaluate, no locator waits: elements of the other page (login vs viewer) are simply absent.
+function readState() {
+    return page.evaluate(() => ({
+        state: document.body.dataset.state ?? null,
+        hasCanvas: document.querySelector("#screen canvas") !== null,
+        mode: document.getElementById("mode")?.textContent ?? null,
+        loginForm: document.getElementById("login") !== null,
+        ended:
+            document.getElementById("ended")?.hidden === false ? document.getElementById("ended").dataset.reason : null,
+    }));
+}
+
 async function canvasBox() {
     const canvas = page.locator("#screen canvas");
     await canvas.waitFor({ state: "visible", timeout: 10_000 });
@@ -85,20 +97,23 @@ const commands = {
         return page.url();
     },
     async state() {
-        // One evaluate, no locator waits: elements of the other page (login vs viewer) are simply absent.
-        return page.evaluate(() => ({
-            state: document.body.dataset.state ?? null,
-            hasCanvas: document.querySelector("#screen canvas") !== null,
-            mode: document.getElementById("mode")?.textContent ?? null,
-            loginForm: document.getElementById("login") !== null,
-            ended:
-                document.getElementById("ended")?.hidden === false
-                    ? document.getElementById("ended").dataset.reason
-                    : null,
-        }));
+        // A page being sent back to the login form destroys its context mid-evaluate: the state asked
+        // for is the page's after that navigation, so wait for it to load and read again.
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await readState();
+            } catch (error) {
+                if (attempt >= 5 || !/Execution context was destroyed/.test(String(error))) throw error;
+                await page.waitForLoadState("domcontentloaded").catch(() => {});
+            }
+        }
     },
     async logout() {
-        await Promise.all([page.waitForNavigation(), page.click("header form button")]);
+        // Two navigations race here: the form's POST (answered with a redirect to the login page) and
+        // viewer.js's own location.replace when the server closes the session's connection; whichever
+        // wins aborts the other. Done is the login form, reached by either.
+        await page.click("header form button");
+        await page.waitForSelector("#login", { timeout: 10_000 });
         return { url: page.url() };
     },
     async waitConnected() {

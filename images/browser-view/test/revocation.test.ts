@@ -179,7 +179,10 @@ describe("browser-view unauthenticated connections", () => {
         const cookie = await h.login();
         // A keep-alive connection that proved a session: exempt from the cap and the lifetime.
         const proven = await open(port);
+        const provenAnswer = new Promise<string>((resolve) => proven.once("data", (data) => resolve(String(data))));
         proven.write(`GET /session HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\n\r\n`);
+        // Proven once answered: opened before that, the others would find it still the oldest unproven.
+        assert.match(await provenAnswer, /^HTTP\/1.1 200/);
         const idle = [await open(port), await open(port), await open(port)];
         const slow = await open(port);
         slow.write("GET /healthz HTTP/1.1\r\n"); // slowloris: headers that never end
