@@ -54,6 +54,8 @@ HEALTH_CHECK_TIMEOUT_SECONDS = env_number("HEALTH_CHECK_TIMEOUT_SECONDS", "3")
 # Grace beyond a call's own duration (e.g. the wait it asked for) before it counts
 # as stuck and /healthz fails, so kubelet restarts a sidecar whose GUI is wedged.
 STUCK_TOOL_SECONDS = env_number("STUCK_TOOL_SECONDS", "120")
+# How long accepted connections get to be read once the sidecar stops accepting before an X recovery.
+STOP_ACCEPTING_GRACE_SECONDS = 0.3
 SCREENSHOT_SCRATCH_DIR = Path(os.environ.get("SCREENSHOT_SCRATCH_DIR", "/tmp/computer-control-mcp"))
 X_SOCKET_DIR = Path("/tmp/.X11-unix")
 X_POLL_SECONDS = 0.05
@@ -231,13 +233,31 @@ def main() -> None:
 
     import uvicorn
 
-    server: uvicorn.Server | None = None
+    class Server(uvicorn.Server):
+        """uvicorn's server, keeping its loop so that another thread can stop the accepting first."""
+
+        loop = None
+
+        async def startup(self, sockets=None):
+            import asyncio
+            self.loop = asyncio.get_running_loop()
+            await super().startup(sockets)
+
+    server: Server | None = None
     restart_requested = threading.Event()
 
     def restart() -> None:
         restart_requested.set()
-        if server is not None:
-            server.should_exit = True  # graceful: running requests finish (up to 5 s), then main() re-executes
+        if server is None:
+            return
+        # uvicorn's shutdown closes every connection whose request it has not read yet; one accepted just
+        # before (a kubelet probe) would be reset. So stop accepting first (new clients queue on the kept
+        # socket for the next process), give the accepted ones a moment to be read, then stop gracefully:
+        # running requests finish (up to 5 s), then main() re-executes.
+        if server.loop is not None and server.started:
+            server.loop.call_soon_threadsafe(lambda: [listening.close() for listening in server.servers])
+            time.sleep(STOP_ACCEPTING_GRACE_SECONDS)
+        server.should_exit = True
 
     recovery = x_recovery.XRecovery(DISPLAY, restart)
     app = build_app(encoding, recovery)
@@ -247,7 +267,7 @@ def main() -> None:
              f" (X server restarts survived: {recoveries})" if recoveries else "")
     log.info("serving computer-control MCP on http://%s:%d/mcp (screenshots as %s), metrics on :%d/metrics",
              HOST, PORT, encoding.format, METRICS_PORT)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
+    server = Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
     if restart_requested.is_set():  # X went and came back while we were starting
         server.should_exit = True
     server.run(sockets=[listener])
