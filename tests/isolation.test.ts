@@ -271,9 +271,9 @@ describe("isolation: quotas", () => {
     it("sums the agent's containers and two kagent pods, and its storage", async () => {
         const run = await runProgram({ config: testCluster });
         const devbot = run.one("kubernetes:core/v1:ResourceQuota", "devbot-quota").inputs.spec.hard;
-        // desktop 250m/768Mi, computer-control 100m/640Mi, shell 250m/512Mi, kagent 2 × 100m/384Mi
+        // desktop 250m/512Mi, computer-control 100m/512Mi, shell 250m/256Mi, kagent 2 × 100m/384Mi
         assert.strictEqual(devbot["requests.cpu"], "800m");
-        assert.strictEqual(devbot["requests.memory"], "2688Mi");
+        assert.strictEqual(devbot["requests.memory"], "2Gi");
         // limits: 2 + 1 + 2 + 2 × 2 cores; 2Gi + 1Gi + 4Gi + 2 × 1Gi
         assert.strictEqual(devbot["limits.cpu"], "9000m");
         assert.strictEqual(devbot["limits.memory"], "9Gi");
@@ -281,7 +281,7 @@ describe("isolation: quotas", () => {
         assert.strictEqual(devbot.persistentvolumeclaims, "2");
         const databot = run.one("kubernetes:core/v1:ResourceQuota", "databot-quota").inputs.spec.hard;
         assert.strictEqual(databot["requests.cpu"], "450m");
-        assert.strictEqual(databot["requests.memory"], "1280Mi");
+        assert.strictEqual(databot["requests.memory"], "1Gi");
         assert.strictEqual(databot["requests.storage"], "55Gi");
         const limits = run.one("kubernetes:core/v1:LimitRange", "databot-limits").inputs.spec.limits;
         assert.deepStrictEqual(limits[0].max, { cpu: "2000m", memory: "4Gi" });

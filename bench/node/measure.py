@@ -3,7 +3,8 @@
 For each agent of the stack: delete its computer pod RUNS times; each time, from the deletion, how long until
 the Deployment's new pod exists, is Ready, and (desktop agents: take_screenshot; shell agents: run_command)
 answers its first MCP call; p50 and max. Then each running computer's memory working set per container from
-kubelet's summary API (through the API server), against the requests the stack sets.
+kubelet's summary API (through the API server), idle and at its peak (sampled every second) while a build runs
+in each shell and OCR in each desktop, against the requests the stack sets; and any OOM kill.
 Run by bench/node/run.sh, with KUBECONFIG and STACK_FILE set and the stack deployed.
 """
 
@@ -14,12 +15,14 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "node" / "agents"))
+# The node tier's conftest (not the desktop tier's, which has the same module name) comes first.
 sys.path.insert(0, str(REPO / "tests" / "desktop-e2e"))
+sys.path.insert(0, str(REPO / "tests" / "node" / "agents"))
 from conftest import PortForward, computer_pod, kubectl, mcp_port, secret_value, wait_until  # noqa: E402
 from mcp_calls import McpClient  # noqa: E402
 
@@ -93,6 +96,57 @@ def memory(plans: dict) -> list[dict]:
     return rows
 
 
+# A build for the shell (a generated C program of many functions, gcc -O2, twice in parallel) and OCR
+# for the desktop (three full-screen passes): the heavy ends of what the e2e tiers exercise.
+BUILD = r"""set -e; d=$(mktemp -d); cd "$d"
+python3 -c 'import sys; [print(f"int f{i}(int x){{int s=0; for(int j=0;j<x;j++) s+=j*{i}%7; return s;}}") for i in range(6000)]; print("int main(){return f1(3);}")' > big.c
+gcc -O2 -c big.c -o a.o & gcc -O2 -c big.c -o b.o & wait; rm -rf "$d"; echo built"""
+
+
+def workload(plan: dict) -> None:
+    desktop = any(c["role"] == "computerControl" for c in plan["computer"]["containers"])
+    token = secret_value(plan, "mcp-token")
+    with PortForward(plan["namespace"], f"svc/{plan['computer']['name']}", mcp_port(plan, "shell")) as port:
+        McpClient(f"http://127.0.0.1:{port}/mcp", token).call("run_command", {"command": BUILD, "timeout": 600}, timeout=660)
+    if desktop:
+        with PortForward(plan["namespace"], f"svc/{plan['computer']['name']}", mcp_port(plan, "computerControl")) as port:
+            client = McpClient(f"http://127.0.0.1:{port}/mcp", token)
+            for _ in range(3):
+                client.call("take_screenshot_with_ocr", {}, timeout=300)
+
+
+def peak_memory(plans: dict, run) -> dict:
+    """The largest working set of each container seen (every second) while `run` runs."""
+    peaks: dict = {}
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            for row in memory(plans):
+                key = (row["agent"], row["container"])
+                peaks[key] = max(peaks.get(key, 0), row["working_set_mib"])
+            done.wait(1)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        run()
+    finally:
+        done.set()
+        sampler.join()
+    return peaks
+
+
+def oom_kills(plans: dict) -> list[str]:
+    killed = []
+    for plan in plans.values():
+        pod = json.loads(kubectl("-n", plan["namespace"], "get", "pod", computer_pod(plan), "-o", "json"))
+        for status in pod["status"].get("containerStatuses", []):
+            last = status.get("lastState", {}).get("terminated", {})
+            if last.get("reason") == "OOMKilled" or status.get("state", {}).get("terminated", {}).get("reason") == "OOMKilled":
+                killed.append(f"{plan['agent']}/{status['name']}")
+    return killed
+
+
 def main() -> None:
     plans = load_plans()
     for name, plan in plans.items():
@@ -101,8 +155,14 @@ def main() -> None:
                          for key in ("created", "ready", "first_mcp"))
         print(f"{name}: {RUNS} cold starts: {line}")
     time.sleep(30)  # let the desktops settle before reading their memory
-    for row in memory(plans):
-        print(f"{row['agent']}/{row['container']}: working set {row['working_set_mib']:.0f} MiB, request {row['request_mib']:.0f} MiB")
+    idle = memory(plans)
+    peaks = peak_memory(plans, lambda: [workload(plan) for plan in plans.values()])
+    for row in idle:
+        peak = peaks.get((row["agent"], row["container"]), row["working_set_mib"])
+        print(f"{row['agent']}/{row['container']}: working set idle {row['working_set_mib']:.0f} MiB, "
+              f"peak under load {peak:.0f} MiB, request {row['request_mib']:.0f} MiB")
+    killed = oom_kills(plans)
+    print(f"OOM kills during the workloads: {len(killed)} {killed if killed else ''}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as yaml from "js-yaml";
 import * as path from "node:path";
 
-const SIZES = (process.env.BENCH_SIZES ?? "1,10,50").split(",").map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? "1,10,50,100").split(",").map(Number);
 const PREVIEW_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -97,17 +97,18 @@ async function main(): Promise<void> {
             ].join(" | "),
         );
     }
-    if (rows.length >= 3) {
-        const [, ten, fifty] = rows;
-        const marginalUp = (fifty.up - ten.up) / (fifty.agents - ten.agents);
-        const marginalPreview = (fifty.preview - ten.preview) / (fifty.agents - ten.agents);
-        const marginalMock = (fifty.mock - ten.mock) / (fifty.agents - ten.agents);
+    // Marginal costs between the smallest size of 10 or more (below it the fixed start-up cost dominates)
+    // and the largest.
+    const small = rows.find((row) => row.agents >= 10);
+    const large = rows[rows.length - 1];
+    if (small && large.agents > small.agents) {
+        const span = large.agents - small.agents;
         console.log(
-            `marginal cost per agent from ${ten.agents} to ${fifty.agents}: up ${marginalUp.toFixed(2)} s, ` +
-                `preview ${marginalPreview.toFixed(2)} s, mocks ${marginalMock.toFixed(3)} s`,
+            `marginal cost per agent from ${small.agents} to ${large.agents}: up ${((large.up - small.up) / span).toFixed(2)} s, ` +
+                `preview ${((large.preview - small.preview) / span).toFixed(2)} s, mocks ${((large.mock - small.mock) / span).toFixed(3)} s`,
         );
         console.log(
-            `per-agent up cost at ${fifty.agents} / at ${ten.agents} agents: ${(fifty.up / fifty.agents / (ten.up / ten.agents)).toFixed(2)} (1.00 = linear)`,
+            `per-agent up cost at ${large.agents} / at ${small.agents} agents: ${(large.up / large.agents / (small.up / small.agents)).toFixed(2)} (1.00 = linear)`,
         );
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real-engine benchmark (docs/benchmarks.md, "Real engine"): pulumi preview/up/destroy of the local stack with
-# 1, 10 and 50 agents against a control plane of its own in a temporary folder, with a file backend of its
+# 1, 10, 50 and 100 agents against a control plane of its own in a temporary folder, with a file backend of its
 # own, beside the same program under mocks. Runs under nice; stops everything it started on the way out.
 #   bench/real-engine/run.sh          BENCH_SIZES=1,10 BENCH_ROUNDS=1 for a quick look
 set -euo pipefail
@@ -23,8 +23,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# 130 volumes: two claims for each of up to 50 agents, and spare ones.
-LOCAL_CLUSTER_VOLUMES=130 "$repo/scripts/local-cluster.sh" up
+# Two claims for each agent of every size (destroy retains each size's claims, which keep their
+# volumes), and spare ones.
+agents_in_all=$(tr ',' '\n' <<<"${BENCH_SIZES:-1,10,50,100}" | awk '{ sum += $1 } END { print sum }')
+LOCAL_CLUSTER_VOLUMES=$((agents_in_all * 2 + 30)) "$repo/scripts/local-cluster.sh" up
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version), $(pulumi version), load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%F)"
 cd "$repo"
 node --expose-gc --require tsx/cjs "$here/measure.ts"

@@ -23,17 +23,19 @@ export interface ContainerResources {
 }
 
 /**
- * Requests and limits per container, from the figures measured in bench/desktop (docs/benchmarks.md):
- * the desktop idles at ~210 MiB PSS and reaches ~710 MiB with a browser (plus its memory-backed
- * /dev/shm); the sidecar settles at ~530 MiB after its first OCR. The shell's limits leave room for
- * builds; the kagent pod keeps kagent 0.10's own defaults.
+ * Requests and limits per container, from the working sets measured on the local node (bench/node, kubelet's
+ * summary API; docs/benchmarks.md, "Requests from measured use"): requests hold a container's ordinary use,
+ * limits its measured peaks with room, so the e2e workloads (OCR, two parallel gcc builds, a viewer) ran
+ * without an OOM kill. Desktop: 136 MiB idle, ~710 MiB with a browser window (bench/desktop), so 512Mi sits
+ * between; the sidecar settles at ~490-530 MiB after its first OCR; the shell idles at 30-40 MiB and
+ * builds burst to its limit (two gcc -O2 peaked at 607 MiB); the bridge streams to a viewer in ~20 MiB
+ * (71-87 MiB RSS in bench/browser-view). The kagent pod keeps kagent 0.10's own defaults.
  */
 export const DEFAULT_RESOURCES: Record<ResourcesKey, ContainerResources> = {
-    desktop: { requests: { cpu: "250m", memory: "768Mi" }, limits: { cpu: "2", memory: "2Gi" } },
-    computerControl: { requests: { cpu: "100m", memory: "640Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-    shell: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "4Gi" } },
-    // The bridge measured 71-87 MiB RSS streaming to one viewer (docs/benchmarks.md, "Browser view").
-    browserView: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    desktop: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+    computerControl: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+    shell: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "4Gi" } },
+    browserView: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
     kagent: { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "2", memory: "1Gi" } },
 };
 

@@ -147,7 +147,7 @@ describe("workspace backups", () => {
             const without = await runProgram({ config: stackConfig("test-cluster") });
             const hard = (r: ProgramRun) => r.one("kubernetes:core/v1:ResourceQuota", "devbot-quota").inputs.spec.hard;
             assert.strictEqual(hard(run)["requests.cpu"], "810m", `was ${hard(without)["requests.cpu"]}`);
-            assert.strictEqual(hard(run)["requests.memory"], "2752Mi", `was ${hard(without)["requests.memory"]}`);
+            assert.strictEqual(hard(run)["requests.memory"], "2112Mi", `was ${hard(without)["requests.memory"]}`);
         });
     });
 
