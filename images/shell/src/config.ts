@@ -15,6 +15,16 @@ export interface Config {
     outputCapBytes: number;
     /** Most time edit_file's worker thread may take before it is terminated and the call fails. */
     editTimeoutMs: number;
+    audit: {
+        /** Empty string: no audit file (AUDIT_DIR=""); events still go to the log. */
+        dir: string;
+        agent: string | undefined;
+        maxFileBytes: number;
+        maxRotatedFiles: number;
+        maxAgeMs: number;
+        /** Names of environment variables whose values are redacted wherever they appear. */
+        redactEnv: string[];
+    };
 }
 
 export class ConfigError extends Error {}
@@ -54,5 +64,17 @@ export function readConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
         maxCommandTimeoutSeconds: positiveInteger(env, "MAX_COMMAND_TIMEOUT_SECONDS", 3600),
         outputCapBytes: positiveInteger(env, "OUTPUT_CAP_BYTES", 1024 * 1024),
         editTimeoutMs: positiveInteger(env, "EDIT_FILE_TIMEOUT_MS", 30_000),
+        audit: {
+            // The agent's config volume (/home/agent/.config); the replay page reads the same folder.
+            dir: env.AUDIT_DIR ?? path.join(env.HOME || "/home/agent", ".config/persistent-agents/audit"),
+            agent: env.AGENT_NAME || undefined,
+            maxFileBytes: positiveInteger(env, "AUDIT_MAX_FILE_BYTES", 16 * 1024 * 1024),
+            maxRotatedFiles: positiveInteger(env, "AUDIT_MAX_FILES", 8),
+            maxAgeMs: positiveInteger(env, "AUDIT_MAX_AGE_DAYS", 30) * 86_400_000,
+            redactEnv: (env.AUDIT_REDACT_ENV ?? "")
+                .split(",")
+                .map((name) => name.trim())
+                .filter(Boolean),
+        },
     };
 }

@@ -3,6 +3,8 @@ import os from "node:os";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
+import { Redactor } from "./audit/redact.js";
+import { AuditTrail } from "./audit/trail.js";
 import { TokenFile } from "./auth.js";
 import { ConfigError, readConfig } from "./config.js";
 import { createMetricsServer } from "./http/metrics-server.js";
@@ -18,15 +20,29 @@ async function main(): Promise<void> {
     const config = readConfig(process.env, process.argv.slice(2));
     await mkdir(config.workspaceDir, { recursive: true });
     const jobs = new JobManager(config.workspaceDir);
-    await jobs.recover();
     const metrics = new Metrics(jobs);
     const login = new LoginSnapshot(commandEnvironment({}), os.homedir(), config.workspaceDir);
     login.warm();
-    const newMcpServer = mcpServerFactory({ config, login, jobs, metrics });
+    const trail = new AuditTrail({ ...config.audit, server: "shell", disabled: config.audit.dir === "" });
+    // The configured secrets: values of the named variables, removed from arguments wherever they appear.
+    const secrets = config.audit.redactEnv.map((name) => process.env[name] ?? "").filter(Boolean);
+    const redactor = new Redactor(secrets, { maxStringBytes: 2048, maxTotalBytes: 8192 });
+    jobs.onJobEvent = ({ command, ...event }) =>
+        trail.record({
+            time: new Date().toISOString(),
+            kind: "job",
+            ...event,
+            command: redactor.text(command).slice(0, 2048),
+        });
+    await jobs.recover(); // after the audit hook: jobs that ended while the server was down are recorded too
+    const newMcpServer = mcpServerFactory({ config, login, jobs, metrics, audit: { trail, redactor } });
 
     const shutdown = (signal: string) => {
         log("info", "shutting_down", { signal });
-        void jobs.terminateAll().finally(() => process.exit(0));
+        void jobs
+            .terminateAll()
+            .then(() => trail.flushed())
+            .finally(() => process.exit(0));
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));

@@ -1,5 +1,7 @@
-import type { CallToolResult, McpServer, ToolAnnotations } from "@modelcontextprotocol/server";
+import type { CallToolResult, McpServer, ServerContext, ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import type { Redactor } from "./audit/redact.js";
+import type { AuditTrail } from "./audit/trail.js";
 import { log } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import { toolError, ToolInputError } from "./tool-result.js";
@@ -23,10 +25,17 @@ export interface ToolDefinition<Shape extends z.ZodRawShape> {
 export class ToolRegistry {
     private readonly tools: Array<(server: McpServer) => void> = [];
 
-    constructor(private readonly metrics: Metrics) {}
+    constructor(
+        private readonly metrics: Metrics,
+        private readonly audit?: { trail: AuditTrail; redactor: Redactor },
+    ) {}
 
     define<Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>): void {
-        const instrumented = async (args: z.output<z.ZodObject<Shape>>): Promise<CallToolResult> => {
+        const instrumented = async (
+            args: z.output<z.ZodObject<Shape>>,
+            ctx?: ServerContext,
+        ): Promise<CallToolResult> => {
+            const startedAt = new Date();
             const started = performance.now();
             this.metrics.toolCallStarted();
             let result: CallToolResult;
@@ -39,6 +48,20 @@ export class ToolRegistry {
             const outcome = result.isError ? "error" : "ok";
             this.metrics.toolCallFinished(tool.name, outcome, seconds);
             log("info", "tool_call", { tool: tool.name, outcome, duration_ms: Math.round(seconds * 10000) / 10 });
+            if (this.audit) {
+                const { trail, redactor } = this.audit;
+                trail.record({
+                    time: startedAt.toISOString(),
+                    durationMs: Math.round(seconds * 10000) / 10,
+                    kind: "tool_call",
+                    id: ctx?.mcpReq.id ?? null,
+                    tool: tool.name,
+                    arguments: redactor.arguments(args),
+                    outcome: result.isError ? "tool_error" : "ok",
+                    error: result.isError ? redactor.text(errorText(result)).slice(0, 500) : null,
+                    caller: callerOf(ctx),
+                });
+            }
             return result;
         };
         const metadata = {
@@ -61,4 +84,25 @@ function describeFailure(toolName: string, error: unknown): string {
     const code = (error as NodeJS.ErrnoException)?.code;
     const message = error instanceof Error ? error.message : String(error);
     return `${toolName} failed${code ? ` (${code})` : ""}: ${message}`;
+}
+
+function errorText(result: CallToolResult): string {
+    const first = result.content?.find((block) => block.type === "text");
+    return first && "text" in first ? first.text : "error";
+}
+
+/**
+ * Who called: the client's self-reported name/version (sent per request since protocol 2026-07-28) and the
+ * W3C trace id from the request's `traceparent` in `_meta` (SEP-414), so a Kagent trace can be matched.
+ */
+function callerOf(ctx: ServerContext | undefined): { client: string | null; traceId: string | null } {
+    const info = (ctx?.mcpReq.envelope as Record<string, unknown> | undefined)?.[
+        "io.modelcontextprotocol/clientInfo"
+    ] as { name?: string; version?: string } | undefined;
+    const traceparent = (ctx?.mcpReq._meta as Record<string, unknown> | undefined)?.traceparent;
+    const traceId = typeof traceparent === "string" ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent)?.[1] : undefined;
+    return {
+        client: info?.name ? `${info.name}${info.version ? `/${info.version}` : ""}` : null,
+        traceId: traceId ?? null,
+    };
 }

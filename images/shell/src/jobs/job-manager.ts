@@ -20,6 +20,14 @@ export interface JobView extends JobRecord {
     output_bytes: number;
 }
 
+export interface JobEvent {
+    event: "started" | "finished" | "killed";
+    jobId: string;
+    command: string;
+    exitCode: number | null;
+    outputBytes: number | null;
+}
+
 export class JobManager {
     private readonly journal: JobJournal;
     private readonly jobs = new Map<string, JobRecord>();
@@ -28,6 +36,8 @@ export class JobManager {
     private readonly pause: JobPause;
     /** Journal entries that failed validation at startup (moved aside, reported by list_jobs). */
     quarantined: QuarantinedEntry[] = [];
+    /** Told when a job starts and ends (the audit trail); must not throw. */
+    onJobEvent: (event: JobEvent) => void = () => {};
 
     constructor(workspaceDir: string) {
         this.journal = new JobJournal(workspaceDir);
@@ -111,6 +121,7 @@ export class JobManager {
             void this.settle(record, code, signal);
         });
         log("info", "job_started", { job_id: id, pid });
+        this.onJobEvent({ event: "started", jobId: id, command, exitCode: null, outputBytes: 0 });
         return record;
     }
 
@@ -262,6 +273,13 @@ export class JobManager {
     private async finish(record: JobRecord): Promise<void> {
         await this.journal.save(record);
         log("info", "job_ended", { job_id: record.id, state: record.state, exit_code: record.exit_code });
+        this.onJobEvent({
+            event: record.state === "killed" ? "killed" : "finished",
+            jobId: record.id,
+            command: record.command,
+            exitCode: record.exit_code,
+            outputBytes: await this.outputBytes(record.id).catch(() => null),
+        });
         for (const resolve of this.exitWaiters.get(record.id) ?? []) resolve();
         this.exitWaiters.delete(record.id);
     }
