@@ -6,6 +6,7 @@
  * agents' pods.
  */
 import * as assert from "node:assert";
+import { egressProxySelector } from "../components/contract/labels";
 import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
 import { type ProgramRun, runProgram } from "./harness/program";
 import { copy, stackConfig } from "./harness/stackFile";
@@ -198,6 +199,40 @@ describe("build network: what each agent's builds can reach", () => {
             );
             assert.ok(!allowed(withRules, daemon(agent), pod("registry", { app: "other" }), 5000));
         }
+    });
+
+    it("sends the builds of an agent behind an egress proxy through its own proxy, and nowhere else on the internet", async () => {
+        const config = copy(stackConfig("test-cluster"));
+        config.platform.buildService = { enabled: true };
+        config.agents[1].network = { allowDomains: ["pypi.org"] };
+        const run = await runProgram({ config });
+        const proxied = clusterOf(run);
+        const proxy = (agent: string): Endpoint => ({
+            namespace: `agent-${agent}`,
+            labels: egressProxySelector(agent),
+        });
+        assert.ok(allowed(proxied, daemon("databot"), proxy("databot"), 3128), "databot's daemon reaches its proxy");
+        assert.ok(
+            !allowed(proxied, daemon("devbot"), proxy("databot"), 3128),
+            "devbot's daemon reached databot's proxy",
+        );
+        assert.ok(!allowed(proxied, daemon("databot"), ip("140.82.112.3"), 443), "databot's builds bypass the proxy");
+        assert.ok(!allowed(proxied, daemon("databot"), proxy("databot"), 3129), "only the proxy's port");
+        // The daemon's own pulls go through it; the registry, reached directly, is excepted.
+        const env = (agent: string) =>
+            Object.fromEntries(
+                run
+                    .one("kubernetes:apps/v1:Deployment", `${agent}-buildkitd`)
+                    .inputs.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [
+                        e.name,
+                        e.value,
+                    ]),
+            );
+        const url = "http://databot-egress.agent-databot.svc.cluster.local:3128";
+        assert.strictEqual(env("databot").HTTPS_PROXY, url);
+        assert.strictEqual(env("databot").http_proxy, url);
+        assert.ok(env("databot").NO_PROXY.split(",").includes(config.platform.registry), env("databot").NO_PROXY);
+        assert.strictEqual(env("devbot").HTTPS_PROXY, undefined, "devbot has no proxy");
     });
 
     it("closes the build namespace to any other pod, both ways", () => {

@@ -12,7 +12,7 @@ import { planBrowserView } from "./browserView";
 import { type BuildServicePlan, buildDaemonClientRule, planBuildDaemon } from "./buildService";
 import { planContainers, planVolumes } from "./containers";
 import { planCredentials } from "./credentials";
-import { planEgressProxy } from "./egressProxy";
+import { admitBuildDaemon, buildProxy, planEgressProxy } from "./egressProxy";
 import { planKagent } from "./kagent";
 import { planMcpServers } from "./mcpServers";
 import { planAgentMonitoring } from "./monitoring";
@@ -32,7 +32,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
     const { plan: credentials, files } = planCredentials(agent, platform, vaultAccess.store);
     const egressProxy = planEgressProxy(agent, platform);
     // The agent's builds reach no more than its computer does directly: behind a proxy, only the in-cluster
-    // namespaces of its rules (the proxy filters the rest by name, which a NetworkPolicy cannot).
+    // namespaces of its rules and the proxy itself (which filters the rest by name, as a NetworkPolicy cannot).
     const buildDaemon =
         shared.buildService &&
         planBuildDaemon(
@@ -42,7 +42,11 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
             egressProxy
                 ? agent.network.computerEgress.filter((rule) => rule.namespace !== undefined)
                 : agent.network.computerEgress,
+            egressProxy && buildProxy(egressProxy),
         );
+    if (egressProxy && buildDaemon) {
+        admitBuildDaemon(egressProxy, buildDaemon);
+    }
     const containers = planContainers(agent, files, buildDaemon?.address, egressProxy?.computerEnv ?? []);
     const claims: ClaimPlan[] = (
         [

@@ -24,7 +24,7 @@ import {
 import { AGENT_LABEL, BUILDKIT_POD_LABELS, computerSelector } from "../contract/labels";
 import { agentObjectNames } from "../contract/names";
 import { dnsRule, egressRule, type PolicyPlan, tcp } from "./network";
-import type { VaultAccessPlan } from "./parts";
+import type { EnvPlan, VaultAccessPlan } from "./parts";
 
 /** The Vault fields each side's certificates are kept in. */
 export const BUILD_VAULT_FIELDS = {
@@ -81,6 +81,11 @@ export interface BuildDaemonPlan {
     /** The container's command (rootlesskit in front of buildkitd in the fallback) and arguments. */
     command: string[];
     args: string[];
+    /**
+     * Behind the agent's egress proxy: HTTP(S)_PROXY for the daemon's own pulls (Go's ProxyFromEnvironment),
+     * the registry excepted (it is reached directly, through `registryEgress`). Empty otherwise.
+     */
+    proxyEnv: EnvPlan[];
     security: { hostUsers: boolean; runAsUser: number; allowPrivilegeEscalation: boolean; addCapabilities: string[] };
     /** The daemon's TLS Secret (written by its ExternalSecret from the daemon's Vault path), mounted at DAEMON_TLS_DIR. */
     tls: {
@@ -217,13 +222,22 @@ export function buildCertificates(agent: string, buildNamespace: string): BuildC
  */
 export function planBuildDaemon(
     agent: AgentSpec,
-    platform: Pick<PlatformSpec, "network" | "vault">,
+    platform: Pick<PlatformSpec, "network" | "vault" | "registry">,
     service: BuildServicePlan,
     computerEgress: EgressRule[],
+    proxy?: BuildProxy,
 ): BuildDaemonPlan {
     const name = buildDaemonName(agent.name);
     const sandbox = service.processSandbox;
     const labels = { ...BUILDKIT_POD_LABELS, [AGENT_LABEL]: agent.name };
+    const noProxy = proxy ? [...proxy.noProxy, platform.registry].join(",") : "";
+    const proxyEnv: EnvPlan[] = proxy
+        ? [
+              ...["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"].map((name) => ({ name, value: proxy.url })),
+              { name: "NO_PROXY", value: noProxy },
+              { name: "no_proxy", value: noProxy },
+          ]
+        : [];
     const files = Object.fromEntries(
         (Object.keys(TLS_FILES) as TlsPart[]).map((part) => [
             part,
@@ -247,6 +261,7 @@ export function planBuildDaemon(
             "--root",
             BUILDKIT_ROOT,
         ],
+        proxyEnv,
         security: sandbox
             ? {
                   hostUsers: false,
@@ -280,11 +295,21 @@ export function planBuildDaemon(
                     ports: tcp(BUILDKIT_PORT),
                 },
             ],
-            egress: [dnsRule(platform.network.dns), ...[...computerEgress, ...service.registryEgress].map(egressRule)],
+            egress: [
+                dnsRule(platform.network.dns),
+                ...[...computerEgress, ...service.registryEgress, ...(proxy ? [proxy.rule] : [])].map(egressRule),
+            ],
         },
         resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "4", memory: "8Gi" } },
         stateSize: "50Gi",
     };
+}
+
+/** The agent's egress proxy as its build daemon uses it: the URL, what goes direct, and the rule to its pods. */
+export interface BuildProxy {
+    url: string;
+    noProxy: string[];
+    rule: EgressRule;
 }
 
 /** The rule the agent's computer gets: its own daemon's pods on the daemon's port, nothing else there. */

@@ -9,6 +9,7 @@ import { PORT_NAMES as PROXY_PORT_NAMES, METRICS_PORT, PROXY_PORT } from "../con
 import { agentLabels, computerSelector, egressProxySelector } from "../contract/labels";
 import { agentObjectNames, serviceHost } from "../contract/names";
 import { SECRET_KEYS } from "../contract/pod";
+import type { BuildProxy } from "./buildService";
 import type { PodMonitorPlan } from "./monitoring";
 import { dnsRule, egressRule, type PolicyPlan, tcp } from "./network";
 import type { EnvPlan } from "./parts";
@@ -144,6 +145,27 @@ export function planEgressProxy(agent: AgentSpec, platform: PlatformSpec): Egres
               }
             : undefined,
     };
+}
+
+/** What the agent's build daemon needs of its proxy: the same URL and exceptions as the computer, and the rule to it. */
+export function buildProxy(proxy: EgressProxyPlan): BuildProxy {
+    const value = (name: string) => proxy.computerEnv.find((env) => env.name === name)?.value ?? "";
+    return {
+        url: value("HTTPS_PROXY"),
+        noProxy: value("NO_PROXY").split(","),
+        rule: { namespace: proxy.namespace, podLabels: proxy.selector, ports: [PROXY_PORT], protocol: "TCP" },
+    };
+}
+
+/** The proxy lets in the agent's build daemon (its pulls, and build steps given the proxy), as it does the computer. */
+export function admitBuildDaemon(
+    proxy: EgressProxyPlan,
+    daemon: { namespace: string; labels: Record<string, string> },
+): void {
+    proxy.policy.ingress = [
+        ...(proxy.policy.ingress ?? []),
+        { peers: [{ namespace: daemon.namespace, pods: daemon.labels }], ports: tcp(PROXY_PORT) },
+    ];
 }
 
 /** `git.example.com` is HTTPS on 443 and plain HTTP on 80; `git.example.com:3000` is both on 3000. */

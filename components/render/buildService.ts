@@ -109,9 +109,12 @@ export function buildDaemonObjects(daemon: BuildDaemonPlan, images: ImageRefs): 
                                         appArmorProfile: { type: "Unconfined" },
                                     },
                                     // rootlesskit keeps its state in XDG_RUNTIME_DIR.
-                                    env: daemon.processSandbox
-                                        ? []
-                                        : [{ name: "XDG_RUNTIME_DIR", value: BUILDKIT_SOCKET_DIR }],
+                                    env: [
+                                        ...(daemon.processSandbox
+                                            ? []
+                                            : [{ name: "XDG_RUNTIME_DIR", value: BUILDKIT_SOCKET_DIR }]),
+                                        ...daemon.proxyEnv.map((env) => ({ ...env })),
+                                    ],
                                     resources: structuredClone(daemon.resources),
                                     volumeMounts: [
                                         { name: "tls", mountPath: DAEMON_TLS_DIR, readOnly: true },
