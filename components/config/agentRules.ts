@@ -20,6 +20,7 @@ export function checkAgent(agent: AgentConfig, ctx: Context): void {
     checkModel(agent, ctx);
     checkDesktopOnlySettings(agent, ctx);
     checkBrowserViewSettings(agent, ctx);
+    checkRecording(agent, ctx);
     checkRequestsWithinLimits(agent, ctx);
     checkSecrets(agent, ctx);
     checkBrokeredCredential(agent, ctx);
@@ -68,6 +69,13 @@ function checkDesktopOnlySettings(agent: AgentConfig, ctx: Context): void {
             "is true but the desktop is disabled; remove it or set desktop.enabled to true",
         );
     }
+    if (agent.desktop.recording.enabled) {
+        problem(
+            ctx,
+            ["desktop", "recording", "enabled"],
+            "is true but the desktop is disabled; remove it or set desktop.enabled to true",
+        );
+    }
     if (agent.network.vncViewers !== undefined) {
         problem(ctx, ["network", "vncViewers"], "is set but the agent has no desktop; remove it");
     }
@@ -79,6 +87,30 @@ function checkDesktopOnlySettings(agent: AgentConfig, ctx: Context): void {
                 "is set but the agent has no desktop (desktop.enabled is false); remove it",
             );
         }
+    }
+}
+
+/** The recorder and the replay page live in the browser view's container; recordings use the config volume. */
+function checkRecording(agent: AgentConfig, ctx: Context): void {
+    const recording = agent.desktop.recording;
+    if (!recording.enabled || !agent.desktop.enabled) {
+        return;
+    }
+    if (!agent.desktop.browserView.enabled) {
+        problem(
+            ctx,
+            ["desktop", "recording", "enabled"],
+            "needs the browser view (the recorder and the replay page run in it); set desktop.browserView.enabled to true",
+        );
+    }
+    const kept = parseQuantity(recording.maxSize);
+    const volume = parseQuantity(agent.storage.config);
+    if (kept !== undefined && volume !== undefined && kept >= volume) {
+        problem(
+            ctx,
+            ["desktop", "recording", "maxSize"],
+            `${recording.maxSize} does not fit in the config volume (storage.config ${agent.storage.config}); lower it or enlarge the volume`,
+        );
     }
 }
 

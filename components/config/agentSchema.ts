@@ -123,6 +123,22 @@ export const agentFields = strictObject({
                     "`interactive` lets viewers use mouse and keyboard; switching needs no restart (a ConfigMap file)",
             }),
         }).prefault({}),
+        recording: strictObject({
+            enabled: flag().default(false).meta({
+                description:
+                    "record the desktop to the config volume, replayed in the browser view (needs desktop.browserView.enabled)",
+            }),
+            maxAgeDays: wholeNumber(1, 3650)
+                .default(14)
+                .meta({ description: "recordings older than this are deleted, oldest first" }),
+            maxSize: text({ check: formats.storageQuantity }).default("1Gi").meta({
+                description: "recordings kept at most, oldest deleted first; below storage.config",
+            }),
+            duringTakeover: flag().default(false).meta({
+                description:
+                    "also record while a person has taken over (interactive mode, a viewer connected); off: privacy",
+            }),
+        }).prefault({}),
     }).prefault({}),
     storage: strictObject({
         workspace: text({ check: formats.storageQuantity })

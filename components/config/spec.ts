@@ -111,6 +111,7 @@ export function agentSpec(agent: AgentConfig, platform: PlatformSpec): AgentSpec
                 mode: agent.desktop.browserView.mode,
             },
             screenshots: agent.desktop.screenshots,
+            recording: { ...agent.desktop.recording, enabled: desktop && agent.desktop.recording.enabled },
         },
         storage: { ...agent.storage, storageClass: agent.storage.storageClass ?? platform.storageClass },
         resources: Object.fromEntries(

@@ -23,6 +23,7 @@ export interface DesktopSpec {
     resolution: string;
     browserView: { enabled: boolean; mode: "view-only" | "interactive" };
     screenshots: AgentConfig["desktop"]["screenshots"];
+    recording: AgentConfig["desktop"]["recording"];
 }
 
 export type StorageSpec = AgentConfig["storage"];

@@ -80,6 +80,15 @@ export const MOUNTS = {
     browserViewMode: "/etc/browser-view",
 } as const;
 
+/**
+ * What the platform keeps on the agent's config volume: the desktop recording (written by the browser
+ * view) and the audit trail (JSON lines of both MCP servers, read by the browser view's replay page).
+ */
+export const AGENT_RECORDS = {
+    recordings: `${MOUNTS.config}/persistent-agents/recordings`,
+    audit: `${MOUNTS.config}/persistent-agents/audit`,
+} as const;
+
 /** The browser view's mode file: key of the `<agent>-browser-view` ConfigMap, mounted as a volume. */
 export const BROWSER_VIEW_MODE_KEY = "mode";
 export const BROWSER_VIEW_MODE_VOLUME = "browser-view-mode";

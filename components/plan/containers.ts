@@ -4,8 +4,10 @@
  * + shell sharing one X11 socket (+ the browser view when enabled); CLI agents: the shell alone.
  */
 import type { AgentSpec } from "../config";
+import { parseQuantity } from "../config/quantity";
 import { agentObjectNames } from "../contract/names";
 import {
+    AGENT_RECORDS,
     BROWSER_VIEW_MODE_KEY,
     BROWSER_VIEW_MODE_VOLUME,
     CONTAINERS,
@@ -168,6 +170,7 @@ function shell(agent: AgentSpec, withDesktop: boolean, buildKitHost: string | un
 /** noVNC in the browser, bridging to the desktop's VNC inside the pod (images/browser-view). */
 function browserView(agent: AgentSpec): ContainerDraft {
     const port = PORT_NAMES.browserView;
+    const recording = agent.desktop.recording;
     return {
         role: "browserView",
         ...CONTAINERS.browserView,
@@ -180,9 +183,14 @@ function browserView(agent: AgentSpec): ContainerDraft {
             { name: "VNC_HOST", value: "127.0.0.1" },
             { name: "VNC_PORT", value: String(PORTS.vnc) },
             { name: "BROWSER_VIEW_MODE_FILE", value: `${MOUNTS.browserViewMode}/${BROWSER_VIEW_MODE_KEY}` },
+            ...(recording.enabled ? recordingEnv(recording) : []),
         ],
-        // A ConfigMap volume (no subPath) so that a mode change reaches the running server in place.
-        mounts: [{ volume: BROWSER_VIEW_MODE_VOLUME, path: MOUNTS.browserViewMode, readOnly: true }],
+        // A ConfigMap volume (no subPath) so that a mode change reaches the running server in place; the
+        // config volume when recording (segments written there, the audit trail read from there).
+        mounts: [
+            { volume: BROWSER_VIEW_MODE_VOLUME, path: MOUNTS.browserViewMode, readOnly: true },
+            ...(recording.enabled ? [{ volume: "config", path: MOUNTS.config, readOnly: false }] : []),
+        ],
         resources: agent.resources.browserView,
         probes: {
             startup: healthz(port, 2, { failureThreshold: 30 }),
@@ -192,6 +200,17 @@ function browserView(agent: AgentSpec): ContainerDraft {
         allowPrivilegeEscalation: false,
         addCapabilities: [],
     };
+}
+
+/** The desktop recording's settings (images/browser-view/src/config.ts reads them). */
+function recordingEnv(recording: AgentSpec["desktop"]["recording"]): EnvPlan[] {
+    return [
+        { name: "RECORDING_DIR", value: AGENT_RECORDS.recordings },
+        { name: "RECORDING_MAX_AGE_SECONDS", value: String(recording.maxAgeDays * 86_400) },
+        { name: "RECORDING_MAX_BYTES", value: String(parseQuantity(recording.maxSize)) },
+        { name: "RECORDING_DURING_TAKEOVER", value: String(recording.duringTakeover) },
+        { name: "AUDIT_DIR", value: AGENT_RECORDS.audit },
+    ];
 }
 
 /**

@@ -38,6 +38,7 @@ class Bridge:
             "BROWSER_VIEW_MODE_FILE": str(self.mode_file),
         } | (extra_env or {})
         self.process = AgentProcess(name, [str(NODE), str(SERVER)], env, config.workdir / f"{name}.log")
+        self.log_offset = 0
 
     @property
     def url(self) -> str:
@@ -45,6 +46,8 @@ class Bridge:
 
     def start(self, timeout: float = 30) -> None:
         assert SERVER.exists(), f"{SERVER} is missing: run tests/browser-view/run.sh (it builds images/browser-view)"
+        # A restarted bridge appends to the same log: only what this start writes counts.
+        self.log_offset = self.process.log_path.stat().st_size if self.process.log_path.exists() else 0
         self.process.start()
         try:
             self.port = wait_until(lambda: self.listening_port() or not self.process.alive(), timeout, interval=0.1,
@@ -75,9 +78,12 @@ class Bridge:
         self._write(self.token_file, self.token)
         return self.token
 
-    def events(self) -> list[dict]:
+    def events(self, since_start: bool = False) -> list[dict]:
         events = []
-        for line in self.process.log_path.read_text(errors="replace").splitlines():
+        with open(self.process.log_path, "rb") as log:
+            log.seek(self.log_offset if since_start else 0)
+            text = log.read().decode(errors="replace")
+        for line in text.splitlines():
             try:
                 events.append(json.loads(line))
             except ValueError:
@@ -85,7 +91,7 @@ class Bridge:
         return events
 
     def listening_port(self) -> int | None:
-        ports = [e["port"] for e in self.events() if e.get("event") == "listening"]
+        ports = [e["port"] for e in self.events(since_start=True) if e.get("event") == "listening"]
         return ports[-1] if ports else None
 
     def logged_mode(self) -> str | None:

@@ -154,6 +154,26 @@ const commands = {
         await page.mouse.down();
         return {};
     },
+    async clickElement({ selector }) {
+        await page.click(selector);
+        return {};
+    },
+    async waitFor({ selector, timeout = 20_000 }) {
+        await page.waitForSelector(selector, { timeout });
+        return {};
+    },
+    async clickAt({ selector, fraction }) {
+        // A click at `fraction` of the element's width, halfway down (the replay's timeline).
+        const box = await page.locator(selector).boundingBox();
+        await page.mouse.click(box.x + fraction * box.width, box.y + box.height / 2);
+        return {};
+    },
+    async dataset() {
+        return page.evaluate(() => ({ ...document.body.dataset }));
+    },
+    async texts({ selector }) {
+        return page.locator(selector).allTextContents();
+    },
     async wiggle() {
         // A person at the page: small pointer moves over the header (not the desktop).
         const header = await page.locator("header").boundingBox();

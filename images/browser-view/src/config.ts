@@ -18,6 +18,20 @@ export interface Config {
     /** Connections that have not proven a session or the token: how many at most, and for how long. */
     maxUnauthenticated: number;
     unauthenticatedSeconds: number;
+    /** The desktop recording (docs/architecture.md, "Desktop recording"); absent: nothing is recorded. */
+    recording: RecordingConfig | undefined;
+    /** The audit trail's folder (JSON lines of both MCP servers), read by the replay page. */
+    auditDir: string | undefined;
+}
+
+export interface RecordingConfig {
+    dir: string;
+    fps: number;
+    segmentSeconds: number;
+    maxAgeSeconds: number;
+    maxBytes: number;
+    /** Record while a person has taken over (interactive mode with a viewer connected): off by default. */
+    duringTakeover: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -46,6 +60,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
         viewerPingSeconds: integer(env, "VIEWER_PING_SECONDS", 15, 1, 3600),
         maxUnauthenticated: integer(env, "MAX_UNAUTHENTICATED_CONNECTIONS", 32, 1, 10_000),
         unauthenticatedSeconds: integer(env, "UNAUTHENTICATED_TIMEOUT_SECONDS", 20, 1, 3600),
+        recording: env.RECORDING_DIR
+            ? {
+                  dir: env.RECORDING_DIR,
+                  fps: integer(env, "RECORDING_FPS", 5, 1, 30),
+                  segmentSeconds: integer(env, "RECORDING_SEGMENT_SECONDS", 120, 5, 3600),
+                  maxAgeSeconds: integer(env, "RECORDING_MAX_AGE_SECONDS", 14 * 86_400, 60, 3650 * 86_400),
+                  maxBytes: integer(env, "RECORDING_MAX_BYTES", 1 << 30, 1 << 20, Number.MAX_SAFE_INTEGER),
+                  duringTakeover: flag(env, "RECORDING_DURING_TAKEOVER"),
+              }
+            : undefined,
+        auditDir: env.AUDIT_DIR || undefined,
     };
 }
 
@@ -64,6 +89,13 @@ function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
     const value = env[name];
     if (!value) throw new ConfigError(`${name} is not set; point it at ${what}`);
     return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+    const raw = env[name];
+    if (raw === undefined || raw === "" || raw === "false") return false;
+    if (raw === "true") return true;
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not true or false`);
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -8,6 +8,7 @@ import { ConnectionGuard } from "./connectionGuard.js";
 import { clearSessionCookies, sessionCookieValues, setSessionCookie } from "./cookies.js";
 import type { ModeFile } from "./mode.js";
 import { SecretFile } from "./mountedFile.js";
+import { replayRoutes } from "./replayRoutes.js";
 import { type Session, type SessionCheck, Sessions, tokenDigest, tokenMatches } from "./sessions.js";
 import { loadAssets } from "./staticAssets.js";
 
@@ -122,6 +123,7 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
 
     const json = (res: ServerResponse, status: number, body: object) =>
         send(res, status, JSON.stringify(body), "application/json");
+    const replay = replayRoutes(config, assets, { send, headers: SECURITY_HEADERS });
 
     async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const path = new URL(req.url ?? "/", "http://browser-view").pathname;
@@ -139,6 +141,13 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
             const page = (await session(req)).check.ok ? "/viewer.html" : "/login.html";
             return send(res, 200, assets.get(page)!.body, assets.get(page)!.type);
         }
+        if (path === "/replay" || path.startsWith("/replay/")) {
+            const { check } = await session(req);
+            if (check.ok) return replay(req, res, path);
+            if (path === "/replay")
+                return send(res, 200, assets.get("/login.html")!.body, assets.get("/login.html")!.type);
+            return json(res, 401, { error: check.reason });
+        }
         if (req.method === "POST" && path === "/login") return login(req, res);
         if (req.method === "POST" && path === "/logout") {
             // Ends the session on the server: its open connections close, and a copy of the cookie is dead.
@@ -155,6 +164,7 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
                 mode: mode.current(),
                 expiresAt: Math.floor(check.session.expiresAt / 1000),
                 idleTimeoutSeconds: config.sessionIdleSeconds,
+                recording: config.recording !== undefined,
             });
         }
         if (req.method === "POST" && path === "/activity") {
@@ -166,7 +176,9 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
             return;
         }
         const asset =
-            req.method === "GET" && path !== "/viewer.html" && path !== "/login.html" ? assets.get(path) : undefined;
+            req.method === "GET" && !["/viewer.html", "/login.html", "/replay.html"].includes(path)
+                ? assets.get(path)
+                : undefined;
         if (asset) return send(res, 200, asset.body, asset.type, { "Cache-Control": "public, max-age=3600" });
         return send(
             res,
@@ -182,7 +194,10 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         }
         const body = await readBody(req, MAX_LOGIN_BODY_BYTES);
         if (body === undefined) return send(res, 413, "login form too large\n");
-        const submitted = new URLSearchParams(body).get("token") ?? "";
+        const form = new URLSearchParams(body);
+        const submitted = form.get("token") ?? "";
+        // Back to the page the login form was shown for; only our own pages (no open redirect).
+        const next = form.get("next") === "/replay" ? "/replay" : "/";
         let current: string;
         try {
             current = await token.value();
@@ -200,7 +215,7 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         const issued = sessions.issue(tokenDigest(current));
         log({ event: "login", from: req.socket.remoteAddress, expiresAt: issued.session.expiresAt });
         return send(res, 303, "", undefined, {
-            Location: "/",
+            Location: next,
             "Set-Cookie": setSessionCookie(req, config.agentName, issued.value, config.sessionTtlSeconds),
         });
     }

@@ -13,6 +13,10 @@ export class FakeVncServer {
     closedByClient = 0;
     readonly sessions: { sharedFlag: number; received: Buffer[]; socket: Socket }[] = [];
     floodBytes = 0;
+    /** Answer each FramebufferUpdateRequest with a 2x1 Raw update (and send a clipboard text and a bell once). */
+    answerUpdates = false;
+    /** Update requests answered so far. */
+    updatesSent = 0;
 
     constructor(private readonly password: string) {
         this.server = createServer((socket) => this.serve(socket));
@@ -78,12 +82,37 @@ export class FakeVncServer {
                     stage = "session";
                     if (this.floodBytes) this.flood(socket);
                 } else if (stage === "session" && buffered.length) {
-                    this.sessions.find((s) => s.socket === socket)!.received.push(take(buffered.length)!);
+                    const data = take(buffered.length)!;
+                    this.sessions.find((s) => s.socket === socket)!.received.push(data);
+                    if (this.answerUpdates) this.answer(socket, data);
                 } else {
                     return;
                 }
             }
         });
+    }
+
+    private answer(socket: Socket, data: Buffer): void {
+        // Requests are 10 bytes, after SetPixelFormat (20) and SetEncodings; count them by their type byte
+        // at message starts: good enough for the recorder, which sends nothing else.
+        for (let i = 0; i < data.length; i++) {
+            if (data[i] !== 3 || data.length - i < 10) continue;
+            if (this.updatesSent === 0) {
+                const text = Buffer.from("clipboard secret");
+                const cut = Buffer.alloc(8);
+                cut[0] = 3;
+                cut.writeInt32BE(text.length, 4);
+                socket.write(Buffer.concat([cut, text, Buffer.from([2])]));
+            }
+            const update = Buffer.alloc(4 + 12 + 8);
+            update.writeUInt16BE(1, 2);
+            update.writeUInt16BE(2, 4 + 4); // width 2
+            update.writeUInt16BE(1, 4 + 6); // height 1
+            update.fill(this.updatesSent & 255, 16);
+            socket.write(update);
+            this.updatesSent++;
+            i += 9;
+        }
     }
 
     /** Writes as long as the socket takes it: a stalled viewer must stall only its own connection. */

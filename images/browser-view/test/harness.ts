@@ -76,6 +76,8 @@ export class ViewHarness {
             viewerPingSeconds: 15,
             maxUnauthenticated: 32,
             unauthenticatedSeconds: 20,
+            recording: undefined,
+            auditDir: undefined,
         };
     }
 

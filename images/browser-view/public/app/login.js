@@ -7,6 +7,8 @@ const ENDED = {
     idle: "Your session ended after a while without activity.",
     evicted: "Your session ended to make room for newer ones.",
 };
+// Shown for the replay page (/replay): back there once logged in.
+if (location.pathname === "/replay") document.getElementById("next").value = "/replay";
 const query = new URLSearchParams(location.search);
 const reason = query.get("ended");
 if (reason) {

@@ -27,6 +27,7 @@ async function refreshSession() {
     if (!response.ok) return true;
     const session = await response.json();
     mode = session.mode;
+    document.getElementById("replay-link").hidden = !session.recording;
     reportEveryMs = Math.min(60_000, Math.max(500, (session.idleTimeoutSeconds * 1000) / 4));
     modeLabel.textContent =
         mode === "interactive" ? "interactive: your mouse and keyboard reach the desktop" : "view-only";

@@ -1,0 +1,229 @@
+"""Desktop recording and replay end to end (issue 24): a session driven through MCP (direct calls to the
+computer-control sidecar, as tests/desktop-e2e does) is recorded by the browser view; the replay page in
+Debian's chromium goes to a tool call and shows the screen as the call's screenshot showed it. Then: the
+recording survives a restart and a kill (segments closed cleanly), and nothing is recorded while a
+person has taken over in interactive mode."""
+
+import io
+import json
+import os
+import signal
+import struct
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desktop-e2e"))
+
+from bridge import Bridge  # noqa: E402
+from mcp_calls import McpClient  # noqa: E402
+from pod import AGENT_UID, AgentProcess, wait_until  # noqa: E402
+from test_browser_view import VIEWPORT  # noqa: E402
+
+SEGMENT_SECONDS = 15
+TERMINAL = "90x24+40+40"
+# Where the terminal's text is, in screen pixels: the part of the screen the calls change.
+TERMINAL_BOX = (40, 80, 700, 480)
+MAGIC = b"PAREC\0\0\x01"
+
+
+def png(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def difference(a: Image.Image, b: Image.Image, box=TERMINAL_BOX) -> float:
+    """Mean difference per channel over the terminal's part of the screen (b's size)."""
+    a = a.resize(b.size)
+    return sum(ImageStat.Stat(ImageChops.difference(a.crop(box), b.crop(box))).mean) / 3
+
+
+def segment_state(path: Path) -> dict:
+    """Reads a segment like src/recording/segmentFile.ts: records, and whether it ends in its trailer."""
+    data = path.read_bytes()
+    assert data[:8] == MAGIC, path
+    (header_length,) = struct.unpack(">I", data[8:12])
+    offset, records, closed = 12 + header_length, 0, False
+    while offset + 8 <= len(data):
+        at, length = struct.unpack(">II", data[offset:offset + 8])
+        if length == 0xFFFFFFFF:
+            closed = offset + 8 == len(data)
+            break
+        if offset + 8 + length > len(data):
+            break
+        records += 1
+        offset += 8 + length
+    return {"records": records, "closed": closed, "header": json.loads(data[12:12 + header_length])}
+
+
+class Calls:
+    """Direct MCP calls to the sidecar, timed as the audit trail times them (start, duration)."""
+
+    def __init__(self, client: McpClient, audit: Path):
+        self.client, self.audit, self.made = client, audit, []
+
+    def call(self, tool: str, arguments: dict | None = None):
+        started = time.time()
+        result = self.client.call(tool, arguments or {})
+        self.made.append({"time": started, "durationMs": (time.time() - started) * 1000, "tool": tool,
+                          "arguments": arguments or {}})
+        return result
+
+    def screenshot(self) -> Image.Image:
+        started = time.time()
+        data = self.client.screenshot_png()
+        self.made.append({"time": started, "durationMs": (time.time() - started) * 1000, "tool": "take_screenshot",
+                          "arguments": {}})
+        return png(data)
+
+    def write_audit(self) -> None:
+        """Stand-in for the sidecar's own audit trail until it writes one: the same calls, in its format
+        (/work/NOTES.md), from the client's timings."""
+        self.audit.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps({"v": 1, "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(c["time"]))
+                             + f".{int(c['time'] * 1000) % 1000:03d}Z", "durationMs": c["durationMs"],
+                             "agent": "devbot", "server": "computer-control", "kind": "tool_call", "id": str(i),
+                             "tool": c["tool"], "arguments": c["arguments"], "outcome": "ok", "error": None,
+                             "caller": {"client": "tests/browser-view"}}) for i, c in enumerate(self.made)]
+        (self.audit / "test-client.jsonl").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def client(pod):
+    pod.start_sidecar()
+    yield McpClient(pod.config.mcp_url, pod.config.mcp_token)
+    pod.sidecar.stop()
+
+
+@pytest.fixture(scope="module")
+def folders(pod):
+    recordings = pod.config.home / ".config/persistent-agents/recordings"
+    audit = pod.config.home / ".config/persistent-agents/audit"
+    for folder in (recordings, audit):
+        folder.mkdir(parents=True, exist_ok=True)
+        for part in [folder, *folder.parents][:3]:
+            os.chown(part, AGENT_UID, AGENT_UID)
+    return recordings, audit
+
+
+@pytest.fixture(scope="module")
+def recording(pod, relay, folders):
+    recordings, audit = folders
+    running = Bridge(pod.config, relay.port, name="browser-view-recording", extra_env={
+        "RECORDING_DIR": str(recordings), "AUDIT_DIR": str(audit), "RECORDING_SEGMENT_SECONDS": str(SEGMENT_SECONDS)})
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def session(pod, client, recording, folders):
+    """The agent's session: screenshots between changes of the terminal, across several segments."""
+    _, audit = folders
+    env = pod.config.base_env() | {"XAUTHORITY": str(pod.config.xauthority)}
+    terminal = AgentProcess("replay-terminal", ["xfce4-terminal", "--disable-server", "--title=replay-test",
+                                                f"--geometry={TERMINAL}"], env, pod.config.workdir / "replay-terminal.log")
+    calls = Calls(client, audit)
+    wait_until(lambda: any(e.get("event") == "recording-segment-opened" for e in recording.events()), 20,
+               what="recording started")
+    time.sleep(1)
+    shots = {"desktop": calls.screenshot()}
+    terminal.start()
+    wait_until(lambda: difference(png(client.screenshot_png()), shots["desktop"]) > 10, 30,
+               interval=0.5, what="terminal drawn")
+    time.sleep(1)
+    calls.call("click_screen", {"x": 300, "y": 200})
+    calls.call("type_text", {"text": "seq -w 1 30 | sed 's/^/replay-first-/'"})
+    calls.call("press_keys", {"keys": "enter"})
+    time.sleep(1)
+    shots["first"] = calls.screenshot()
+    time.sleep(SEGMENT_SECONDS + 2)  # the next screenshot lies in a later segment
+    calls.call("type_text", {"text": "clear; ls -l /usr/bin | head -30"})
+    calls.call("press_keys", {"keys": "enter"})
+    time.sleep(1)
+    shots["second"] = calls.screenshot()
+    calls.write_audit()
+    time.sleep(2)  # the recorder has written what followed the last call
+    yield calls, shots
+    terminal.stop()
+
+
+def open_replay(browser, bridge) -> None:
+    browser.call("open", viewport={"width": 1400, "height": 900})
+    browser.call("goto", url=f"{bridge.url}/replay")
+    assert browser.call("login", token=bridge.token)["status"] == 200  # back to /replay after the login
+    browser.call("waitFor", selector="body[data-state=ready]")
+
+
+def show_call(browser, calls: Calls, index: int) -> Image.Image:
+    """Clicks the tool call's row; returns the replayed screen once drawn."""
+    shown = calls.made[index]["time"] * 1000 + calls.made[index]["durationMs"]
+    browser.call("clickElement", selector=f"#calls tr[data-call='{index}']")
+    wait_until(lambda: (lambda d: d.get("state") == "ready" and abs(int(d.get("position", 0)) - shown) < 2)(
+        browser.call("dataset")), 20, interval=0.2, what=f"replay at call {index}")
+    return png(browser.screenshot()[0])
+
+
+def screenshot_index(calls: Calls, which: int) -> int:
+    return [i for i, c in enumerate(calls.made) if c["tool"] == "take_screenshot"][which]
+
+
+def test_replay_goes_to_a_tool_call_and_shows_the_screen_as_its_screenshot_did(pod, recording, browser, session):
+    calls, shots = session
+    open_replay(browser, recording)
+    summaries = browser.call("texts", selector="#calls tbody td:nth-child(3)")
+    assert len(summaries) == len(calls.made)
+    assert summaries[0] == "take_screenshot" and summaries[1] == "click_screen x=300 y=200", summaries[:2]
+    for which, name in [(1, "first"), (2, "second"), (0, "desktop")]:
+        replayed = show_call(browser, calls, screenshot_index(calls, which))
+        own = difference(replayed, shots[name])
+        others = [difference(replayed, shots[other]) for other in shots if other != name]
+        print(f"{name}: {own:.2f} against its screenshot, {[round(o, 2) for o in others]} against the others; "
+              f"drawn in {browser.call('dataset').get('seekMs')} ms")
+        assert own < 6, f"the replay at the {name} screenshot differs from it by {own:.1f} per channel"
+        assert all(other > 3 * own + 2 for other in others), f"the {name} screenshot is not told apart: {others}"
+
+
+def test_recording_survives_a_restart_and_a_kill_with_segments_closed(pod, recording, browser, session, folders):
+    recordings, _ = folders
+    calls, shots = session
+    recording.stop()  # SIGTERM, as the kubelet stops a container
+    states = {p.name: segment_state(p) for p in sorted(recordings.glob("*.vncrec"))}
+    assert len(states) >= 3, states
+    assert all(s["closed"] for s in states.values()), states
+    recording.start()
+    wait_until(lambda: len(list(recordings.glob("*.vncrec"))) > len(states), 20, what="a new segment after the restart")
+    time.sleep(2)
+    os.kill(recording.process.pid, signal.SIGKILL)  # no chance to close its segment
+    recording.process.wait_exit(10)
+    killed = sorted(recordings.glob("*.vncrec"))[-1]
+    assert not segment_state(killed)["closed"]
+    recording.start()
+    wait_until(lambda: any(e.get("event") == "recording-repaired" for e in recording.events(since_start=True)), 20,
+               what="the killed segment repaired")
+    assert segment_state(killed)["closed"]
+    # What was recorded before the restarts still replays.
+    open_replay(browser, recording)
+    replayed = show_call(browser, calls, screenshot_index(calls, 1))
+    assert difference(replayed, shots["first"]) < 6
+
+
+def test_nothing_is_recorded_while_a_person_has_taken_over(pod, recording, browser, folders):
+    recordings, _ = folders
+    wait_until(lambda: any(e.get("event") == "recording-segment-opened" for e in recording.events(since_start=True)),
+               20, what="recording")
+    recording.set_mode("interactive")
+    browser.call("open", viewport=VIEWPORT)
+    browser.call("goto", url=recording.url)
+    browser.call("login", token=recording.token)
+    browser.call("waitConnected")
+    wait_until(lambda: any(e.get("event") == "recording-segment-closed" and e.get("why") == "paused"
+                           for e in recording.events(since_start=True)), 5, what="recording paused")
+    before = {p.name: p.stat().st_size for p in recordings.glob("*.vncrec")}
+    time.sleep(4)
+    assert {p.name: p.stat().st_size for p in recordings.glob("*.vncrec")} == before, "recorded during the takeover"
+    browser.call("open", viewport=VIEWPORT)  # the person leaves (the page's context is closed)
+    wait_until(lambda: len(list(recordings.glob("*.vncrec"))) > len(before), 10, what="recording resumed")
+    recording.set_mode("view-only")
