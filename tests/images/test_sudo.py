@@ -20,6 +20,8 @@ PROBE_IMAGE = image_of("shell-sudo-probe")
 # runtime's default set in turn; without any one of these three, sudo or apt's setup fails. Root owns
 # what dpkg writes, so neither DAC_OVERRIDE nor FOWNER is needed.
 SUDO_CAPABILITIES = ["CHOWN", "SETGID", "SETUID"]
+# What the pod gives an agent with network.allowDomains (components/plan/egressProxy.ts).
+PROXY_ENV = {"HTTPS_PROXY": "http://devbot-egress.agent-devbot.svc.cluster.local:3128", "NO_PROXY": "localhost,.svc"}
 
 # As the agent: build a one-file package, then install it as root; prints what the probe and sudo saw.
 SCRIPT = r"""
@@ -33,6 +35,8 @@ sudo -n dpkg -i /tmp/sudo-probe.deb >/tmp/dpkg.log 2>&1 && echo "dpkg ok" || { e
 sudo -n install -d -o _apt -m 0700 /var/cache/apt/archives/partial-probe 2>&1 && echo "apt-partial ok" || echo "apt-partial failed"
 sudo -n setpriv --reuid=_apt --regid=nogroup --clear-groups ls /var/cache/apt/archives/partial-probe >/dev/null 2>&1 \
     && echo "apt-sandbox ok" || echo "apt-sandbox failed"
+# The egress proxy's variables survive sudo (apt reads http_proxy/https_proxy), other variables do not.
+sudo -n sh -c 'echo "sudo-env $HTTPS_PROXY|$https_proxy|$NO_PROXY|$no_proxy|${PROBE_OTHER:-dropped}"'
 """
 
 
@@ -62,7 +66,9 @@ def rendered_shell_flags(pods: dict, agent: str) -> list[str]:
 def probe(flags: list[str], image: str) -> dict[str, str]:
     # Capabilities as the kubelet grants them to UID 1000: in the bounding set only (podman_pod.ContainerRun).
     entrypoint = json.dumps(CLEAR_AMBIENT + ["bash", "-c"])
-    done = subprocess.run(["podman", "run", "--rm", "--pull=never", *flags, f"--entrypoint={entrypoint}", image, SCRIPT],
+    proxy_env = [f"--env={name}={PROXY_ENV[name.upper()]}" for name in
+                 ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy")] + ["--env=PROBE_OTHER=kept"]
+    done = subprocess.run(["podman", "run", "--rm", "--pull=never", *flags, *proxy_env, f"--entrypoint={entrypoint}", image, SCRIPT],
                           capture_output=True, text=True, timeout=120)
     found = {}
     for line in done.stdout.splitlines():
@@ -98,6 +104,9 @@ def test_the_rendered_sudo_spec_lets_sudo_work(pods, probe_image):
     assert works(outcome), f"sudo under the rendered spec ({flags}): {outcome}"
     assert sorted(flag.split("=", 1)[1] for flag in flags if flag.startswith("--cap-add=")) == SUDO_CAPABILITIES, \
         "the rendered spec adds exactly the smallest set"
+    proxy, no_proxy = PROXY_ENV["HTTPS_PROXY"], PROXY_ENV["NO_PROXY"]
+    assert outcome["sudo-env"] == f"{proxy}|{proxy}|{no_proxy}|{no_proxy}|dropped", \
+        f"sudo keeps the egress proxy's variables (and resets the rest): {outcome['sudo-env']}"
 
 
 def test_sudo_works_with_exactly_the_proposed_capabilities_and_not_with_fewer(pods, probe_image):
