@@ -42,6 +42,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   enable_unprivileged_ports = false
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
+    # The registry keeps the layers: no second copy of each in containerd's content store once unpacked.
+    discard_unpacked_layers = true
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
@@ -100,7 +102,9 @@ resolvConf: "$node_dir/resolv.conf"
 podLogsDir: "$node_dir/pod-logs"
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
-evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
+# The disk is the machine's, shared with other work: evict only when it is really full (1% of a large
+# shared disk was hit by other work filling it, and every pod was evicted).
+evictionHard: {memory.available: 100Mi, nodefs.available: 256Mi, imagefs.available: 256Mi, nodefs.inodesFree: 1%}
 serializeImagePulls: false
 maxParallelImagePulls: 4
 runtimeRequestTimeout: 15m

@@ -123,7 +123,10 @@ up() {
         return 0
     fi
     [ -z "$(node_pids)" ] || down
-    local started=$SECONDS
+    local started=$SECONDS free_gb
+    # The agents' images take about 3 GB unpacked, and the registry 1.5 GB more: say so before a pull fails.
+    free_gb=$(df --output=avail -BG "$dir" | tail -n1 | tr -dc 0-9)
+    [ "${free_gb:-0}" -ge 8 ] || say "warning: only ${free_gb} GB free under $dir; the local stack's images need about 6 GB" >&2
     mkdir -p "$node_dir"/{run,state,kubelet,cni,pod-logs,registry,containerd} "$dir/log"
     rm -f "$node_dir"/cni/*.conflist
     # shellcheck source=scripts/node/pki.sh
