@@ -29,4 +29,4 @@ agents_in_all=$(tr ',' '\n' <<<"${BENCH_SIZES:-1,10,50,100}" | awk '{ sum += $1 
 LOCAL_CLUSTER_VOLUMES=$((agents_in_all * 2 + 30)) "$repo/scripts/local-cluster.sh" up
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version), $(pulumi version), load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%F)"
 cd "$repo"
-node --expose-gc --require tsx/cjs "$here/measure.ts"
+REAL_TIER_PULUMI_TIMEOUT_MINUTES=${REAL_TIER_PULUMI_TIMEOUT_MINUTES:-45} node --expose-gc --require tsx/cjs "$here/measure.ts"
