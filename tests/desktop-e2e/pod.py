@@ -29,7 +29,6 @@ LAUNCHER = Path(os.environ.get("DESKTOP_E2E_LAUNCHER", REPO / "images/computer-c
 TOOLS_JSON = REPO / "images/computer-control-mcp/tools.json"
 AGENT_UID = 1000
 X_SOCKET_DIR = Path("/tmp/.X11-unix")
-SCREENSHOT_SCRATCH_DIR = Path("/tmp/computer-control-mcp")
 VENV_PYTHON = Path(os.environ.get("DESKTOP_E2E_VENV", Path(sys.executable).parents[1])) / "bin/python"
 RUN_MARKER_VARIABLE = "DESKTOP_E2E_RUN"
 
@@ -119,6 +118,9 @@ class Config:
         # The processes' temporary files (Xfce's .xfsm-ICE-*, PulseAudio's pulse-*): a container's /tmp is
         # its own, and a test run must not leave them in this machine's /tmp.
         self.tmp = self.workdir / "tmp"
+        # The sidecar's screenshot scratch folder (the image's default is /tmp/computer-control-mcp, its own
+        # /tmp in the pod): in the workdir, so that a run outside a private /tmp (the agent loop's) leaves none.
+        self.scratch_dir = self.workdir / "computer-control-mcp"
         self.vnc_secret_dir = self.workdir / "secrets/vnc"
         self.vnc_password_file = self.vnc_secret_dir / "vnc-password"
         self.mcp_token_file = self.workdir / "secrets/mcp/mcp-token"
@@ -319,7 +321,7 @@ class Pod:
             "PORT": str(c.mcp_port),
             "METRICS_PORT": str(c.metrics_port),
             "MCP_AUTH_TOKEN_FILE": str(c.mcp_token_file),
-            "SCREENSHOT_SCRATCH_DIR": str(SCREENSHOT_SCRATCH_DIR),
+            "SCREENSHOT_SCRATCH_DIR": str(c.scratch_dir),
         }
 
     def launch_sidecar(self) -> None:

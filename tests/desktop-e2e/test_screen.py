@@ -1,6 +1,5 @@
 from pathlib import Path
 
-from pod import SCREENSHOT_SCRATCH_DIR
 from screen import decode, distinct_colours, looks_like_xfce_desktop
 
 
@@ -21,9 +20,9 @@ def screenshot_files_under_tmp() -> set[Path]:
     return set(Path("/tmp").glob("screenshot_*.png")) | set(Path("/tmp").glob("*/screenshot_*.png"))
 
 
-def test_screenshots_leave_no_png_files_in_tmp(client):
+def test_screenshots_leave_no_png_files_in_tmp(pod, client):
     before = screenshot_files_under_tmp()
     for _ in range(3):
         client.screenshot_png()
     assert screenshot_files_under_tmp() - before == set()
-    assert list(SCREENSHOT_SCRATCH_DIR.iterdir()) == []
+    assert list(pod.config.scratch_dir.iterdir()) == []
