@@ -80,15 +80,15 @@ describe("RFB server message parser", () => {
         }
     });
 
-    it("costs linear time: a 200 KB update in one-byte chunks", () => {
+    // Its cost per byte (linear, not quadratic) is measured in bench/recording/parser.ts, not timed here.
+    it("keeps a 200 KB update whole when it arrives in one-byte chunks", () => {
         const big = update(rect(7, 640, 480, tight.jpeg(200_000)));
         const parser = new ServerMessageParser();
-        const started = process.cpuUsage();
-        let out = 0;
-        for (let i = 0; i < big.length; i++) out += parser.push(big.subarray(i, i + 1)).length;
-        const cpu = process.cpuUsage(started);
-        assert.equal(out, 1);
-        assert.ok((cpu.user + cpu.system) / 1e6 < 2, `${(cpu.user + cpu.system) / 1e6} s`);
+        const out = [];
+        for (let i = 0; i < big.length; i++) out.push(...parser.push(big.subarray(i, i + 1)));
+        assert.equal(out.length, 1);
+        assert.ok(out[0].bytes.equals(big));
+        assert.deepEqual(parser.push(Buffer.from([2])), [{ type: 2, bytes: Buffer.from([2]) }]);
     });
 
     it("refuses what it was not asked for", () => {
