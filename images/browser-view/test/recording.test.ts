@@ -80,7 +80,7 @@ describe("RFB server message parser", () => {
         }
     });
 
-    // Its cost per byte (linear, not quadratic) is measured in bench/recording/parser.ts, not timed here.
+    // Its cost per byte (linear, not quadratic) is measured in bench/browser-view/byte-streams.ts, not timed here.
     it("keeps a 200 KB update whole when it arrives in one-byte chunks", () => {
         const big = update(rect(7, 640, 480, tight.jpeg(200_000)));
         const parser = new ServerMessageParser();

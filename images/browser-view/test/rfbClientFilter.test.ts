@@ -152,22 +152,12 @@ describe("RFB client filter", () => {
         assert.deepEqual(run("view-only", [small, message.updateRequest()]), message.updateRequest());
     });
 
-    it("costs linear time however the bytes are split: 512 KiB of clipboard text in one-byte chunks", () => {
-        // The quadratic version re-copied everything pending on each chunk: ~20 s here; linear is ~0.1 s.
+    // Its cost per byte (linear however the bytes are split) is measured in bench/browser-view/byte-streams.ts.
+    it("passes 512 KiB of clipboard text through whole when it arrives in one-byte chunks", () => {
         const stream = Buffer.concat([message.cutText("q".repeat(512 << 10)), message.updateRequest()]);
         const filter = new RfbClientFilter(() => "interactive");
-        const started = process.cpuUsage();
-        const seconds = () => {
-            const cpu = process.cpuUsage(started);
-            return (cpu.user + cpu.system) / 1e6;
-        };
         const out: Buffer[] = [];
-        for (let i = 0; i < stream.length; i++) {
-            out.push(...filter.push(stream.subarray(i, i + 1)));
-            // Bounded even if the filter regresses: give up past the budget instead of running on.
-            if (i % 4096 === 0 && (seconds() > 2 || process.memoryUsage().rss > 1 << 30)) break;
-        }
-        assert.ok(seconds() < 2, `${seconds().toFixed(2)} s of CPU for 512 KiB`);
+        for (let i = 0; i < stream.length; i++) out.push(...filter.push(stream.subarray(i, i + 1)));
         assert.deepEqual(Buffer.concat(out), stream);
     });
 

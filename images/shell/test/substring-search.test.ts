@@ -36,10 +36,11 @@ describe("linear-time substring search", () => {
         }
     });
 
-    it("takes linear time on the pattern that makes indexOf quadratic", () => {
+    // Its time on this pattern (linear, where indexOf is quadratic) is measured in bench/shell/substring-search.ts.
+    it("answers on the pattern that makes indexOf quadratic", () => {
         const pattern = `${"a".repeat(5000)}b${"a".repeat(5000)}`;
-        const started = performance.now();
         assert.equal(findOccurrences("a".repeat(4_000_000), pattern, 1).count, 0);
-        assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
+        const text = `${"a".repeat(1_000_000)}${pattern}a`;
+        assert.deepEqual(findOccurrences(text, pattern, 2), { first: 1_000_000, count: 1, positions: [1_000_000] });
     });
 });
