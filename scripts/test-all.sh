@@ -26,6 +26,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==== %s\n' "$*"; }
 
+# What the tests and their tools write to the temporary folder without asking (tsx's cache /tmp/tsx-<uid>,
+# Node's compile cache, a tool's scratch files) goes into this run's own, removed when the run ends: no file
+# of a run outlives it in /tmp, and two runs never share one. 0711: the desktop's user (UID 1000) passes
+# through it to the folders the tests make for it.
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-all.XXXXXX")
+chmod 0711 "$run_tmp"
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR=$run_tmp
+
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 if ! command -v npm >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
