@@ -83,6 +83,7 @@ describe("build isolation: a BuildKit daemon per agent, mutual TLS with a CA per
         daemon: Daemon,
         credentials: { dir: string } | { ca?: string; cert?: string; key?: string },
         args: string[],
+        extraEnv: Record<string, string> = {},
     ) {
         const viaWrapper = "dir" in credentials;
         const flags = viaWrapper
@@ -93,8 +94,8 @@ describe("build isolation: a BuildKit daemon per agent, mutual TLS with a CA per
                   ...(credentials.key ? ["--tlskey", credentials.key] : []),
               ];
         const env = viaWrapper
-            ? { PATH: process.env.PATH, BUILDKIT_TLS_DIR: credentials.dir, BUILDCTL_REAL: BUILDCTL }
-            : { PATH: process.env.PATH };
+            ? { PATH: process.env.PATH, BUILDKIT_TLS_DIR: credentials.dir, BUILDCTL_REAL: BUILDCTL, ...extraEnv }
+            : { PATH: process.env.PATH, ...extraEnv };
         return run(
             viaWrapper ? BUILDCTL_WRAPPER : BUILDCTL,
             [
@@ -117,7 +118,7 @@ describe("build isolation: a BuildKit daemon per agent, mutual TLS with a CA per
         daemon: Daemon,
         agent: Agent,
         step: string,
-        options: { secret?: string; mounts?: string } = {},
+        options: { secret?: string; mounts?: string; env?: Record<string, string>; args?: string[] } = {},
     ) {
         const context = mkdtempSync(join(work, `context-${agent}-`));
         copyFileSync(BUSYBOX, join(context, "busybox"));
@@ -141,13 +142,13 @@ describe("build isolation: a BuildKit daemon per agent, mutual TLS with a CA per
             "--local",
             `dockerfile=${context}`,
         ];
-        args.push("--opt", `build-arg:NONCE=${Math.random()}`, "--progress", "plain");
+        args.push("--opt", `build-arg:NONCE=${Math.random()}`, "--progress", "plain", ...(options.args ?? []));
         if (options.secret !== undefined) {
             const file = join(context, "secret");
             writeFileSync(file, options.secret);
             args.push("--secret", `id=token,src=${file}`);
         }
-        const result = await buildctl(daemon, { dir: clientDir[agent] }, args);
+        const result = await buildctl(daemon, { dir: clientDir[agent] }, args, options.env);
         return { ...result, output: stepOutput(result.stderr) };
     }
 
@@ -165,6 +166,24 @@ describe("build isolation: a BuildKit daemon per agent, mutual TLS with a CA per
             assert.strictEqual(result.code, 0, result.stderr.slice(-3000));
             assert.deepStrictEqual(result.output, [String(`${agent}-registry-token-0123456789`.length), agent]);
         }
+    });
+
+    it("gives a build's steps the agent's proxy settings, and a build argument of the command line wins", async () => {
+        // The wrapper's part: an agent behind its egress proxy builds through it (its daemon has no other way
+        // out), and RUN steps see neither the client's environment nor the daemon's.
+        const env = { HTTPS_PROXY: "http://alpha-egress.agents.svc:3128", NO_PROXY: "registry.local,10.0.0.0/8" };
+        const step = 'echo "https=$HTTPS_PROXY"; echo "no=$NO_PROXY"';
+        const viaEnvironment = await build(daemons.alpha, "alpha", step, { env });
+        assert.strictEqual(viaEnvironment.code, 0, viaEnvironment.stderr.slice(-3000));
+        assert.deepStrictEqual(viaEnvironment.output, [`https=${env.HTTPS_PROXY}`, `no=${env.NO_PROXY}`]);
+        const given = await build(daemons.alpha, "alpha", step, {
+            env,
+            args: ["--opt", "build-arg:HTTPS_PROXY=http://chosen:3128"],
+        });
+        assert.strictEqual(given.code, 0, given.stderr.slice(-3000));
+        assert.deepStrictEqual(given.output, ["https=http://chosen:3128", `no=${env.NO_PROXY}`]);
+        const none = await build(daemons.alpha, "alpha", step);
+        assert.deepStrictEqual(none.output, ["https=", "no="]);
     });
 
     it("refuses a client without a certificate, and a client speaking plaintext", async () => {
