@@ -5,11 +5,12 @@
 #   scripts/chat.sh <agent> "<message>"                    # an agent of the local stack (Pulumi.local.yaml)
 #   scripts/chat.sh --stack test-cluster <agent> "<message>"
 #
-# Local stack: the agent runs here, not on the local node's pods (yet), its computer as processes (shell server;
-# desktop and computer-control sidecar for desktop agents, as tests/desktop-e2e runs them) and Kagent's own
-# runtime (kagent-adk 0.10.4) on the config the stack's plan gives it. The model is the agent's real one
-# when its model API key is in Vault (VAULT_ADDR and a token in the environment, `vault` on PATH), and a
-# scripted model otherwise; the output says which. Root on a fresh Debian installs what the desktop needs.
+# Local stack: the agent runs here, its computer as processes (shell server; desktop and computer-control
+# sidecar for desktop agents, as tests/desktop-e2e runs them) and Kagent's own runtime (kagent-adk 0.10.4)
+# on the config the stack's plan gives it; the node tier (tests/node/agent-loop) runs the same runtime as
+# the agents' kagent pods on the local node. The model is the agent's real one when its model API key is
+# in Vault (VAULT_ADDR and a token in the environment, `vault` on PATH), and a scripted model otherwise; the
+# output says which. Root on a fresh Debian installs what the desktop needs.
 #
 # Any other stack: the agent's runtime in the cluster (kubectl's current context), through a
 # port-forward to its Service (the agent's own model, computer and tools).

@@ -19,22 +19,27 @@ from urllib.parse import parse_qs, urlparse
 
 
 class ControllerStandIn:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.events: dict[str, list[dict[str, Any]]] = {}
         self.tasks: dict[str, dict[str, Any]] = {}
         self.agent_names: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def start(self) -> "ControllerStandIn":
         self._thread.start()
         return self
+
+    def serve_forever(self) -> None:
+        """Serves in the calling thread (the stand-in as a program of its own)."""
+        self._server.serve_forever()
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -115,3 +120,16 @@ class ControllerStandIn:
                 self._serve("DELETE")
 
         return Handler
+
+
+if __name__ == "__main__":
+    # As the `kagent-controller` pod of the node tier (tests/node/agent-loop): kagent's Service port 8083.
+    import argparse
+
+    parser = argparse.ArgumentParser(description="kagent's controller API, as far as an agent runtime calls it")
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=8083)
+    arguments = parser.parse_args()
+    standin = ControllerStandIn(arguments.host, arguments.port)
+    print(f"kagent controller stand-in on {standin.url}", flush=True)
+    standin.serve_forever()

@@ -19,6 +19,8 @@ class LocalAgent:
     runtime: AgentRuntime
     shell: ShellServer
     pod: object | None = None
+    # The model API key the runtime was given (what the pod gets from the ModelConfig's Secret).
+    model_api_key: str = ""
 
     @property
     def workspace(self) -> Path:
@@ -27,6 +29,11 @@ class LocalAgent:
     @property
     def has_desktop(self) -> bool:
         return self.pod is not None
+
+    @property
+    def resolution(self) -> str:
+        """The desktop's screen, WIDTHxHEIGHT."""
+        return self.pod.config.resolution
 
     @classmethod
     def start(cls, stack_file: Path, name: str, work: Path, controller_url: str, api_key: str,
@@ -57,7 +64,7 @@ class LocalAgent:
             if pod:
                 pod.cleanup()
             raise
-        return cls(name, {**files, "config.json": config}, runtime, shell, pod)
+        return cls(name, {**files, "config.json": config}, runtime, shell, pod, api_key)
 
     def resident_mib(self) -> int | None:
         return self.runtime.resident_mib()

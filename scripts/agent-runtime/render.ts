@@ -1,7 +1,8 @@
 /**
  * Writes what Kagent 0.10's controller would give one agent's runtime, from a stack's config: the files of
  * the config Secret (config.json, agent-card.json) and runtime.json (the container's environment and the
- * MCP servers with their tool names), through the program's own config validation, plan and kagent specs.
+ * MCP servers with their tool names), through the program's own config validation, plan and kagent specs
+ * (specs.json: the ModelConfig, RemoteMCPServers and Agent the stack applies, with their names).
  *
  *   npx tsx scripts/agent-runtime/render.ts --stack-file Pulumi.local.yaml --agent devbot --out <dir> \
  *       [--mcp-token <token>] [--secret <secret>/<key>=<value> ...] [--model-base-url <url>] [--image <ref>]
@@ -152,7 +153,9 @@ function main(): void {
     const workload = options.image
         ? { "workload.json": kagentAgentWorkload(specs, files, runtime.env, options.image) }
         : {};
-    for (const [name, content] of Object.entries({ ...files, "runtime.json": runtime, ...workload })) {
+    // The Kagent objects the stack applies (ModelConfig, RemoteMCPServers, Agent), to compare with a live cluster's.
+    const applied = { "specs.json": specs };
+    for (const [name, content] of Object.entries({ ...files, "runtime.json": runtime, ...applied, ...workload })) {
         fs.writeFileSync(path.join(options.out, name), `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
     }
 }

@@ -89,19 +89,21 @@ class Turn:
 
 
 class ScriptedModel:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        """`host`: the address to listen on (the node tier's pods reach the host's end of the node's link)."""
         self.steps: deque[Step] = deque()
         self.turns: list[Turn] = []
         self.failures: list[str] = []
         self.api_keys: set[str] = set()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer((host, 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def start(self) -> "ScriptedModel":
         self._thread.start()

@@ -17,19 +17,6 @@ repo="$(cd "$here/../.." && pwd)"
 
 die() { printf 'agent-loop: %s\n' "$*" >&2; exit 1; }
 
-# The base from a registry or its local stand-in (scripts/images/base-standins.sh), then the image, with the
-# same CA secret scripts/images/build.sh passes.
-build_image() {
-  local tag=localhost/persistent-agents/kagent-runtime:dev ca=()
-  export CONTAINERS_CONF="${CONTAINERS_CONF:-$repo/scripts/images/containers.conf}"
-  printf 'agent-loop: building %s\n' "$tag" >&2
-  bash "$repo/scripts/images/base-standins.sh" >&2
-  [[ -s /etc/ssl/certs/ca-certificates.crt ]] && ca=(--secret "id=build-ca,src=/etc/ssl/certs/ca-certificates.crt")
-  buildah build --quiet --format docker --network host --layers --pull=never "${ca[@]}" -t "$tag" -f "$repo/images/kagent-runtime/Dockerfile" \
-    "$repo/images/kagent-runtime" >&2
-  export AGENT_LOOP_IMAGE="$tag"
-}
-
 main() {
   local venv
   venv="$(bash "$repo/scripts/agent-runtime/venv.sh")"
@@ -47,7 +34,8 @@ main() {
     export DESKTOP_E2E_VENV
   fi
   if [[ "${AGENT_LOOP_IMAGE:-1}" != 0 && $EUID -eq 0 ]] && command -v podman >/dev/null && command -v buildah >/dev/null; then
-    build_image
+    AGENT_LOOP_IMAGE="$(bash "$repo/scripts/agent-runtime/image.sh")"
+    export AGENT_LOOP_IMAGE
   else
     unset AGENT_LOOP_IMAGE
   fi

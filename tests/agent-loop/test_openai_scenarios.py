@@ -9,10 +9,7 @@ import pytest
 import yaml
 from conftest import LOCAL_STACK, MODEL_API_KEY
 from local_agent import LocalAgent
-from test_shell_scenarios import (
-    test_a_bad_path_reaches_the_model_as_a_tool_error_and_the_agent_carries_on as bad_path,
-    test_the_model_is_offered_exactly_the_planned_tools_and_a_run_command_writes_a_file_read_back as write_and_read,
-)
+from scenarios import bad_path, write_and_read
 
 PREFIX = "persistent-agents:"
 

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from conftest import LOCAL_STACK, MODEL_API_KEY
 from local_agent import LocalAgent
-from test_shell_scenarios import test_the_model_is_offered_exactly_the_planned_tools_and_a_run_command_writes_a_file_read_back as write_and_read
+from scenarios import write_and_read
 from test_tool_names import assert_no_drift
 
 IMAGE = os.environ.get("AGENT_LOOP_IMAGE")

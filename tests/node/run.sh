@@ -14,12 +14,15 @@
 #   3. agents/ (pytest): the running agents: MCP with the synced token (screenshots, input, run_command),
 #      the reachability matrix on the wire against the policies' model, token and VNC password rotation,
 #      the browser view in chromium;
-#   4. persistence.test.ts: the workspace through pod deletion and the runbook's remove and re-add;
-#   5. backup.test.ts: no CSI snapshot driver here (said plainly); a restore from a pre-made snapshot is
+#   4. agent-loop/ (pytest, the agent runtime's venv): Kagent's runtime (kagent-adk 0.10.4) as each agent's
+#      kagent pod, configured from the stack's objects, runs tests/agent-loop's scenarios against the computer
+#      pods with the scripted model on the host;
+#   5. persistence.test.ts: the workspace through pod deletion and the runbook's remove and re-add;
+#   6. backup.test.ts: no CSI snapshot driver here (said plainly); a restore from a pre-made snapshot is
 #      refused rather than bound to an empty volume.
 # Ends with one summary line: "node tier: N passed, M failed, K skipped in S s".
-# NODE_TIER_FILES picks files ("agents" is the pytest folder); NODE_TIER_PYTEST_ARGS passes arguments to
-# pytest (e.g. "-k mcp"); NODE_TIER_KEEP=1 keeps the temporary folder (logs, state) after a failure (the
+# NODE_TIER_FILES picks files ("agents" and "agent-loop" are the pytest folders); NODE_TIER_PYTEST_ARGS passes
+# arguments to pytest (e.g. "-k mcp"); NODE_TIER_KEEP=1 keeps the temporary folder (logs, state) after a failure (the
 # cluster is stopped all the same).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -106,13 +109,14 @@ count() { # count <tap file> <pass|fail|skipped|cancelled>: the figure of node:t
     echo "${figure:-0}"
 }
 summary_status=0
-# The running agents' tests are pytest (tests/node/agents), with the desktop end-to-end venv (official MCP
-# client, Pillow); they count from pytest's JUnit report.
-run_agents_tests() {
-    local venv report=$work/agents.xml
-    venv=$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)
+# The running agents' tests are pytest: tests/node/agents with the desktop end-to-end venv (official MCP
+# client, Pillow), tests/node/agent-loop with the agent runtime's (kagent-adk, a2a-sdk); they count from
+# pytest's JUnit report.
+run_pytest() { # run_pytest <folder> <venv> [pytest arguments]
+    local folder=$1 venv=$2 report=$work/$1.xml
+    shift 2
     PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m pytest -p no:cacheprovider -v --timeout=900 \
-        --junitxml="$report" "$here/agents" "$@" || summary_status=1
+        --junitxml="$report" "$here/$folder" "$@" || summary_status=1
     attribute() { sed -n "s/.*<testsuite [^>]*$1=\"\([0-9]*\)\".*/\1/p" "$report" 2>/dev/null | head -n1; }
     local tests failures errors skips
     tests=$(attribute tests) failures=$(attribute failures) errors=$(attribute errors) skips=$(attribute skipped)
@@ -122,13 +126,18 @@ run_agents_tests() {
     skipped=$((skipped + skips))
 }
 
-for file in ${NODE_TIER_FILES:-node.test.ts stack.test.ts agents persistence.test.ts backup.test.ts}; do
+for file in ${NODE_TIER_FILES:-node.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts}; do
     tap=$work/$file.tap
     file_started=$SECONDS
-    if [ "$file" = agents ]; then
+    if [ "$file" = agents ] || [ "$file" = agent-loop ]; then
+        if [ "$file" = agents ]; then
+            venv=$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)
+        else
+            venv=$(bash "$repo/scripts/agent-runtime/venv.sh")
+        fi
         # shellcheck disable=SC2086  # pytest arguments, one per word
-        run_agents_tests ${NODE_TIER_PYTEST_ARGS:-}
-        echo "node tier: agents took $((SECONDS - file_started)) s"
+        run_pytest "$file" "$venv" ${NODE_TIER_PYTEST_ARGS:-}
+        echo "node tier: $file took $((SECONDS - file_started)) s"
         continue
     fi
     if ! node --require tsx/cjs --test --test-concurrency=1 \
