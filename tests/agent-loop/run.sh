@@ -35,7 +35,8 @@ main() {
   fi
   if [[ "${AGENT_LOOP_IMAGE:-1}" != 0 && $EUID -eq 0 ]] && command -v podman >/dev/null && command -v buildah >/dev/null; then
     AGENT_LOOP_IMAGE="$(bash "$repo/scripts/agent-runtime/image.sh")"
-    export AGENT_LOOP_IMAGE
+    # The tests' `podman run` too: its ulimits stay under this machine's hard limits (nofile 20000 here).
+    export AGENT_LOOP_IMAGE CONTAINERS_CONF="${CONTAINERS_CONF:-$repo/scripts/images/containers.conf}"
   else
     unset AGENT_LOOP_IMAGE
   fi
