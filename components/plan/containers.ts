@@ -70,9 +70,11 @@ function sudoSecurity(agent: AgentSpec): Pick<ContainerPlan, "allowPrivilegeEsca
 type ContainerDraft = Omit<ContainerPlan, "env" | "mounts"> & { env: EnvPlan[]; mounts: MountPlan[] };
 
 /** An MCP server container (each serves tools on one port and Prometheus on another, docs/pod-contract.md):
- * its identity, both its ports, and the env that has it listen on them on every interface. */
+ * its identity, both its ports, the env that has it listen on them on every interface, and where its audit
+ * trail goes (docs/audit-trail.md: the agent's config volume, which the replay page reads). */
 function mcpServerContainer(
     role: "computerControl" | "shell",
+    agent: AgentSpec,
 ): Pick<ContainerDraft, "role" | "name" | "image" | "ports" | "env"> {
     const metrics = `${role}Metrics` as const;
     return {
@@ -86,6 +88,8 @@ function mcpServerContainer(
             { name: "HOST", value: "0.0.0.0" },
             { name: "PORT", value: String(PORTS[role]) },
             { name: "METRICS_PORT", value: String(PORTS[metrics]) },
+            { name: "AGENT_NAME", value: agent.name },
+            { name: "AUDIT_DIR", value: AGENT_RECORDS.audit },
         ],
     };
 }
@@ -114,7 +118,7 @@ function desktop(agent: AgentSpec): ContainerDraft {
 
 function computerControl(agent: AgentSpec): ContainerDraft {
     const port = PORT_NAMES.computerControl;
-    const server = mcpServerContainer("computerControl");
+    const server = mcpServerContainer("computerControl", agent);
     return {
         ...server,
         env: [
@@ -125,7 +129,8 @@ function computerControl(agent: AgentSpec): ContainerDraft {
                 ? [{ name: "SCREENSHOT_QUALITY", value: String(agent.desktop.screenshots.quality) }]
                 : []),
         ],
-        mounts: [x11Mount],
+        // The config volume for the audit trail (audit_trail.py); the sidecar reads nothing else of it.
+        mounts: [x11Mount, { volume: "config", path: MOUNTS.config, readOnly: false }],
         resources: agent.resources.computerControl,
         // Loading the OCR models and waiting for the X server take a while on a cold node.
         // /healthz answers while a tool runs, but a loaded node can be slow: 5 s before a probe counts as failed.
@@ -143,7 +148,7 @@ function computerControl(agent: AgentSpec): ContainerDraft {
 
 function shell(agent: AgentSpec, withDesktop: boolean, buildKitHost: string | undefined): ContainerDraft {
     const port = PORT_NAMES.shell;
-    const server = mcpServerContainer("shell");
+    const server = mcpServerContainer("shell", agent);
     return {
         ...server,
         env: [

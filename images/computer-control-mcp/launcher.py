@@ -13,7 +13,8 @@ so we configure the package's FastMCP instance ourselves (see FACTS.md):
     keeping the listening socket (x_recovery.py): no container restart needed;
   * `take_screenshot(_with_ocr)` replaced by one-grab, one-encode versions under
     the same names and schemas (tool_overrides.py);
-  * Prometheus metrics on $METRICS_PORT (9102), `GET /metrics` only (metrics.py).
+  * Prometheus metrics on $METRICS_PORT (9102), `GET /metrics` only (metrics.py);
+  * every tool call in the audit trail on the agent's config volume (audit_trail.py, docs/audit-trail.md).
 """
 
 import importlib.metadata
@@ -127,6 +128,8 @@ def build_app(encoding, recovery):
         from computer_control_mcp import core
 
     import metrics
+    from audit_trail import instrument_tool_calls as audit_tool_calls
+    from audit_trail import trail_from_environment
     from bearer_auth import BearerTokenAuth
     from screen_capture import ScreenGrabber
     from tool_isolation import isolate_tools
@@ -164,6 +167,7 @@ def build_app(encoding, recovery):
     install_overrides(mcp, core, ScreenGrabber(DISPLAY), encoding, metrics.screenshot_duration.observe)
     activity = isolate_tools(mcp, core, SCREENSHOT_SCRATCH_DIR, STUCK_TOOL_SECONDS, unavailable=desktop_unavailable)
     metrics.instrument_tool_calls(mcp)
+    audit_tool_calls(mcp, *trail_from_environment())
     auth = BearerTokenAuth(None, MCP_AUTH_TOKEN_FILE, open_paths=frozenset({"/healthz", "/livez"}),
                            on_refused=metrics.auth_failures.labels(metrics.SERVER).inc)
     last_reason = {"value": None}

@@ -29,6 +29,8 @@ LAUNCHER = Path(os.environ.get("DESKTOP_E2E_LAUNCHER", REPO / "images/computer-c
 TOOLS_JSON = REPO / "images/computer-control-mcp/tools.json"
 AGENT_UID = 1000
 X_SOCKET_DIR = Path("/tmp/.X11-unix")
+# The agent the pod belongs to, as the plan's AGENT_NAME names it.
+AGENT_NAME = "devbot"
 VENV_PYTHON = Path(os.environ.get("DESKTOP_E2E_VENV", Path(sys.executable).parents[1])) / "bin/python"
 RUN_MARKER_VARIABLE = "DESKTOP_E2E_RUN"
 
@@ -121,6 +123,8 @@ class Config:
         # The sidecar's screenshot scratch folder (the image's default is /tmp/computer-control-mcp, its own
         # /tmp in the pod): in the workdir, so that a run outside a private /tmp (the agent loop's) leaves none.
         self.scratch_dir = self.workdir / "computer-control-mcp"
+        # The audit trail, where the pod puts it: on the config volume the desktop's home shares.
+        self.audit_dir = self.home / ".config/persistent-agents/audit"
         self.vnc_secret_dir = self.workdir / "secrets/vnc"
         self.vnc_password_file = self.vnc_secret_dir / "vnc-password"
         self.mcp_token_file = self.workdir / "secrets/mcp/mcp-token"
@@ -322,6 +326,8 @@ class Pod:
             "METRICS_PORT": str(c.metrics_port),
             "MCP_AUTH_TOKEN_FILE": str(c.mcp_token_file),
             "SCREENSHOT_SCRATCH_DIR": str(c.scratch_dir),
+            "AUDIT_DIR": str(c.audit_dir),
+            "AGENT_NAME": AGENT_NAME,
         }
 
     def launch_sidecar(self) -> None:

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { Redactor } from "../src/audit/redact.js";
+import { type RedactionLimits, Redactor } from "../src/audit/redact.js";
 import { AuditTrail } from "../src/audit/trail.js";
 import { callTool, connectClient, dataOf, startServer } from "./harness.js";
 
@@ -139,6 +139,24 @@ describe("audit trail", () => {
         assert.equal(newest.at(-1)!.n, 59, "the open file holds the latest event");
         const kept = (await Promise.all(files.map((f) => readEvents(path.join(dir, f))))).flat().map((e) => e.n);
         assert.ok(!kept.includes(0), "the oldest events were deleted first");
+    });
+
+    it("redacts the shared cases exactly as the computer-control sidecar does (tests/audit/redaction-cases.json)", async () => {
+        const shared = JSON.parse(
+            await readFile(new URL("../../../tests/audit/redaction-cases.json", import.meta.url), "utf8"),
+        ) as {
+            cases: {
+                name: string;
+                secrets: string[];
+                limits: RedactionLimits;
+                arguments: unknown;
+                expected: unknown;
+            }[];
+        };
+        assert.ok(shared.cases.length >= 10);
+        for (const c of shared.cases) {
+            assert.deepEqual(new Redactor(c.secrets, c.limits).arguments(c.arguments), c.expected, c.name);
+        }
     });
 
     it("redacts configured secrets, named secrets and token shapes, and caps sizes", () => {
