@@ -87,6 +87,15 @@ export const monitoringSchema = strictObject({
             "labels on the PodMonitors and the PrometheusRule, as the Prometheus's podMonitorSelector and ruleSelector want",
     }),
     scrapeInterval: text({ check: scrapeInterval }).default("30s"),
+    otlpEndpoint: text({
+        check: formats.serviceUrl,
+        hint: "the collector's OTLP/HTTP base URL, e.g. pulumi config set --path platform.monitoring.otlpEndpoint http://otel-collector.monitoring.svc.cluster.local:4318",
+    })
+        .optional()
+        .meta({
+            description:
+                "OpenTelemetry: both MCP servers send a span per tool call there over OTLP/HTTP (unset: no tracing, no cost); an in-cluster Service URL (`<service>.<namespace>.svc[.cluster.local]:<port>`) also opens the computers' egress to that namespace and port",
+        }),
     runbookBaseUrl: text({ check: httpUrl }).optional().meta({
         description:
             "prefix of the alerts' runbook links (repository-relative, docs/runbook.md#…); unset: left relative",

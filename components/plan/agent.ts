@@ -16,6 +16,7 @@ import { admitBuildDaemon, buildProxy, planEgressProxy } from "./egressProxy";
 import { planKagent } from "./kagent";
 import { planMcpServers } from "./mcpServers";
 import { planAgentMonitoring } from "./monitoring";
+import { planTelemetry } from "./telemetry";
 import { planNetwork } from "./network";
 import { planQuota } from "./quotas";
 import type { AgentPlan, ClaimPlan, ImageName } from "./types";
@@ -47,7 +48,14 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
     if (egressProxy && buildDaemon) {
         admitBuildDaemon(egressProxy, buildDaemon);
     }
-    const containers = planContainers(agent, files, buildDaemon?.address, egressProxy?.computerEnv ?? []);
+    const telemetry = planTelemetry(platform);
+    const containers = planContainers(
+        agent,
+        files,
+        buildDaemon?.address,
+        egressProxy?.computerEnv ?? [],
+        telemetry.env,
+    );
     const claims: ClaimPlan[] = (
         [
             {
@@ -76,7 +84,11 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
         agent,
         platform,
         containers,
-        [...agent.network.computerEgress, ...(buildDaemon ? [buildDaemonClientRule(buildDaemon)] : [])],
+        [
+            ...agent.network.computerEgress,
+            ...(buildDaemon ? [buildDaemonClientRule(buildDaemon)] : []),
+            ...(telemetry.egress ? [telemetry.egress] : []),
+        ],
         egressProxy,
     );
     const images = new Set<ImageName>(containers.map((c) => c.image));

@@ -227,6 +227,7 @@ export function planContainers(
     files: CredentialFile[],
     buildKitHost: string | undefined,
     proxyEnv: EnvPlan[],
+    telemetryEnv: EnvPlan[],
 ): ContainerPlan[] {
     const roles = computerRoles(agent);
     const build: Record<ContainerRole, () => ContainerDraft> = {
@@ -240,7 +241,13 @@ export function planContainers(
         return {
             ...draft,
             // With a proxy, every container sends its HTTP(S) there (git, pip, npm, curl read these).
-            env: [...draft.env, ...credentialEnv(files, role), ...proxyEnv],
+            env: [
+                ...draft.env,
+                ...credentialEnv(files, role),
+                ...proxyEnv,
+                // The MCP servers trace their tool calls (plan/telemetry.ts).
+                ...(draft.ports.some((p) => p.purpose === "mcp") ? telemetryEnv : []),
+            ],
             mounts: [...draft.mounts, ...credentialMounts(files, role)],
         };
     });

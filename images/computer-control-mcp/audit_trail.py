@@ -271,7 +271,7 @@ def error_text(result) -> str:
     return "error"
 
 
-def _request_context(context):
+def request_context(context):
     try:
         return context.request_context if context is not None else None
     except (AttributeError, ValueError):  # a Context outside a request raises ValueError
@@ -279,14 +279,14 @@ def _request_context(context):
 
 
 def request_id(context):
-    request = _request_context(context)
+    request = request_context(context)
     return getattr(request, "request_id", None)
 
 
 def caller_of(context) -> dict[str, str | None]:
     """The client's self-reported name/version (per request from protocol 2026-07-28, else from its
     initialize, which a stateless server does not keep) and the W3C trace id of `_meta.traceparent`."""
-    request = _request_context(context)
+    request = request_context(context)
     meta = getattr(request, "meta", None)
     extra = dict(getattr(meta, "model_extra", None) or {})
     info = extra.get("io.modelcontextprotocol/clientInfo")

@@ -14,7 +14,8 @@ so we configure the package's FastMCP instance ourselves (see FACTS.md):
   * `take_screenshot(_with_ocr)` replaced by one-grab, one-encode versions under
     the same names and schemas (tool_overrides.py);
   * Prometheus metrics on $METRICS_PORT (9102), `GET /metrics` only (metrics.py);
-  * every tool call in the audit trail on the agent's config volume (audit_trail.py, docs/audit-trail.md).
+  * every tool call in the audit trail on the agent's config volume (audit_trail.py, docs/audit-trail.md),
+    and as an OpenTelemetry span when OTEL_EXPORTER_OTLP_ENDPOINT is set (telemetry.py).
 """
 
 import importlib.metadata
@@ -133,6 +134,7 @@ def build_app(encoding, recovery):
     from bearer_auth import BearerTokenAuth
     from screen_capture import ScreenGrabber
     from tool_isolation import isolate_tools
+    from telemetry import instrument_tool_calls as trace_tool_calls
     from tool_overrides import install_overrides
 
     # Upstream's main() sets FAILSAFE = True: one pointer visit to a screen corner
@@ -167,7 +169,9 @@ def build_app(encoding, recovery):
     install_overrides(mcp, core, ScreenGrabber(DISPLAY), encoding, metrics.screenshot_duration.observe)
     activity = isolate_tools(mcp, core, SCREENSHOT_SCRATCH_DIR, STUCK_TOOL_SECONDS, unavailable=desktop_unavailable)
     metrics.instrument_tool_calls(mcp)
-    audit_tool_calls(mcp, *trail_from_environment())
+    trail, redactor = trail_from_environment()
+    audit_tool_calls(mcp, trail, redactor)
+    trace_tool_calls(mcp, redactor.text)
     auth = BearerTokenAuth(None, MCP_AUTH_TOKEN_FILE, open_paths=frozenset({"/healthz", "/livez"}),
                            on_refused=metrics.auth_failures.labels(metrics.SERVER).inc)
     last_reason = {"value": None}

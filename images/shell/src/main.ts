@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { Redactor } from "./audit/redact.js";
 import { AuditTrail } from "./audit/trail.js";
+import { toolTracing } from "./telemetry.js";
 import { TokenFile } from "./auth.js";
 import { ConfigError, readConfig } from "./config.js";
 import { createMetricsServer } from "./http/metrics-server.js";
@@ -35,13 +36,14 @@ async function main(): Promise<void> {
             command: redactor.text(command).slice(0, 2048),
         });
     await jobs.recover(); // after the audit hook: jobs that ended while the server was down are recorded too
-    const newMcpServer = mcpServerFactory({ config, login, jobs, metrics, audit: { trail, redactor } });
+    const tracing = toolTracing(process.env, "shell", config.audit.agent);
+    const newMcpServer = mcpServerFactory({ config, login, jobs, metrics, audit: { trail, redactor }, tracing });
 
     const shutdown = (signal: string) => {
         log("info", "shutting_down", { signal });
         void jobs
             .terminateAll()
-            .then(() => trail.flushed())
+            .then(() => Promise.all([trail.flushed(), tracing?.shutdown()]))
             .finally(() => process.exit(0));
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));

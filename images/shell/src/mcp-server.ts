@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/server";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import type { Redactor } from "./audit/redact.js";
 import type { AuditTrail } from "./audit/trail.js";
+import type { ToolTracing } from "./telemetry.js";
 import type { Config } from "./config.js";
 import type { JobManager } from "./jobs/job-manager.js";
 import type { Metrics } from "./metrics.js";
@@ -23,14 +24,15 @@ export interface ServerContext {
     jobs: JobManager;
     metrics: Metrics;
     audit?: { trail: AuditTrail; redactor: Redactor };
+    tracing?: ToolTracing;
 }
 
 /**
  * Defines the tools once and returns a maker of MCP servers that carry them: one server per HTTP
  * request (stateless) or per stdio connection; tools share the job manager and metrics.
  */
-export function mcpServerFactory({ config, login, jobs, metrics, audit }: ServerContext): () => McpServer {
-    const registry = new ToolRegistry(metrics, audit);
+export function mcpServerFactory({ config, login, jobs, metrics, audit, tracing }: ServerContext): () => McpServer {
+    const registry = new ToolRegistry(metrics, audit, tracing);
     registerCommandTools(registry, config, login);
     registerJobTools(registry, config, jobs);
     registerFileTools(registry, config);

@@ -4,6 +4,7 @@ import type { Redactor } from "./audit/redact.js";
 import type { AuditTrail } from "./audit/trail.js";
 import { log } from "./log.js";
 import type { Metrics } from "./metrics.js";
+import type { ToolTracing } from "./telemetry.js";
 import { toolError, ToolInputError } from "./tool-result.js";
 
 export interface ToolDefinition<Shape extends z.ZodRawShape> {
@@ -28,6 +29,7 @@ export class ToolRegistry {
     constructor(
         private readonly metrics: Metrics,
         private readonly audit?: { trail: AuditTrail; redactor: Redactor },
+        private readonly tracing?: ToolTracing,
     ) {}
 
     define<Shape extends z.ZodRawShape>(tool: ToolDefinition<Shape>): void {
@@ -37,6 +39,7 @@ export class ToolRegistry {
         ): Promise<CallToolResult> => {
             const startedAt = new Date();
             const started = performance.now();
+            const span = this.tracing?.start(tool.name, ctx?.mcpReq.id, ctx?.mcpReq._meta as Record<string, unknown>);
             this.metrics.toolCallStarted();
             let result: CallToolResult;
             try {
@@ -48,6 +51,13 @@ export class ToolRegistry {
             const outcome = result.isError ? "error" : "ok";
             this.metrics.toolCallFinished(tool.name, outcome, seconds);
             log("info", "tool_call", { tool: tool.name, outcome, duration_ms: Math.round(seconds * 10000) / 10 });
+            if (span) {
+                // The error's text only once redacted: a span leaves the pod for the operator's collector.
+                const error = result.isError
+                    ? (this.audit?.redactor.text(errorText(result)).slice(0, 200) ?? "")
+                    : undefined;
+                this.tracing?.end(span, error);
+            }
             if (this.audit) {
                 const { trail, redactor } = this.audit;
                 trail.record({
