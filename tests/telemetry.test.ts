@@ -40,7 +40,9 @@ describe("OpenTelemetry of the MCP servers", () => {
     it("opens the computers' egress to an in-cluster collector's namespace and port only", () => {
         for (const plan of plans(collector)) {
             const egress = plan.network.policies["computer-egress"].egress ?? [];
-            const toCollector = egress.filter((rule) => rule.peers?.some((peer) => "namespace" in peer && peer.namespace === "observability"));
+            const toCollector = egress.filter((rule) =>
+                rule.peers?.some((peer) => "namespace" in peer && peer.namespace === "observability"),
+            );
             assert.deepStrictEqual(
                 toCollector.map((rule) => rule.ports),
                 [[{ protocol: "TCP", port: 4318 }]],
@@ -48,7 +50,11 @@ describe("OpenTelemetry of the MCP servers", () => {
             );
         }
         const short = plans("http://otel-collector.observability.svc:4318")[0].network.policies["computer-egress"];
-        assert.ok(short.egress?.some((rule) => rule.peers?.some((peer) => "namespace" in peer && peer.namespace === "observability")));
+        assert.ok(
+            short.egress?.some((rule) =>
+                rule.peers?.some((peer) => "namespace" in peer && peer.namespace === "observability"),
+            ),
+        );
     });
 
     it("adds no egress for a collector outside the cluster (the operator's computerEgress reaches it)", () => {
