@@ -152,7 +152,12 @@ function makeRepository(root: string): string {
     return projects;
 }
 
-export async function startOrigin(dir: string, git: { user: string; token: string }): Promise<Origin> {
+/** `host`: the address to listen on (the node tier's pods reach the host's end of the node's link). */
+export async function startOrigin(
+    dir: string,
+    git: { user: string; token: string },
+    host = "127.0.0.1",
+): Promise<Origin> {
     mkdirSync(dir, { recursive: true });
     const { caFile, key, cert } = makeCertificates(dir);
     const wheel = tinyWheel();
@@ -221,7 +226,7 @@ export async function startOrigin(dir: string, git: { user: string; token: strin
             res.writeHead(404).end("not found\n");
         }
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
     origin.port = (server.address() as { port: number }).port;
     origin.close = async () => {
         server.closeAllConnections();

@@ -237,14 +237,14 @@ export function secretValue(namespace: string, secret: string, key: string): str
     return Buffer.from(data, "base64").toString();
 }
 
-/** run_command in an agent's shell, over MCP through a port-forward to its Service; the command's stdout. */
-export async function runCommand(
+/** run_command in an agent's shell, over MCP through a port-forward to its Service: its structured result. */
+export async function runCommandResult(
     namespace: string,
     service: string,
     port: number,
     token: string,
     command: string,
-): Promise<string> {
+): Promise<{ exit_code: number; stdout: string; stderr: string }> {
     const forward = await portForward(namespace, `svc/${service}`, port);
     try {
         const client = await mcpClient(`http://127.0.0.1:${forward.port}/mcp`, token);
@@ -253,11 +253,22 @@ export async function runCommand(
             if (result.isError) {
                 throw new Error(`run_command ${command}: ${JSON.stringify(result.content)}`);
             }
-            return result.structuredContent.stdout;
+            return result.structuredContent;
         } finally {
             await client.close();
         }
     } finally {
         forward.close();
     }
+}
+
+/** run_command in an agent's shell, over MCP through a port-forward to its Service; the command's stdout. */
+export async function runCommand(
+    namespace: string,
+    service: string,
+    port: number,
+    token: string,
+    command: string,
+): Promise<string> {
+    return (await runCommandResult(namespace, service, port, token, command)).stdout;
 }

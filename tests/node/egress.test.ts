@@ -1,0 +1,186 @@
+/**
+ * Egress by domain name on the node (issue 25): databot gets `network.allowDomains` the way an operator sets
+ * it (the copy's stack config, then the README's deploy again: the egress proxy's image built and pushed,
+ * `pulumi up`), and its own shell, through run_command, reaches the test's HTTPS origin on the host by name
+ * (names the cluster's DNS serves: a `hosts` block in CoreDNS) with curl, git and pip through its proxy;
+ * a name not in the list is refused with the proxy's readable answer; a connection that skips the proxy is
+ * refused by the enforced NetworkPolicy (a pod without policies reaches the same address). Runs last: it changes CoreDNS and databot's egress.
+ */
+import * as assert from "node:assert";
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as yaml from "js-yaml";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { stackPlans } from "../../scripts/local-stack/stackPlans";
+import {
+    clusterDir,
+    ensureNamespace,
+    kubectlOk,
+    REPO,
+    runCommandResult,
+    runPod,
+    secretValue,
+    tcpOpen,
+    waitFor,
+} from "./fixture";
+import { stackProject } from "./stackProject";
+
+const AGENT = "databot";
+const GIT_USER = "databot";
+const GIT_TOKEN = "egress-node-token-7c1d";
+const PROJECT_PREFIX = "persistent-agents:";
+
+function nodeHostIp(): string {
+    const env = fs.readFileSync(path.join(clusterDir(), "node", "network.env"), "utf8");
+    return /^NODE_HOST_IP=(.+)$/m.exec(env)![1].trim();
+}
+
+/** Adds a `hosts` block to CoreDNS's Corefile (names of the "internet" the test plays) and restarts it. */
+function serveNames(address: string, names: string[]): void {
+    const configMap = JSON.parse(kubectlOk(["-n", "kube-system", "get", "configmap", "coredns", "-o", "json"]));
+    const corefile: string = configMap.data.Corefile;
+    const hosts = `    hosts {\n        ${address} ${names.join(" ")}\n        fallthrough\n    }\n`;
+    configMap.data.Corefile = corefile.replace(/^(\s*ready .*\n)/m, `$1${hosts}`);
+    assert.notStrictEqual(configMap.data.Corefile, corefile, "the Corefile has no `ready` line to add hosts after");
+    kubectlOk(["apply", "-f", "-"], JSON.stringify(configMap));
+    kubectlOk(["-n", "kube-system", "rollout", "restart", "deployment/coredns"]);
+    kubectlOk(["-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=120s"]);
+}
+
+describe("egress by domain name on the node: databot's shell through its proxy", () => {
+    let plan: ReturnType<typeof stackPlans>["plans"][number];
+    let origin: ChildProcessWithoutNullStreams;
+    let port: number;
+    const ca = "~/workspace/.egress-test/ca.pem";
+    const shell = async (command: string) => {
+        const server = plan.mcpServers.find((s) => s.container === "shell")!;
+        return runCommandResult(
+            plan.namespace.name,
+            plan.computer.name,
+            server.port,
+            secretValue(plan.namespace.name, plan.credentials.secretName, "mcp-token"),
+            command,
+        );
+    };
+    const url = (name: string, route: string) => `https://${name}:${port}${route}`;
+
+    before(async () => {
+        const project = stackProject();
+        const host = nodeHostIp();
+        const work = fs.mkdtempSync(path.join(process.env.NODE_TIER_WORK ?? clusterDir(), "egress-origin-"));
+        origin = spawn(
+            path.join(REPO, "node_modules", ".bin", "tsx"),
+            [path.join(__dirname, "egress-origin.mts"), work, host, GIT_USER, GIT_TOKEN],
+            { stdio: "pipe" },
+        );
+        const started = await waitFor("the origin listening", () => {
+            const line = origin.stdout.read()?.toString();
+            return line ? (JSON.parse(line) as { port: number; caFile: string }) : undefined;
+        });
+        port = started.port;
+        serveNames(host, ["allowed.test", "denied.test", "a.wild.test", "git.test"]);
+
+        // As the operator would: the allowed names, and the proxy's way to this address (a private one: the
+        // private ranges stay closed to the proxy unless a computerEgress rule names them).
+        const stack = yaml.load(fs.readFileSync(project.configFile, "utf8")) as { config: Record<string, any> };
+        const databot = stack.config[`${PROJECT_PREFIX}agents`].find((a: { name: string }) => a.name === AGENT);
+        databot.network = {
+            ...databot.network,
+            allowDomains: [
+                { host: "allowed.test", ports: [port] },
+                { host: "*.wild.test", ports: [port] },
+            ],
+            computerEgress: [...(databot.network?.computerEgress ?? []), { cidr: `${host}/32`, ports: [port] }],
+        };
+        fs.writeFileSync(project.configFile, yaml.dump(stack));
+        const deploy = spawnSync(
+            "bash",
+            [path.join(REPO, "scripts", "local-stack", "deploy.sh"), clusterDir(), project.dir],
+            { stdio: "inherit", timeout: 20 * 60_000 },
+        );
+        assert.strictEqual(deploy.status, 0, "scripts/local-stack/deploy.sh failed (its output is above)");
+        plan = stackPlans(project.configFile).plans.find((p) => p.agent === AGENT)!;
+        const caPem = fs.readFileSync(started.caFile).toString("base64");
+        // The computer was recreated with the proxy's variables; its shell answers once it is Ready.
+        await waitFor(
+            "databot's new computer answering",
+            async () =>
+                (await shell(`mkdir -p ~/workspace/.egress-test && echo ${caPem} | base64 -d > ${ca} && echo ok`))
+                    .stdout === "ok\n",
+            300_000,
+        );
+        await waitFor("allowed.test in the cluster's DNS", async () =>
+            (await shell("getent hosts allowed.test")).stdout.includes(host),
+        );
+    });
+
+    after(() => {
+        origin?.stdin.end();
+    });
+
+    it("has the proxy in the computer's environment and no other way out", async () => {
+        const env = (await shell("echo $HTTPS_PROXY; echo $NO_PROXY")).stdout.split("\n");
+        assert.match(env[0], new RegExp(`^http://${AGENT}-egress\\.${plan.namespace.name}\\.svc[.a-z]*:3128$`));
+        assert.match(env[1], /\.svc/);
+    });
+
+    it("curl reaches an allowed name and a name under an allowed wildcard, through the proxy", async () => {
+        for (const name of ["allowed.test", "a.wild.test"]) {
+            const result = await shell(`curl -sS --cacert ${ca} ${url(name, "/hello")}`);
+            assert.strictEqual(result.exit_code, 0, result.stderr);
+            assert.strictEqual(result.stdout, `hello from ${name}; authorization absent\n`);
+        }
+    });
+
+    it("git clones from the allowed name", async () => {
+        const credentials = `https://${GIT_USER}:${GIT_TOKEN}@allowed.test:${port}`;
+        const result = await shell(
+            `cd ~/workspace/.egress-test && rm -rf clone && printf '%s\\n' '${credentials}' > creds && ` +
+                `git -c http.sslCAInfo=${ca} -c credential.helper= -c 'credential.helper=store --file=creds' ` +
+                `clone --quiet ${url("allowed.test", "/git/repo.git")} clone && cat clone/README`,
+        );
+        assert.strictEqual(result.exit_code, 0, result.stderr);
+        assert.strictEqual(result.stdout, "cloned through the egress proxy\n");
+    });
+
+    it("pip downloads from an index on the allowed name", async () => {
+        const result = await shell(
+            `cd ~/workspace/.egress-test && PIP_CONFIG_FILE=/dev/null python3 -m pip download --no-deps ` +
+                `--disable-pip-version-check --no-cache-dir --cert ${ca} --index-url ${url("allowed.test", "/simple/")} ` +
+                "-d wheels tinypkg",
+        );
+        assert.strictEqual(result.exit_code, 0, result.stderr);
+        assert.match(result.stdout, /Saved .*tinypkg-0\.1-py3-none-any\.whl/);
+    });
+
+    it("refuses a name not in the list with an answer that says why and what would allow it", async () => {
+        const tunnel = await shell(`curl -sS -v --cacert ${ca} ${url("denied.test", "/hello")}`);
+        assert.notStrictEqual(tunnel.exit_code, 0);
+        assert.match(tunnel.stderr, /CONNECT tunnel failed, response 407/);
+        assert.match(
+            tunnel.stderr,
+            new RegExp(`X-Egress-Denied: denied\\.test:${port} is not in network\\.allowDomains`),
+        );
+        const plain = await shell(`curl -sS http://denied.test:${port}/hello`);
+        assert.match(
+            plain.stdout,
+            new RegExp(`egress denied: denied\\.test:${port} is not an allowed destination of agent ${AGENT}`),
+        );
+    });
+
+    it("refuses a connection that skips the proxy (the enforced policy), where a pod without policies connects", async () => {
+        const direct = await shell(
+            `curl -sS --noproxy '*' --connect-timeout 5 --cacert ${ca} ${url("allowed.test", "/hello")}`,
+        );
+        // kube-router rejects what a policy does not allow (7: refused at once) or drops it (28: timed out).
+        assert.ok([7, 28].includes(direct.exit_code), `exit ${direct.exit_code}: ${direct.stderr}`);
+        assert.strictEqual(direct.stdout, "");
+        // The control: the same address and port from a namespace no policy selects.
+        ensureNamespace("egress-control");
+        await runPod({ namespace: "egress-control", name: "client" });
+        assert.ok(tcpOpen("egress-control", "client", nodeHostIp(), port), "the origin is not reachable at all");
+        const proxied = await shell(`curl -sS --cacert ${ca} ${url("allowed.test", "/hello")}`);
+        assert.strictEqual(proxied.exit_code, 0, proxied.stderr);
+    });
+});
