@@ -42,6 +42,16 @@ export const BUILDKIT_PROBE_ADDRESS = `unix://${BUILDKIT_SOCKET_DIR}/buildkitd.s
 export const BUILDKIT_ROOTLESS_UID = 1000;
 
 /**
+ * The fallback container's capabilities: in its bounding set only (it runs as UID 1000, so the daemon holds
+ * none). rootlesskit maps the daemon's user namespace with images/buildkitd's newuidmap and newgidmap, which
+ * carry the file capabilities cap_setuid and cap_setgid: exec grants them only if the bounding set has them
+ * and no_new_privs is off (allowPrivilegeEscalation). They stay UID 1000, the namespace's owner, so the
+ * kernel asks nothing more of the node (user_namespaces(7)); Debian's setuid-root newuidmap would need
+ * SYS_ADMIN and DAC_OVERRIDE too. tests/node/buildDaemon.test.ts runs the rendered pod and a build on it.
+ */
+export const ROOTLESS_CAPABILITIES = ["SETGID", "SETUID"];
+
+/**
  * The daemon container's capabilities with the process sandbox: containerd's defaults plus SYS_ADMIN
  * (mounts, new namespaces, pivot_root for each build step), all of them valid only inside the pod's user
  * namespace (`hostUsers: false`), where the daemon is root and the host sees an unprivileged ID range.

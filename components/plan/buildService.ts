@@ -13,6 +13,7 @@ import {
     BUILDKIT_PROBE_ADDRESS,
     BUILDKIT_ROOT,
     BUILDKIT_ROOTLESS_UID,
+    ROOTLESS_CAPABILITIES,
     DAEMON_TLS_DIR,
     SANDBOX_CAPABILITIES,
     TLS_FILES,
@@ -252,7 +253,7 @@ export function planBuildDaemon(
         address: buildDaemonAddress(agent.name, service.namespace),
         processSandbox: sandbox,
         // The sandbox: root of the pod's own user namespace; runc makes each step's namespaces. The fallback:
-        // UID 1000, rootlesskit makes a user namespace with the setuid newuidmap (hence escalation).
+        // UID 1000, rootlesskit makes a user namespace with newuidmap's file capabilities (hence escalation).
         command: sandbox ? ["/usr/bin/tini", "--", "buildkitd"] : ["/usr/bin/tini", "--", "rootlesskit", "buildkitd"],
         args: [
             ...buildDaemonArgs({ processSandbox: sandbox }),
@@ -273,7 +274,7 @@ export function planBuildDaemon(
                   hostUsers: true,
                   runAsUser: BUILDKIT_ROOTLESS_UID,
                   allowPrivilegeEscalation: true,
-                  addCapabilities: [],
+                  addCapabilities: [...ROOTLESS_CAPABILITIES],
               },
         tls: {
             secretName: agentObjectNames(agent.name).buildDaemonTls,

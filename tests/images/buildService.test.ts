@@ -5,7 +5,7 @@
  * (What the daemons can reach: tests/buildNetwork.test.ts; the daemons running: tests/build-isolation.)
  */
 import * as assert from "node:assert";
-import { SANDBOX_CAPABILITIES } from "../../components/contract/buildService";
+import { ROOTLESS_CAPABILITIES, SANDBOX_CAPABILITIES } from "../../components/contract/buildService";
 import { type ProgramRun, SECRET_SIG, runProgram } from "../harness/program";
 import { copy, stackConfig } from "../harness/stackFile";
 
@@ -91,7 +91,10 @@ describe("images: the build service (a BuildKit daemon per agent)", () => {
         assert.ok(daemon.args.includes("--oci-worker-no-process-sandbox"));
         assert.deepStrictEqual(daemon.command, ["/usr/bin/tini", "--", "rootlesskit", "buildkitd"]);
         assert.strictEqual(daemon.securityContext.runAsUser, 1000);
-        assert.deepStrictEqual(daemon.securityContext.capabilities, { drop: ["ALL"], add: [] });
+        // newuidmap/newgidmap's file capabilities need these in the bounding set, and no no_new_privs.
+        assert.deepStrictEqual(daemon.securityContext.capabilities, { drop: ["ALL"], add: ROOTLESS_CAPABILITIES });
+        assert.deepStrictEqual(ROOTLESS_CAPABILITIES, ["SETGID", "SETUID"]);
+        assert.strictEqual(daemon.securityContext.allowPrivilegeEscalation, true);
     });
 
     it("requires a client certificate of the agent's own CA, mounted from the ExternalSecret of its daemon", () => {
