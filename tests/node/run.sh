@@ -9,18 +9,21 @@
 # settings kubelet changes) and fails if something is.
 #   1. node.test.ts: the node itself (DNS, Services, NetworkPolicies enforced on the wire, exec, logs,
 #      port-forward);
-#   2. stack.test.ts: both computers Running and Ready from the stack's objects, the credentials from ESO,
+#   2. buildDaemon.test.ts: the build service's fallback (processSandbox: false) as rendered, with
+#      images/buildkitd built from the tree: the daemon starts and a build with RUN steps runs through it
+#      from a pod with the agent's client certificate;
+#   3. stack.test.ts: both computers Running and Ready from the stack's objects, the credentials from ESO,
 #      a preview without changes;
-#   3. agents/ (pytest): the running agents: MCP with the synced token (screenshots, input, run_command),
+#   4. agents/ (pytest): the running agents: MCP with the synced token (screenshots, input, run_command),
 #      the reachability matrix on the wire against the policies' model, token and VNC password rotation,
 #      the browser view in chromium;
-#   4. agent-loop/ (pytest, the agent runtime's venv): Kagent's runtime (kagent-adk 0.10.4) as each agent's
+#   5. agent-loop/ (pytest, the agent runtime's venv): Kagent's runtime (kagent-adk 0.10.4) as each agent's
 #      kagent pod, configured from the stack's objects, runs tests/agent-loop's scenarios against the computer
 #      pods with the scripted model on the host;
-#   5. persistence.test.ts: the workspace through pod deletion and the runbook's remove and re-add;
-#   6. backup.test.ts: no CSI snapshot driver here (said plainly); a restore from a pre-made snapshot is
+#   6. persistence.test.ts: the workspace through pod deletion and the runbook's remove and re-add;
+#   7. backup.test.ts: no CSI snapshot driver here (said plainly); a restore from a pre-made snapshot is
 #      refused rather than bound to an empty volume.
-#   7. egress.test.ts (last: it changes CoreDNS and databot's egress): databot with network.allowDomains,
+#   8. egress.test.ts (last: it changes CoreDNS and databot's egress): databot with network.allowDomains,
 #      deployed again as the README's first command does; curl, git and pip from its shell through its
 #      egress proxy to an HTTPS origin on the host named in the cluster's DNS, a name not in the list refused
 #      readably, a connection that skips the proxy refused by the policy.
@@ -130,7 +133,7 @@ run_pytest() { # run_pytest <folder> <venv> [pytest arguments]
     skipped=$((skipped + skips))
 }
 
-for file in ${NODE_TIER_FILES:-node.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts egress.test.ts}; do
+for file in ${NODE_TIER_FILES:-node.test.ts buildDaemon.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts egress.test.ts}; do
     tap=$work/$file.tap
     file_started=$SECONDS
     if [ "$file" = agents ] || [ "$file" = agent-loop ]; then
