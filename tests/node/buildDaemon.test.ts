@@ -4,9 +4,11 @@
  * stack's config (namespace and default-deny, the agent's Deployment, Service and NetworkPolicy, exactly as
  * `pulumi up` would create them), its image is images/buildkitd built from this tree and pushed to the node,
  * and its certificates are issued as the stack's specs say (ESO's Secret stood in by the same Secret made
- * directly: no Vault round-trip here). Then a pod with the agent's computer labels, in the agent's namespace,
- * builds through the daemon's Service with the agent's client certificate, a RUN step included.
- * NODE_TIER_BUILDKITD_IMAGE names an already built local image instead of building it (scripts/images/build.sh).
+ * directly: no Vault round-trip here). Then the agent's shell container as rendered (images/shell, its
+ * BUILDKIT_HOST and BUILDKIT_TLS_DIR, the client certificate mounted there), in a pod with the computer's labels
+ * in the agent's namespace, runs `buildctl build` (the image's wrapper) through the daemon's Service.
+ * NODE_TIER_BUILDKITD_IMAGE / NODE_TIER_SHELL_IMAGE name already built local images instead of building them
+ * (scripts/images/build.sh, cached layers).
  */
 import * as assert from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -18,7 +20,8 @@ import { ROOTLESS_CAPABILITIES, TLS_FILES } from "../../components/contract/buil
 import { computerSelector } from "../../components/contract/labels";
 import { parseStackConfig } from "../../components/config";
 import { planStack } from "../../components/plan/stack";
-import type { BuildDaemonPlan } from "../../components/plan/types";
+import type { AgentPlan, BuildDaemonPlan } from "../../components/plan/types";
+import { renderAgent } from "../../components/render/agent";
 import { buildDaemonObjects, buildServiceObjects } from "../../components/render/buildService";
 import { copy, stackConfig } from "../harness/stackFile";
 import { REPO, apply, ensureNamespace, exec, kubectl, kubectlOk, pushImage, waitFor } from "./fixture";
@@ -37,18 +40,38 @@ const { issueAgentTls } = require(path.join(__dirname, "..", "build-isolation", 
 };
 const CLIENT = "client";
 
-function localImage(): string {
-    const given = process.env.NODE_TIER_BUILDKITD_IMAGE;
+/** images/<key> built from the tree (cached layers), or the local image NODE_TIER_<KEY>_IMAGE names. */
+function localImage(key: "buildkitd" | "shell"): string {
+    const given = process.env[`NODE_TIER_${key.toUpperCase()}_IMAGE`];
     if (given) {
         return given;
     }
     const build = spawnSync(
         "nice",
-        ["-n", "10", "bash", path.join(REPO, "scripts", "images", "build.sh"), "--tag", "node-tier", "buildkitd"],
+        ["-n", "10", "bash", path.join(REPO, "scripts", "images", "build.sh"), "--tag", "node-tier", key],
         { stdio: ["ignore", "inherit", "inherit"], timeout: 30 * 60_000 },
     );
-    assert.strictEqual(build.status, 0, "scripts/images/build.sh buildkitd failed (its output is above)");
-    return "localhost/persistent-agents/buildkitd:node-tier";
+    assert.strictEqual(build.status, 0, `scripts/images/build.sh ${key} failed (its output is above)`);
+    return `localhost/persistent-agents/${key}:node-tier`;
+}
+
+/** The agent's shell container as the program renders it in the computer pod. */
+function renderedShell(agent: AgentPlan): any {
+    const images = new Proxy({}, { get: (_target, name) => `unused/${String(name)}` });
+    const found: any[] = [];
+    const walk = (value: any): void => {
+        if (Array.isArray(value)) {
+            value.forEach(walk);
+        } else if (value && typeof value === "object") {
+            if (value.name === "shell" && Array.isArray(value.env)) {
+                found.push(value);
+            }
+            Object.values(value).forEach(walk);
+        }
+    };
+    walk(renderAgent(agent, images).computer);
+    assert.strictEqual(found.length, 1, "one shell container in the computer pod");
+    return found[0];
 }
 
 /** The local stack with the build service on, in its fallback, and one agent of its own. */
@@ -72,13 +95,15 @@ describe("the build service's fallback (no pod user namespace) on the node", () 
     let agentNamespace: string;
     let work: string;
     let image: string;
+    let shellImage: string;
 
     before(async () => {
         const { service, agent } = fallbackPlan();
         daemon = agent.buildDaemon!;
         agentNamespace = agent.namespace.name;
         assert.strictEqual(daemon.processSandbox, false);
-        image = pushImage(localImage(), "agents/buildkitd");
+        image = pushImage(localImage("buildkitd"), "agents/buildkitd");
+        shellImage = pushImage(localImage("shell"), "agents/shell");
 
         work = fs.mkdtempSync(path.join(process.env.TMPDIR ?? os.tmpdir(), "build-fallback-"));
         const tls = await issueAgentTls(path.join(work, "tls"), AGENT);
@@ -102,10 +127,13 @@ describe("the build service's fallback (no pod user namespace) on the node", () 
             ...rendered.filter((r) => r.key !== "buildkitd-tls").map((r) => r.object),
         ]);
 
-        // The agent's side: a pod with its computer's labels (the daemon's policy admits only those) and
-        // its client certificate, running buildctl from the same image.
+        // The agent's side: a pod with its computer's labels (the daemon's policy admits only those), and its
+        // shell container as rendered (image, environment, security, the client certificate's mount) but
+        // sleeping instead of serving MCP: buildctl there is images/shell's wrapper (buildctl-agent).
         ensureNamespace(agentNamespace);
         const clientLabels = computerSelector(AGENT);
+        const shell = renderedShell(agent);
+        const tlsMount = shell.volumeMounts.find((mount: any) => mount.name === "buildkit-tls");
         apply([
             {
                 apiVersion: "v1",
@@ -124,20 +152,15 @@ describe("the build service's fallback (no pod user namespace) on the node", () 
                 spec: {
                     terminationGracePeriodSeconds: 1,
                     automountServiceAccountToken: false,
-                    securityContext: {
-                        runAsNonRoot: true,
-                        runAsUser: 1000,
-                        runAsGroup: 1000,
-                        seccompProfile: { type: "RuntimeDefault" },
-                    },
                     containers: [
                         {
                             name: "main",
-                            image,
+                            image: shellImage,
                             command: ["sleep", "86400"],
-                            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                            env: shell.env.filter((env: any) => env.name.startsWith("BUILDKIT_")),
+                            securityContext: shell.securityContext,
                             volumeMounts: [
-                                { name: "tls", mountPath: "/tls", readOnly: true },
+                                { name: "tls", mountPath: tlsMount.mountPath, readOnly: true },
                                 { name: "tmp", mountPath: "/tmp" },
                             ],
                         },
@@ -228,19 +251,9 @@ describe("the build service's fallback (no pod user namespace) on the node", () 
             ].join("\n"),
         );
         kubectlOk(["-n", agentNamespace, "cp", context, `${CLIENT}:/tmp/context`, "-c", "main"]);
-        const tlsFlags = [
-            "--tlscacert",
-            `/tls/${TLS_FILES.ca}`,
-            "--tlscert",
-            `/tls/${TLS_FILES.cert}`,
-            "--tlskey",
-            `/tls/${TLS_FILES.key}`,
-        ];
+        // As the agent types it: BUILDKIT_HOST names the daemon, the wrapper adds --tlsdir $BUILDKIT_TLS_DIR.
         const build = exec(agentNamespace, CLIENT, [
             "buildctl",
-            "--addr",
-            daemon.address,
-            ...tlsFlags,
             "build",
             "--progress",
             "plain",
@@ -260,7 +273,7 @@ describe("the build service's fallback (no pod user namespace) on the node", () 
         // rootlesskit's map: 0 inside = UID 1000 of the node, 1-65536 = the image's /etc/subuid range.
         assert.deepStrictEqual(uidMap, ["0", "1000", "1", "1", "100000", "65536"]);
 
-        const refused = exec(agentNamespace, CLIENT, ["buildctl", "--addr", daemon.address, "debug", "workers"]);
+        const refused = exec(agentNamespace, CLIENT, ["/usr/local/libexec/buildctl", "debug", "workers"]);
         assert.notStrictEqual(refused.status, 0, "a client without the agent's certificate is refused");
     });
 });
