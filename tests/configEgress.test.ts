@@ -1,6 +1,8 @@
 /** Config of egress by domain name: network.allowDomains (platform and agent) and credentials.gitea.brokered. */
 import * as assert from "node:assert";
 import { ConfigError, parseStackConfig, type StackConfig } from "../components/config";
+import { planAgent } from "../components/plan";
+import { egressProxyObjects } from "../components/render/egressProxy";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");
@@ -133,3 +135,34 @@ describe("config: network.allowDomains and brokered credentials", () => {
 function escapeRegExp(text: string): string {
     return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("config: platform.giteaCaCertificate (a Gitea behind a private CA, brokered)", () => {
+    const certificate = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+    const brokered = [
+        { name: "devbot", credentials: { gitea: { brokered: true } }, network: { allowDomains: ["pypi.org"] } },
+    ];
+    const withCa = (value: string) => ({ ...(copy(testCluster.platform) as any), giteaCaCertificate: value });
+
+    it("goes into the proxy's ConfigMap, and its squid rules verify the Gitea host with it", () => {
+        const { platform, agents } = parse(brokered, withCa(certificate));
+        const proxy = planAgent(agents[0], platform).egressProxy!;
+        assert.strictEqual(proxy.broker?.caFile, "/etc/egress-proxy/rules/gitea-ca.pem");
+        const configMap = egressProxyObjects("devbot", proxy, {
+            egressProxy: "registry.test/egress@sha256:0",
+        } as never).find((r) => r.key === "egress-configmap")!.object as unknown as { data: Record<string, string> };
+        assert.strictEqual(configMap.data["gitea-ca.pem"], certificate);
+        assert.match(configMap.data["rules.conf"], /tls-cafile=\/etc\/egress-proxy\/rules\/gitea-ca\.pem/);
+        const without = planAgent(parse(brokered).agents[0], parse(brokered).platform).egressProxy!;
+        assert.strictEqual(without.broker?.caFile, undefined);
+    });
+
+    it("refuses what is not a certificate, naming the key", () => {
+        for (const value of ["not a certificate", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"]) {
+            const problems = problemsOf(brokered, withCa(value));
+            assert.ok(
+                problems.some((p) => p.includes("platform.giteaCaCertificate")),
+                problems.join("\n"),
+            );
+        }
+    });
+});

@@ -10,6 +10,15 @@ const prebuiltImage = () =>
         .optional()
         .meta({ description: "prebuilt `repo@sha256:…` reference: that image is not built" });
 
+/** One or more PEM certificates, nothing else (no private key by mistake). */
+const pemCertificates = (value: string) => {
+    const blocks = value.match(/-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g) ?? [];
+    if (blocks.length === 0) return "holds no PEM certificate; give the CA's `-----BEGIN CERTIFICATE-----` block(s)";
+    if (blocks.some((block) => !block.startsWith("-----BEGIN CERTIFICATE-----")))
+        return "holds a PEM block that is not a certificate (a private key?); give the CA's certificate(s) only";
+    return undefined;
+};
+
 const namespacePrefix = (value: string) =>
     value === "" || /^[a-z0-9][-a-z0-9]*$/.test(value)
         ? undefined
@@ -46,6 +55,10 @@ export const platformSchema = strictObject({
         .meta({ description: "project/path in the registry" }),
     giteaHost: text({ check: formats.host, hint: "pulumi config set --path platform.giteaHost git.example.com" }).meta({
         description: "host of the Gitea the agents clone from (the credential file targets it)",
+    }),
+    giteaCaCertificate: text({ check: pemCertificates }).optional().meta({
+        description:
+            "PEM certificate(s) the agents' egress proxies verify the Gitea host with when they broker its credential (`credentials.gitea.brokered`), for a Gitea behind a private CA; unset: the system's CAs",
     }),
     namespacePrefix: text({ check: namespacePrefix, allowEmpty: true })
         .default("agent-")

@@ -27,6 +27,8 @@ export const PATHS = {
 /** Where the proxy's container mounts the broker's Secret-rendered header line (one file per credential). */
 export const BROKER_SECRET_DIR = "/var/run/secrets/egress-proxy";
 export const BROKER_GIT_FILE = "broker-git.conf";
+/** The Gitea host's CA certificate(s) (`platform.giteaCaCertificate`), beside the rules in their ConfigMap. */
+export const GITEA_CA_FILE = "gitea-ca.pem";
 /** The squid ACL naming brokered git requests: the rules define it, the Secret-rendered header line uses it. */
 export const BROKER_GIT_ACL = "egress_broker_git";
 

@@ -5,7 +5,13 @@
  * NetworkPolicy; the computer's containers get the proxy in their environment.
  */
 import type { AgentSpec, AllowedDomain, ContainerResources, PlatformSpec } from "../config";
-import { PORT_NAMES as PROXY_PORT_NAMES, METRICS_PORT, PROXY_PORT } from "../contract/egressProxy";
+import {
+    GITEA_CA_FILE,
+    PATHS,
+    PORT_NAMES as PROXY_PORT_NAMES,
+    METRICS_PORT,
+    PROXY_PORT,
+} from "../contract/egressProxy";
 import { agentLabels, computerSelector, egressProxySelector } from "../contract/labels";
 import { agentObjectNames, serviceHost } from "../contract/names";
 import { SECRET_KEYS } from "../contract/pod";
@@ -36,6 +42,8 @@ export interface GitBroker {
     httpPort: number;
     /** PEM bundle the proxy verifies the git host with; unset: the system's CAs. */
     caFile?: string;
+    /** Its content (`platform.giteaCaCertificate`), which the proxy's ConfigMap holds at `caFile`. */
+    caCertificate?: string;
 }
 
 /** Without a name in NO_PROXY, a tool sends it to the proxy: in-cluster names go direct. */
@@ -71,7 +79,9 @@ export function planEgressProxy(agent: AgentSpec, platform: PlatformSpec): Egres
     }
     const names = agentObjectNames(agent.name);
     const monitoring = platform.monitoring;
-    const broker = agent.credentials.gitea.brokered ? gitBroker(platform.giteaHost) : undefined;
+    const broker = agent.credentials.gitea.brokered
+        ? gitBroker(platform.giteaHost, platform.giteaCaCertificate)
+        : undefined;
     const proxyUrl = `http://${serviceHost(names.egressProxy, agent.namespace)}:${PROXY_PORT}`;
     const noProxy = NO_PROXY.join(",");
     const computerEnv: EnvPlan[] = [
@@ -168,10 +178,12 @@ export function admitBuildDaemon(
     ];
 }
 
-/** `git.example.com` is HTTPS on 443 and plain HTTP on 80; `git.example.com:3000` is both on 3000. */
-function gitBroker(giteaHost: string): GitBroker {
+/** `git.example.com` is HTTPS on 443 and plain HTTP on 80; `git.example.com:3000` is both on 3000. A private
+ * CA's certificate goes in the proxy's ConfigMap beside its rules. */
+function gitBroker(giteaHost: string, caCertificate: string | undefined): GitBroker {
     const [host, port] = giteaHost.split(":");
+    const ca = caCertificate === undefined ? {} : { caFile: `${PATHS.rulesDir}/${GITEA_CA_FILE}`, caCertificate };
     return port === undefined
-        ? { host, port: 443, httpPort: 80 }
-        : { host, port: Number(port), httpPort: Number(port) };
+        ? { host, port: 443, httpPort: 80, ...ca }
+        : { host, port: Number(port), httpPort: Number(port), ...ca };
 }

@@ -6,6 +6,7 @@ import type { Input } from "@pulumi/pulumi";
 import {
     BROKER_GIT_FILE,
     BROKER_SECRET_DIR,
+    GITEA_CA_FILE,
     METRICS_PORT,
     mtailArgs,
     PATHS,
@@ -30,7 +31,10 @@ export function egressProxyObjects(agent: string, plan: EgressProxyPlan, images:
             apiVersion: "v1",
             kind: "ConfigMap",
             metadata: metadata(plan.name),
-            data: { [PATHS.rulesFile]: squidRules({ agent: plan.agent, allow: plan.allow, broker: plan.broker }) },
+            data: {
+                [PATHS.rulesFile]: squidRules({ agent: plan.agent, allow: plan.allow, broker: plan.broker }),
+                ...(plan.broker?.caCertificate ? { [GITEA_CA_FILE]: plan.broker.caCertificate } : {}),
+            },
         },
         {
             apiVersion: "v1",

@@ -93,7 +93,30 @@ describe("egress by domain name on the node: databot's shell through its proxy",
             ],
             computerEgress: [...(databot.network?.computerEgress ?? []), { cidr: `${host}/32`, ports: [port] }],
         };
+        // The git credential brokered: the Gitea (the origin's git.test) behind the test's private CA.
+        const platform = stack.config[`${PROJECT_PREFIX}platform`];
+        platform.giteaHost = `git.test:${port}`;
+        platform.giteaCaCertificate = fs.readFileSync(started.caFile, "utf8");
+        databot.credentials = { ...databot.credentials, gitea: { enabled: true, brokered: true } };
         fs.writeFileSync(project.configFile, yaml.dump(stack));
+        // The operator's Gitea token in Vault before the deploy (which fills in only what is missing).
+        const provided = stackPlans(project.configFile).plans.find((p) => p.agent === AGENT)!.credentials.vaultPaths
+            .provided;
+        const vault = spawnSync(
+            "bash",
+            [
+                path.join(REPO, "scripts", "node", "vault.sh"),
+                "run",
+                clusterDir(),
+                "kv",
+                "patch",
+                "-mount=secret",
+                provided,
+                "-",
+            ],
+            { input: JSON.stringify({ "gitea-token": GIT_TOKEN }), encoding: "utf8" },
+        );
+        assert.strictEqual(vault.status, 0, vault.stderr);
         const deploy = spawnSync(
             "bash",
             [path.join(REPO, "scripts", "local-stack", "deploy.sh"), clusterDir(), project.dir],
@@ -152,6 +175,39 @@ describe("egress by domain name on the node: databot's shell through its proxy",
         );
         assert.strictEqual(result.exit_code, 0, result.stderr);
         assert.match(result.stdout, /Saved .*tinypkg-0\.1-py3-none-any\.whl/);
+    });
+
+    it("clones from the brokered git host with no credential in the computer: the proxy adds it", async () => {
+        // The plain git test above wrote the token into the workspace itself; nothing else may hold it.
+        await shell("rm -f ~/workspace/.egress-test/creds");
+        const clone = await waitFor(
+            "a brokered clone (the proxy's mounted credential follows ESO's Secret within kubelet's sync)",
+            async () => {
+                const result = await shell(
+                    "cd ~/workspace/.egress-test && rm -rf brokered && GIT_TERMINAL_PROMPT=0 git -c credential.helper= " +
+                        `clone --quiet https://git.test:${port}/git/repo.git brokered && cat brokered/README`,
+                );
+                return result.exit_code === 0 ? result : undefined;
+            },
+            240_000,
+        );
+        assert.strictEqual(clone.stdout, "cloned through the egress proxy\n");
+        // The token as grep's pattern file, assembled from two halves: written whole in this command, it would
+        // be found in this command's own process.
+        const half = Math.floor(GIT_TOKEN.length / 2);
+        const pattern = `<(printf '%s%s' '${GIT_TOKEN.slice(0, half)}' '${GIT_TOKEN.slice(half)}')`;
+        const search = await shell(
+            `grep -rlF -f ${pattern} ~ /var/run/secrets /etc /tmp 2>/dev/null; echo searched; ` +
+                `cat /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null | grep -caF -f ${pattern}`,
+        );
+        // No file names before "searched", and no process environment or command line holding it.
+        assert.strictEqual(search.stdout, "searched\n0\n");
+        // The same search finds the token where it is (it can fail).
+        const planted = await shell(
+            `printf '%s%s' '${GIT_TOKEN.slice(0, half)}' '${GIT_TOKEN.slice(half)}' > ~/workspace/.egress-test/planted; ` +
+                `grep -rlF -f ${pattern} ~ 2>/dev/null; rm ~/workspace/.egress-test/planted`,
+        );
+        assert.match(planted.stdout, /\.egress-test\/planted$/m);
     });
 
     it("refuses a name not in the list with an answer that says why and what would allow it", async () => {
