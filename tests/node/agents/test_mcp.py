@@ -4,6 +4,7 @@ it, and run_command works in both agents' shells."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from conftest import PortForward, kubectl, mcp_port, secret_value, wait_until
@@ -51,6 +52,18 @@ def test_devbot_desktop_is_drawn_and_a_click_and_typed_text_change_it(plans):
         shell = McpClient(f"http://127.0.0.1:{port}/mcp", token)
         read = lambda: shell.call("run_command", {"command": "cat ~/workspace/typed-on-the-node.txt"}).structuredContent  # noqa: E731
         assert wait_until(lambda: read()["stdout"].strip() == word, 15, "the typed command's file")
+
+        # Both servers' audit trails on the config volume (docs/audit-trail.md): the sidecar's holds the typing
+        # and the click, the agent named; the shell's holds the run_command just made.
+        def trail(server: str) -> list[dict]:
+            out = shell.call("run_command", {"command": f"cat ~/.config/persistent-agents/audit/{server}.jsonl"})
+            return [json.loads(line) for line in out.structuredContent["stdout"].splitlines()]
+        control = wait_until(lambda: [e for e in trail("computer-control") if e["tool"] == "type_text"
+                                      and word in e["arguments"]["text"]], 15, "the typing in the sidecar's trail")
+        assert control[0]["agent"] == "devbot" and control[0]["server"] == "computer-control"
+        assert any(e["tool"] == "click_screen" and e["outcome"] == "ok" for e in trail("computer-control"))
+        assert any(e["tool"] == "run_command" and "typed-on-the-node" in e["arguments"]["command"]
+                   and e["agent"] == "devbot" for e in trail("shell"))
 
 
 def test_run_command_in_both_agents_shells(plans):
