@@ -48,6 +48,55 @@ function serveNames(address: string, names: string[]): void {
     kubectlOk(["-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=120s"]);
 }
 
+/** Run in the agent's shell (python3): clones CLONE_URL and, while the clone runs, reads the memory of every
+ * process under it for the token (assembled from TOKEN_HALVES, never whole in a command line) and, as a
+ * control, for the repository's path. Prints {scanned, bytes, found, control}. */
+const MEMORY_SCAN = `
+import json, os, re, subprocess, time
+token = "".join((TOKEN_HALVES)).encode()
+control = b"/git/repo.git"
+clone = subprocess.Popen(["git", "-c", "credential.helper=", "clone", "--quiet", "CLONE_URL", "mem-clone"],
+                         env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+def descendants(root):
+    parents = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+            parents[int(pid)] = int(stat[stat.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError):
+            pass
+    found, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
+scanned, total, hits, seen = set(), 0, 0, 0
+while clone.poll() is None:
+    for pid in descendants(clone.pid):
+        try:
+            with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+                for line in maps:
+                    start, end = (int(x, 16) for x in line.split()[0].split("-"))
+                    if line.split()[1][0] != "r" or end - start > 1 << 28:
+                        continue
+                    try:
+                        mem.seek(start)
+                        data = mem.read(end - start)
+                    except OSError:
+                        continue
+                    total += len(data)
+                    hits += data.count(token)
+                    seen += data.count(control)
+            scanned.add(pid)
+        except OSError:
+            pass
+    time.sleep(0.3)
+print(json.dumps({"scanned": len(scanned), "bytes": total, "found": hits, "control": seen, "exit": clone.returncode}))
+`;
+
 describe("egress by domain name on the node: databot's shell through its proxy", () => {
     let plan: ReturnType<typeof stackPlans>["plans"][number];
     let origin: ChildProcessWithoutNullStreams;
@@ -71,7 +120,7 @@ describe("egress by domain name on the node: databot's shell through its proxy",
         const work = fs.mkdtempSync(path.join(process.env.NODE_TIER_WORK ?? clusterDir(), "egress-origin-"));
         origin = spawn(
             path.join(REPO, "node_modules", ".bin", "tsx"),
-            [path.join(__dirname, "egress-origin.mts"), work, host, GIT_USER, GIT_TOKEN],
+            [path.join(__dirname, "egress-origin.mts"), work, host, GIT_USER, GIT_TOKEN, "3000"],
             { stdio: "pipe" },
         );
         const started = await waitFor("the origin listening", () => {
@@ -202,6 +251,18 @@ describe("egress by domain name on the node: databot's shell through its proxy",
         );
         // No file names before "searched", and no process environment or command line holding it.
         assert.strictEqual(search.stdout, "searched\n0\n");
+        // The clone's own processes' memory while it runs (the origin holds its upload-pack 3 s): every
+        // readable region of git and its helpers, read through /proc as their owner (same UID, descendants).
+        const memory = await shell(
+            `cd ~/workspace/.egress-test && rm -rf mem-clone && python3 - <<'EOF'\n${MEMORY_SCAN}\nEOF\n`
+                .replace("TOKEN_HALVES", `'${GIT_TOKEN.slice(0, half)}', '${GIT_TOKEN.slice(half)}'`)
+                .replace("CLONE_URL", `https://git.test:${port}/git/repo.git`),
+        );
+        const scan = JSON.parse(memory.stdout) as { scanned: number; bytes: number; found: number; control: number };
+        assert.strictEqual(memory.exit_code, 0, memory.stderr);
+        assert.ok(scan.scanned >= 2 && scan.bytes > 1_000_000, memory.stdout);
+        assert.ok(scan.control > 0, "the scan reads the clone's memory (it finds the repository's path there)");
+        assert.strictEqual(scan.found, 0, "the token is in the memory of a clone's process");
         // The same search finds the token where it is (it can fail).
         const planted = await shell(
             `printf '%s%s' '${GIT_TOKEN.slice(0, half)}' '${GIT_TOKEN.slice(half)}' > ~/workspace/.egress-test/planted; ` +
