@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -108,6 +108,41 @@ describe("audit trail", () => {
         } finally {
             await client.close();
             await server.stop();
+        }
+    });
+
+    it("keeps the newest rotated files by age, not by name (files of one second: ….jsonl, …-1, …-2)", async () => {
+        const dir = await mkdtemp(path.join(os.tmpdir(), "shell-audit-"));
+        try {
+            // Rotated in one second, oldest first: `…Z.jsonl` sorts after `…Z-2.jsonl` by name.
+            const names = [
+                "shell.20261205T000000Z.jsonl",
+                "shell.20261205T000000Z-1.jsonl",
+                "shell.20261205T000000Z-2.jsonl",
+            ];
+            for (const [age, name] of names.entries()) {
+                await writeFile(path.join(dir, name), "{}\n");
+                const when = new Date(Date.now() - (10 - age) * 1000);
+                await utimes(path.join(dir, name), when, when);
+            }
+            await writeFile(path.join(dir, "shell.jsonl"), `${"x".repeat(90)}\n`);
+            const trail = new AuditTrail({
+                dir,
+                server: "shell",
+                agent: "a",
+                maxFileBytes: 100,
+                maxRotatedFiles: 2,
+                maxAgeMs: 86_400_000,
+                echo: false,
+            });
+            trail.record({ kind: "tool_call", n: 1 });
+            await trail.flushed();
+            const kept = (await readdir(dir)).sort();
+            assert.ok(kept.includes("shell.20261205T000000Z-2.jsonl"), kept.join(","));
+            assert.ok(!kept.includes("shell.20261205T000000Z.jsonl"), kept.join(","));
+            assert.equal(kept.length, 3, kept.join(","));
+        } finally {
+            await rm(dir, { recursive: true, force: true });
         }
     });
 

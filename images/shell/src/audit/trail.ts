@@ -100,23 +100,32 @@ export class AuditTrail {
         await this.prune();
     }
 
-    /** Retention: the oldest rotated files go first, past the count or the age limit. */
+    /**
+     * Retention: the oldest rotated files go first, past the count or the age limit. Newest first by
+     * modification time: the names of one second (`….jsonl`, `…-1.jsonl`, `…-10.jsonl`) do not sort by age.
+     */
     private async prune(): Promise<void> {
         const prefix = `${this.options.server}.`;
-        const rotated = (await readdir(this.options.dir))
-            .filter(
-                (name) => name.startsWith(prefix) && name.endsWith(".jsonl") && name !== `${this.options.server}.jsonl`,
+        const names = (await readdir(this.options.dir)).filter(
+            (name) => name.startsWith(prefix) && name.endsWith(".jsonl") && name !== `${this.options.server}.jsonl`,
+        );
+        const rotated = (
+            await Promise.all(
+                names.map((name) =>
+                    stat(path.join(this.options.dir, name)).then(
+                        (s) => ({ file: path.join(this.options.dir, name), modified: s.mtimeMs }),
+                        () => undefined,
+                    ),
+                ),
             )
-            .sort()
-            .reverse();
+        )
+            .filter((entry) => entry !== undefined)
+            .sort((a, b) => b.modified - a.modified || b.file.localeCompare(a.file));
         const now = Date.now();
-        for (const [index, name] of rotated.entries()) {
-            const file = path.join(this.options.dir, name);
-            const old = await stat(file).then(
-                (s) => now - s.mtimeMs > this.options.maxAgeMs,
-                () => false,
-            );
-            if (index >= this.options.maxRotatedFiles || old) await unlink(file).catch(() => undefined);
+        for (const [index, { file, modified }] of rotated.entries()) {
+            if (index >= this.options.maxRotatedFiles || now - modified > this.options.maxAgeMs) {
+                await unlink(file).catch(() => undefined);
+            }
         }
     }
 }
