@@ -40,13 +40,13 @@ main() {
   else
     unset AGENT_LOOP_IMAGE
   fi
-  # The runtime, the scripted model and the processes write nowhere else; removed afterwards.
-  TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/agent-loop.XXXXXX")"
-  chmod 0755 "$TMPDIR" # the desktop runs as UID 1000 and must reach its folders below
-  export TMPDIR PYTHONDONTWRITEBYTECODE=1
-  trap 'rm -rf "$TMPDIR"' EXIT
+  export PYTHONDONTWRITEBYTECODE=1
   cd "$here"
-  "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=600 -v "$here" "$@"
+  # In a /tmp and /dev/shm of their own (memory file systems, gone when pytest ends; TMPDIR=/tmp there):
+  # the runtime, the scripted model, tsx and the processes write nowhere else, and the desktop's fixed
+  # folders (/tmp/.X11-unix, xfce4-session's /tmp/.ICE-unix) stay off the host. The host's network stays.
+  bash "$repo/tests/desktop-e2e/private-host.sh" --host-network \
+    "$venv/bin/python" -m pytest -p no:cacheprovider --timeout=600 -v "$here" "$@"
 }
 
 main "$@"
