@@ -39,7 +39,10 @@ class Browser:
             raise BrowserError(f"browser driver exited (code {self.process.poll()}); see {self.log.name}")
         answer = json.loads(line)
         if not answer["ok"]:
-            raise BrowserError(f"{command}: {answer['error']}")
+            # The log is deleted with the pod's workdir: its tail (the page's errors) goes in the failure.
+            self.log.flush()
+            tail = Path(self.log.name).read_bytes()[-4000:].decode(errors="replace")
+            raise BrowserError(f"{command}: {answer['error']}\ndriver log's tail:\n{tail}")
         return answer["result"]
 
     def screenshot(self) -> tuple[bytes, dict]:

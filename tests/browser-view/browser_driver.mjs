@@ -50,6 +50,12 @@ const commands = {
         await contexts[profile]?.context.close();
         context = await browser.newContext({ viewport });
         page = await context.newPage();
+        // The page's own errors and console, in the driver's log: a page that never gets ready says why.
+        page.on("console", (message) => process.stderr.write(`page console ${message.type()}: ${message.text()}\n`));
+        page.on("response", (response) => {
+            if (response.status() >= 400) process.stderr.write(`page got ${response.status()} for ${response.url()}\n`);
+        });
+        page.on("pageerror", (error) => process.stderr.write(`page error: ${error.stack ?? error}\n`));
         tabs = { main: page };
         contexts[profile] = { context, tabs };
         return {};

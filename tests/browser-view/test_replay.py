@@ -19,6 +19,7 @@ from PIL import Image, ImageChops, ImageStat
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desktop-e2e"))
 
 from bridge import Bridge  # noqa: E402
+from browser import BrowserError  # noqa: E402
 from mcp_calls import McpClient  # noqa: E402
 from pod import AGENT_UID, AgentProcess, wait_until  # noqa: E402
 from test_browser_view import VIEWPORT  # noqa: E402
@@ -154,7 +155,12 @@ def open_replay(browser, bridge) -> None:
     browser.call("open", viewport={"width": 1400, "height": 900})
     browser.call("goto", url=f"{bridge.url}/replay")
     assert browser.call("login", token=bridge.token)["status"] == 200  # back to /replay after the login
-    browser.call("waitFor", selector="body[data-state=ready]")
+    try:
+        browser.call("waitFor", selector="body[data-state=ready]")
+    except BrowserError as error:
+        # Where the page stopped (seeking, its status line) says more than the timeout.
+        state = browser.call("dataset"), browser.call("texts", selector="#status")
+        raise BrowserError(f"replay page not ready: dataset and status {state}") from error
 
 
 def show_call(browser, calls: Calls, index: int) -> Image.Image:
