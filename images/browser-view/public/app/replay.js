@@ -75,6 +75,7 @@ if (!segments.length) {
         timeline.append(mark);
         const row = document.createElement("tr");
         row.dataset.call = String(i);
+        row.dataset.time = String(call.time); // the audit event's start (Unix ms): names the call for tests
         for (const text of [time(call.time), call.server, call.summary, call.outcome, Math.round(call.durationMs)]) {
             const cell = document.createElement("td");
             cell.textContent = String(text);
