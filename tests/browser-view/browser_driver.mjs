@@ -130,6 +130,11 @@ const commands = {
         const png = await page.locator("#screen canvas").screenshot();
         return { png: png.toString("base64"), box: await canvasBox() };
     },
+    // The canvas's own pixels (noVNC's framebuffer, unscaled): what noVNC drew, free of the page's scaling.
+    async canvasPixels() {
+        const url = await page.locator("#screen canvas").evaluate((canvas) => canvas.toDataURL("image/png"));
+        return { png: url.slice(url.indexOf(",") + 1) };
+    },
     async click({ x, y }) {
         // x, y in framebuffer pixels: mapped through the canvas's on-page box (noVNC may scale it).
         const box = await canvasBox();

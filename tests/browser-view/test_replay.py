@@ -4,6 +4,7 @@ Debian's chromium goes to a tool call and shows the screen as the call's screens
 recording survives a restart and a kill (segments closed cleanly), and nothing is recorded while a
 person has taken over in interactive mode."""
 
+import base64
 import io
 import json
 import os
@@ -175,20 +176,15 @@ def show_call(browser, calls: Calls, index: int) -> Image.Image:
     browser.call("clickElement", selector=f"#calls tr[data-time='{unix_ms(event['time'])}']")
     wait_until(lambda: (lambda d: d.get("state") == "ready" and abs(int(d.get("position", 0)) - shown) < 2)(
         browser.call("dataset")), 20, interval=0.2, what=f"replay at call {index}")
-    return png(browser.screenshot()[0])
+    # noVNC's framebuffer as drawn, at the desktop's size: the page scales it to its box, and resampling
+    # dense text twice (the page's scaling, then back to the screenshot's size) differs more than JPEG.
+    return png(base64.b64decode(browser.call("canvasPixels")["png"]))
 
 
 def screenshot_index(calls: Calls, which: int) -> int:
     return [i for i, c in enumerate(calls.made) if c["tool"] == "take_screenshot"][which]
 
 
-# Known failing (session 5, 03:38 UTC): the replay page never reaches data-state=ready in Debian's
-# chromium (waitForSelector timed out after 20 s) though the unit tests of its routes pass; strict, so the
-# fix shows as an XPASS failure and this mark must go with it.
-_REPLAY_PAGE_NOT_READY = pytest.mark.xfail(strict=True, reason="replay page never ready in chromium (issue 24, open)")
-
-
-@_REPLAY_PAGE_NOT_READY
 def test_replay_goes_to_a_tool_call_and_shows_the_screen_as_its_screenshot_did(pod, recording, browser, session):
     calls, shots = session
     open_replay(browser, recording)
@@ -207,7 +203,6 @@ def test_replay_goes_to_a_tool_call_and_shows_the_screen_as_its_screenshot_did(p
         assert all(other > 3 * own + 2 for other in others), f"the {name} screenshot is not told apart: {others}"
 
 
-@_REPLAY_PAGE_NOT_READY
 def test_recording_survives_a_restart_and_a_kill_with_segments_closed(pod, recording, browser, session, folders):
     recordings, _ = folders
     calls, shots = session

@@ -2,12 +2,21 @@
 // that looks like a WebSocket to it (noVNC accepts such a "raw channel"), as if the bytes came from a
 // VNC server. Seeking loads the segment that holds the moment and feeds it from its start up to there
 // at once (a segment decodes only from its start: its updates share zlib streams).
+//
+// Every server message goes to noVNC as a message event of its own, as a VNC server's WebSocket would
+// deliver it (and as noVNC's own tests/playback.js replays recorded sessions): noVNC's handshake reads
+// one server message per event (after the ProtocolVersion it waits for the next event whatever its
+// receive queue holds), and once the ServerInit has connected it, bytes that came in the same event
+// wait for the next one. Fed as one block, the handshake stopped at "Security" with the rest queued.
 import RFB from "/novnc/core/rfb.js";
 import { parseSegment } from "/app/segment.js";
 
-// What a VNC server says before its ServerInit (RFB 3.8, one security type: None, then OK); the
-// recorded ServerInit and updates follow.
-const PRELUDE = new Uint8Array([...new TextEncoder().encode("RFB 003.008\n"), 1, 1, 0, 0, 0, 0]);
+// What a VNC server says before its ServerInit (RFB 3.8: its version, one security type: None, then
+// the security result OK), one message each; the recorded ServerInit and updates follow.
+const HANDSHAKE = [[..."RFB 003.008\n"].map((c) => c.charCodeAt(0)), [1, 1], [0, 0, 0, 0]];
+// Unread bytes noVNC may hold before the feed waits for it: its receive queue grows to 40 MiB at most
+// (core/websock.js) and fills while it waits for the display (a JPEG rectangle decodes asynchronously).
+const QUEUE_LIMIT = 4 * 1024 * 1024;
 
 class ReplayChannel {
     constructor() {
@@ -44,6 +53,7 @@ export class Player {
         this.playing = false;
         this.speed = 1;
         this.listeners = [];
+        this.queue = Promise.resolve();
     }
 
     onChange(listener) {
@@ -52,6 +62,16 @@ export class Player {
 
     changed() {
         for (const listener of this.listeners) listener(this);
+    }
+
+    /**
+     * Runs `work` once what was asked before it has finished: a seek and the play loop both feed the
+     * current noVNC client and may replace it, and feeding waits for noVNC, so they must not interleave.
+     */
+    serially(work) {
+        const run = this.queue.then(work);
+        this.queue = run.catch(() => {});
+        return run;
     }
 
     /** The segment holding `ms`, or the first one after it (a moment not recorded shows what came next). */
@@ -67,13 +87,17 @@ export class Player {
     }
 
     /** Shows the screen as it was at `ms`; resolves once noVNC has drawn it. */
-    async seek(ms) {
+    seek(ms) {
+        return this.serially(() => this.seekNow(ms));
+    }
+
+    async seekNow(ms) {
         const segment = this.segmentAt(ms);
         if (!segment) return;
         const parsed = await this.load(segment);
         if (this.current?.segment.name !== segment.name || ms < this.position) this.restart(segment, parsed);
         this.position = Math.max(ms, segment.startMs);
-        this.feedUntil(this.position);
+        await this.feedUntil(this.position);
         await this.drawn();
         this.changed();
     }
@@ -85,43 +109,41 @@ export class Player {
         rfb.viewOnly = true;
         rfb.scaleViewport = true;
         channel.open();
-        // The handshake and the ServerInit (noVNC leaves its init state after it), then the updates.
-        const init = parsed.records[0]?.data ?? new ArrayBuffer(0);
-        const prelude = new Uint8Array(PRELUDE.length + init.byteLength);
-        prelude.set(PRELUDE);
-        prelude.set(new Uint8Array(init), PRELUDE.length);
-        channel.feed(prelude.buffer);
+        for (const message of HANDSHAKE) channel.feed(new Uint8Array(message).buffer);
+        // The segment's first record is its ServerInit: it connects noVNC; the updates follow.
+        if (parsed.records.length) channel.feed(parsed.records[0].data);
         this.current = { segment, parsed, rfb, channel, next: 1 };
     }
 
-    feedUntil(ms) {
-        const { segment, parsed, channel } = this.current;
-        const offset = ms - segment.startMs;
-        const batch = [];
-        while (this.current.next < parsed.records.length && parsed.records[this.current.next].offsetMs <= offset) {
-            batch.push(new Uint8Array(parsed.records[this.current.next].data));
-            this.current.next++;
+    /** Feeds the current segment's updates up to `ms`, one message event each. */
+    async feedUntil(ms) {
+        const current = this.current;
+        const { records } = current.parsed;
+        const offset = ms - current.segment.startMs;
+        while (current.next < records.length && records[current.next].offsetMs <= offset) {
+            if (current.rfb._sock.rQlen() > QUEUE_LIMIT) await this.drawn();
+            current.channel.feed(records[current.next].data);
+            current.next++;
         }
-        if (!batch.length) return;
-        const size = batch.reduce((sum, part) => sum + part.length, 0);
-        const joined = new Uint8Array(size);
-        let at = 0;
-        for (const part of batch) {
-            joined.set(part, at);
-            at += part.length;
-        }
-        channel.feed(joined.buffer);
     }
 
     /**
      * Resolves when noVNC has read everything fed and drawn it. noVNC exposes no such event: this asks
-     * its receive queue and display (private fields of the pinned noVNC 1.7.0).
+     * its receive queue and display (private fields of the pinned noVNC 1.7.0). noVNC reads a fed message
+     * at once unless it waits for its display to finish drawing (`_flushing`, then it resumes by itself);
+     * unread bytes with nothing to wait for mean it stopped for good, which would otherwise hang the page.
      */
     async drawn() {
         const rfb = this.current.rfb;
         for (;;) {
-            const idle = rfb._sock.rQlen() === 0 && !rfb._flushing && !rfb._display.pending();
-            if (idle) return;
+            const unread = rfb._sock.rQlen();
+            const waiting = rfb._flushing || rfb._display.pending();
+            if (!unread && !waiting) return;
+            if (rfb._rfbConnectionState === "disconnected" || (unread && !waiting)) {
+                throw new Error(
+                    `noVNC stopped reading the recording (${rfb._rfbConnectionState}, ${rfb._rfbInitState || "no handshake state"}, ${unread} bytes unread)`,
+                );
+            }
             await new Promise((resolve) => requestAnimationFrame(resolve));
         }
     }
@@ -130,27 +152,36 @@ export class Player {
         if (this.playing || !this.segments.length) return;
         this.playing = true;
         let last = performance.now();
-        const tick = async (now) => {
-            if (!this.playing) return;
+        // One frame's worth of replay; false when playing has stopped.
+        const step = async (now) => {
+            if (!this.playing) return false;
             const target = this.position + (now - last) * this.speed;
             last = now;
             const segment = this.current?.segment;
             if (segment && target <= segment.endMs) {
                 this.position = target;
-                this.feedUntil(target);
+                await this.feedUntil(target);
                 this.changed();
-            } else {
-                const next = this.segmentAt(target);
-                if (!next) {
-                    this.pause();
-                    return;
-                }
-                // Into the next segment (across a stretch not recorded, at once).
-                await this.seek(Math.max(target, next.startMs));
-                last = performance.now();
+                return true;
             }
-            requestAnimationFrame(tick);
+            const next = this.segmentAt(target);
+            if (!next) {
+                this.pause();
+                return false;
+            }
+            // Into the next segment (across a stretch not recorded, at once).
+            await this.seekNow(Math.max(target, next.startMs));
+            last = performance.now();
+            return true;
         };
+        const tick = (now) =>
+            this.serially(() => step(now)).then(
+                (more) => more && requestAnimationFrame(tick),
+                (error) => {
+                    this.pause();
+                    this.failed(error);
+                },
+            );
         requestAnimationFrame(tick);
         this.changed();
     }
@@ -158,5 +189,10 @@ export class Player {
     pause() {
         this.playing = false;
         this.changed();
+    }
+
+    /** Replaced by the page: says what stopped the replay. */
+    failed(error) {
+        console.error(error);
     }
 }

@@ -46,6 +46,12 @@ if (!segments.length) {
         timeline.append(bar);
     }
     const player = new Player(document.getElementById("screen"), segments, fetchSegment);
+    // A replay that cannot go on says so (state "failed") rather than stay "seeking" for ever.
+    const failed = (error) => {
+        status.textContent = `replay failed: ${error.message}`;
+        document.body.dataset.state = "failed";
+    };
+    player.failed = failed;
     // The moment a tool call is shown at: when it returned (a screenshot's capture, a click's effect).
     const shown = (call) => call.time + call.durationMs;
     const seek = async (ms, label) => {
@@ -53,7 +59,12 @@ if (!segments.length) {
         document.body.dataset.state = "seeking";
         status.textContent = `going to ${label ?? time(ms)}…`;
         const started = performance.now();
-        await player.seek(ms);
+        try {
+            await player.seek(ms);
+        } catch (error) {
+            failed(error);
+            return;
+        }
         const inGap = !segments.some((s) => s.startMs <= ms && ms <= s.endMs);
         status.textContent = `${inGap ? "not recorded then; showing what came next. " : ""}drawn in ${Math.round(performance.now() - started)} ms`;
         document.body.dataset.seekMs = String(Math.round(performance.now() - started));
