@@ -27,7 +27,6 @@ REPO = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(REPO / "tests/browser-view"), str(REPO / "tests/desktop-e2e")]
 
 from bridge import Bridge  # noqa: E402
-from browser import Browser  # noqa: E402
 from conftest import x_grab  # noqa: E402
 from pod import AGENT_UID, AgentProcess, Config, Pod, wait_until  # noqa: E402
 from screen import looks_like_xfce_desktop  # noqa: E402
@@ -39,8 +38,6 @@ FPS = 5
 SEGMENT_SECONDS = 120
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CONDITIONS = ["none", "rfb", "video"]
-SEEK_FRACTIONS = [0.05, 0.25, 0.5, 0.75, 0.95]
-SEEK_REPEATS = int(os.environ.get("BENCH_SEEK_REPEATS", "3"))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -134,39 +131,6 @@ def round_once(pod: Pod, keyboard: Keyboard, workload: str, condition: str) -> d
             "bytes": written, "bytes_per_hour": round(written * 3600 / elapsed)}
 
 
-def seek_latency(pod: Pod, keyboard: Keyboard) -> dict:
-    """Records one segment of the active workload, then seeks the replay page (Debian's chromium) to points
-    across it: the time from the click to the screen drawn (the page's own measure, data-seek-ms)."""
-    folder = pod.config.workdir / "recording-seek"
-    folder.mkdir()
-    os.chown(folder, AGENT_UID, AGENT_UID)
-    bridge = Bridge(pod.config, pod.config.vnc_port, name="browser-view-seek", extra_env={
-        "RECORDING_DIR": str(folder), "RECORDING_FPS": str(FPS), "RECORDING_SEGMENT_SECONDS": str(SEGMENT_SECONDS)})
-    bridge.start()
-    browser = Browser(pod.config.workdir / "browser-driver.log")
-    try:
-        WORKLOADS["active"](keyboard, SEGMENT_SECONDS)
-        time.sleep(2)
-        browser.call("open", viewport={"width": 1400, "height": 900})
-        browser.call("goto", url=f"{bridge.url}/replay")
-        browser.call("login", token=bridge.token)
-        browser.call("waitFor", selector="body[data-state=ready]")
-        samples: dict[str, list[int]] = {str(f): [] for f in SEEK_FRACTIONS}
-        for _ in range(SEEK_REPEATS):
-            for fraction in SEEK_FRACTIONS:
-                browser.call("clickAt", selector="#timeline", fraction=0.001)  # back to the start: a fresh decode
-                wait_until(lambda: browser.call("dataset").get("state") == "ready", 30, interval=0.1, what="at start")
-                browser.call("clickAt", selector="#timeline", fraction=fraction)
-                wait_until(lambda: browser.call("dataset").get("state") == "ready", 60, interval=0.1, what="seeked")
-                samples[str(fraction)].append(int(browser.call("dataset")["seekMs"]))
-        bytes_ = folder_bytes(folder)
-        return {"segment_bytes": bytes_, "samples_ms": samples,
-                "median_ms": {f: statistics.median(v) for f, v in samples.items()}}
-    finally:
-        browser.close()
-        bridge.stop()
-
-
 def summary(rounds: list[dict]) -> dict:
     out = {}
     for workload in WORKLOADS:
@@ -215,14 +179,13 @@ def main() -> None:
                     result["round"] = number
                     rounds.append(result)
                     print(json.dumps(result), file=sys.stderr)
-        seek = seek_latency(pod, keyboard) if SEEK_REPEATS else None
         keyboard.close()
         result = {"machine": os.uname().nodename, "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
                   "resolution": pod.config.resolution, "seconds_per_round": SECONDS, "fps": FPS,
                   "segment_seconds": SEGMENT_SECONDS, "load_average_at_end": os.getloadavg(),
-                  "rounds": rounds, "summary": summary(rounds), "seek": seek}
+                  "rounds": rounds, "summary": summary(rounds)}
         print(json.dumps(result, indent=1))
-        print(json.dumps({"summary": result["summary"], "seek": seek}, indent=1), file=sys.stderr)
+        print(json.dumps(result["summary"], indent=1), file=sys.stderr)
     finally:
         if terminal:
             terminal.stop()

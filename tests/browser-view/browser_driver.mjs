@@ -179,6 +179,10 @@ const commands = {
         await page.mouse.click(box.x + fraction * box.width, box.y + box.height / 2);
         return {};
     },
+    // A function's source, run in the page with one JSON argument: what benchmarks measure inside the page.
+    async evaluate({ fn, arg = null }) {
+        return page.evaluate(`(${fn})(${JSON.stringify(arg)})`);
+    },
     async dataset() {
         return page.evaluate(() => ({ ...document.body.dataset }));
     },
