@@ -165,6 +165,10 @@ const commands = {
         await page.mouse.down();
         return {};
     },
+    async selectOption({ selector, value }) {
+        await page.selectOption(selector, value);
+        return {};
+    },
     async clickElement({ selector }) {
         await page.click(selector);
         return {};

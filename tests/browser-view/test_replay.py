@@ -203,6 +203,25 @@ def test_replay_goes_to_a_tool_call_and_shows_the_screen_as_its_screenshot_did(p
         assert all(other > 3 * own + 2 for other in others), f"the {name} screenshot is not told apart: {others}"
 
 
+def test_replay_plays_across_segments_to_the_end_and_stops(pod, recording, browser, session):
+    calls, shots = session
+    open_replay(browser, recording)
+    show_call(browser, calls, screenshot_index(calls, 1))  # the first screenshot's moment, in the first segment
+    browser.call("selectOption", selector="#speed", value="16")
+    browser.call("clickElement", selector="#play")
+    wait_until(lambda: browser.call("dataset").get("playing") == "true", 5, interval=0.1, what="playing")
+    # It plays on through the later segment (the second screenshot's) and stops by itself at the end of
+    # what the page's index holds; the screen then is the second screenshot's (nothing changed after it).
+    wait_until(lambda: browser.call("dataset").get("playing") == "false", 60, interval=0.2, what="played to the end")
+    state = browser.call("dataset")
+    assert int(state["position"]) > calls.made[-1]["time"] * 1000, state
+    assert browser.call("texts", selector="#play") == ["Play"]
+    replayed = png(base64.b64decode(browser.call("canvasPixels")["png"]))
+    own, first = difference(replayed, shots["second"]), difference(replayed, shots["first"])
+    print(f"at the end: {own:.2f} against the second screenshot, {first:.2f} against the first")
+    assert own < 6 and first > 3 * own + 2, (own, first)
+
+
 def test_recording_survives_a_restart_and_a_kill_with_segments_closed(pod, recording, browser, session, folders):
     recordings, _ = folders
     calls, shots = session
