@@ -1,0 +1,190 @@
+/**
+ * One agent's computer: when it is idle it sleeps (replicas 0), and the next request wakes it (replicas 1)
+ * and waits until it is ready. Every transition of one computer runs after the previous one (a queue of
+ * one), so concurrent calls during a wake wait for that same wake, and a call that arrives while the
+ * computer is going to sleep wakes it right after. Nothing here is kept that the cluster does not also
+ * have: a restarted waker reads the replicas back, and waking an awake computer does nothing.
+ */
+import type { ComputerApi } from "./cluster.js";
+
+export interface ComputerPolicy {
+    agent: string;
+    idleAfterMs: number;
+    wakeTimeoutMs: number;
+}
+
+/** What the computer itself says about work in progress (probed only while it runs). */
+export interface Activity {
+    /** Background jobs of the shell server running now; throws when the server cannot be asked. */
+    jobsRunning(): Promise<number>;
+    /** True once the server answers through its Service (after the pod is Ready, kube-proxy may lag). */
+    serving(): Promise<boolean>;
+}
+
+export interface WakeEvents {
+    woke(agent: string, seconds: number): void;
+    wakeFailed(agent: string, reason: "timeout" | "error"): void;
+    slept(agent: string): void;
+    sleeping(agent: string, asleep: boolean): void;
+}
+
+export class SuspendedByOperator extends Error {
+    constructor(agent: string) {
+        super(
+            `agent ${agent} is suspended by its operator (agents[].suspended: true in the stack's config); ` +
+                "set it to false and run pulumi up to bring its computer back",
+        );
+    }
+}
+
+export class WakeTimeout extends Error {}
+
+const POLL_MS = 250;
+
+export class Computer {
+    private lastActivity: number;
+    private inFlight = 0;
+    private viewers = 0;
+    private transitions: Promise<unknown> = Promise.resolve();
+    private pendingWake: Promise<void> | undefined;
+
+    constructor(
+        readonly policy: ComputerPolicy,
+        private readonly api: ComputerApi,
+        private readonly activity: Activity,
+        private readonly events: WakeEvents,
+        private readonly now: () => number = Date.now,
+        private readonly sleepMs: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    ) {
+        // After a restart of the waker nothing is known of the last call: count from now (never a sleep
+        // that the restart alone caused).
+        this.lastActivity = now();
+    }
+
+    /** A request is being served: the computer is busy until `done` is called. */
+    begin(): () => void {
+        this.inFlight++;
+        this.lastActivity = this.now();
+        let ended = false;
+        return () => {
+            if (!ended) {
+                ended = true;
+                this.inFlight--;
+                this.lastActivity = this.now();
+            }
+        };
+    }
+
+    /** A browser viewer connected (through the waker); the returned function on its disconnect. */
+    viewerConnected(): () => void {
+        this.viewers++;
+        const done = this.begin();
+        let ended = false;
+        return () => {
+            if (!ended) {
+                ended = true;
+                this.viewers--;
+                done();
+            }
+        };
+    }
+
+    /** Resolves once the computer is ready; every caller during one wake shares it. */
+    awake(): Promise<void> {
+        this.pendingWake ??= this.enqueue(() => this.wake()).finally(() => {
+            this.pendingWake = undefined;
+        });
+        return this.pendingWake;
+    }
+
+    /** Puts the computer to sleep when it has been idle long enough; true when it did. */
+    sleepIfIdle(): Promise<boolean> {
+        if (!this.idleLongEnough()) {
+            return Promise.resolve(false);
+        }
+        return this.enqueue(async () => {
+            const status = await this.api.status();
+            if (status.replicas === 0 || !this.idleLongEnough()) {
+                return false;
+            }
+            let jobs: number;
+            try {
+                jobs = await this.activity.jobsRunning();
+            } catch {
+                // A shell that cannot say whether a build runs keeps its computer awake: asleep it could
+                // lose the build, awake it only costs its requests.
+                return false;
+            }
+            if (jobs > 0) {
+                this.lastActivity = this.now();
+                return false;
+            }
+            if (!this.idleLongEnough()) {
+                return false; // a request arrived while the jobs were asked
+            }
+            await this.api.scale(0);
+            await this.api.markSleepState("asleep", new Date(this.now()));
+            this.events.slept(this.policy.agent);
+            this.events.sleeping(this.policy.agent, true);
+            return true;
+        });
+    }
+
+    /** Reads the computer's state back (at start and after a restart): the sleeping gauge follows it. */
+    async refresh(): Promise<void> {
+        const status = await this.api.status();
+        this.events.sleeping(this.policy.agent, status.replicas === 0);
+    }
+
+    private idleLongEnough(): boolean {
+        return this.inFlight === 0 && this.viewers === 0 && this.now() - this.lastActivity >= this.policy.idleAfterMs;
+    }
+
+    private async wake(): Promise<void> {
+        const started = this.now();
+        const deadline = started + this.policy.wakeTimeoutMs;
+        const status = await this.api.status();
+        if (status.suspendedByOperator) {
+            throw new SuspendedByOperator(this.policy.agent);
+        }
+        if (status.replicas >= 1 && status.ready >= 1) {
+            return; // awake: the common case, one GET
+        }
+        try {
+            if (status.replicas === 0) {
+                await this.api.scale(1);
+                await this.api.markSleepState("awake", new Date(started));
+                this.events.sleeping(this.policy.agent, false);
+            }
+            await this.until(deadline, async () => (await this.api.status()).ready >= 1, "its pod to be Ready");
+            await this.until(deadline, () => this.activity.serving(), "its servers to answer through the Service");
+        } catch (error) {
+            this.events.wakeFailed(this.policy.agent, error instanceof WakeTimeout ? "timeout" : "error");
+            throw error;
+        }
+        this.lastActivity = this.now();
+        this.events.woke(this.policy.agent, (this.now() - started) / 1000);
+    }
+
+    private async until(deadline: number, check: () => Promise<boolean>, what: string): Promise<void> {
+        for (;;) {
+            if (await check().catch(() => false)) {
+                return;
+            }
+            if (this.now() >= deadline) {
+                throw new WakeTimeout(
+                    `agent ${this.policy.agent}'s computer did not wake within ${this.policy.wakeTimeoutMs / 1000} s ` +
+                        `(waiting for ${what}); see kubectl -n <its namespace> describe deployment and its pod's events`,
+                );
+            }
+            await this.sleepMs(POLL_MS);
+        }
+    }
+
+    private enqueue<T>(transition: () => Promise<T>): Promise<T> {
+        // The chain itself never rejects (a failed wake fails its callers, not the next transition).
+        const next = this.transitions.then(transition);
+        this.transitions = next.catch(() => undefined);
+        return next;
+    }
+}
