@@ -47,6 +47,8 @@ export class Computer {
     private viewers = 0;
     private transitions: Promise<unknown> = Promise.resolve();
     private pendingWake: Promise<void> | undefined;
+    /** As last seen or made by this waker (refresh() reads it back); discovery is answered from memory while true. */
+    private sleepingNow = false;
 
     constructor(
         readonly policy: ComputerPolicy,
@@ -59,6 +61,10 @@ export class Computer {
         // After a restart of the waker nothing is known of the last call: count from now (never a sleep
         // that the restart alone caused).
         this.lastActivity = now();
+    }
+
+    get asleep(): boolean {
+        return this.sleepingNow;
     }
 
     /** A request is being served: the computer is busy until `done` is called. */
@@ -123,6 +129,7 @@ export class Computer {
                 return false; // a request arrived while the jobs were asked
             }
             await this.api.scale(0);
+            this.sleepingNow = true;
             await this.api.markSleepState("asleep", new Date(this.now()));
             this.events.slept(this.policy.agent);
             this.events.sleeping(this.policy.agent, true);
@@ -133,7 +140,8 @@ export class Computer {
     /** Reads the computer's state back (at start and after a restart): the sleeping gauge follows it. */
     async refresh(): Promise<void> {
         const status = await this.api.status();
-        this.events.sleeping(this.policy.agent, status.replicas === 0);
+        this.sleepingNow = status.replicas === 0;
+        this.events.sleeping(this.policy.agent, this.sleepingNow);
     }
 
     private idleLongEnough(): boolean {
@@ -148,6 +156,7 @@ export class Computer {
             throw new SuspendedByOperator(this.policy.agent);
         }
         if (status.replicas >= 1 && status.ready >= 1) {
+            this.sleepingNow = false;
             return; // awake: the common case, one GET
         }
         try {
@@ -162,6 +171,7 @@ export class Computer {
             this.events.wakeFailed(this.policy.agent, error instanceof WakeTimeout ? "timeout" : "error");
             throw error;
         }
+        this.sleepingNow = false;
         this.lastActivity = this.now();
         this.events.woke(this.policy.agent, (this.now() - started) / 1000);
     }

@@ -6,9 +6,11 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import type { ComputerApi } from "./cluster.js";
 import { type Computer, SuspendedByOperator, WakeTimeout } from "./computer.js";
+import { type Classified, classify, DiscoveryCache, resultOf } from "./discovery.js";
 import { type AgentRoute, SERVER_NAMES, type ServerName } from "./routes.js";
 
 export interface WakerAgent {
@@ -42,13 +44,28 @@ function sha256(text: string): Buffer {
     return createHash("sha256").update(text).digest();
 }
 
+type Discovery = Extract<Classified, { kind: "discovery" }>;
+
 const ROUTE = /^\/agents\/([a-z][a-z0-9-]*)\/([a-z-]+)(\/[^?]*)?(\?.*)?$/;
+
+/** Above this a request body is refused (413): the largest tool call (edit_file's text) stays far below. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export function createWaker(agents: WakerAgent[], log: (line: string) => void): Server {
     const byName = new Map(
-        agents.map((agent) => [agent.route.name, { ...agent, tokens: new TokenCheck(() => agent.api.token()) }]),
+        agents.map((agent) => [
+            agent.route.name,
+            {
+                ...agent,
+                tokens: new TokenCheck(() => agent.api.token()),
+                discovery: new Map(SERVER_NAMES.map((name) => [name, new DiscoveryCache()])),
+            },
+        ]),
     );
-    const proxy = createProxyServer({ xfwd: false, proxyTimeout: 0 });
+    // Work streams through as it comes; discovery answers are read whole, remembered, then sent on.
+    const streaming = createProxyServer({ xfwd: false, proxyTimeout: 0 });
+    const remembering = createProxyServer({ xfwd: false, selfHandleResponse: true });
+    const forwardedDiscovery = new WeakMap<IncomingMessage, [DiscoveryCache, Discovery]>();
 
     const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
         if (request.url === "/healthz") {
@@ -89,26 +106,106 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             refuse(response, 401, "missing or wrong bearer token");
             return;
         }
-        const done = agent.computer.begin();
-        response.once("close", done);
-        try {
-            await agent.computer.awake();
-        } catch (error) {
-            done();
-            if (!(error instanceof SuspendedByOperator || error instanceof WakeTimeout)) {
-                log(`waker: waking ${agent.route.name} failed: ${(error as Error).message}`);
-            }
-            refuse(response, 503, (error as Error).message);
+        const body = await readBody(request, MAX_BODY_BYTES);
+        if (body === undefined) {
+            refuse(response, 413, `request body over ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
             return;
         }
+        const asked = request.method === "POST" ? classify(body, header(request, "mcp-protocol-version")) : undefined;
+        const cache = agent.discovery.get(serverName) as DiscoveryCache;
         request.url = `${match[3] ?? "/"}${match[4] ?? ""}`;
-        proxy.web(request, response, { target: target.url }, (error) => {
+        const forward = { target: target.url, buffer: Readable.from([body]) };
+        const failed = (error: Error) => {
             log(`waker: ${agent.route.name}/${serverName}: ${error.message}`);
             refuse(response, 502, `agent ${agent.route.name}'s ${serverName} server did not answer: ${error.message}`);
+        };
+
+        if (asked?.kind === "discovery") {
+            const remembered = agent.computer.asleep ? cache.answer(asked) : undefined;
+            if (remembered !== undefined) {
+                // Asleep: answered from memory, the computer left asleep, and no activity counted.
+                if (remembered === "") response.writeHead(202).end();
+                else response.writeHead(200, { "content-type": "application/json" }).end(remembered);
+                return;
+            }
+            if (!(await holdUntilAwake(agent.computer, response, log, agent.route.name))) {
+                return;
+            }
+            forwardedDiscovery.set(request, [cache, asked]);
+            remembering.web(request, response, forward, failed);
+            return;
+        }
+        const done = agent.computer.begin();
+        response.once("close", done);
+        if (!(await holdUntilAwake(agent.computer, response, log, agent.route.name))) {
+            done();
+            return;
+        }
+        streaming.web(request, response, forward, failed);
+    });
+
+    // A discovery answer: remembered by the request it answers, then sent on as it came.
+    remembering.on("proxyRes", (upstream, request, response) => {
+        const chunks: Buffer[] = [];
+        upstream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        upstream.on("end", () => {
+            const text = Buffer.concat(chunks);
+            const match = forwardedDiscovery.get(request);
+            if (match && upstream.statusCode === 200) {
+                const [cache, asked] = match;
+                const result = resultOf(upstream.headers["content-type"], text.toString("utf8"));
+                const single = asked.requests.filter((r) => r.key !== undefined);
+                if (result !== undefined && single.length === 1) {
+                    cache.remember(single[0].key as string, result);
+                }
+            }
+            response.writeHead(upstream.statusCode ?? 502, upstream.headers).end(text);
         });
     });
-    server.on("close", () => proxy.close());
+    server.on("close", () => {
+        streaming.close();
+        remembering.close();
+    });
     return server;
+}
+
+/** Holds the request until the computer is awake; false (the response sent) when it cannot be woken. */
+async function holdUntilAwake(
+    computer: Computer,
+    response: ServerResponse,
+    log: (line: string) => void,
+    agent: string,
+): Promise<boolean> {
+    try {
+        await computer.awake();
+        return true;
+    } catch (error) {
+        if (!(error instanceof SuspendedByOperator || error instanceof WakeTimeout)) {
+            log(`waker: waking ${agent} failed: ${(error as Error).message}`);
+        }
+        refuse(response, 503, (error as Error).message);
+        return false;
+    }
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+
+/** The whole body, or undefined (and the rest discarded) once it passes `limit` bytes. */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request) {
+        size += (chunk as Buffer).length;
+        if (size > limit) {
+            request.resume();
+            return undefined;
+        }
+        chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
 }
 
 function refuse(response: ServerResponse, status: number, message: string): void {

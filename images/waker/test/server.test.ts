@@ -1,20 +1,23 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, before, test } from "node:test";
+import { after, before, beforeEach, test } from "node:test";
 import { Computer } from "../src/computer.js";
 import type { AgentRoute } from "../src/routes.js";
 import { createWaker } from "../src/server.js";
-import { FakeActivity, FakeDeployment, RecordedEvents } from "./fakes.js";
+import { FakeActivity, FakeDeployment, pause, RecordedEvents } from "./fakes.js";
 
-/** The computer's shell server: echoes what reached it; `/stream` answers in two chunks. */
+/**
+ * The computer's shell server: a JSON-RPC request gets its method, the path, the token and the body size
+ * back (`tools/list` as an event stream, as the shell server answers); `/stream` answers in two chunks.
+ */
 let upstream: Server;
-let upstreamUrl: string;
-const deployment = new FakeDeployment(false);
-const activity = new FakeActivity();
-const logged: string[] = [];
+let served: string[] = [];
+let deployment: FakeDeployment;
+let computer: Computer;
 let waker: Server;
 let wakerUrl: string;
+const IDLE_AFTER_MS = 150;
 
 function listen(server: Server): Promise<string> {
     return new Promise((resolve) =>
@@ -30,23 +33,34 @@ before(async () => {
             setTimeout(() => response.end("data: two\n\n"), 50);
             return;
         }
-        let body = "";
-        request.on("data", (chunk) => {
-            body += chunk;
-        });
+        const chunks: Buffer[] = [];
+        request.on("data", (chunk) => chunks.push(chunk));
         request.on("end", () => {
-            response.writeHead(200, { "content-type": "application/json" });
-            response.end(
-                JSON.stringify({
-                    url: request.url,
-                    authorization: request.headers.authorization,
-                    body,
-                    readyWhenServed: deployment.ready,
-                }),
-            );
+            const body = Buffer.concat(chunks).toString();
+            const message = JSON.parse(body);
+            served.push(message.method);
+            if (message.id === undefined) {
+                response.writeHead(202).end();
+                return;
+            }
+            const result = {
+                method: message.method,
+                url: request.url,
+                authorization: request.headers.authorization,
+                bodyBytes: body.length,
+                readyWhenServed: deployment.ready,
+            };
+            const answer = JSON.stringify({ jsonrpc: "2.0", id: message.id, result });
+            if (message.method === "tools/list") {
+                response
+                    .writeHead(200, { "content-type": "text/event-stream" })
+                    .end(`event: message\ndata: ${answer}\n\n`);
+            } else {
+                response.writeHead(200, { "content-type": "application/json" }).end(answer);
+            }
         });
     });
-    upstreamUrl = await listen(upstream);
+    const upstreamUrl = await listen(upstream);
     const route: AgentRoute = {
         name: "devbot",
         namespace: "agent-devbot",
@@ -57,9 +71,11 @@ before(async () => {
         servers: { shell: { url: upstreamUrl, health: "/healthz" } },
         jobsMetricsUrl: `${upstreamUrl}/metrics`,
     };
-    const policy = { agent: "devbot", idleAfterMs: 60_000, wakeTimeoutMs: 5000 };
-    const computer = new Computer(policy, deployment, activity, new RecordedEvents());
-    waker = createWaker([{ route, computer, api: deployment }], (line) => logged.push(line));
+    deployment = new FakeDeployment(false);
+    const policy = { agent: "devbot", idleAfterMs: IDLE_AFTER_MS, wakeTimeoutMs: 5000 };
+    computer = new Computer(policy, deployment, new FakeActivity(), new RecordedEvents());
+    await computer.refresh();
+    waker = createWaker([{ route, computer, api: deployment }], () => undefined);
     wakerUrl = await listen(waker);
 });
 
@@ -68,40 +84,94 @@ after(() => {
     upstream.close();
 });
 
-const call = (path: string, token: string | undefined, body = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}') =>
+beforeEach(() => {
+    served = [];
+    deployment.scaleCalls = [];
+});
+
+const rpc = (method: string, id?: number, params: Record<string, unknown> = {}) =>
+    JSON.stringify({ jsonrpc: "2.0", ...(id === undefined ? {} : { id }), method, params });
+
+const call = (path: string, token: string | undefined, body: string) =>
     fetch(`${wakerUrl}${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            "mcp-protocol-version": "2025-11-25",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body,
     });
+const shell = (body: string, token = deployment.tokenValue) => call("/agents/devbot/shell/mcp", token, body);
 
 test("a wrong or missing token is refused with 401 and wakes nothing", async () => {
     for (const token of [undefined, "token-2", "token-1x"]) {
-        const response = await call("/agents/devbot/shell/mcp", token);
+        const response = await call("/agents/devbot/shell/mcp", token, rpc("tools/call", 1));
         assert.equal(response.status, 401);
         assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/);
     }
     assert.deepEqual(deployment.scaleCalls, []);
+    assert.deepEqual(served, []);
 });
 
-test("the agent's token wakes its sleeping computer; the call is held and then proxied unchanged", async () => {
-    const body = JSON.stringify({
-        jsonrpc: "2.0",
-        id: 7,
-        method: "tools/call",
-        params: { name: "run_command", arguments: { command: "x".repeat(100_000) } },
-    });
-    const response = await call("/agents/devbot/shell/mcp?session=1", "token-1", body);
+test("asleep, discovery with nothing remembered wakes it once; the answers are remembered", async () => {
+    assert.equal(computer.asleep, true);
+    const listed = await shell(rpc("tools/list", 1));
+    assert.equal(listed.status, 200);
+    assert.match(await listed.text(), /"readyWhenServed":1/);
+    const initialized = await shell(rpc("initialize", 2, { protocolVersion: "2025-11-25" }));
+    assert.equal(initialized.status, 200);
+    assert.deepEqual(deployment.scaleCalls, [1]);
+    assert.deepEqual(served, ["tools/list", "initialize"]);
+});
+
+test("discovery does not keep it awake; asleep, it is answered from memory with the caller's id", async () => {
+    await pause(IDLE_AFTER_MS / 2);
+    await shell(rpc("tools/list", 3)); // awake: forwarded, and not activity
+    await pause(IDLE_AFTER_MS / 2 + 20);
+    assert.equal(await computer.sleepIfIdle(), true, "the listing kept the computer awake");
+    served = [];
+    const listed = await shell(rpc("tools/list", 41));
+    assert.equal(listed.status, 200);
+    const answer = (await listed.json()) as { id: number; result: { method: string } };
+    assert.equal(answer.id, 41);
+    assert.equal(answer.result.method, "tools/list");
+    const initialized = await shell(rpc("initialize", 42, { protocolVersion: "2025-11-25" }));
+    assert.equal(((await initialized.json()) as { id: number }).id, 42);
+    assert.equal((await shell(rpc("notifications/initialized"))).status, 202);
+    assert.deepEqual(deployment.scaleCalls, [0], "asleep all along");
+    assert.deepEqual(served, [], "nothing reached the computer");
+    // A discovery request never answered before (ping) wakes it, once.
+    const pinged = await shell(rpc("ping", 44));
+    assert.equal(pinged.status, 200);
+    assert.deepEqual(deployment.scaleCalls, [0, 1]);
+    assert.deepEqual(served, ["ping"]);
+    assert.equal(computer.asleep, false);
+});
+
+test("a tool call wakes the sleeping computer; it is held, then proxied unchanged", async () => {
+    await pause(IDLE_AFTER_MS + 20);
+    assert.equal(await computer.sleepIfIdle(), true);
+    deployment.scaleCalls = [];
+    const big = rpc("tools/call", 7, { name: "run_command", arguments: { command: "x".repeat(100_000) } });
+    const response = await call("/agents/devbot/shell/mcp?session=1", deployment.tokenValue, big);
     assert.equal(response.status, 200);
-    const echoed = (await response.json()) as Record<string, unknown>;
-    assert.deepEqual(echoed, { url: "/mcp?session=1", authorization: "Bearer token-1", body, readyWhenServed: 1 });
+    const { result } = (await response.json()) as { result: Record<string, unknown> };
+    assert.deepEqual(result, {
+        method: "tools/call",
+        url: "/mcp?session=1",
+        authorization: `Bearer ${deployment.tokenValue}`,
+        bodyBytes: big.length,
+        readyWhenServed: 1,
+    });
     assert.deepEqual(deployment.scaleCalls, [1]);
 });
 
 test("a streamed answer passes through as it comes, not when it ends", async () => {
-    const response = await call("/stream", "token-1");
-    assert.equal(response.status, 404, "outside /agents/…");
-    const streamed = await call("/agents/devbot/shell/stream", "token-1");
+    const outside = await call("/stream", deployment.tokenValue, rpc("tools/call", 1));
+    assert.equal(outside.status, 404, "outside /agents/…");
+    const streamed = await call("/agents/devbot/shell/stream", deployment.tokenValue, rpc("tools/call", 1));
     assert.equal(streamed.headers.get("content-type"), "text/event-stream");
     const reader = (streamed.body as ReadableStream<Uint8Array>).getReader();
     const first = await reader.read();
@@ -114,17 +184,18 @@ test("a streamed answer passes through as it comes, not when it ends", async () 
 });
 
 test("a rotated token is accepted at once and the old one refused", async () => {
+    const old = deployment.tokenValue;
     deployment.tokenValue = "token-rotated";
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // the Secret is re-read at most once a second
-    assert.equal((await call("/agents/devbot/shell/mcp", "token-rotated")).status, 200);
-    assert.equal((await call("/agents/devbot/shell/mcp", "token-1")).status, 401);
+    await pause(1100); // the Secret is re-read at most once a second
+    assert.equal((await shell(rpc("tools/call", 1))).status, 200);
+    assert.equal((await shell(rpc("tools/call", 1), old)).status, 401);
 });
 
 test("unknown agents and servers get a 404 that names what exists", async () => {
-    const agent = await call("/agents/databot/shell/mcp", "token-rotated");
+    const agent = await call("/agents/databot/shell/mcp", deployment.tokenValue, rpc("tools/call", 1));
     assert.equal(agent.status, 404);
     assert.match(((await agent.json()) as { error: { message: string } }).error.message, /agents: devbot/);
-    const server = await call("/agents/devbot/computer-control/mcp", "token-rotated");
+    const server = await call("/agents/devbot/computer-control/mcp", deployment.tokenValue, rpc("tools/call", 1));
     assert.equal(server.status, 404);
     assert.match(
         ((await server.json()) as { error: { message: string } }).error.message,
@@ -136,9 +207,10 @@ test("a suspended agent's call gets a 503 JSON-RPC error saying what to do", asy
     deployment.suspendedByOperator = true;
     deployment.replicas = 0;
     deployment.ready = 0;
-    const response = await call("/agents/devbot/shell/mcp", "token-rotated");
+    const response = await shell(rpc("tools/call", 1));
     assert.equal(response.status, 503);
     const { error } = (await response.json()) as { error: { code: number; message: string } };
     assert.match(error.message, /suspended by its operator/);
+    assert.deepEqual(deployment.scaleCalls, []);
     deployment.suspendedByOperator = false;
 });
