@@ -13,3 +13,4 @@ const outputs = registerStack(compileStack(readRawStackConfig()));
 
 export const agentEndpoints = outputs.agentEndpoints;
 export const buildServiceNamespace = outputs.buildServiceNamespace;
+export const wakerNamespace = outputs.wakerNamespace;

@@ -8,6 +8,21 @@ import { agentBackupSchema, restoreFromSchema } from "./operationsSchema";
 
 export const MAX_AGENT_NAME = 40;
 
+/** Below this a computer would sleep between two steps of one task: a desktop takes seconds to wake. */
+export const MIN_IDLE_AFTER_SECONDS = 30;
+
+/** `suspend.idleAfter`, the agent's and the platform's default. */
+export function idleAfter(text: string): string | undefined {
+    if (text === "never") {
+        return undefined;
+    }
+    const seconds = formats.parseDuration(text);
+    if (seconds === undefined) {
+        return "is not a duration (a whole number followed by s, m or h, e.g. 30m) or never";
+    }
+    return seconds < MIN_IDLE_AFTER_SECONDS ? `is shorter than ${MIN_IDLE_AFTER_SECONDS}s; use e.g. 30m` : undefined;
+}
+
 export const MODEL_PROVIDERS = ["Anthropic", "OpenAI"] as const;
 export type ModelProvider = (typeof MODEL_PROVIDERS)[number];
 /** The secret config key that holds the model API key, per provider. */
@@ -203,8 +218,20 @@ export const agentFields = strictObject({
             "passwordless sudo in the computer: the pod may escalate privileges and the namespace enforces `baseline`",
     }),
     suspended: flag().default(false).meta({
-        description: "scale the computer and the kagent agent pod to zero; everything else (the workspace too) stays",
+        description:
+            "scale the computer and the kagent agent pod to zero; everything else (the workspace too) stays; a call does not wake it",
     }),
+    suspend: strictObject({
+        idleAfter: text({ check: idleAfter })
+            .optional()
+            .meta({
+                description: `no MCP call, no running shell job and no viewer for this long (e.g. \`30m\`, at least ${MIN_IDLE_AFTER_SECONDS} s): the computer sleeps until the next call; \`never\` keeps it up; default \`platform.suspend.idleAfter\`; needs \`platform.suspend.enabled\``,
+            }),
+        wakeTimeout: text({ check: formats.duration }).optional().meta({
+            description:
+                "a call that finds the computer asleep waits this long at most for it to answer; default `platform.suspend.wakeTimeout`",
+        }),
+    }).prefault({}),
 });
 
 export type AgentConfig = z.output<typeof agentFields>;

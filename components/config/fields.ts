@@ -105,12 +105,22 @@ export function labels(keyCheck: TextCheck, valueCheck: TextCheck) {
  * silently ignored. zod reports the unknown keys of one object in one issue; the message carries one
  * line per key (with its "did you mean"), which problems.ts splits again.
  */
-export function strictObject<S extends z.core.$ZodLooseShape>(shape: S) {
+export function strictObject<S extends z.core.$ZodLooseShape>(
+    shape: S,
+    /** Keys that used to be here, and the path that holds them now. */
+    moved: Record<string, string> = {},
+) {
     const known = Object.keys(shape);
     return z.strictObject(shape, {
         error: (issue) => {
             if (issue.code === "unrecognized_keys") {
-                return issue.keys.map((key) => unknownKeyMessage(key, known)).join("\n");
+                return issue.keys
+                    .map((key) =>
+                        moved[key]
+                            ? `has moved to ${moved[key]}: set the same value there (pulumi config set --path ${moved[key]}…) and remove this key`
+                            : unknownKeyMessage(key, known),
+                    )
+                    .join("\n");
             }
             return issue.input === undefined
                 ? "missing; set it (a map of keys)"

@@ -210,6 +210,19 @@ export function imageTag(text: string): string | undefined {
     return /^[\w][\w.-]{0,127}$/.test(text) && text !== "latest" ? undefined : "is not an image tag other than latest";
 }
 
+/** A whole number of seconds, minutes or hours, as Kubernetes and Go write short durations: 90s, 30m, 2h. */
+export function duration(text: string): string | undefined {
+    return parseDuration(text) === undefined
+        ? "is not a duration: a whole number followed by s, m or h, e.g. 30m"
+        : undefined;
+}
+
+/** Seconds of a `duration`, or undefined when the text is not one. */
+export function parseDuration(text: string): number | undefined {
+    const match = /^([1-9][0-9]{0,6})(s|m|h)$/.exec(text);
+    return match ? Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as "s" | "m" | "h"] : undefined;
+}
+
 /** "20GB" → "20Gi": operators coming from other tools often write decimal-looking units. */
 function suggestBinary(text: string): string | undefined {
     const match =

@@ -111,20 +111,25 @@ export const monitoringSchema = strictObject({
     }).prefault({}),
 }).prefault({});
 
-export const backupPlatformSchema = strictObject({
-    engine: oneOf(["cronjob", "snapscheduler"]).default("cronjob").meta({
-        description:
-            "`cronjob`: a CronJob of ours per agent; `snapscheduler`: a backube SnapshotSchedule (the operator must be installed)",
-    }),
-    apiServer: strictObject({
-        cidrs: list(text({ check: cidrCheck }))
-            .default([])
-            .meta({
-                description:
-                    "the API server's addresses the backup pods may reach (the kubernetes Service's ClusterIP and endpoints)",
-            }),
-        ports: list(port()).default([443, 6443]),
-    }).prefault({}),
+export const backupPlatformSchema = strictObject(
+    {
+        engine: oneOf(["cronjob", "snapscheduler"]).default("cronjob").meta({
+            description:
+                "`cronjob`: a CronJob of ours per agent; `snapscheduler`: a backube SnapshotSchedule (the operator must be installed)",
+        }),
+    },
+    { apiServer: "platform.apiServer" },
+).prefault({});
+
+/** The API server's addresses, for the stack's pods that call it under default-deny egress. */
+export const apiServerSchema = strictObject({
+    cidrs: list(text({ check: cidrCheck }))
+        .default([])
+        .meta({
+            description:
+                "the API server's addresses the stack's pods that call it may reach (the backup CronJob, the waker): the kubernetes Service's ClusterIP and endpoints",
+        }),
+    ports: list(port()).default([443, 6443]),
 }).prefault({});
 
 export const agentBackupSchema = strictObject({
@@ -165,6 +170,7 @@ export const restoreFromSchema = text({ check: formats.dnsSubdomain }).optional(
 });
 
 export type BackupPlatformConfig = z.output<typeof backupPlatformSchema>;
+export type ApiServerConfig = z.output<typeof apiServerSchema>;
 export type AgentBackupConfig = NonNullable<z.output<typeof agentBackupSchema>>;
 
 /**
@@ -174,12 +180,13 @@ export type AgentBackupConfig = NonNullable<z.output<typeof agentBackupSchema>>;
 export function checkBackupPlatform(
     agents: { storage: { backup?: AgentBackupConfig } }[],
     backup: BackupPlatformConfig,
+    apiServer: ApiServerConfig,
     problems: Problems,
 ): void {
     const first = agents.findIndex((agent) => agent.storage.backup !== undefined);
-    if (first >= 0 && backup.engine === "cronjob" && backup.apiServer.cidrs.length === 0) {
+    if (first >= 0 && backup.engine === "cronjob" && apiServer.cidrs.length === 0) {
         problems.add(
-            "platform.backup.apiServer.cidrs",
+            "platform.apiServer.cidrs",
             `is empty, but agents[${first}].storage.backup needs the backup pod to reach the API server; list its addresses ` +
                 "(kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes), or use platform.backup.engine snapscheduler",
         );

@@ -1,9 +1,10 @@
 /** The cluster-wide `platform` object of the stack config, shared by all agents. */
 import { z } from "zod";
+import { idleAfter } from "./agentSchema";
 import { flag, list, oneOf, strictObject, text } from "./fields";
 import * as formats from "./formats";
 import { allowDomainsSchema, egressRulesSchema, podLabelsSchema, viewersSchema } from "./networkSchema";
-import { backupPlatformSchema, monitoringSchema } from "./operationsSchema";
+import { apiServerSchema, backupPlatformSchema, monitoringSchema } from "./operationsSchema";
 
 const prebuiltImage = () =>
     text({ check: formats.imageDigestRef })
@@ -87,6 +88,7 @@ export const platformSchema = strictObject({
         browserView: prebuiltImage(),
         egressProxy: prebuiltImage(),
         buildkitd: prebuiltImage(),
+        waker: prebuiltImage(),
         platforms: list(
             text({
                 check: (p) => (/^linux\/(amd64|arm64)$/.test(p) ? undefined : "is not linux/amd64 or linux/arm64"),
@@ -148,6 +150,7 @@ export const platformSchema = strictObject({
         .meta({ description: "routes to the agents' browser views" }),
     monitoring: monitoringSchema.meta({ description: "Prometheus Operator and Grafana objects (see docs/runbook.md)" }),
     backup: backupPlatformSchema.meta({ description: "how agents' `storage.backup` snapshots are taken" }),
+    apiServer: apiServerSchema.meta({ description: "where the API server is, for the pods of the stack that call it" }),
     buildService: strictObject({
         enabled: flag().default(false).meta({
             description:
@@ -168,6 +171,23 @@ export const platformSchema = strictObject({
     })
         .prefault({})
         .meta({ description: "image builds for agents" }),
+    suspend: strictObject({
+        enabled: flag().default(false).meta({
+            description:
+                "a waker in `namespace` (images/waker) that puts idle computers to sleep (scaled to zero) and wakes them on the next MCP call, which it holds until the computer answers; kagent reaches the agents' MCP servers through it (docs/runbook.md, Sleeping computers)",
+        }),
+        namespace: text({ check: formats.dnsLabel() })
+            .default("agent-waker")
+            .meta({ description: "the waker's own namespace" }),
+        idleAfter: text({ check: idleAfter }).optional().meta({
+            description: "the agents' default `suspend.idleAfter`; unset: only agents that set it sleep",
+        }),
+        wakeTimeout: text({ check: formats.duration }).default("2m").meta({
+            description: "the agents' default `suspend.wakeTimeout`",
+        }),
+    })
+        .prefault({})
+        .meta({ description: "sleep on idle, wake on the next call" }),
     podSecurity: oneOf(["restricted", "baseline"]).default("restricted").meta({
         description:
             "Pod Security Admission level of agent namespaces (`baseline` if kagent's agent image cannot run as non-root)",

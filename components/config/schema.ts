@@ -54,6 +54,32 @@ export const stackConfigSchema = strictObject({
                 "(pulumi config set --path platform.images.registryUsername <user>) or remove registryPassword",
         });
     }
+    // An agent that would sleep needs the waker: without it nothing would wake the computer again.
+    if (!config.platform.suspend.enabled) {
+        const fix =
+            "needs the waker, which wakes a sleeping computer on the next call: " +
+            "pulumi config set --path platform.suspend.enabled true, or remove idleAfter";
+        const platformDefault = config.platform.suspend.idleAfter;
+        if (platformDefault !== undefined && platformDefault !== "never") {
+            ctx.addIssue({
+                code: "custom",
+                path: ["platform", "suspend", "idleAfter"],
+                input: platformDefault,
+                message: fix,
+            });
+        }
+        (config.agents ?? []).forEach((agent, index) => {
+            const own = agent.suspend.idleAfter;
+            if (own !== undefined && own !== "never") {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["agents", index, "suspend", "idleAfter"],
+                    input: own,
+                    message: fix,
+                });
+            }
+        });
+    }
     if (count > 0 && config.allowNoAgents) {
         ctx.addIssue({
             code: "custom",

@@ -15,11 +15,11 @@ import {
 } from "./defaults";
 import { browserViewHost } from "../contract/names";
 import * as formats from "./formats";
-import { MAX_DNS_LABEL } from "./formats";
+import { MAX_DNS_LABEL, parseDuration } from "./formats";
 import type { PlatformConfig } from "./platformSchema";
 import { checkBackupPlatform } from "./operationsSchema";
 import type { Problems } from "./problems";
-import type { AgentSpec, OperatorSecrets, PlatformSpec, ResourcesKey } from "./types";
+import type { AgentSpec, OperatorSecrets, PlatformSpec, ResourcesKey, SleepSpec } from "./types";
 
 /** The cluster's own namespaces, and those of the operators every stack relies on (ESO, Vault). */
 const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "external-secrets", "vault"];
@@ -130,9 +130,21 @@ export function agentSpec(agent: AgentConfig, platform: PlatformSpec): AgentSpec
         runtimeClassName: agent.runtimeClassName,
         sudo: agent.sudo,
         suspended: agent.suspended,
+        sleep: sleepSpec(agent, platform),
         // sudo needs setuid, which the restricted level forbids (allowPrivilegeEscalation must be false).
         podSecurity: agent.sudo ? "baseline" : platform.podSecurity,
     };
+}
+
+/** The agent's `suspend` over the platform's defaults; `never` (or neither set) is no sleep. */
+function sleepSpec(agent: AgentConfig, platform: Pick<PlatformConfig, "suspend">): SleepSpec | undefined {
+    const idleAfter = agent.suspend.idleAfter ?? platform.suspend.idleAfter;
+    const idleAfterSeconds = idleAfter === undefined ? undefined : parseDuration(idleAfter);
+    if (idleAfterSeconds === undefined) {
+        return undefined;
+    }
+    const wakeTimeout = agent.suspend.wakeTimeout ?? platform.suspend.wakeTimeout;
+    return { idleAfterSeconds, wakeTimeoutSeconds: parseDuration(wakeTimeout) ?? 0 };
 }
 
 function operatorSecrets(agent: AgentConfig): OperatorSecrets {
@@ -155,7 +167,7 @@ export function checkAgainstPlatform(agents: AgentConfig[], platform: PlatformCo
     const reachable = reachableNamespaces(agents, platform);
     const platformOwn = platformNamespaces(platform, agents);
     checkBrowserViewRoute(agents, platform, problems);
-    checkBackupPlatform(agents, platform.backup, problems);
+    checkBackupPlatform(agents, platform.backup, platform.apiServer, problems);
     agents.forEach((agent, index) => {
         const at = (key: string) => `agents[${index}].${key}`;
         const earlier = firstByName.get(agent.name);

@@ -71,7 +71,14 @@ export interface AgentSpec {
     sudo: boolean;
     /** Scales the computer and kagent's agent pod to zero, keeping everything else (workspace included). */
     suspended: boolean;
+    /** Sleep on idle (the waker, platform.suspend): undefined when the computer never sleeps by itself. */
+    sleep?: SleepSpec;
     podSecurity: PodSecurityLevel;
+}
+
+export interface SleepSpec {
+    idleAfterSeconds: number;
+    wakeTimeoutSeconds: number;
 }
 
 export interface ImagesSpec {

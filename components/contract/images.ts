@@ -10,5 +10,6 @@ export const IMAGE_NAMES = [
     "browserView",
     "egressProxy",
     "buildkitd",
+    "waker",
 ] as const;
 export type ImageName = (typeof IMAGE_NAMES)[number];

@@ -7,6 +7,7 @@ import type { AgentSpec, PlatformSpec } from "../config";
 import { agentLabels, computerSelector, RETAIN_ANNOTATION, SUDO_LABEL } from "../contract/labels";
 import { agentObjectNames, serviceHost } from "../contract/names";
 import { PORTS } from "../contract/pod";
+import { SLEEP_ANNOTATIONS } from "../contract/waker";
 import { planBackup, workspaceDataSource } from "./backup";
 import { planBrowserView } from "./browserView";
 import { type BuildServicePlan, buildDaemonClientRule, planBuildDaemon } from "./buildService";
@@ -21,10 +22,12 @@ import { planNetwork } from "./network";
 import { planQuota } from "./quotas";
 import type { AgentPlan, ClaimPlan, ImageName } from "./types";
 import { planVaultAccess } from "./vaultAccess";
+import { type WakerService, planAgentSleep } from "./waker";
 
 /** The stack's shared services an agent uses (plan/stack.ts plans them first). */
 export interface SharedServices {
     buildService?: BuildServicePlan;
+    waker?: WakerService;
 }
 
 export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: SharedServices = {}): AgentPlan {
@@ -76,7 +79,12 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
     }));
     const labels = agentLabels(agent.name, "computer");
     const selector = computerSelector(agent.name);
-    const mcpServers = planMcpServers(agent, containers);
+    const sleep = planAgentSleep(agent, shared.waker, containers);
+    const mcpServers = planMcpServers(
+        agent,
+        containers,
+        sleep && shared.waker && { url: shared.waker.url, wakeTimeoutSeconds: sleep.wakeTimeoutSeconds },
+    );
     const host = serviceHost(names.computer, agent.namespace);
     const backup = planBackup(agent, platform);
     const browserView = planBrowserView(agent, platform);
@@ -90,6 +98,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
             ...(telemetry.egress ? [telemetry.egress] : []),
         ],
         egressProxy,
+        sleep && shared.waker?.peer,
     );
     const images = new Set<ImageName>(containers.map((c) => c.image));
     if (backup?.cronJob) images.add(backup.cronJob.image);
@@ -108,7 +117,9 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
         images: [...images],
         computer: {
             name: names.computer,
-            replicas: agent.suspended ? 0 : 1,
+            // Asleep or awake is the waker's to say when the agent sleeps on idle: not drift for Pulumi.
+            replicas: agent.suspended ? 0 : sleep ? undefined : 1,
+            annotations: sleep ? { [SLEEP_ANNOTATIONS.suspended]: String(agent.suspended) } : {},
             labels,
             podLabels: { ...labels, ...selector, ...(agent.sudo ? { [SUDO_LABEL]: "true" } : {}) },
             selector,
@@ -117,7 +128,8 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
             volumes: planVolumes(agent.name, containers, files, claims, credentials.secretName),
             servicePorts: containers
                 .flatMap((c) => c.ports)
-                .filter((p) => p.purpose !== "metrics")
+                // The shell's metrics too when the waker asks them whether a job runs (its idle check).
+                .filter((p) => p.purpose !== "metrics" || (sleep && p.port === PORTS.shellMetrics))
                 .map((p) => ({ name: p.name, port: p.port, targetPort: p.name })),
             claims,
             retainOnDelete: agent.storage.retainOnDelete,
@@ -137,6 +149,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
         browserView,
         egressProxy,
         buildDaemon,
+        sleep,
         endpoints: {
             namespace: agent.namespace,
             serviceHost: host,

@@ -134,7 +134,7 @@ function planCronJob(
     pauseJobs: boolean,
 ): CronJobBackupPlan {
     const names = agentObjectNames(agent.name);
-    const apiServer = platform.backup.apiServer;
+    const apiServer = platform.apiServer;
     const policy = (name: string, spec: Omit<PolicyPlan, "name" | "namespace" | "labels">): PolicyPlan => ({
         name,
         namespace: agent.namespace,

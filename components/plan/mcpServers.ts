@@ -6,6 +6,7 @@ import type { AgentSpec } from "../config";
 import { agentObjectNames, serviceHost } from "../contract/names";
 import { CONTAINERS, MCP_PATH, SHELL_MAX_COMMAND_SECONDS } from "../contract/pod";
 import { COMPUTER_CONTROL_TOOLS, SHELL_TOOLS } from "../contract/tools";
+import { wakerRoute } from "../contract/waker";
 import type { ContainerPlan, McpServerPlan } from "./parts";
 
 /**
@@ -14,20 +15,28 @@ import type { ContainerPlan, McpServerPlan } from "./parts";
  */
 const MCP_TIMEOUTS = { shell: `${SHELL_MAX_COMMAND_SECONDS / 60 + 1}m`, computerControl: "2m" } as const;
 
-/** One entry per container that serves MCP; the shell first (as the Agent lists its tools). */
-export function planMcpServers(agent: AgentSpec, containers: ContainerPlan[]): McpServerPlan[] {
+/**
+ * One entry per container that serves MCP; the shell first (as the Agent lists its tools). `waker`: the
+ * agent sleeps on idle, so kagent calls the waker, which holds a call up to the wake timeout (added to
+ * kagent's timeout) while the computer wakes.
+ */
+export function planMcpServers(
+    agent: AgentSpec,
+    containers: ContainerPlan[],
+    waker?: { url: string; wakeTimeoutSeconds: number },
+): McpServerPlan[] {
     const names = agentObjectNames(agent.name);
     const catalog = {
         shell: {
             name: names.shellServer,
             description: `${agent.name}'s shell: commands, long-running jobs and files in its persistent workspace`,
-            timeout: MCP_TIMEOUTS.shell,
+            timeout: withWake(MCP_TIMEOUTS.shell, waker),
             toolNames: SHELL_TOOLS,
         },
         computerControl: {
             name: names.computerControlServer,
             description: `${agent.name}'s desktop: screenshots, mouse, keyboard, windows and OCR`,
-            timeout: MCP_TIMEOUTS.computerControl,
+            timeout: withWake(MCP_TIMEOUTS.computerControl, waker),
             toolNames: COMPUTER_CONTROL_TOOLS,
         },
     } as const;
@@ -43,9 +52,16 @@ export function planMcpServers(agent: AgentSpec, containers: ContainerPlan[]): M
                 container: role,
                 port: port.port,
                 path: MCP_PATH,
-                url: `http://${serviceHost(names.computer, agent.namespace)}:${port.port}${MCP_PATH}`,
+                url: waker
+                    ? `${waker.url}${wakerRoute(agent.name, CONTAINERS[role].name)}${MCP_PATH}`
+                    : `http://${serviceHost(names.computer, agent.namespace)}:${port.port}${MCP_PATH}`,
             });
         }
     }
     return servers;
+}
+
+/** `11m` and a wake timeout of 120 s give `780s`: kagent's timeout covers the wait, then the call. */
+function withWake(timeout: `${number}m`, waker: { wakeTimeoutSeconds: number } | undefined): string {
+    return waker ? `${Number.parseInt(timeout, 10) * 60 + waker.wakeTimeoutSeconds}s` : timeout;
 }

@@ -12,6 +12,8 @@ import { PROXY_PORT } from "../contract/egressProxy";
 import { KAGENT_AGENT_PORT } from "../contract/kagent";
 import { agentLabels, computerSelector, kagentPodSelector } from "../contract/labels";
 import { agentObjectNames } from "../contract/names";
+import { PORTS } from "../contract/pod";
+import { WAKER_PORT } from "../contract/waker";
 import type { ContainerPlan } from "./parts";
 
 /** Private, link-local, loopback and carrier-grade NAT ranges: denied unless a rule names them. */
@@ -108,6 +110,8 @@ export function planNetwork(
     containers: ContainerPlan[],
     computerEgress: EgressRule[],
     proxy: { selector: Labels } | undefined,
+    /** The stack's waker, when the agent sleeps on idle: it calls the MCP ports (and asks the shell's metrics). */
+    waker?: PeerPlan,
 ): NetworkPlan {
     const names = agentObjectNames(agent.name);
     const ports = containers.flatMap((c) => c.ports);
@@ -130,7 +134,10 @@ export function planNetwork(
             podSelector: computerSelector(agent.name),
             policyTypes: ["Ingress"],
             // The agent's own kagent pod calls the tools; the controller lists them every 60 s.
-            ingress: [{ peers: [kagentPod, kagentNamespace], ports: tcp(...mcpPorts) }],
+            ingress: [
+                { peers: [kagentPod, kagentNamespace], ports: tcp(...mcpPorts) },
+                ...(waker ? [{ peers: [waker], ports: tcp(...mcpPorts, PORTS.shellMetrics) }] : []),
+            ],
         }),
         "computer-egress": policy(names.computerEgressPolicy, {
             podSelector: computerSelector(agent.name),
@@ -150,7 +157,7 @@ export function planNetwork(
             ingress: [{ peers: [kagentNamespace], ports: tcp(KAGENT_AGENT_PORT) }],
             egress: [
                 dns,
-                { peers: [computer], ports: tcp(...mcpPorts) },
+                waker ? { peers: [waker], ports: tcp(WAKER_PORT) } : { peers: [computer], ports: tcp(...mcpPorts) },
                 { peers: [kagentNamespace] },
                 ...agent.network.agentEgress.map(egressRule),
             ],

@@ -83,7 +83,10 @@ export interface NamespacePlan {
 export interface ComputerPlan {
     /** Deployment, Service and ServiceAccount. */
     name: string;
-    replicas: 0 | 1;
+    /** Undefined when the waker owns it (the agent sleeps on idle): the program then never sets it. */
+    replicas: 0 | 1 | undefined;
+    /** On the Deployment: the operator's suspend, for the waker (plan/waker.ts). */
+    annotations: Record<string, string>;
     labels: Record<string, string>;
     /** The pod's labels: `selector` plus `labels` plus the sudo opt-in marker. */
     podLabels: Record<string, string>;

@@ -12,16 +12,37 @@ import { planBuildService } from "./buildService";
 import { planImageBuild } from "./images";
 import { planStackMonitoring } from "./monitoring";
 import type { AgentPlan, ImageBuildPlan, ImageName, ImagesPlan, StackPlan } from "./types";
+import { planWaker, planWakerService } from "./waker";
 
 export function planStack(config: StackConfig): StackPlan {
     const { platform } = config;
     const buildService = planBuildService(platform);
-    const agents = config.agents.map((agent) => planAgent(agent, platform, { buildService }));
+    const wakerService = planWakerService(platform);
+    const agents = config.agents.map((agent) => planAgent(agent, platform, { buildService, waker: wakerService }));
+    const waker =
+        wakerService &&
+        planWaker(
+            wakerService,
+            agents.flatMap((agent) =>
+                agent.sleep
+                    ? [
+                          {
+                              agent: agent.agent,
+                              namespace: agent.namespace.name,
+                              sleep: agent.sleep,
+                              mcpPorts: agent.network.mcpPorts,
+                          },
+                      ]
+                    : [],
+            ),
+            platform,
+        );
     return {
         agents,
-        images: planImages(config, agents),
+        images: planImages(config, agents, waker !== undefined),
         monitoring: planStackMonitoring(platform.monitoring),
         buildService,
+        waker,
         warnings: agents.flatMap((agent, index) =>
             (agent.backup?.warnings ?? []).map((warning) => `agents[${index}].${warning}`),
         ),
@@ -29,11 +50,13 @@ export function planStack(config: StackConfig): StackPlan {
 }
 
 /** Built once per stack: the images some agent's plan names, with sudo baked in when some agent has it. */
-function planImages({ platform }: StackConfig, agents: AgentPlan[]): ImagesPlan | undefined {
+function planImages({ platform }: StackConfig, agents: AgentPlan[], waker: boolean): ImagesPlan | undefined {
     if (agents.length === 0) {
         return undefined;
     }
-    const needed = IMAGE_NAMES.filter((image) => agents.some((agent) => agent.images.includes(image)));
+    const needed = IMAGE_NAMES.filter(
+        (image) => (image === "waker" && waker) || agents.some((agent) => agent.images.includes(image)),
+    );
     const sudo = agents.some((agent) => agent.computer.passwordlessSudo);
     const images = platform.images;
     return {

@@ -15,6 +15,7 @@ import type { EgressProxyPlan } from "./egressProxy";
 import type { ImageBuildPlan } from "./images";
 import type { AgentMonitoringPlan, StackMonitoringPlan } from "./monitoring";
 import type { NetworkPlan } from "./network";
+import type { AgentSleepPlan, WakerPlan } from "./waker";
 import type {
     ComputerPlan,
     CredentialsPlan,
@@ -33,6 +34,7 @@ export type { EgressProxyPlan } from "./egressProxy";
 export type { ImageBuildPlan } from "./images";
 export type { AgentMonitoringPlan, PodMonitorPlan, StackMonitoringPlan } from "./monitoring";
 export type { NetworkPlan, PeerPlan, PolicyPlan, RulePlan } from "./network";
+export type { AgentSleepPlan, WakerPlan } from "./waker";
 export type * from "./parts";
 
 export interface AgentPlan {
@@ -53,6 +55,8 @@ export interface AgentPlan {
     egressProxy?: EgressProxyPlan;
     /** The agent's own BuildKit daemon in the build namespace (plan/buildService.ts), with the build service. */
     buildDaemon?: BuildDaemonPlan;
+    /** Sleep on idle through the stack's waker (plan/waker.ts), when the agent has `suspend.idleAfter`. */
+    sleep?: AgentSleepPlan;
     /** What the stack's outputs show: the Service host, VNC endpoint, MCP URLs, full Vault paths, the browser view. */
     endpoints: AgentEndpoints;
 }
@@ -90,6 +94,8 @@ export interface StackPlan {
     images?: ImagesPlan;
     monitoring?: StackMonitoringPlan;
     buildService?: BuildServicePlan;
+    /** With `platform.suspend.enabled`: the waker that sleeps and wakes the agents' computers. */
+    waker?: WakerPlan;
     /** What preview says without failing, each with the config path it is about. */
     warnings: string[];
 }

@@ -16,6 +16,7 @@ import { networkPolicy } from "./networkPolicy";
 import type { ImageRefs, Rendered } from "./objects";
 import { quotaObjects } from "./quotas";
 import { type VaultAccessObjects, vaultAccessObjects } from "./vaultAccess";
+import { wakerAccessObjects } from "./waker";
 
 export interface AgentObjects {
     namespace: Rendered;
@@ -34,7 +35,7 @@ export interface AgentObjects {
     buildDaemon: Rendered[];
     computer: ComputerObjects;
     kagent: KagentObjects;
-    /** Monitoring and backups. */
+    /** Monitoring, backups and the waker's rights on the computer (when the agent sleeps on idle). */
     operations: Rendered[];
 }
 
@@ -64,6 +65,7 @@ export function renderAgent(plan: AgentPlan, images: ImageRefs): AgentObjects {
         operations: [
             ...(plan.monitoring ? agentMonitoringObjects(plan.monitoring) : []),
             ...(plan.backup ? backupObjects(plan.agent, plan.backup, images) : []),
+            ...(plan.sleep ? wakerAccessObjects(plan.sleep) : []),
         ],
     };
 }

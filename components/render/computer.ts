@@ -46,9 +46,12 @@ export function computerObjects(
             object: {
                 apiVersion: "apps/v1",
                 kind: "Deployment",
-                metadata,
+                metadata: Object.keys(computer.annotations).length
+                    ? { ...metadata, annotations: computer.annotations }
+                    : metadata,
                 spec: {
-                    replicas: computer.replicas,
+                    // Absent when the waker owns it: server-side apply then leaves a sleep or a wake alone.
+                    ...(computer.replicas === undefined ? {} : { replicas: computer.replicas }),
                     // ReadWriteOnce volumes: the old pod must let go of them before the new one starts.
                     strategy: { type: "Recreate" },
                     selector: { matchLabels: computer.selector },

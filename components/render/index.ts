@@ -4,6 +4,7 @@
  */
 export { renderAgent } from "./agent";
 export { buildServiceObjects } from "./buildService";
+export { wakerObjects } from "./waker";
 export { stackMonitoringObjects } from "./monitoring";
 export type { ImageRefs, KubernetesObject, Rendered } from "./objects";
 export { renderStack, type StackObjects } from "./stack";

@@ -9,11 +9,14 @@ import { PersistentAgent } from "./agent";
 import { BuildService } from "./buildService";
 import { AgentImages } from "./images";
 import { register } from "./register";
+import { Waker } from "./waker";
 
 export interface StackOutputs {
     agentEndpoints: Record<string, AgentEndpoints>;
     /** null rather than undefined when disabled: the engine warns on every run about an undefined output. */
     buildServiceNamespace: string | null;
+    /** The waker's namespace (platform.suspend.enabled), or null. */
+    wakerNamespace: string | null;
 }
 
 export function registerStack(plan: StackPlan): StackOutputs {
@@ -32,6 +35,8 @@ export function registerStack(plan: StackPlan): StackOutputs {
     for (const agent of plan.agents) {
         new PersistentAgent(agent.agent, { plan: agent, images: images?.refs ?? {}, buildService });
     }
+    // Once per stack, when enabled: the waker between kagent and the computers that sleep on idle.
+    const waker = plan.waker ? new Waker("waker", { plan: plan.waker, images: images?.refs ?? {} }) : undefined;
     // Once per stack: the alert rules and the dashboard (per-agent scrape targets are in each agent's plan).
     if (plan.monitoring) {
         register("monitoring", stackMonitoringObjects(plan.monitoring), {});
@@ -39,5 +44,6 @@ export function registerStack(plan: StackPlan): StackOutputs {
     return {
         agentEndpoints: Object.fromEntries(plan.agents.map((agent) => [agent.agent, agent.endpoints])),
         buildServiceNamespace: buildService?.namespace ?? null,
+        wakerNamespace: waker?.namespace ?? null,
     };
 }

@@ -19,7 +19,7 @@ import { closure, type Lockfile, readLockfile } from "./lockClosure";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
 /** The workspaces an image's Dockerfile installs with `npm ci` from its own lockfile. */
-export const IMAGE_WORKSPACES = ["images/shell", "images/browser-view"];
+export const IMAGE_WORKSPACES = ["images/shell", "images/browser-view", "images/waker"];
 
 /** What differs between the root lockfile's view of a workspace and the workspace's own lockfile. */
 export function lockDifferences(root: Lockfile, workspace: string, own: Lockfile): string[] {

@@ -28,7 +28,8 @@ const backup = (() => {
                 registry: "registry.example.com",
                 giteaHost: "git.example.com",
                 vault: { address: "http://vault.vault:8200" },
-                backup: { engine: "cronjob", apiServer: { cidrs: ["10.0.0.1/32"], ports: [443, 6443] } },
+                backup: { engine: "cronjob" },
+                apiServer: { cidrs: ["10.0.0.1/32"], ports: [443, 6443] },
             },
             agents: [
                 {

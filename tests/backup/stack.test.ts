@@ -28,7 +28,10 @@ function withBackup(
     backup: Record<string, unknown> = BACKUP,
 ): Record<string, any> {
     const config = copy(stackConfig("test-cluster"));
-    config.platform.backup = platformBackup;
+    // The API server's addresses are the platform's (platform.apiServer), shared with the waker.
+    const { apiServer, ...engine } = platformBackup;
+    config.platform.backup = engine;
+    if (apiServer !== undefined) config.platform.apiServer = apiServer;
     config.agents[0].storage = { ...config.agents[0].storage, backup };
     return config;
 }
@@ -279,7 +282,14 @@ describe("workspace backups", () => {
         const noApiServer = await problemsOf(withBackup({}));
         assert.match(
             noApiServer,
-            /platform\.backup\.apiServer\.cidrs: is empty, but agents\[0\]\.storage\.backup needs the backup pod to reach the API server/,
+            /platform\.apiServer\.cidrs: is empty, but agents\[0\]\.storage\.backup needs the backup pod to reach the API server/,
+        );
+        // The key's old home says where it went.
+        const moved = copy(withBackup({}));
+        moved.platform.backup = { apiServer: { cidrs: ["10.0.0.1/32"] } };
+        assert.match(
+            await problemsOf(moved),
+            /platform\.backup\.apiServer: has moved to platform\.apiServer: set the same value there/,
         );
         assert.ok(
             (await runProgram({ config: withBackup({ engine: "snapscheduler" }) })).resources.length > 0,

@@ -109,6 +109,9 @@ function renderedWithResourceNames(rendered: StackObjects): [string, KubernetesO
             ...(vaultAccess ? [vaultAccess.serviceAccount, vaultAccess.secretStore] : []),
         ]);
     }
+    if (rendered.waker) {
+        add("waker", [rendered.waker.namespace, ...rendered.waker.inNamespace]);
+    }
     return found;
 }
 

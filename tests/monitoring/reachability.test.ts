@@ -46,7 +46,7 @@ const OTHER_PORTS = [5900, 6080, 8080, 8081];
 function operationsConfig(): Record<string, any> {
     const config = copy(stackConfig("test-cluster"));
     config.platform.monitoring = { enabled: true };
-    config.platform.backup = { apiServer: { cidrs: ["10.0.0.1/32"] } };
+    config.platform.apiServer = { cidrs: ["10.0.0.1/32"] };
     config.agents[0].storage = {
         ...config.agents[0].storage,
         backup: { schedule: "0 3 * * *", retention: { count: 7 }, volumeSnapshotClass: "csi-snapshots" },

@@ -1,7 +1,7 @@
 /**
  * npm workspaces (package.json): one `npm ci` at the root installs the program's packages and those of
- * the shell server, the browser view, the policy pack and the shell benchmark, with no install hook;
- * the two images whose Dockerfiles run `npm ci` in their own folder keep a lockfile of their own, held to
+ * the shell server, the browser view, the waker, the policy pack and the shell benchmark, with no
+ * install hook; the three images whose Dockerfiles run `npm ci` in their own folder keep a lockfile of their own, held to
  * the root lockfile's versions (scripts/npm/image-locks.ts).
  */
 import * as assert from "node:assert";
@@ -17,6 +17,7 @@ const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(REPO_ROO
 const WORKSPACE_PACKAGES: Record<string, string> = {
     "images/shell": "@modelcontextprotocol/server",
     "images/browser-view": "@novnc/novnc",
+    "images/waker": "@kubernetes/client-node",
     policies: "@pulumi/policy",
     "bench/shell": "@wonderwhy-er/desktop-commander",
 };
@@ -24,7 +25,7 @@ const WORKSPACE_PACKAGES: Record<string, string> = {
 describe("static: npm workspaces", () => {
     const manifest = readJson("package.json");
 
-    it("declares the shell server, the browser view, the policy pack and the benchmark as workspaces, with no install hook", () => {
+    it("declares the shell server, the browser view, the waker, the policy pack and the benchmark as workspaces, with no install hook", () => {
         assert.deepStrictEqual([...manifest.workspaces].sort(), Object.keys(WORKSPACE_PACKAGES).sort());
         for (const hook of ["preinstall", "install", "postinstall", "prepare"]) {
             assert.strictEqual(manifest.scripts[hook], undefined, `package.json has a ${hook} script`);

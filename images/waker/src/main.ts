@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:http";
 import { activityOf } from "./activity.js";
-import { KubernetesComputers } from "./cluster.js";
+import { ANNOTATIONS, FIELD_MANAGER, KubernetesComputers } from "./cluster.js";
 import { Computer } from "./computer.js";
 import { WakerMetrics } from "./metrics.js";
 import { loadRoutes } from "./routes.js";
@@ -22,6 +22,18 @@ function numberFromEnv(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+    // `--check <file>`: validates a routes file and prints what the waker shares with the stack (the stack's
+    // tests/waker/stack.test.ts holds the two sides equal with it); starts nothing.
+    if (process.argv[2] === "--check") {
+        const checked = loadRoutes(process.argv[3] ?? "");
+        const shared = {
+            agents: checked.agents.map((agent) => agent.name),
+            annotations: ANNOTATIONS,
+            fieldManager: FIELD_MANAGER,
+        };
+        process.stdout.write(`${JSON.stringify(shared)}\n`);
+        return;
+    }
     const routes = loadRoutes(process.env.WAKER_ROUTES ?? "/etc/waker/routes.json");
     const port = numberFromEnv("PORT", 8080);
     const metricsPort = numberFromEnv("METRICS_PORT", 9105);
