@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of persistent-agents on a fresh Debian/Ubuntu machine, installing what they need:
 #   1. the stack's unit, secrecy, isolation and policy tests (mocha, Pulumi mocks)
-#   2. the shell MCP server against real processes over HTTP (node:test, official MCP client)
+#   2. the shell MCP server against real processes over HTTP (node:test, official MCP client), and the
+#      waker (images/waker: sleep on idle) against a fake API server and a real HTTP upstream
 #   3. static checks: shellcheck, hadolint, actionlint (after ensuring a Go, which a fresh Debian lacks)
 #   4. the desktop end to end: TigerVNC + Xfce + computer-control-mcp as real processes (pytest)
 #   4b. the agent loop: Kagent's own runtime (kagent-adk 0.10.4) on the config the plan gives it, a scripted
@@ -43,7 +44,7 @@ if ! command -v npm >/dev/null 2>&1 || ! command -v git >/dev/null 2>&1; then
     "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm git >/dev/null
 fi
 
-step "installing npm dependencies (Node 22 comes from the node package; the workspaces: images/shell, images/browser-view, policies, bench/shell)"
+step "installing npm dependencies (Node 22 comes from the node package; the workspaces: images/shell, images/browser-view, images/waker, policies, bench/shell)"
 npm ci --no-audit --no-fund
 
 step "type-checking the stack and the policy pack"
@@ -67,6 +68,9 @@ npm test
 
 step "shell MCP server"
 npm run --silent test:shell
+
+step "waker: sleep and wake held calls, discovery from memory, tokens, idle rules (node:test)"
+npm --workspace images/waker test
 
 step "desktop end to end"
 bash tests/desktop-e2e/run.sh
