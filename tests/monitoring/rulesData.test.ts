@@ -64,6 +64,7 @@ describe("monitoring rules as data", () => {
             "AgentToolCallsSlow",
             "AgentToolErrorRatioHigh",
             "AgentVolumeNearlyFull",
+            "AgentWakeFailing",
         ]);
     });
 
