@@ -90,6 +90,9 @@ export class PersistentAgent extends pulumi.ComponentResource {
         const serviceAccount = register(name, [computer.serviceAccount], inNamespace);
         register(name, [computer.deployment], {
             ...parent,
+            // Asleep or awake is the waker's (plan/waker.ts): the program renders no replicas then, and a
+            // refresh that reads the waker's value back must not turn into a change either.
+            ...(plan.sleep ? { ignoreChanges: ["spec.replicas"] } : {}),
             // Quotas and policies first: a pod admitted before them would escape them. Not dependent on the
             // claims: with a WaitForFirstConsumer storage class a claim binds only once this pod exists, so
             // waiting for the claims first could deadlock the update.
