@@ -34,10 +34,37 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# podman's first pod with CNI networking leaves, on the host, the cni-podman0 bridge, the CNI firewall and
+# hostport chains in iptables and a bind mount on /run/netns. What this run finds absent it removes at the
+# end, once no network namespace is left under /run/netns (another run's pods would still hold theirs).
+had_bridge=false had_chains=false had_netns_mount=false
+ip link show cni-podman0 >/dev/null 2>&1 && had_bridge=true
+iptables -S CNI-FORWARD >/dev/null 2>&1 && had_chains=true
+mountpoint -q /run/netns && had_netns_mount=true
+remove_cni_leftovers() {
+    [ -z "$(ls -A /run/netns 2>/dev/null)" ] || return 0
+    if ! $had_chains; then
+        iptables -D FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD 2>/dev/null || true
+        local chain
+        for chain in CNI-FORWARD CNI-ADMIN; do
+            if iptables -F "$chain" 2>/dev/null; then iptables -X "$chain" 2>/dev/null || true; fi
+        done
+        iptables -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT 2>/dev/null || true
+        iptables -t nat -D OUTPUT -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT 2>/dev/null || true
+        iptables -t nat -D POSTROUTING -m comment --comment "CNI portfwd requiring masquerade" -j CNI-HOSTPORT-MASQ 2>/dev/null || true
+        for chain in CNI-HOSTPORT-DNAT CNI-HOSTPORT-MASQ CNI-HOSTPORT-SETMARK; do
+            if iptables -t nat -F "$chain" 2>/dev/null; then iptables -t nat -X "$chain" 2>/dev/null || true; fi
+        done
+    fi
+    $had_bridge || ip link delete cni-podman0 2>/dev/null || true
+    if ! $had_netns_mount && mountpoint -q /run/netns; then umount /run/netns 2>/dev/null || true; fi
+}
+
 own_tags=()
 cleanup() {
     [ "${#own_tags[@]}" -eq 0 ] || podman rmi "${own_tags[@]}" >/dev/null 2>&1 || true
     if [ -z "${IMAGES_TEST_STATE:-}" ]; then rm -rf "$state"; fi
+    remove_cni_leftovers
 }
 trap cleanup EXIT
 if [ -n "${IMAGES_TEST_STATE:-}" ]; then
