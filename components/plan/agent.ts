@@ -98,7 +98,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
             ...(telemetry.egress ? [telemetry.egress] : []),
         ],
         egressProxy,
-        sleep && shared.waker?.peer,
+        sleep && shared.waker && { peer: shared.waker.peer, ports: sleep.ports },
     );
     const images = new Set<ImageName>(containers.map((c) => c.image));
     if (backup?.cronJob) images.add(backup.cronJob.image);

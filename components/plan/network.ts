@@ -12,7 +12,6 @@ import { PROXY_PORT } from "../contract/egressProxy";
 import { KAGENT_AGENT_PORT } from "../contract/kagent";
 import { agentLabels, computerSelector, kagentPodSelector } from "../contract/labels";
 import { agentObjectNames } from "../contract/names";
-import { PORTS } from "../contract/pod";
 import { WAKER_PORT } from "../contract/waker";
 import type { ContainerPlan } from "./parts";
 
@@ -110,8 +109,8 @@ export function planNetwork(
     containers: ContainerPlan[],
     computerEgress: EgressRule[],
     proxy: { selector: Labels } | undefined,
-    /** The stack's waker, when the agent sleeps on idle: it calls the MCP ports (and asks the shell's metrics). */
-    waker?: PeerPlan,
+    /** The stack's waker, when the agent sleeps on idle, and the computer's ports it calls. */
+    waker?: { peer: PeerPlan; ports: number[] },
 ): NetworkPlan {
     const names = agentObjectNames(agent.name);
     const ports = containers.flatMap((c) => c.ports);
@@ -136,7 +135,7 @@ export function planNetwork(
             // The agent's own kagent pod calls the tools; the controller lists them every 60 s.
             ingress: [
                 { peers: [kagentPod, kagentNamespace], ports: tcp(...mcpPorts) },
-                ...(waker ? [{ peers: [waker], ports: tcp(...mcpPorts, PORTS.shellMetrics) }] : []),
+                ...(waker ? [{ peers: [waker.peer], ports: tcp(...waker.ports) }] : []),
             ],
         }),
         "computer-egress": policy(names.computerEgressPolicy, {
@@ -157,7 +156,9 @@ export function planNetwork(
             ingress: [{ peers: [kagentNamespace], ports: tcp(KAGENT_AGENT_PORT) }],
             egress: [
                 dns,
-                waker ? { peers: [waker], ports: tcp(WAKER_PORT) } : { peers: [computer], ports: tcp(...mcpPorts) },
+                waker
+                    ? { peers: [waker.peer], ports: tcp(WAKER_PORT) }
+                    : { peers: [computer], ports: tcp(...mcpPorts) },
                 { peers: [kagentNamespace] },
                 ...agent.network.agentEgress.map(egressRule),
             ],

@@ -24,16 +24,7 @@ export function planStack(config: StackConfig): StackPlan {
         planWaker(
             wakerService,
             agents.flatMap((agent) =>
-                agent.sleep
-                    ? [
-                          {
-                              agent: agent.agent,
-                              namespace: agent.namespace.name,
-                              sleep: agent.sleep,
-                              mcpPorts: agent.network.mcpPorts,
-                          },
-                      ]
-                    : [],
+                agent.sleep ? [{ agent: agent.agent, namespace: agent.namespace.name, sleep: agent.sleep }] : [],
             ),
             platform,
         );

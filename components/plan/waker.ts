@@ -44,6 +44,7 @@ export interface WakerRoute {
     token: { secret: string; key: string };
     servers: Partial<Record<"shell" | "computer-control", { url: string; health: string }>>;
     jobsMetricsUrl: string;
+    viewersUrl?: string;
 }
 
 export interface RoleRulePlan {
@@ -58,6 +59,8 @@ export interface AgentSleepPlan {
     idleAfterSeconds: number;
     wakeTimeoutSeconds: number;
     route: WakerRoute;
+    /** The computer's ports the waker calls: MCP, the shell's metrics, the browser view's activity. */
+    ports: number[];
     /** Role and RoleBinding `<agent>-waker` in the agent's namespace, for the waker's ServiceAccount. */
     access: {
         name: string;
@@ -117,8 +120,17 @@ export function planAgentSleep(
             };
         }
     }
+    const browserView = containers.some((c) => c.role === "browserView");
+    const ports = [
+        ...(["shell", "computerControl"] as const)
+            .filter((role) => servers[CONTAINERS[role].name as "shell"])
+            .map((role) => PORTS[role]),
+        PORTS.shellMetrics,
+        ...(browserView ? [PORTS.browserView] : []),
+    ];
     return {
         ...agent.sleep,
+        ports,
         route: {
             name: agent.name,
             namespace: agent.namespace,
@@ -127,6 +139,7 @@ export function planAgentSleep(
             token: { secret: names.credentials, key: SECRET_KEYS.mcpToken },
             servers,
             jobsMetricsUrl: `http://${host}:${PORTS.shellMetrics}/metrics`,
+            ...(browserView ? { viewersUrl: `http://${host}:${PORTS.browserView}/activity` } : {}),
         },
         access: {
             name: `${agent.name}-${WAKER_NAME}`,
@@ -156,7 +169,7 @@ export function planAgentSleep(
 /** The stack's waker, from the agents that sleep. */
 export function planWaker(
     service: WakerService,
-    sleeping: { agent: string; namespace: string; sleep: AgentSleepPlan; mcpPorts: number[] }[],
+    sleeping: { agent: string; namespace: string; sleep: AgentSleepPlan }[],
     platform: Pick<PlatformSpec, "kagentNamespace" | "network" | "apiServer" | "monitoring">,
 ): WakerPlan {
     const namespace = service.namespace;
@@ -215,9 +228,9 @@ export function planWaker(
                         peers: platform.apiServer.cidrs.map((cidr) => ({ cidr })),
                         ports: tcp(...platform.apiServer.ports),
                     },
-                    ...sleeping.map(({ agent, namespace: agentNamespace, mcpPorts }) => ({
+                    ...sleeping.map(({ agent, namespace: agentNamespace, sleep }) => ({
                         peers: [{ namespace: agentNamespace, pods: computerSelector(agent) }],
-                        ports: tcp(...mcpPorts, PORTS.shellMetrics),
+                        ports: tcp(...sleep.ports),
                     })),
                 ],
             }),

@@ -19,6 +19,8 @@ function sleepingConfig(): Record<string, any> {
     const config = copy(stackConfig("test-cluster"));
     config.platform.suspend = { enabled: true, idleAfter: "30m" };
     config.platform.apiServer = { cidrs: ["10.0.0.1/32"] };
+    // devbot's browser view: its viewers keep it awake (the waker asks /activity on port 6080).
+    config.agents[0].desktop = { ...config.agents[0].desktop, browserView: { enabled: true } };
     return config;
 }
 
@@ -118,6 +120,7 @@ describe("sleep on idle: plan", () => {
         assert.deepStrictEqual(Object.keys(route.servers).sort(), ["computer-control", "shell"]);
         assert.strictEqual(route.deployment, devbot.computer.name);
         assert.strictEqual(route.token.secret, devbot.credentials.secretName);
+        assert.strictEqual(route.viewersUrl, "http://devbot-computer.agent-devbot.svc.cluster.local:6080/activity");
         assert.ok(stack.images?.needed.includes("waker"), "the waker's image is built");
     });
 
@@ -226,14 +229,14 @@ describe("sleep on idle: who reaches whom", () => {
         assert.ok(!allowed(cluster, kagentPod("devbot"), waker, 9105), "the metrics port is Prometheus's");
     });
 
-    it("lets the waker reach the computers' MCP ports and the shell's metrics, not VNC or the browser view", () => {
+    it("lets the waker reach the computers' MCP ports, the shell's metrics and a browser view, not VNC", () => {
         for (const agent of ["devbot", "databot"]) {
             assert.ok(allowed(cluster, waker, computer(agent), 8081), `${agent} shell`);
             assert.ok(allowed(cluster, waker, computer(agent), 9101), `${agent} shell metrics`);
-            for (const port of [5900, 6080]) {
-                assert.ok(!allowed(cluster, waker, computer(agent), port), `${agent} ${port}`);
-            }
+            assert.ok(!allowed(cluster, waker, computer(agent), 5900), `${agent} VNC`);
         }
+        assert.ok(allowed(cluster, waker, computer("devbot"), 6080), "devbot's browser view (its /activity)");
+        assert.ok(!allowed(cluster, waker, computer("databot"), 6080), "databot has no browser view");
         assert.ok(allowed(cluster, waker, computer("devbot"), 8080), "devbot's computer-control");
         assert.ok(allowed(cluster, waker, { ip: "10.0.0.1" }, 443), "the API server");
         assert.ok(!allowed(cluster, waker, { ip: "10.0.0.2" }, 443), "another address");

@@ -137,6 +137,11 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
                 return send(res, 503, "unhealthy\n");
             }
         }
+        if (req.method === "GET" && path === "/activity") {
+            // For the waker (sleep on idle): a connected viewer keeps the computer awake. The count alone,
+            // unauthenticated; the port admits only the viewers, the ingress controller and the waker.
+            return json(res, 200, { viewers });
+        }
         if (req.method === "GET" && (path === "/" || path === "/index.html")) {
             const page = (await session(req)).check.ok ? "/viewer.html" : "/login.html";
             return send(res, 200, assets.get(page)!.body, assets.get(page)!.type);

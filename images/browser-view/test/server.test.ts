@@ -80,6 +80,16 @@ describe("browser-view server", () => {
         );
     });
 
+    it("says how many viewers are connected at /activity, without authentication (the waker asks it)", async () => {
+        const count = async () => JSON.parse((await h.http("GET", "/activity")).body).viewers;
+        const before = await count();
+        const rfb = await h.viewer(await h.login());
+        assert.equal(await count(), before + 1);
+        rfb.ws.close();
+        for (let i = 0; i < 50 && (await count()) !== before; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(await count(), before);
+    });
+
     it("hides the VNC password from the viewer and forces a shared session", async () => {
         const rfb = await h.viewer(await h.login());
         assert.equal(h.vnc.sessions.at(-1)!.sharedFlag, 1);

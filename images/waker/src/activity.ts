@@ -1,6 +1,7 @@
 /**
  * What the running computer says about its own work, asked over the pod network: the shell server's
- * `shell_jobs_running` gauge (its metrics port, docs/pod-contract.md) and each server's health path
+ * `shell_jobs_running` gauge (its metrics port, docs/pod-contract.md), the browser view's connected viewers
+ * (`/activity`), and each server's health path
  * through the Service (the first request after a wake must not meet a Service that has no endpoint yet).
  */
 import type { Activity } from "./computer.js";
@@ -33,6 +34,20 @@ export function activityOf(route: AgentRoute, fetcher: typeof fetch = fetch): Ac
                 throw new Error(`${route.jobsMetricsUrl} has no shell_jobs_running`);
             }
             return jobs;
+        },
+        async viewersConnected() {
+            if (route.viewersUrl === undefined) {
+                return 0;
+            }
+            const response = await get(route.viewersUrl);
+            if (!response.ok) {
+                throw new Error(`${route.viewersUrl} answered ${response.status}`);
+            }
+            const { viewers } = (await response.json()) as { viewers?: unknown };
+            if (typeof viewers !== "number") {
+                throw new Error(`${route.viewersUrl} has no viewers count`);
+            }
+            return viewers;
         },
         async serving() {
             const servers = Object.values(route.servers);

@@ -1,5 +1,5 @@
 /**
- * One agent's computer: when it is idle it sleeps (replicas 0), and the next request wakes it (replicas 1)
+ * One agent's computer: when it is idle (no call in flight or for idleAfter, no running job, no viewer) it sleeps (replicas 0), and the next request wakes it (replicas 1)
  * and waits until it is ready. Every transition of one computer runs after the previous one (a queue of
  * one), so concurrent calls during a wake wait for that same wake, and a call that arrives while the
  * computer is going to sleep wakes it right after. Nothing here is kept that the cluster does not also
@@ -17,6 +17,8 @@ export interface ComputerPolicy {
 export interface Activity {
     /** Background jobs of the shell server running now; throws when the server cannot be asked. */
     jobsRunning(): Promise<number>;
+    /** Viewers connected to the browser view (0 without one); throws when it cannot be asked. */
+    viewersConnected(): Promise<number>;
     /** True once the server answers through its Service (after the pod is Ready, kube-proxy may lag). */
     serving(): Promise<boolean>;
 }
@@ -114,14 +116,15 @@ export class Computer {
                 return false;
             }
             let jobs: number;
+            let watchers: number;
             try {
-                jobs = await this.activity.jobsRunning();
+                [jobs, watchers] = await Promise.all([this.activity.jobsRunning(), this.activity.viewersConnected()]);
             } catch {
                 // A shell that cannot say whether a build runs keeps its computer awake: asleep it could
-                // lose the build, awake it only costs its requests.
+                // lose the build, awake it only costs its requests. So does a browser view that cannot say.
                 return false;
             }
-            if (jobs > 0) {
+            if (jobs > 0 || watchers > 0) {
                 this.lastActivity = this.now();
                 return false;
             }

@@ -32,6 +32,8 @@ const agentRoute = z.strictObject({
     ),
     /** The shell server's metrics (`shell_jobs_running`): a running job keeps the computer awake. */
     jobsMetricsUrl: z.url(),
+    /** The browser view's `/activity` (`{"viewers": n}`), for an agent with one: a viewer keeps it awake. */
+    viewersUrl: z.url().optional(),
 });
 export type AgentRoute = z.infer<typeof agentRoute>;
 

@@ -50,6 +50,18 @@ test("jobs come from the shell's metrics; a server that cannot say is an error, 
     );
 });
 
+test("viewers come from the browser view's /activity; none without a browser view", async () => {
+    const viewersUrl = "http://computer:6080/activity";
+    const withView = { ...route, viewersUrl };
+    assert.equal(await activityOf(withView, fakeFetch({ [viewersUrl]: '{"viewers":2}' })).viewersConnected(), 2);
+    assert.equal(await activityOf(route, fakeFetch({})).viewersConnected(), 0);
+    await assert.rejects(
+        activityOf(withView, fakeFetch({ [viewersUrl]: "{}" })).viewersConnected(),
+        /no viewers count/,
+    );
+    await assert.rejects(activityOf(withView, fakeFetch({ [viewersUrl]: 503 })).viewersConnected(), /answered 503/);
+});
+
 test("serving means every server answers its health through the Service", async () => {
     const both = { "http://computer:8081/healthz": "ok", "http://computer:8080/healthz": "ok" };
     assert.equal(await activityOf(route, fakeFetch(both)).serving(), true);

@@ -46,7 +46,7 @@ test("idle for idleAfter with no call, job or viewer: asleep, and not before", a
     assert.equal(await computer.sleepIfIdle(), false, "asleep already: nothing more");
 });
 
-test("a call in flight, a connected viewer and a running job each keep it awake", async () => {
+test("a call in flight, a viewer (through the waker or the browser view), a running job each keep it awake", async () => {
     const deployment = new FakeDeployment(true);
     const { computer, activity } = setup(deployment);
     const done = computer.begin();
@@ -64,6 +64,13 @@ test("a call in flight, a connected viewer and a running job each keep it awake"
     await pause(60);
     assert.equal(await computer.sleepIfIdle(), false, "a shell that cannot be asked");
     activity.jobs = 0;
+    activity.viewers = 1;
+    await pause(60);
+    assert.equal(await computer.sleepIfIdle(), false, "a viewer on the browser view directly");
+    activity.viewers = new Error("browser view not answering");
+    await pause(60);
+    assert.equal(await computer.sleepIfIdle(), false, "a browser view that cannot be asked");
+    activity.viewers = 0;
     await pause(60);
     assert.equal(await computer.sleepIfIdle(), true);
     assert.deepEqual(deployment.scaleCalls, [0]);

@@ -44,6 +44,11 @@ export class FakeDeployment implements ComputerApi {
 
 export class FakeActivity implements Activity {
     jobs: number | Error = 0;
+    viewers: number | Error = 0;
+    async viewersConnected(): Promise<number> {
+        if (this.viewers instanceof Error) throw this.viewers;
+        return this.viewers;
+    }
     servingAnswer = true;
     async jobsRunning(): Promise<number> {
         if (this.jobs instanceof Error) throw this.jobs;
