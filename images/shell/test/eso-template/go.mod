@@ -1,6 +1,6 @@
 module persistent-agents/eso-template-render
 
-go 1.22
+go 1.26.0
 
 require github.com/Masterminds/sprig/v3 v3.3.0
 
@@ -14,5 +14,5 @@ require (
 	github.com/mitchellh/reflectwalk v1.0.2 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
-	golang.org/x/crypto v0.26.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
 )
