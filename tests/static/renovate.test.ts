@@ -124,6 +124,8 @@ const UNMANAGED_PINS: Record<string, string> = {
     KUBERNETES_PROVIDER_VERSION: "provider/v4 is served only at one release commit (a pseudo-version)",
     KUBERNETES_PROVIDER_MODULE_VERSION: "that release commit's pseudo-version",
     NPM_VERSION: "the npm Node.js bundles, which follows NODE_VERSION",
+    VULNDB_VERSION:
+        "golang.org/x/vulndb has no releases, only pseudo-versions (scripts/go-vulnerabilities.sh says how to bump it)",
 };
 
 describe("static: Renovate (renovate.json5)", () => {
