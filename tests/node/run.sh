@@ -23,10 +23,12 @@
 #   6. persistence.test.ts: the workspace through pod deletion and the runbook's remove and re-add;
 #   7. backup.test.ts: no CSI snapshot driver here (said plainly); a restore from a pre-made snapshot is
 #      refused rather than bound to an empty volume.
-#   8. egress.test.ts (last: it changes CoreDNS and databot's egress): databot with network.allowDomains,
+#   8. egress.test.ts (it changes CoreDNS and databot's egress): databot with network.allowDomains,
 #      deployed again as the README's first command does; curl, git and pip from its shell through its
 #      egress proxy to an HTTPS origin on the host named in the cluster's DNS, a name not in the list refused
 #      readably, a connection that skips the proxy refused by the policy.
+#   9. sleep.test.ts (last: it leaves the agents asleep): platform.suspend and a 30 s idleAfter deployed the
+#      same way; the computers sleep by themselves with no drift, and wake through the waker on a tool call.
 # Ends with one summary line: "node tier: N passed, M failed, K skipped in S s".
 # NODE_TIER_FILES picks files ("agents" and "agent-loop" are the pytest folders); NODE_TIER_PYTEST_ARGS passes
 # arguments to pytest (e.g. "-k mcp"); NODE_TIER_KEEP=1 keeps the temporary folder (logs, state) after a failure (the
@@ -133,7 +135,7 @@ run_pytest() { # run_pytest <folder> <venv> [pytest arguments]
     skipped=$((skipped + skips))
 }
 
-for file in ${NODE_TIER_FILES:-node.test.ts buildDaemon.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts egress.test.ts}; do
+for file in ${NODE_TIER_FILES:-node.test.ts buildDaemon.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts egress.test.ts sleep.test.ts}; do
     tap=$work/$file.tap
     file_started=$SECONDS
     if [ "$file" = agents ] || [ "$file" = agent-loop ]; then

@@ -111,7 +111,25 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             refuse(response, 413, `request body over ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
             return;
         }
-        const asked = request.method === "POST" ? classify(body, header(request, "mcp-protocol-version")) : undefined;
+        if (request.method !== "POST") {
+            // A client's GET (a standalone event stream) or DELETE (a session's end) asks for no work: both
+            // servers are stateless and refuse them, so a sleeping computer is not woken to say so.
+            if (agent.computer.asleep) {
+                response.setHeader("allow", "POST");
+                refuse(response, 405, "Method not allowed: this server is stateless, use POST");
+                return;
+            }
+            request.url = `${match[3] ?? "/"}${match[4] ?? ""}`;
+            streaming.web(request, response, { target: target.url, buffer: Readable.from([body]) }, (error) =>
+                refuse(
+                    response,
+                    502,
+                    `agent ${agent.route.name}'s ${serverName} server did not answer: ${error.message}`,
+                ),
+            );
+            return;
+        }
+        const asked = classify(body, header(request, "mcp-protocol-version"));
         const cache = agent.discovery.get(serverName) as DiscoveryCache;
         request.url = `${match[3] ?? "/"}${match[4] ?? ""}`;
         const forward = { target: target.url, buffer: Readable.from([body]) };
@@ -120,7 +138,7 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             refuse(response, 502, `agent ${agent.route.name}'s ${serverName} server did not answer: ${error.message}`);
         };
 
-        if (asked?.kind === "discovery") {
+        if (asked.kind === "discovery") {
             const remembered = agent.computer.asleep ? cache.answer(asked) : undefined;
             if (remembered !== undefined) {
                 // Asleep: answered from memory, the computer left asleep, and no activity counted.

@@ -140,6 +140,13 @@ test("discovery does not keep it awake; asleep, it is answered from memory with 
     const initialized = await shell(rpc("initialize", 42, { protocolVersion: "2025-11-25" }));
     assert.equal(((await initialized.json()) as { id: number }).id, 42);
     assert.equal((await shell(rpc("notifications/initialized"))).status, 202);
+    // An SDK client opens a standalone event stream with GET after initializing: refused as the stateless
+    // servers refuse it, without waking the computer.
+    const stream = await fetch(`${wakerUrl}/agents/devbot/shell/mcp`, {
+        headers: { accept: "text/event-stream", authorization: `Bearer ${deployment.tokenValue}` },
+    });
+    assert.equal(stream.status, 405);
+    assert.equal(stream.headers.get("allow"), "POST");
     assert.deepEqual(deployment.scaleCalls, [0], "asleep all along");
     assert.deepEqual(served, [], "nothing reached the computer");
     // A discovery request never answered before (ping) wakes it, once.
