@@ -4,22 +4,12 @@ import { parseStackConfig } from "../components/config";
 import { planAgent } from "../components/plan";
 import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
 import { type ProgramRun, runProgram } from "./harness/program";
+import { clusterOf as clusterOfRun, computerPod, kagentPod } from "./harness/programCluster";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");
 
-const computer = (agent: string): Endpoint => ({
-    namespace: `agent-${agent}`,
-    labels: {
-        "app.kubernetes.io/name": "persistent-agent",
-        "app.kubernetes.io/component": "computer",
-        "persistent-agents.dev/agent": agent,
-    },
-});
-const kagentPod = (agent: string): Endpoint => ({
-    namespace: `agent-${agent}`,
-    labels: { app: "kagent", kagent: agent },
-});
+const computer = computerPod;
 const kagentController: Endpoint = { namespace: "kagent", labels: { app: "kagent-controller" } };
 const stranger: Endpoint = { namespace: "default", labels: { app: "curious" } };
 const dns: Endpoint = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
@@ -27,20 +17,7 @@ const viewer: Endpoint = { namespace: "vnc-viewers", labels: { app: "guacamole" 
 const internet = (ip: string): Endpoint => ({ ip });
 
 function clusterOf(run: ProgramRun): Cluster {
-    const namespaceLabels: Record<string, Record<string, string>> = {};
-    for (const name of ["kagent", "default", "kube-system", "vnc-viewers", "gitea", "harbor"]) {
-        namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
-    }
-    for (const ns of run.byType("kubernetes:core/v1:Namespace")) {
-        namespaceLabels[ns.inputs.metadata.name] = {
-            ...ns.inputs.metadata.labels,
-            "kubernetes.io/metadata.name": ns.inputs.metadata.name,
-        };
-    }
-    return {
-        policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs),
-        namespaceLabels,
-    };
+    return clusterOfRun(run, ["kagent", "default", "kube-system", "vnc-viewers", "gitea", "harbor"]);
 }
 
 describe("isolation: network", () => {

@@ -7,16 +7,10 @@
 import * as assert from "node:assert";
 import { type Cluster, type Endpoint, allowed } from "../harness/networkPolicyEvaluator";
 import { type ProgramRun, runProgram } from "../harness/program";
+import { clusterOf as clusterOfRun, computerPod, kagentPod } from "../harness/programCluster";
 import { copy, stackConfig } from "../harness/stackFile";
 
-const computer = (agent: string): Endpoint => ({
-    namespace: `agent-${agent}`,
-    labels: {
-        "app.kubernetes.io/name": "persistent-agent",
-        "app.kubernetes.io/component": "computer",
-        "persistent-agents.dev/agent": agent,
-    },
-});
+const computer = computerPod;
 const backupPod = (agent: string): Endpoint => ({
     namespace: `agent-${agent}`,
     labels: {
@@ -31,10 +25,6 @@ const prometheus: Endpoint = {
 };
 const grafana: Endpoint = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana" } };
 const prometheusElsewhere: Endpoint = { namespace: "default", labels: { "app.kubernetes.io/name": "prometheus" } };
-const kagentPod = (agent: string): Endpoint => ({
-    namespace: `agent-${agent}`,
-    labels: { app: "kagent", kagent: agent },
-});
 const kagentController: Endpoint = { namespace: "kagent", labels: { app: "kagent-controller" } };
 const stranger: Endpoint = { namespace: "default", labels: { app: "curious" } };
 const apiServer: Endpoint = { ip: "10.0.0.1" };
@@ -55,20 +45,7 @@ function operationsConfig(): Record<string, any> {
 }
 
 function clusterOf(run: ProgramRun): Cluster {
-    const namespaceLabels: Record<string, Record<string, string>> = {};
-    for (const name of ["kagent", "default", "kube-system", "monitoring"]) {
-        namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
-    }
-    for (const ns of run.byType("kubernetes:core/v1:Namespace")) {
-        namespaceLabels[ns.inputs.metadata.name] = {
-            ...ns.inputs.metadata.labels,
-            "kubernetes.io/metadata.name": ns.inputs.metadata.name,
-        };
-    }
-    return {
-        policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs),
-        namespaceLabels,
-    };
+    return clusterOfRun(run, ["kagent", "default", "kube-system", "monitoring"]);
 }
 
 describe("reachability with monitoring and backups on", () => {

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { SLEEP_ANNOTATIONS, WAKER_FIELD_MANAGER } from "../../components/contract/waker";
 import { type Cluster, type Endpoint, allowed } from "../harness/networkPolicyEvaluator";
 import { runProgram } from "../harness/program";
+import { clusterOf, computerPod, kagentPod } from "../harness/programCluster";
 import { copy, stackConfig } from "../harness/stackFile";
 import { MIN_IDLE_AFTER_SECONDS } from "../../components/config/agentSchema";
 import { compileStack } from "../../components/plan";
@@ -178,18 +179,7 @@ describe("sleep on idle: plan", () => {
 });
 
 describe("sleep on idle: who reaches whom", () => {
-    const computer = (agent: string): Endpoint => ({
-        namespace: `agent-${agent}`,
-        labels: {
-            "app.kubernetes.io/name": "persistent-agent",
-            "app.kubernetes.io/component": "computer",
-            "persistent-agents.dev/agent": agent,
-        },
-    });
-    const kagentPod = (agent: string): Endpoint => ({
-        namespace: `agent-${agent}`,
-        labels: { app: "kagent", kagent: agent },
-    });
+    const computer = computerPod;
     const waker: Endpoint = {
         namespace: "agent-waker",
         labels: {
@@ -203,21 +193,7 @@ describe("sleep on idle: who reaches whom", () => {
     let cluster: Cluster;
 
     before(async () => {
-        const run = await runProgram({ config: sleepingConfig() });
-        const namespaceLabels: Record<string, Record<string, string>> = {};
-        for (const name of ["kagent", "default", "kube-system"]) {
-            namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
-        }
-        for (const ns of run.byType("kubernetes:core/v1:Namespace")) {
-            namespaceLabels[ns.inputs.metadata.name] = {
-                ...ns.inputs.metadata.labels,
-                "kubernetes.io/metadata.name": ns.inputs.metadata.name,
-            };
-        }
-        cluster = {
-            policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs),
-            namespaceLabels,
-        };
+        cluster = clusterOf(await runProgram({ config: sleepingConfig() }), ["kagent", "default", "kube-system"]);
     });
 
     it("lets kagent's pods and controller reach the waker, and nobody else", () => {
