@@ -9,23 +9,13 @@ import * as assert from "node:assert";
 import { egressProxySelector } from "../components/contract/labels";
 import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
 import { type ProgramRun, runProgram } from "./harness/program";
+import { clusterOf as clusterOfRun, computerPod, kagentPod } from "./harness/programCluster";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const BUILD_NAMESPACE = "agent-builds";
 const AGENTS = ["devbot", "databot"];
 
-const computer = (agent: string): Endpoint => ({
-    namespace: `agent-${agent}`,
-    labels: {
-        "app.kubernetes.io/name": "persistent-agent",
-        "app.kubernetes.io/component": "computer",
-        "persistent-agents.dev/agent": agent,
-    },
-});
-const kagentPod = (agent: string): Endpoint => ({
-    namespace: `agent-${agent}`,
-    labels: { app: "kagent", kagent: agent },
-});
+const computer = computerPod;
 /** An agent's daemon pod, as its Deployment labels it. */
 const daemon = (agent: string): Endpoint => ({
     namespace: BUILD_NAMESPACE,
@@ -66,26 +56,14 @@ const PROBES: [Endpoint, number, string][] = [
 ];
 
 function clusterOf(run: ProgramRun): Cluster {
-    const namespaceLabels: Record<string, Record<string, string>> = {};
-    for (const name of ["kagent", "default", "kube-system", "gitea", "harbor", "vault", "dns-system"]) {
-        namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
-    }
+    const cluster = clusterOfRun(run, ["kagent", "default", "kube-system", "gitea", "harbor", "vault", "dns-system"]);
     // A namespace labelled as an agent's but without the stack's policies (another stack's, or one made by
     // hand): its pods' egress is open, so only a daemon's own ingress rule stands between them and it.
-    namespaceLabels["agent-intruder"] = {
+    cluster.namespaceLabels["agent-intruder"] = {
         "kubernetes.io/metadata.name": "agent-intruder",
         "persistent-agents.dev/agent": "intruder",
     };
-    for (const ns of run.byType("kubernetes:core/v1:Namespace")) {
-        namespaceLabels[ns.inputs.metadata.name] = {
-            ...ns.inputs.metadata.labels,
-            "kubernetes.io/metadata.name": ns.inputs.metadata.name,
-        };
-    }
-    return {
-        policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs),
-        namespaceLabels,
-    };
+    return cluster;
 }
 
 describe("build network: what each agent's builds can reach", () => {

@@ -7,6 +7,7 @@
 import * as assert from "node:assert";
 import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
 import { type ProgramRun, runProgram } from "./harness/program";
+import { clusterOf as clusterOfRun } from "./harness/programCluster";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");
@@ -30,20 +31,7 @@ const internet = (ip: string): Endpoint => ({ ip });
 const PRIVATE = ["10.0.0.5", "172.20.1.1", "192.168.1.10", "169.254.169.254", "100.64.0.1"];
 
 function clusterOf(run: ProgramRun): Cluster {
-    const namespaceLabels: Record<string, Record<string, string>> = {};
-    for (const name of ["kagent", "default", "kube-system", "gitea", "harbor", "monitoring"]) {
-        namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
-    }
-    for (const ns of run.byType("kubernetes:core/v1:Namespace")) {
-        namespaceLabels[ns.inputs.metadata.name] = {
-            ...ns.inputs.metadata.labels,
-            "kubernetes.io/metadata.name": ns.inputs.metadata.name,
-        };
-    }
-    return {
-        policies: run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs),
-        namespaceLabels,
-    };
+    return clusterOfRun(run, ["kagent", "default", "kube-system", "gitea", "harbor", "monitoring"]);
 }
 
 /** test-cluster with devbot given a list (and its git credential brokered); databot keeps direct egress. */

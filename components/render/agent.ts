@@ -13,7 +13,7 @@ import { egressProxyObjects } from "./egressProxy";
 import { type KagentObjects, kagentObjects } from "./kagent";
 import { agentMonitoringObjects } from "./monitoring";
 import { networkPolicy } from "./networkPolicy";
-import type { ImageRefs, Rendered } from "./objects";
+import { type ImageRefs, namespaceObject, type Rendered } from "./objects";
 import { quotaObjects } from "./quotas";
 import { type VaultAccessObjects, vaultAccessObjects } from "./vaultAccess";
 import { wakerAccessObjects } from "./waker";
@@ -41,14 +41,7 @@ export interface AgentObjects {
 
 export function renderAgent(plan: AgentPlan, images: ImageRefs): AgentObjects {
     return {
-        namespace: {
-            key: "namespace",
-            object: {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: plan.namespace.name, labels: plan.namespace.labels },
-            },
-        },
+        namespace: namespaceObject(plan.namespace.name, plan.namespace.labels),
         guards: [
             ...Object.entries(plan.network.policies).map(([key, policy]) => ({ key, object: networkPolicy(policy) })),
             ...(plan.egressProxy ? [{ key: "egress-proxy", object: networkPolicy(plan.egressProxy.policy) }] : []),

@@ -12,7 +12,7 @@ import {
 } from "../contract/buildService";
 import type { BuildDaemonPlan, BuildServicePlan } from "../plan/types";
 import { networkPolicy } from "./networkPolicy";
-import { type ImageRefs, imageRef, type KubernetesObject, type Rendered } from "./objects";
+import { type ImageRefs, imageRef, type KubernetesObject, namespaceObject, type Rendered } from "./objects";
 import { type VaultAccessObjects, vaultAccessObjects } from "./vaultAccess";
 
 export interface BuildServiceObjects {
@@ -25,14 +25,7 @@ export interface BuildServiceObjects {
 
 export function buildServiceObjects(plan: BuildServicePlan): BuildServiceObjects {
     return {
-        namespace: {
-            key: "namespace",
-            object: {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: plan.namespace, labels: plan.namespaceLabels },
-            },
-        },
+        namespace: namespaceObject(plan.namespace, plan.namespaceLabels),
         inNamespace: [{ key: "default-deny", object: networkPolicy(plan.defaultDeny) }],
         vaultAccess: vaultAccessObjects(plan.vaultAccess),
     };

@@ -16,7 +16,15 @@ import {
 import { AGENT_UID, METRICS_PATH } from "../contract/pod";
 import type { EgressProxyPlan } from "../plan/types";
 import { podMonitor } from "./monitoring";
-import { type ImageRefs, imageRef, type KubernetesObject, type PodSpec, type Rendered } from "./objects";
+import {
+    type ImageRefs,
+    imageRef,
+    type KubernetesObject,
+    type PodSpec,
+    type Rendered,
+    restrictedContainerSecurity,
+    restrictedPodSecurity,
+} from "./objects";
 import { squidRules } from "./squidRules";
 
 /**
@@ -66,21 +74,12 @@ export function egressProxyObjects(agent: string, plan: EgressProxyPlan, images:
 }
 
 function podSpec(plan: EgressProxyPlan, image: Input<string>): PodSpec {
-    const security = {
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ["ALL"] },
-    };
+    const security = restrictedContainerSecurity();
     const logMount = { name: "log", mountPath: PATHS.logDir };
     return {
         automountServiceAccountToken: false,
         enableServiceLinks: false,
-        securityContext: {
-            runAsUser: AGENT_UID,
-            runAsGroup: AGENT_UID,
-            runAsNonRoot: true,
-            seccompProfile: { type: "RuntimeDefault" },
-        },
+        securityContext: restrictedPodSecurity(AGENT_UID),
         containers: [
             {
                 name: "egress-proxy",

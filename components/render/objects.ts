@@ -50,3 +50,18 @@ export function imageRef(images: ImageRefs, image: ImageName, what: string): Inp
     }
     return ref;
 }
+
+/** A Namespace as the stack renders each of its own (key `namespace`: resources `<prefix>-namespace`). */
+export function namespaceObject(name: string, labels: Record<string, string>): Rendered {
+    return { key: "namespace", object: { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } } };
+}
+
+/** The pod-level security context of the stack's own restricted pods (egress proxy, waker): UID `uid`, no root. */
+export function restrictedPodSecurity(uid: number) {
+    return { runAsUser: uid, runAsGroup: uid, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/** The container-level security context of those pods: no escalation, read-only root, no capabilities. */
+export function restrictedContainerSecurity() {
+    return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+}

@@ -9,7 +9,15 @@ import { WAKER_METRICS_PORT_NAME, WAKER_PORT_NAME } from "../contract/waker";
 import type { AgentSleepPlan, WakerPlan } from "../plan/types";
 import { podMonitor } from "./monitoring";
 import { networkPolicy } from "./networkPolicy";
-import { type ImageRefs, imageRef, type KubernetesObject, type Rendered } from "./objects";
+import {
+    type ImageRefs,
+    imageRef,
+    type KubernetesObject,
+    namespaceObject,
+    type Rendered,
+    restrictedContainerSecurity,
+    restrictedPodSecurity,
+} from "./objects";
 
 const ROUTES_HASH_ANNOTATION = "persistent-agents.dev/routes-sha256";
 
@@ -52,12 +60,7 @@ export function wakerObjects(plan: WakerPlan, images: ImageRefs): WakerObjects {
                     spec: {
                         serviceAccountName: plan.name,
                         enableServiceLinks: false,
-                        securityContext: {
-                            runAsUser: AGENT_UID,
-                            runAsGroup: AGENT_UID,
-                            runAsNonRoot: true,
-                            seccompProfile: { type: "RuntimeDefault" },
-                        },
+                        securityContext: restrictedPodSecurity(AGENT_UID),
                         containers: [
                             {
                                 name: "waker",
@@ -79,11 +82,7 @@ export function wakerObjects(plan: WakerPlan, images: ImageRefs): WakerObjects {
                                     failureThreshold: 3,
                                 },
                                 resources: structuredClone(plan.resources),
-                                securityContext: {
-                                    allowPrivilegeEscalation: false,
-                                    readOnlyRootFilesystem: true,
-                                    capabilities: { drop: ["ALL"] },
-                                },
+                                securityContext: restrictedContainerSecurity(),
                             },
                         ],
                         volumes: [{ name: "routes", configMap: { name: plan.name } }],
@@ -96,14 +95,7 @@ export function wakerObjects(plan: WakerPlan, images: ImageRefs): WakerObjects {
         objects.push(podMonitor(plan.podMonitor));
     }
     return {
-        namespace: {
-            key: "namespace",
-            object: {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: plan.namespace, labels: plan.namespaceLabels },
-            },
-        },
+        namespace: namespaceObject(plan.namespace, plan.namespaceLabels),
         inNamespace: [
             { key: "default-deny", object: networkPolicy(plan.policies.defaultDeny) },
             { key: "policy", object: networkPolicy(plan.policies.waker) },
