@@ -13,10 +13,11 @@
 #   coredns, kube-router, registry, vault, external-secrets
 #                           what the local node runs (scripts/node/): cluster DNS, the NetworkPolicy
 #                           enforcer, the OCI registry, Vault and the External Secrets Operator
-#   go                      a Go that builds all of the above and the tests' tools (actionlint, promtool,
-#                           buildkitd): the machine's when it is >= 1.21, else Debian's golang-go (installed
-#                           if missing) fetches GO_TOOLCHAIN from the Go module proxy into the go folder
-# Each build lands in $PERSISTENT_AGENTS_CACHE/toolchain/<component>-<version>/bin/ (default cache:
+#   go                      GO_TOOLCHAIN, the one Go that builds all of the above: the machine's go when it is
+#                           that version; a go >= 1.21 fetches it from the Go module proxy by itself; an
+#                           older or missing one (Debian's golang-go, installed if missing) downloads it into
+#                           the go folder. The tests' tools (actionlint, promtool, buildkitd) use the same go.
+# Each build lands in $PERSISTENT_AGENTS_CACHE/toolchain/<component>-<version>-<go>/bin/ (default cache:
 # ~/.cache/persistent-agents), built in a temporary folder and moved into place, so a folder that exists
 # is complete. A lock per component makes concurrent runs wait for one another instead of building twice.
 # Prints what it built and how long each build took (also appended to build-times.log in that folder).
@@ -56,19 +57,19 @@ apt_install() {
         apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# Go for the builds: the machine's go when it is recent enough, else the approved toolchain from the Go
-# module proxy. Go >= 1.21 fetches it itself when GOTOOLCHAIN names it; an older go (Debian bookworm has
-# 1.19) downloads the same module, golang.org/toolchain, and it is run from a copy in the toolchain folder.
+# Go for the builds: GO_TOOLCHAIN, whatever go the machine has. Go >= 1.21 fetches it itself when GOTOOLCHAIN
+# names it; an older go (Debian bookworm has 1.19) downloads the same module, golang.org/toolchain, and it
+# is run from a copy in the toolchain folder.
 go_ready=false
 ensure_go() {
     [ "$go_ready" = false ] || return 0
     command -v go >/dev/null 2>&1 || apt_install golang-go ca-certificates
     local have
     have=$(GOTOOLCHAIN=local go env GOVERSION | sed 's/^go//')
-    if version_at_least "$have" "$GO_MINIMUM"; then
+    if [ "go$have" = "$GO_TOOLCHAIN" ]; then
         export GOTOOLCHAIN=local
     elif version_at_least "$have" 1.21; then
-        echo "toolchain: go $have is older than $GO_MINIMUM; the go command fetches $GO_TOOLCHAIN from the Go module proxy"
+        echo "toolchain: the machine's go is $have; the go command fetches $GO_TOOLCHAIN from the Go module proxy"
         export GOTOOLCHAIN=$GO_TOOLCHAIN
     else
         local go_root
@@ -147,13 +148,17 @@ ensure_component() {
     tmp=$(mktemp -d "$toolchain_root/.build-$component.XXXXXX")
     chmod 755 "$tmp" # mktemp makes it private; the installed folder is readable like any program folder
     started=$SECONDS
-    if ! nice -n 10 bash "$here/build-$component.sh" "$tmp/bin" >"$folder.log" 2>&1; then
-        rm -rf "$tmp"
+    # A build cache of its own, removed after the build: the binaries are cached by version, so it would only
+    # ever speed a rebuild of the same version, and kept it grows by gigabytes per component (a cold run's
+    # caches once filled the disk).
+    if ! GOCACHE="$tmp.gocache" nice -n 10 bash "$here/build-$component.sh" "$tmp/bin" >"$folder.log" 2>&1; then
+        rm -rf "$tmp" "$tmp.gocache"
         tail -n 30 "$folder.log" >&2
         echo "toolchain: building $component $version failed; the whole log is $folder.log" >&2
         exit 1
     fi
     seconds=$((SECONDS - started))
+    rm -rf "$tmp.gocache"
     mv -T "$tmp" "$folder"
     echo "toolchain: built $component $version in $seconds s: $(cd "$folder/bin" && echo *)"
     printf '%s\t%s\t%s\t%s s\t%s cores\n' "$(date -u +%FT%TZ)" "$component" "$version" "$seconds" "$(nproc)" \

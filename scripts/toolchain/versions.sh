@@ -4,9 +4,9 @@
 # Each is what the Go module proxy serves and was found to work (issue 9); bumping one changes the cache
 # folder name, so the next ensure.sh builds it afresh beside the old one.
 
-# Go: the machine's own go is used when it is at least GO_MINIMUM; otherwise the go command fetches
-# GO_TOOLCHAIN from the Go module proxy (module golang.org/toolchain), the one approved newer Go.
-GO_MINIMUM=1.26.6 # pulumi pkg/v3 v3.276.0 says go 1.26.6
+# Go: every toolchain build and every Go build of the images uses this one Go (issue 26: the standard
+# library's fixes reach every program). A machine's go >= 1.21 fetches it from the Go module proxy (module
+# golang.org/toolchain) when GOTOOLCHAIN names it; an older one downloads the same module.
 # renovate: datasource=golang-version depName=go
 GO_TOOLCHAIN=go1.27.3
 

@@ -119,7 +119,6 @@ function groupOf(dep: Dep): string | undefined {
  * either get a `# renovate:` line or a reason here.
  */
 const UNMANAGED_PINS: Record<string, string> = {
-    GO_MINIMUM: "follows pulumi's go.mod, not a release",
     LANGUAGE_NODEJS_VERSION: "the newest sdk/v3 module that still holds the language host; newer ones do not",
     KUBERNETES_PROVIDER_VERSION: "provider/v4 is served only at one release commit (a pseudo-version)",
     KUBERNETES_PROVIDER_MODULE_VERSION: "that release commit's pseudo-version",
@@ -175,7 +174,7 @@ describe("static: Renovate (renovate.json5)", () => {
     it("updates every NAME_VERSION= pin of the scripts, or says why not", () => {
         const extracted = new Set(customDeps.map((dep) => `${dep.file} ${dep.currentValue}`));
         for (const file of trackedFiles.filter((f) => f.endsWith(".sh"))) {
-            for (const [, name, value] of read(file).matchAll(/^([A-Z_]+_VERSION|GO_MINIMUM)=(\S+)/gm)) {
+            for (const [, name, value] of read(file).matchAll(/^([A-Z_]+_VERSION)=(\S+)/gm)) {
                 if (name in UNMANAGED_PINS) {
                     continue;
                 }
