@@ -64,6 +64,19 @@ describe("static: GitHub workflows", () => {
         }
     });
 
+    // A preview persists nothing, so skipping the CLI's per-step snapshot serialization loses nothing, and
+    // without it a preview's cost grows with the square of the stack's resources. `up` keeps its
+    // checkpoints: they are what records a resource created before a crash.
+    it("previews skip the per-step checkpoints; up keeps them", () => {
+        const previews = Object.values<any>(pr.jobs).flatMap((job) => (job.steps ? pulumiSteps(job) : []));
+        for (const step of previews) {
+            assert.strictEqual(step.env.PULUMI_SKIP_CHECKPOINTS, "true", step.name);
+        }
+        for (const step of pulumiSteps(deploy.jobs.up)) {
+            assert.strictEqual(step.env?.PULUMI_SKIP_CHECKPOINTS, undefined, step.name);
+        }
+    });
+
     it("deploys every stack but local from the default branch, behind the stack's environment", () => {
         assert.deepStrictEqual(deploy.on.push.branches, ["main"]);
         const up = deploy.jobs.up;
