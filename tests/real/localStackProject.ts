@@ -85,7 +85,7 @@ export class LocalStackProject {
         return local;
     }
 
-    pulumi(args: string[], options: { stack?: boolean } = {}): CommandResult {
+    pulumi(args: string[], options: { stack?: boolean; env?: NodeJS.ProcessEnv } = {}): CommandResult {
         const run = spawnSync(
             "pulumi",
             [...args, ...(options.stack === false ? [] : ["--stack", STACK]), "--non-interactive"],
@@ -95,7 +95,7 @@ export class LocalStackProject {
                 // 15 minutes for the tier; the real-engine bench's 100 agents on a busy machine take longer.
                 timeout: Number(process.env.REAL_TIER_PULUMI_TIMEOUT_MINUTES ?? 15) * 60_000,
                 maxBuffer: 64 * 1024 * 1024,
-                env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+                env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", ...options.env },
             },
         );
         if (run.error) {
@@ -104,7 +104,7 @@ export class LocalStackProject {
         return { status: run.status, stdout: run.stdout, stderr: run.stderr };
     }
 
-    pulumiOk(args: string[], options: { stack?: boolean } = {}): CommandResult {
+    pulumiOk(args: string[], options: { stack?: boolean; env?: NodeJS.ProcessEnv } = {}): CommandResult {
         const result = this.pulumi(args, options);
         if (result.status !== 0) {
             throw new Error(
