@@ -6,7 +6,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-renice -n 10 -p $$ >/dev/null
+# renice sets the niceness (it does not add to it): a run started under `nice -n 19` stays at 19.
+[ "$(nice)" -ge 10 ] || renice -n 10 -p $$ >/dev/null
 if ! command -v squid >/dev/null 2>&1 || ! command -v mtail >/dev/null 2>&1; then
     echo "egress bench: squid and mtail are missing: run tests/egress-proxy/run.sh once (it installs them)" >&2
     exit 2

@@ -7,7 +7,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # Everything below (the builds if any, the control plane, pulumi) at a lower priority: the machine is shared.
-renice -n 10 -p $$ >/dev/null
+# renice sets the niceness (it does not add to it): a run started under `nice -n 19` stays at 19.
+[ "$(nice)" -ge 10 ] || renice -n 10 -p $$ >/dev/null
 
 "$repo/scripts/toolchain/ensure.sh" kube etcd pulumi language-nodejs kubernetes-provider
 # shellcheck source=scripts/toolchain/env.sh
