@@ -27,6 +27,8 @@ export const SLEEP_ANNOTATIONS = {
     /** The waker's: `awake` or `asleep`, and since when. */
     sleepState: "persistent-agents.dev/sleep-state",
     sleepSince: "persistent-agents.dev/sleep-since",
+    /** The waker's: its servers' last discovery answers (JSON), so a restarted waker wakes nothing to list tools. */
+    discovery: "persistent-agents.dev/discovery",
 } as const;
 
 /** `kubectl get deploy -o yaml --show-managed-fields`: this manager owns spec.replicas of sleeping computers. */

@@ -19,6 +19,8 @@ export const ANNOTATIONS = {
     /** Written by the waker: `awake` or `asleep`, and since when (RFC 3339). */
     sleepState: "persistent-agents.dev/sleep-state",
     sleepSince: "persistent-agents.dev/sleep-since",
+    /** Written by the waker: its servers' last discovery answers (JSON), read back when it restarts. */
+    discovery: "persistent-agents.dev/discovery",
 } as const;
 
 /** The waker's field manager: `kubectl get deploy -o yaml --show-managed-fields` shows it owns replicas. */
@@ -30,6 +32,10 @@ export interface ComputerStatus {
     /** status.readyReplicas of the current generation. */
     ready: number;
     suspendedByOperator: boolean;
+    /** ANNOTATIONS.sleepState as the last waker left it ("awake", "asleep"), if any. */
+    sleepState?: string;
+    /** The discovery answers the waker saved (ANNOTATIONS.discovery), if any. */
+    discovery?: string;
 }
 
 /** One agent's computer as the API server has it. */
@@ -37,6 +43,7 @@ export interface ComputerApi {
     status(): Promise<ComputerStatus>;
     scale(replicas: 0 | 1): Promise<void>;
     markSleepState(state: "awake" | "asleep", since: Date): Promise<void>;
+    saveDiscovery(text: string): Promise<void>;
     /** The agent's current MCP bearer token (the Secret ESO keeps in sync with Vault). */
     token(): Promise<string>;
 }
@@ -49,11 +56,19 @@ export interface ComputerRef {
 
 export function statusOf(deployment: V1Deployment): ComputerStatus {
     const generationSeen = (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0);
-    return {
+    const status: ComputerStatus = {
         replicas: deployment.spec?.replicas ?? 1,
         ready: generationSeen ? (deployment.status?.readyReplicas ?? 0) : 0,
         suspendedByOperator: deployment.metadata?.annotations?.[ANNOTATIONS.suspended] === "true",
     };
+    const annotations = deployment.metadata?.annotations ?? {};
+    if (annotations[ANNOTATIONS.sleepState] !== undefined) {
+        status.sleepState = annotations[ANNOTATIONS.sleepState];
+    }
+    if (annotations[ANNOTATIONS.discovery] !== undefined) {
+        status.discovery = annotations[ANNOTATIONS.discovery];
+    }
+    return status;
 }
 
 /** The API server's side, through the maintained client (in the cluster: the pod's ServiceAccount). */
@@ -79,6 +94,13 @@ export class KubernetesComputers {
             },
             markSleepState: async (state, since) => {
                 const annotations = { [ANNOTATIONS.sleepState]: state, [ANNOTATIONS.sleepSince]: since.toISOString() };
+                await this.apps.patchNamespacedDeployment(
+                    { name, namespace, fieldManager: FIELD_MANAGER, body: { metadata: { annotations } } },
+                    merge,
+                );
+            },
+            saveDiscovery: async (text) => {
+                const annotations = { [ANNOTATIONS.discovery]: text };
                 await this.apps.patchNamespacedDeployment(
                     { name, namespace, fieldManager: FIELD_MANAGER, body: { metadata: { annotations } } },
                     merge,

@@ -5,7 +5,7 @@
  * computer is going to sleep wakes it right after. Nothing here is kept that the cluster does not also
  * have: a restarted waker reads the replicas back, and waking an awake computer does nothing.
  */
-import type { ComputerApi } from "./cluster.js";
+import type { ComputerApi, ComputerStatus } from "./cluster.js";
 
 export interface ComputerPolicy {
     agent: string;
@@ -141,10 +141,11 @@ export class Computer {
     }
 
     /** Reads the computer's state back (at start and after a restart): the sleeping gauge follows it. */
-    async refresh(): Promise<void> {
+    async refresh(): Promise<ComputerStatus> {
         const status = await this.api.status();
         this.sleepingNow = status.replicas === 0;
         this.events.sleeping(this.policy.agent, this.sleepingNow);
+        return status;
     }
 
     private idleLongEnough(): boolean {
@@ -157,6 +158,10 @@ export class Computer {
         const status = await this.api.status();
         if (status.suspendedByOperator) {
             throw new SuspendedByOperator(this.policy.agent);
+        }
+        if (status.replicas >= 1 && status.sleepState === "asleep") {
+            // Scaled up by a waker that died before marking it (or by a person's kubectl scale): say it runs.
+            await this.api.markSleepState("awake", new Date(started));
         }
         if (status.replicas >= 1 && status.ready >= 1) {
             this.sleepingNow = false;

@@ -4,7 +4,10 @@
  * needs the computer. So such requests never count as activity, and while the computer sleeps they are
  * answered from the last answers the servers gave (both servers are stateless: an answer depends on the
  * request, not on a session). Only a request with real work (a tool call) wakes the computer; so does a
- * discovery request the waker has no answer for yet (after its own restart), once.
+ * discovery request the waker has no answer for yet, once. The answers are also kept on the computer's
+ * Deployment (an annotation, which the waker may patch already): a restarted waker starts from them, so
+ * kagent's controller listing the tools right after a restart wakes no sleeping computer (a restart
+ * would otherwise wake every agent at once, which a cluster sized for sleeping agents cannot hold).
  */
 
 /** Methods that ask about the server and change nothing on the computer. */
@@ -92,10 +95,21 @@ export function resultOf(contentType: string | undefined, text: string): unknown
 
 /** The last result per discovery request of one server. */
 export class DiscoveryCache {
-    private readonly results = new Map<string, unknown>();
+    private readonly results: Map<string, unknown>;
 
-    remember(key: string, result: unknown): void {
+    constructor(entries: Iterable<[string, unknown]> = []) {
+        this.results = new Map(entries);
+    }
+
+    /** True when the result is new or differs from the one remembered. */
+    remember(key: string, result: unknown): boolean {
+        const changed = !this.results.has(key) || JSON.stringify(this.results.get(key)) !== JSON.stringify(result);
         this.results.set(key, result);
+        return changed;
+    }
+
+    entries(): [string, unknown][] {
+        return [...this.results];
     }
 
     /**
@@ -117,5 +131,74 @@ export class DiscoveryCache {
             return "";
         }
         return JSON.stringify(batch ? answers : answers[0]);
+    }
+}
+
+/** Above this the answers are not saved (annotations of one object share 256 KiB); kept in memory still. */
+const MAX_SAVED_CHARS = 128 * 1024;
+
+/**
+ * One agent's remembered answers, per server, saved on its Deployment after each change (one save at a
+ * time, the latest state wins) and read back from it at start.
+ */
+export class AgentDiscovery {
+    private readonly caches = new Map<string, DiscoveryCache>();
+    private saving: Promise<void> = Promise.resolve();
+    private dirty = false;
+
+    constructor(
+        private readonly save: (text: string) => Promise<void>,
+        private readonly log: (line: string) => void,
+        saved?: string,
+    ) {
+        if (saved) {
+            try {
+                const servers = JSON.parse(saved) as Record<string, Record<string, unknown>>;
+                for (const [server, results] of Object.entries(servers)) {
+                    this.caches.set(server, new DiscoveryCache(Object.entries(results)));
+                }
+            } catch {
+                this.log("waker: the saved discovery answers are not JSON: starting without them");
+            }
+        }
+    }
+
+    cache(server: string): DiscoveryCache {
+        let cache = this.caches.get(server);
+        if (!cache) {
+            cache = new DiscoveryCache();
+            this.caches.set(server, cache);
+        }
+        return cache;
+    }
+
+    remember(server: string, key: string, result: unknown): void {
+        if (this.cache(server).remember(key, result) && !this.dirty) {
+            this.dirty = true;
+            this.saving = this.saving.then(() => this.saveNow());
+        }
+    }
+
+    /** Resolves once every change so far is saved (or its save failed, which is logged). */
+    saved(): Promise<void> {
+        return this.saving;
+    }
+
+    private async saveNow(): Promise<void> {
+        this.dirty = false;
+        const text = JSON.stringify(
+            Object.fromEntries(
+                [...this.caches].map(([server, cache]) => [server, Object.fromEntries(cache.entries())]),
+            ),
+        );
+        if (text.length > MAX_SAVED_CHARS) {
+            this.log(`waker: discovery answers of ${text.length} characters not saved (over ${MAX_SAVED_CHARS})`);
+            return;
+        }
+        try {
+            await this.save(text);
+        } catch (error) {
+            this.log(`waker: saving the discovery answers failed: ${(error as Error).message}`);
+        }
     }
 }

@@ -7,6 +7,7 @@ import { createServer } from "node:http";
 import { activityOf } from "./activity.js";
 import { ANNOTATIONS, FIELD_MANAGER, KubernetesComputers } from "./cluster.js";
 import { Computer } from "./computer.js";
+import { AgentDiscovery } from "./discovery.js";
 import { WakerMetrics } from "./metrics.js";
 import { loadRoutes } from "./routes.js";
 import { createWaker } from "./server.js";
@@ -40,19 +41,27 @@ async function main(): Promise<void> {
     const checkMs = numberFromEnv("CHECK_SECONDS", 15) * 1000;
     const cluster = new KubernetesComputers();
     const metrics = new WakerMetrics(routes.agents.map((agent) => agent.name));
-    const agents = routes.agents.map((route) => {
-        const api = cluster.computer({ namespace: route.namespace, deployment: route.deployment, token: route.token });
-        const policy = {
-            agent: route.name,
-            idleAfterMs: route.idleAfterSeconds * 1000,
-            wakeTimeoutMs: route.wakeTimeoutSeconds * 1000,
-        };
-        return { route, api, computer: new Computer(policy, api, activityOf(route), metrics) };
-    });
-    await Promise.all(
-        agents.map(({ computer, route }) =>
-            computer.refresh().catch((error) => log(`waker: cannot read ${route.name}'s computer: ${error.message}`)),
-        ),
+    const agents = await Promise.all(
+        routes.agents.map(async (route) => {
+            const api = cluster.computer({
+                namespace: route.namespace,
+                deployment: route.deployment,
+                token: route.token,
+            });
+            const policy = {
+                agent: route.name,
+                idleAfterMs: route.idleAfterSeconds * 1000,
+                wakeTimeoutMs: route.wakeTimeoutSeconds * 1000,
+            };
+            const computer = new Computer(policy, api, activityOf(route), metrics);
+            // The state the last waker left: asleep or awake, and the discovery answers it saved.
+            const status = await computer.refresh().catch((error) => {
+                log(`waker: cannot read ${route.name}'s computer: ${error.message}`);
+                return undefined;
+            });
+            const discovery = new AgentDiscovery((text) => api.saveDiscovery(text), log, status?.discovery);
+            return { route, api, computer, discovery };
+        }),
     );
 
     const waker = createWaker(agents, log).listen(port, () =>

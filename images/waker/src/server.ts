@@ -10,13 +10,15 @@ import { Readable } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import type { ComputerApi } from "./cluster.js";
 import { type Computer, SuspendedByOperator, WakeTimeout } from "./computer.js";
-import { type Classified, classify, DiscoveryCache, resultOf } from "./discovery.js";
+import { AgentDiscovery, type Classified, classify, resultOf } from "./discovery.js";
 import { type AgentRoute, SERVER_NAMES, type ServerName } from "./routes.js";
 
 export interface WakerAgent {
     route: AgentRoute;
     computer: Computer;
-    api: Pick<ComputerApi, "token">;
+    api: Pick<ComputerApi, "token" | "saveDiscovery">;
+    /** The answers saved on the Deployment (read at start); without it the waker starts with none. */
+    discovery?: AgentDiscovery;
 }
 
 /** Re-reads the Secret when a presented token does not match (rotation), at most once a second. */
@@ -58,14 +60,14 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             {
                 ...agent,
                 tokens: new TokenCheck(() => agent.api.token()),
-                discovery: new Map(SERVER_NAMES.map((name) => [name, new DiscoveryCache()])),
+                discovery: agent.discovery ?? new AgentDiscovery((text) => agent.api.saveDiscovery(text), log),
             },
         ]),
     );
     // Work streams through as it comes; discovery answers are read whole, remembered, then sent on.
     const streaming = createProxyServer({ xfwd: false, proxyTimeout: 0 });
     const remembering = createProxyServer({ xfwd: false, selfHandleResponse: true });
-    const forwardedDiscovery = new WeakMap<IncomingMessage, [DiscoveryCache, Discovery]>();
+    const forwardedDiscovery = new WeakMap<IncomingMessage, [AgentDiscovery, ServerName, Discovery]>();
 
     const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
         if (request.url === "/healthz") {
@@ -130,7 +132,7 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             return;
         }
         const asked = classify(body, header(request, "mcp-protocol-version"));
-        const cache = agent.discovery.get(serverName) as DiscoveryCache;
+        const cache = agent.discovery.cache(serverName);
         request.url = `${match[3] ?? "/"}${match[4] ?? ""}`;
         const forward = { target: target.url, buffer: Readable.from([body]) };
         const failed = (error: Error) => {
@@ -149,7 +151,7 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             if (!(await holdUntilAwake(agent.computer, response, log, agent.route.name))) {
                 return;
             }
-            forwardedDiscovery.set(request, [cache, asked]);
+            forwardedDiscovery.set(request, [agent.discovery, serverName, asked]);
             remembering.web(request, response, forward, failed);
             return;
         }
@@ -170,11 +172,11 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             const text = Buffer.concat(chunks);
             const match = forwardedDiscovery.get(request);
             if (match && upstream.statusCode === 200) {
-                const [cache, asked] = match;
+                const [discovery, serverName, asked] = match;
                 const result = resultOf(upstream.headers["content-type"], text.toString("utf8"));
                 const single = asked.requests.filter((r) => r.key !== undefined);
                 if (result !== undefined && single.length === 1) {
-                    cache.remember(single[0].key as string, result);
+                    discovery.remember(serverName, single[0].key as string, result);
                 }
             }
             response.writeHead(upstream.statusCode ?? 502, upstream.headers).end(text);

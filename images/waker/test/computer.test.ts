@@ -137,3 +137,15 @@ test("a call that arrives while the computer goes to sleep wakes it right after"
     assert.deepEqual(deployment.scaleCalls, [0, 1], "asleep, then woken by the call that came during the sleep");
     assert.equal(deployment.ready, 1);
 });
+
+test("a waker that died between scaling up and marking: the next one's wake marks it awake, without scaling", async () => {
+    const deployment = new FakeDeployment(false);
+    deployment.sleepState = "asleep";
+    await deployment.scale(1); // the last waker's scale; it died before the mark
+    deployment.scaleCalls = [];
+    const { computer } = setup(deployment);
+    await computer.refresh();
+    await computer.awake();
+    assert.deepEqual(deployment.scaleCalls, []);
+    assert.equal(deployment.sleepState, "awake");
+});

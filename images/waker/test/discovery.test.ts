@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { classify, DiscoveryCache, resultOf } from "../src/discovery.js";
+import { AgentDiscovery, classify, DiscoveryCache, resultOf } from "../src/discovery.js";
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -65,4 +65,40 @@ test("the cache answers with the caller's ids only when it has every result", ()
     const notification = classify(body({ jsonrpc: "2.0", method: "notifications/initialized" }), "v");
     assert.ok(notification.kind === "discovery");
     assert.equal(cache.answer(notification), "");
+});
+
+test("an agent's answers are saved once per change and read back by the next waker", async () => {
+    const saves: string[] = [];
+    const first = new AgentDiscovery(
+        async (text) => void saves.push(text),
+        () => undefined,
+    );
+    first.remember("shell", "tools/list|v|", { tools: [{ name: "run_command" }] });
+    first.remember("shell", "initialize|v|", { serverInfo: { name: "shell" } });
+    await first.saved();
+    first.remember("shell", "tools/list|v|", { tools: [{ name: "run_command" }] }); // the same answer again
+    await first.saved();
+    assert.equal(saves.length, 1, "both changes in one save, the repeated answer in none");
+    const next = new AgentDiscovery(
+        async () => undefined,
+        () => undefined,
+        saves[0],
+    );
+    const listed = next.cache("shell").answer({ batch: false, requests: [{ id: 9, key: "tools/list|v|" }] });
+    assert.deepEqual(JSON.parse(listed ?? "null"), {
+        jsonrpc: "2.0",
+        id: 9,
+        result: { tools: [{ name: "run_command" }] },
+    });
+    const logged: string[] = [];
+    const broken = new AgentDiscovery(
+        async () => undefined,
+        (line) => logged.push(line),
+        "{not json",
+    );
+    assert.equal(
+        broken.cache("shell").answer({ batch: false, requests: [{ id: 1, key: "tools/list|v|" }] }),
+        undefined,
+    );
+    assert.match(logged[0], /not JSON/);
 });

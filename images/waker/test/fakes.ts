@@ -9,6 +9,10 @@ export class FakeDeployment implements ComputerApi {
     tokenValue = "token-1";
     scaleCalls: number[] = [];
     marks: string[] = [];
+    /** The sleep-state annotation, as the last mark left it. */
+    sleepState: string | undefined;
+    /** The discovery annotation, as the waker saved it. */
+    discovery: string | undefined;
     /** How long a pod takes to become Ready after a scale to 1 (never: Infinity). */
     startMs = 30;
 
@@ -18,7 +22,13 @@ export class FakeDeployment implements ComputerApi {
     }
 
     async status(): Promise<ComputerStatus> {
-        return { replicas: this.replicas, ready: this.ready, suspendedByOperator: this.suspendedByOperator };
+        return {
+            replicas: this.replicas,
+            ready: this.ready,
+            suspendedByOperator: this.suspendedByOperator,
+            ...(this.sleepState === undefined ? {} : { sleepState: this.sleepState }),
+            ...(this.discovery === undefined ? {} : { discovery: this.discovery }),
+        };
     }
 
     async scale(replicas: 0 | 1): Promise<void> {
@@ -35,6 +45,11 @@ export class FakeDeployment implements ComputerApi {
 
     async markSleepState(state: "awake" | "asleep"): Promise<void> {
         this.marks.push(state);
+        this.sleepState = state;
+    }
+
+    async saveDiscovery(text: string): Promise<void> {
+        this.discovery = text;
     }
 
     async token(): Promise<string> {

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, test } from "node:test";
 import { Computer } from "../src/computer.js";
+import { AgentDiscovery } from "../src/discovery.js";
 import type { AgentRoute } from "../src/routes.js";
 import { createWaker } from "../src/server.js";
 import { FakeActivity, FakeDeployment, pause, RecordedEvents } from "./fakes.js";
@@ -17,6 +18,7 @@ let deployment: FakeDeployment;
 let computer: Computer;
 let waker: Server;
 let wakerUrl: string;
+let route: AgentRoute;
 const IDLE_AFTER_MS = 150;
 
 function listen(server: Server): Promise<string> {
@@ -61,7 +63,7 @@ before(async () => {
         });
     });
     const upstreamUrl = await listen(upstream);
-    const route: AgentRoute = {
+    route = {
         name: "devbot",
         namespace: "agent-devbot",
         deployment: "devbot-computer",
@@ -220,4 +222,45 @@ test("a suspended agent's call gets a 503 JSON-RPC error saying what to do", asy
     assert.match(error.message, /suspended by its operator/);
     assert.deepEqual(deployment.scaleCalls, []);
     deployment.suspendedByOperator = false;
+});
+
+test("a restarted waker answers discovery from the answers the last one saved, without waking", async () => {
+    await pause(IDLE_AFTER_MS + 20);
+    await computer.sleepIfIdle();
+    assert.ok(deployment.discovery, "the answers were saved on the Deployment");
+    // A new waker process: nothing in memory, the state read back from the Deployment as main.ts does.
+    const restarted = new Computer(
+        { agent: "devbot", idleAfterMs: IDLE_AFTER_MS, wakeTimeoutMs: 5000 },
+        deployment,
+        new FakeActivity(),
+        new RecordedEvents(),
+    );
+    const status = await restarted.refresh();
+    const discovery = new AgentDiscovery(
+        (text) => deployment.saveDiscovery(text),
+        () => undefined,
+        status.discovery,
+    );
+    const again = createWaker([{ route, computer: restarted, api: deployment, discovery }], () => undefined);
+    const url = await listen(again);
+    try {
+        deployment.scaleCalls = [];
+        served = [];
+        const listed = await fetch(`${url}/agents/devbot/shell/mcp`, {
+            method: "POST",
+            headers: {
+                "content-type": "application/json",
+                accept: "application/json, text/event-stream",
+                "mcp-protocol-version": "2025-11-25",
+                authorization: `Bearer ${deployment.tokenValue}`,
+            },
+            body: rpc("tools/list", 51),
+        });
+        assert.equal(listed.status, 200);
+        assert.equal(((await listed.json()) as { id: number; result: { method: string } }).result.method, "tools/list");
+        assert.deepEqual(deployment.scaleCalls, [], "the restarted waker woke the computer to list its tools");
+        assert.deepEqual(served, []);
+    } finally {
+        again.close();
+    }
 });
