@@ -5,60 +5,34 @@ recording survives a restart and a kill (segments closed cleanly), and nothing i
 person has taken over in interactive mode."""
 
 import base64
-import io
 import json
 import os
 import signal
-import struct
 import sys
 import time
-from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desktop-e2e"))
 
+import replay  # noqa: E402
 from bridge import Bridge  # noqa: E402
-from browser import BrowserError  # noqa: E402
 from mcp_calls import McpClient  # noqa: E402
 from pod import AGENT_UID, AgentProcess, wait_until  # noqa: E402
+from replay import png, segment_state, show_event, unix_ms  # noqa: E402
 from test_browser_view import VIEWPORT  # noqa: E402
 
 SEGMENT_SECONDS = 15
 TERMINAL = "90x24+40+40"
 # Where the terminal's text is, in screen pixels: the part of the screen the calls change.
 TERMINAL_BOX = (40, 80, 700, 480)
-MAGIC = b"PAREC\0\0\x01"
 
 
-def png(data: bytes) -> Image.Image:
-    return Image.open(io.BytesIO(data)).convert("RGB")
-
-
-def difference(a: Image.Image, b: Image.Image, box=TERMINAL_BOX) -> float:
-    """Mean difference per channel over the terminal's part of the screen (b's size)."""
-    a = a.resize(b.size)
-    return sum(ImageStat.Stat(ImageChops.difference(a.crop(box), b.crop(box))).mean) / 3
-
-
-def segment_state(path: Path) -> dict:
-    """Reads a segment like src/recording/segmentFile.ts: records, and whether it ends in its trailer."""
-    data = path.read_bytes()
-    assert data[:8] == MAGIC, path
-    (header_length,) = struct.unpack(">I", data[8:12])
-    offset, records, closed = 12 + header_length, 0, False
-    while offset + 8 <= len(data):
-        at, length = struct.unpack(">II", data[offset:offset + 8])
-        if length == 0xFFFFFFFF:
-            closed = offset + 8 == len(data)
-            break
-        if offset + 8 + length > len(data):
-            break
-        records += 1
-        offset += 8 + length
-    return {"records": records, "closed": closed, "header": json.loads(data[12:12 + header_length])}
+# Over the terminal's part of the screen: the part the calls change.
+difference = partial(replay.difference, box=TERMINAL_BOX)
 
 
 class Calls:
@@ -91,11 +65,6 @@ class Calls:
         found = [e for e in events if e["tool"] == made["tool"] and start - 5 <= unix_ms(e["time"]) <= end + 5]
         assert len(found) == 1, f"call {index} ({made['tool']}) in the audit trail: {found}"
         return found[0]
-
-
-def unix_ms(rfc3339: str) -> int:
-    """An audit event's time as the page keys its rows: Unix milliseconds (JavaScript's Date.parse)."""
-    return round(datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 @pytest.fixture(scope="module")
@@ -158,27 +127,12 @@ def session(pod, client, recording, folders):
 
 
 def open_replay(browser, bridge) -> None:
-    browser.call("open", viewport={"width": 1400, "height": 900})
-    browser.call("goto", url=f"{bridge.url}/replay")
-    assert browser.call("login", token=bridge.token)["status"] == 200  # back to /replay after the login
-    try:
-        browser.call("waitFor", selector="body[data-state=ready]")
-    except BrowserError as error:
-        # Where the page stopped (seeking, its status line) says more than the timeout.
-        state = browser.call("dataset"), browser.call("texts", selector="#status")
-        raise BrowserError(f"replay page not ready: dataset and status {state}") from error
+    replay.open_replay(browser, bridge.url, bridge.token)
 
 
 def show_call(browser, calls: Calls, index: int) -> Image.Image:
     """Clicks the tool call's row (found by its audit event); returns the replayed screen once drawn."""
-    event = calls.in_trail(index)
-    shown = unix_ms(event["time"]) + event["durationMs"]
-    browser.call("clickElement", selector=f"#calls tr[data-time='{unix_ms(event['time'])}']")
-    wait_until(lambda: (lambda d: d.get("state") == "ready" and abs(int(d.get("position", 0)) - shown) < 2)(
-        browser.call("dataset")), 20, interval=0.2, what=f"replay at call {index}")
-    # noVNC's framebuffer as drawn, at the desktop's size: the page scales it to its box, and resampling
-    # dense text twice (the page's scaling, then back to the screenshot's size) differs more than JPEG.
-    return png(base64.b64decode(browser.call("canvasPixels")["png"]))
+    return show_event(browser, calls.in_trail(index))
 
 
 def screenshot_index(calls: Calls, which: int) -> int:
@@ -226,7 +180,7 @@ def test_recording_survives_a_restart_and_a_kill_with_segments_closed(pod, recor
     recordings, _ = folders
     calls, shots = session
     recording.stop()  # SIGTERM, as the kubelet stops a container
-    states = {p.name: segment_state(p) for p in sorted(recordings.glob("*.vncrec"))}
+    states = {p.name: segment_state(p.read_bytes()) for p in sorted(recordings.glob("*.vncrec"))}
     assert len(states) >= 2, states  # the session spans two segments (its last screenshot lies in a later one)
     assert all(s["closed"] for s in states.values()), states
     recording.start()
@@ -235,11 +189,11 @@ def test_recording_survives_a_restart_and_a_kill_with_segments_closed(pod, recor
     os.kill(recording.process.pid, signal.SIGKILL)  # no chance to close its segment
     recording.process.wait_exit(10)
     killed = sorted(recordings.glob("*.vncrec"))[-1]
-    assert not segment_state(killed)["closed"]
+    assert not segment_state(killed.read_bytes())["closed"]
     recording.start()
     wait_until(lambda: any(e.get("event") == "recording-repaired" for e in recording.events(since_start=True)), 20,
                what="the killed segment repaired")
-    assert segment_state(killed)["closed"]
+    assert segment_state(killed.read_bytes())["closed"]
     # What was recorded before the restarts still replays.
     open_replay(browser, recording)
     replayed = show_call(browser, calls, screenshot_index(calls, 1))
