@@ -1,8 +1,9 @@
 /**
  * The local stack on the node, as the README's first command deploys it (scripts/local-stack/deploy.sh:
  * images pushed to the node's registry by digest, Vault filled as an operator with writeSecrets off would,
- * `pulumi up`), into a throw-away copy of the project: both computers run from the stack's own objects,
- * every container Ready, their credentials synced by ESO from Vault, and a second preview plans nothing.
+ * `pulumi up`), into a throw-away copy of the project (devbot's desktop recorded: stackProject.ts): both
+ * computers run from the stack's own objects, every container Ready, their credentials synced by ESO from
+ * Vault, and a second preview plans nothing.
  * The later files of the tier use the same running stack (stackProject()).
  */
 import * as assert from "node:assert";
@@ -10,14 +11,14 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { stackPlans } from "../../scripts/local-stack/stackPlans";
-import { LocalStackProject } from "../real/localStackProject";
+import type { LocalStackProject } from "../real/localStackProject";
 import { REPO, clusterDir, kubectlOk } from "./fixture";
-import { projectDir } from "./stackProject";
+import { createStackProject } from "./stackProject";
 
 describe("the local stack on the node", () => {
     let project: LocalStackProject;
     before(() => {
-        project = LocalStackProject.create(projectDir(), undefined, { node: true });
+        project = createStackProject();
         const deploy = spawnSync(
             "bash",
             [path.join(REPO, "scripts", "local-stack", "deploy.sh"), clusterDir(), project.dir],
