@@ -16,7 +16,8 @@
 #      a preview without changes;
 #   4. agents/ (pytest): the running agents: MCP with the synced token (screenshots, input, run_command),
 #      the reachability matrix on the wire against the policies' model, token and VNC password rotation,
-#      the browser view in chromium;
+#      the browser view in chromium; devbot's audit trails, desktop recording (the copy's devbot records:
+#      stackProject.ts), replay in chromium and retention;
 #   5. agent-loop/ (pytest, the agent runtime's venv): Kagent's runtime (kagent-adk 0.10.4) as each agent's
 #      kagent pod, configured from the stack's objects, runs tests/agent-loop's scenarios against the computer
 #      pods with the scripted model on the host;

@@ -5,6 +5,7 @@ helpers they share with tests/node/agent-loop are in tests/node/cluster.py.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parents[1] / "desktop-e2e"))
+sys.path.append(str(HERE.parents[1] / "browser-view"))  # browser.py (the chromium driver), replay.py
 
 from cluster import (  # noqa: E402,F401 - the tests import these from conftest
     REPO,
@@ -33,3 +35,16 @@ from cluster import (  # noqa: E402,F401 - the tests import these from conftest
 @pytest.fixture(scope="session")
 def plans() -> dict[str, dict]:
     return load_plans()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Debian's chromium driven by tests/browser-view's playwright-core driver, one for the session."""
+    if subprocess.run(["dpkg-query", "-W", "-f=${Status}", "chromium"], capture_output=True, text=True).stdout != "install ok installed":
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+                       check=True, capture_output=True, env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+    from browser import Browser
+
+    driver = Browser(tmp_path_factory.mktemp("browser") / "driver.log")
+    yield driver
+    driver.close()

@@ -5,28 +5,10 @@ desktop that Xvnc draws in the same pod."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from conftest import REPO, PortForward, secret_value
+from conftest import PortForward, secret_value
 from screen import decode, looks_like_xfce_desktop
-
-sys.path.insert(0, str(REPO / "tests" / "browser-view"))
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if subprocess.run(["dpkg-query", "-W", "-f=${Status}", "chromium"], capture_output=True, text=True).stdout != "install ok installed":
-        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
-                       check=True, capture_output=True, env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
-    from browser import Browser
-
-    driver = Browser(tmp_path_factory.mktemp("browser") / "driver.log")
-    yield driver
-    driver.close()
 
 
 def test_the_browser_view_shows_devbots_desktop_in_chromium(plans, browser):
