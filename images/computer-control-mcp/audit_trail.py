@@ -121,7 +121,9 @@ class AuditTrail:
             summary = {k: v for k, v in event.items() if k != "arguments"}
             arguments = event.get("arguments")
             names = list(arguments) if isinstance(arguments, dict) else None
-            self.echo.write(json.dumps({"msg": "audit", "server": SERVER, **summary, "argumentNames": names}) + "\n")
+            # Compact, as the shell server's: the runbook's `grep '"msg":"audit"'` finds both servers' lines.
+            self.echo.write(json.dumps({"msg": "audit", "server": SERVER, **summary, "argumentNames": names},
+                                       separators=(",", ":")) + "\n")
             self.echo.flush()
         if self.directory:
             self._queue.put(line)
