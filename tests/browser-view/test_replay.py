@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import time
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
@@ -174,6 +175,23 @@ def test_replay_plays_across_segments_to_the_end_and_stops(pod, recording, brows
     own, first = difference(replayed, shots["second"]), difference(replayed, shots["first"])
     print(f"at the end: {own:.2f} against the second screenshot, {first:.2f} against the first")
     assert own < 6 and first > 3 * own + 2, (own, first)
+
+
+def test_a_link_to_a_moment_opens_the_replay_there_through_the_login(pod, recording, browser, session):
+    """/replay#at=<an audit event's RFC 3339 time>, what the runbook tells an operator to open: after the login
+    (which goes back to /replay without the fragment) the page shows that moment, not the recording's start."""
+    calls, shots = session
+    event = calls.in_trail(screenshot_index(calls, 1))
+    moment = unix_ms(event["time"]) + round(event["durationMs"])
+    at = datetime.fromtimestamp(moment / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    browser.call("open", viewport={"width": 1400, "height": 900})
+    browser.call("goto", url=f"{recording.url}/replay#at={at}")
+    assert browser.call("login", token=recording.token)["status"] == 200
+    browser.call("waitFor", selector="body[data-state=ready]")
+    assert abs(int(browser.call("dataset")["position"]) - moment) < 2, (browser.call("dataset"), moment)
+    replayed = png(base64.b64decode(browser.call("canvasPixels")["png"]))
+    own, other = difference(replayed, shots["first"]), difference(replayed, shots["desktop"])
+    assert own < 6 and other > 3 * own + 2, (own, other)
 
 
 def test_recording_survives_a_restart_and_a_kill_with_segments_closed(pod, recording, browser, session, folders):

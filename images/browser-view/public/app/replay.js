@@ -112,5 +112,9 @@ if (!segments.length) {
         document.body.dataset.position = String(Math.round(player.position));
     });
     playButton.disabled = false;
-    await seek(from);
+    // A link to a moment: /replay#at=<RFC 3339 time, e.g. an audit event's, or Unix ms>; otherwise the start.
+    const asked = new URLSearchParams(location.hash.slice(1)).get("at") ?? sessionStorage.getItem("replay-at");
+    sessionStorage.removeItem("replay-at");
+    const wanted = asked === null ? Number.NaN : /^\d+$/.test(asked) ? Number(asked) : Date.parse(asked);
+    await seek(Number.isFinite(wanted) ? wanted : from);
 }
