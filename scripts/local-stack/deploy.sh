@@ -19,14 +19,20 @@ cd "$project"
 step() { printf '\n==== %s\n' "$*"; }
 
 step "images: built with buildah (cached layers), pushed to the node's registry"
+# Each step's output is taken in a variable, not read from a process substitution, whose exit status bash
+# drops: a failed build (buildah's "layer not known" when another run removed layers meanwhile) then went on
+# to `pulumi up` with the placeholder digests, which waited minutes for pods that could never pull.
+needed=$("$repo/node_modules/.bin/tsx" "$here/stackPlans.ts" images "$project/Pulumi.local.yaml")
+# shellcheck disable=SC2086  # image names, one per word
+references=$(bash "$here/images.sh" "$cluster" $needed)
 while read -r key reference; do
+    [ -n "$key" ] || continue
     current=$(pulumi config get --stack local --path "platform.images.$key" 2>/dev/null || true)
     if [ "$current" != "$reference" ]; then
         pulumi config set --stack local --path "platform.images.$key" "$reference"
     fi
     echo "$key: $reference"
-done < <(mapfile -t needed < <("$repo/node_modules/.bin/tsx" "$here/stackPlans.ts" images "$project/Pulumi.local.yaml") &&
-    bash "$here/images.sh" "$cluster" "${needed[@]}")
+done <<<"$references"
 
 step "Vault: the agents' policies, roles and secrets (what the stack writes when writeSecrets is on)"
 "$repo/node_modules/.bin/tsx" "$here/vault-secrets.ts" "$cluster" "$project/Pulumi.local.yaml"
