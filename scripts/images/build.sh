@@ -3,13 +3,14 @@
 # as the stack's docker-build (both from components/plan/images.ts, which reads images/builds.json), so a
 # test of these images tests what `pulumi up` pushes.
 #
-#   scripts/images/build.sh [--sudo] [--tag-prefix PREFIX] [--tag TAG] [--dry-run] [IMAGE...]
+#   scripts/images/build.sh [--sudo] [--tag-prefix PREFIX] [--tag TAG] [--no-cache] [--dry-run] [IMAGE...]
 #
 # IMAGE is a key of images/builds.json (desktop, computerControlMcp, shell, …; default: all). --sudo sets
 # the sudo build arg to true (as the stack does when some agent has `sudo: true`). Images are tagged
 # PREFIX/<repository>:TAG (default localhost/persistent-agents/…:dev; with --sudo, TAG-sudo: :dev-sudo).
 # Base images come from scripts/images/base-standins.sh (pulled, or local stand-ins without a registry).
-# --dry-run prints the buildah command lines (JSON arrays, one per image) and builds nothing.
+# --dry-run prints the buildah command lines (JSON arrays, one per image) and builds nothing. --no-cache
+# builds every layer again (cold build times, docs/benchmarks.md).
 #
 # Build host configuration that must not end up in a layer (a CA bundle for a TLS-intercepting proxy)
 # is passed as a build secret: BUILD_CA_BUNDLE (default: the host's bundle when NODE_EXTRA_CA_CERTS or
@@ -27,6 +28,7 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 sudo_arg=false
 dry_run=false
 tag=dev
+cache_args=()
 prefix=localhost/persistent-agents
 selected=()
 while [ $# -gt 0 ]; do
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
         --dry-run) dry_run=true ;;
         --tag-prefix) prefix=$2; shift ;;
         --tag) tag=$2; shift ;;
+        --no-cache) cache_args=(--no-cache) ;;
         -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
         -*) echo "build.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) selected+=("$1") ;;
@@ -81,7 +84,7 @@ while IFS= read -r line; do
     printf '==> building %s as %s\n' "$name" "$image_tag" >&2
     started=$(date +%s)
     buildah build --format docker --network host --pull=never --layers \
-        "${secret_args[@]}" "${fields[@]:3}" -t "$image_tag" "$context" >&2
+        "${cache_args[@]}" "${secret_args[@]}" "${fields[@]:3}" -t "$image_tag" "$context" >&2
     seconds=$(( $(date +%s) - started ))
     id=$(podman image inspect --format '{{.Id}}' "$image_tag")
     size=$(podman image inspect --format '{{.Size}}' "$image_tag")
