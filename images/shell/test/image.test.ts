@@ -15,7 +15,7 @@ describe("shell image", () => {
     it("Dockerfile: pinned slim base for both stages, non-root UID 1000, apt lists cleaned, same entry point", async () => {
         const dockerfile = await readFile(path.join(PACKAGE_DIR, "Dockerfile"), "utf8");
         const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
-        assert.match(base ?? "", /^(docker\.io\/library\/)?node:22\.\d+\.\d+-bookworm-slim$/);
+        assert.match(base ?? "", /^(docker\.io\/library\/)?node:22\.\d+\.\d+-trixie-slim$/);
         // Every stage (build, helper stages such as buildctl, runtime) starts from the one pinned base.
         const stages = dockerfile.match(/^FROM .*$/gm) ?? [];
         assert.equal(stages[0], "FROM ${NODE_IMAGE} AS build");
