@@ -30,6 +30,9 @@
 #      readably, a connection that skips the proxy refused by the policy.
 #   9. sleep.test.ts (last: it leaves the agents asleep): platform.suspend and a 30 s idleAfter deployed the
 #      same way; the computers sleep by themselves with no drift, and wake through the waker on a tool call.
+#  10. wakerRestart.test.ts (after sleep.test.ts, from its state): the waker deleted while databot sleeps
+#      (discovery answered without waking, one call wakes it once), restarted while it is awake (it still
+#      sleeps after idleAfter), killed with SIGKILL mid-wake (the retried call answers, one pod, one scale).
 # Ends with one summary line: "node tier: N passed, M failed, K skipped in S s".
 # NODE_TIER_FILES picks files ("agents" and "agent-loop" are the pytest folders); NODE_TIER_PYTEST_ARGS passes
 # arguments to pytest (e.g. "-k mcp"); NODE_TIER_KEEP=1 keeps the temporary folder (logs, state) after a failure (the
@@ -136,8 +139,8 @@ run_pytest() { # run_pytest <folder> <venv> [pytest arguments]
     skipped=$((skipped + skips))
 }
 
-for file in ${NODE_TIER_FILES:-node.test.ts buildDaemon.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts egress.test.ts sleep.test.ts}; do
-    tap=$work/$file.tap
+for file in ${NODE_TIER_FILES:-node.test.ts buildDaemon.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts egress.test.ts sleep.test.ts wakerRestart.test.ts}; do
+    tap=$work/$(basename "$file").tap # a file outside tests/node (bench/wake's) is named from here
     file_started=$SECONDS
     if [ "$file" = agents ] || [ "$file" = agent-loop ]; then
         if [ "$file" = agents ]; then
