@@ -255,7 +255,13 @@ describe("wake against cold start, and an idle agent's cost", () => {
                 `${agent} awake, idle: requests ${asked.cpuMillicores.toFixed(0)}m CPU ${mib(asked.memory)}; ` +
                     `measured ${used.cpuMillicores.toFixed(1)}m CPU, working set ${mib(used.memory)} (${used.samples} samples)`,
             );
-            console.log(`${agent} asleep: no pod (requests 0, use 0); claims: ${claims.join(", ")}`);
+            const others = kubectlOk(["-n", plan.namespace.name, "get", "pods", "-o", "name"])
+                .split("\n")
+                .filter(Boolean);
+            console.log(
+                `${agent} asleep: no computer pod (requests 0, use 0); claims: ${claims.join(", ")}; ` +
+                    `other pods in its namespace: ${others.join(", ") || "none"}`,
+            );
         }
         const waker = requests(WAKER_NAMESPACE, "waker");
         const wakerUse = podUse(WAKER_NAMESPACE, (name) => name.startsWith("waker-"));
