@@ -130,7 +130,9 @@ describe("wake against cold start, and an idle agent's cost", () => {
                 `deployment/${plan.computer.name}`,
                 "--timeout=300s",
             ]);
-            await call(agent);
+            // Ready is not yet routed: the Service's rules lag the pod (the waker's own wake waits for its
+            // servers through the Service). A client of a fresh pod calls again until it answers.
+            await waitFor(`${agent}'s first answer after Ready`, () => call(agent).then(() => true), 60_000);
         });
     }
 
