@@ -20,6 +20,11 @@ export function wakerRoute(agent: string, server: string): string {
     return `/agents/${agent}/${server}`;
 }
 
+/** The agent's browser view through the waker (a visit wakes the computer); the folder, with its slash. */
+export function wakerViewPath(agent: string): string {
+    return `${wakerRoute(agent, "view")}/`;
+}
+
 /** On the computer's Deployment. */
 export const SLEEP_ANNOTATIONS = {
     /** The stack's: "true" with the operator's `suspended: true`, which no call overrides. */

@@ -44,7 +44,8 @@ export interface WakerRoute {
     token: { secret: string; key: string };
     servers: Partial<Record<"shell" | "computer-control", { url: string; health: string }>>;
     jobsMetricsUrl: string;
-    viewersUrl?: string;
+    /** The browser view's base URL: the waker serves it (a visit wakes) and asks its /activity. */
+    view?: { url: string };
 }
 
 export interface RoleRulePlan {
@@ -139,7 +140,7 @@ export function planAgentSleep(
             token: { secret: names.credentials, key: SECRET_KEYS.mcpToken },
             servers,
             jobsMetricsUrl: `http://${host}:${PORTS.shellMetrics}/metrics`,
-            ...(browserView ? { viewersUrl: `http://${host}:${PORTS.browserView}/activity` } : {}),
+            ...(browserView ? { view: { url: `http://${host}:${PORTS.browserView}` } } : {}),
         },
         access: {
             name: `${agent.name}-${WAKER_NAME}`,

@@ -21,7 +21,7 @@ import { parseStackConfig } from "../../components/config";
 import { kagentSpecs } from "../../components/render/kagent";
 import { kagentRuntimeEnv, kagentRuntimeFiles } from "../../components/render/kagentRuntime";
 import { kagentAgentWorkload } from "../../components/render/kagentWorkload";
-import { type AgentPlan, planAgent } from "../../components/plan";
+import { type AgentPlan, planStack } from "../../components/plan";
 
 const PROJECT = "persistent-agents";
 
@@ -118,16 +118,18 @@ function main(): void {
     const stackName = path.basename(options.stackFile).replace(/^Pulumi\.|\.(yaml|json)$/g, "");
     // Secret values never reach the runtime's config (the model key is an env var from the Secret): an
     // encrypted one stands as a placeholder, and none is refused for being in plain text here.
-    const { platform, agents } = parseStackConfig({
+    const config = parseStackConfig({
         values: withoutSecureValues(values) as Record<string, unknown>,
         isSecret: () => true,
         stackName,
     });
-    const spec = agents.find((a) => a.name === options.agent);
-    if (spec === undefined) {
+    const { platform } = config;
+    // The whole stack's plan, as the program makes it: an agent's plan depends on the stack's services (with
+    // sleep on idle its MCP URLs are the waker's routes; with the build service its daemon's address).
+    const plan = planStack(config).agents.find((a) => a.agent === options.agent);
+    if (plan === undefined) {
         throw new Error(`no agent ${options.agent} in ${options.stackFile}`);
     }
-    const plan = planAgent(spec, platform);
     const specs = kagentSpecs(plan);
     const secrets = new Map([...(options.mcpToken ? secretFromToken(plan, options.mcpToken) : []), ...options.secrets]);
     const files = kagentRuntimeFiles(specs, (secret, key) => secrets.get(`${secret}/${key}`));

@@ -5,9 +5,12 @@
  * agent's Secret (synced by ESO from Vault). Everything comes from the program's plan of the agent.
  *   npx tsx scripts/local-stack/endpoints.ts <Pulumi.<stack>.yaml> <kubectl command>
  * Local ports: the pod's port plus 10000 times the agent's position (devbot 18080, databot 28081, ...),
- * so the port-forwards of several agents can run at once.
+ * so the port-forwards of several agents can run at once. An agent that sleeps when idle is reached through
+ * the waker instead (one port-forward for all, local port 19080): a call or a visit there wakes it, while a
+ * port-forward to a sleeping computer's Service finds no pod.
  */
 import { PORT_NAMES, SECRET_KEYS } from "../../components/contract/pod";
+import { WAKER_NAME, WAKER_PORT, wakerViewPath } from "../../components/contract/waker";
 import { stackPlans } from "./stackPlans";
 
 const [file, kubectl] = process.argv.slice(2);
@@ -16,6 +19,7 @@ if (!file || !kubectl) {
     process.exit(2);
 }
 
+const WAKER_LOCAL_PORT = 19080;
 const { plans } = stackPlans(file);
 plans.forEach((plan, index) => {
     const local = (port: number) => port + 10000 * (index + 1);
@@ -38,6 +42,18 @@ plans.forEach((plan, index) => {
     if (plan.browserView && browserPort && tokenKey in plan.credentials.secretKeys) {
         lines.push(
             `  browser view (${plan.browserView.mode}): http://127.0.0.1:${local(browserPort)}/  token: ${secret(tokenKey)}`,
+        );
+    }
+    if (plan.sleep) {
+        // The RemoteMCPServers' URLs are the waker's routes already: only the origin is the port-forward's.
+        const local = (url: string) => url.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${WAKER_LOCAL_PORT}`);
+        lines.push(
+            `  sleeps after ${plan.sleep.idleAfterSeconds} s idle; through the waker a call or a visit wakes it:`,
+            `  ${kubectl} -n ${plan.sleep.access.subject.namespace} port-forward svc/${WAKER_NAME} ${WAKER_LOCAL_PORT}:${WAKER_PORT}`,
+            ...plan.mcpServers.map((server) => `  MCP ${server.name} through the waker: ${local(server.url)}`),
+            ...(plan.browserView
+                ? [`  browser view through the waker: http://127.0.0.1:${WAKER_LOCAL_PORT}${wakerViewPath(plan.agent)}`]
+                : []),
         );
     }
     console.log(lines.join("\n"));

@@ -80,6 +80,39 @@ def test_the_runtime_builds_its_agent_with_one_tool_set_per_server_filtered_to_t
     assert len(toolsets) == len(servers)
 
 
+def golden_remote_mcp_urls() -> list[tuple[str, Path, str, list[str]]]:
+    """(golden name, stack file, agent, the URLs of the agent's RemoteMCPServers in the golden render)."""
+    cases = []
+    for golden in sorted((REPO / "tests/golden/inputs").glob("*.yaml")):
+        data = yaml.safe_load(golden.read_text())
+        file = REPO / f"Pulumi.{data['stackFile']}.yaml" if "stackFile" in data else golden
+        urls: dict[str, list[str]] = {}
+
+        def walk(node):
+            if isinstance(node, dict):
+                if node.get("kind") == "RemoteMCPServer" and "spec" in node:
+                    agent = node["metadata"]["labels"]["persistent-agents.dev/agent"]
+                    urls.setdefault(agent, []).append(node["spec"]["url"])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(yaml.safe_load((REPO / "tests/golden/outputs" / golden.stem / "render.yaml").read_text()))
+        cases += [(golden.stem, file, agent, found) for agent, found in urls.items()]
+    return cases
+
+
+@pytest.mark.parametrize("name,file,agent,urls", golden_remote_mcp_urls(),
+                         ids=lambda value: value if isinstance(value, str) and "/" not in value else "")
+def test_the_runtime_calls_the_urls_the_program_gives_its_remote_mcp_servers(name, file, agent, urls, tmp_path):
+    """The same plan as the program's: with sleep on idle the URLs are the waker's routes (a runtime that
+    called the computer directly would find no pod while it sleeps)."""
+    files = render(file, agent, tmp_path, mcp_token="t")
+    assert [tools["params"]["url"] for tools in files["config.json"]["http_tools"]] == urls, name
+
+
 def test_no_tool_call_is_cut_short_by_the_runtimes_timeouts(rendered):
     """kagent-adk's MCP session reads each response with sse_read_timeout (google-adk's session_context.py);
     the HTTP client's connect and write use timeout. Both must outlast the longest call of the server."""

@@ -28,13 +28,18 @@
 #      deployed again as the README's first command does; curl, git and pip from its shell through its
 #      egress proxy to an HTTPS origin on the host named in the cluster's DNS, a name not in the list refused
 #      readably, a connection that skips the proxy refused by the policy.
-#   9. sleep.test.ts (last: it leaves the agents asleep): platform.suspend and a 30 s idleAfter deployed the
-#      same way; the computers sleep by themselves with no drift, and wake through the waker on a tool call.
+#   9. sleep.test.ts (it leaves the agents asleep): platform.suspend and a 30 s idleAfter deployed the
+#      same way; the computers sleep by themselves with no drift, and wake through the waker on a tool call,
+#      a connected viewer keeps the desktop awake, a visit to its browser view through the waker wakes it;
 #  10. wakerRestart.test.ts (after sleep.test.ts, from its state): the waker deleted while databot sleeps
 #      (discovery answered without waking, one call wakes it once), restarted while it is awake (it still
-#      sleeps after idleAfter), killed with SIGKILL mid-wake (the retried call answers, one pod, one scale).
+#      sleeps after idleAfter), killed with SIGKILL mid-wake (the retried call answers, one pod, one scale);
+#  11. agent-loop-after-sleep (pytest, agent-loop/test_after_sleep.py): Kagent's runtime, rendered from the
+#      same stack (its MCP URLs are the waker's), wakes each sleeping computer with its first tool call, and
+#      again through the same pooled session after the next sleep; a conversation without a tool call wakes
+#      nothing.
 # Ends with one summary line: "node tier: N passed, M failed, K skipped in S s".
-# NODE_TIER_FILES picks files ("agents" and "agent-loop" are the pytest folders); NODE_TIER_PYTEST_ARGS passes
+# NODE_TIER_FILES picks steps ("agents", "agent-loop" and "agent-loop-after-sleep" are pytest); NODE_TIER_PYTEST_ARGS passes
 # arguments to pytest (e.g. "-k mcp"); NODE_TIER_KEEP=1 keeps the temporary folder (logs, state) after a failure (the
 # cluster is stopped all the same).
 set -euo pipefail
@@ -125,11 +130,11 @@ summary_status=0
 # The running agents' tests are pytest: tests/node/agents with the desktop end-to-end venv (official MCP
 # client, Pillow), tests/node/agent-loop with the agent runtime's (kagent-adk, a2a-sdk); they count from
 # pytest's JUnit report.
-run_pytest() { # run_pytest <folder> <venv> [pytest arguments]
-    local folder=$1 venv=$2 report=$work/$1.xml
+run_pytest() { # run_pytest <step> <venv> <pytest arguments (paths included)>
+    local report=$work/$1.xml venv=$2
     shift 2
     PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m pytest -p no:cacheprovider -v --timeout=900 \
-        --junitxml="$report" "$here/$folder" "$@" || summary_status=1
+        --junitxml="$report" "$@" || summary_status=1
     attribute() { sed -n "s/.*<testsuite [^>]*$1=\"\([0-9]*\)\".*/\1/p" "$report" 2>/dev/null | head -n1; }
     local tests failures errors skips
     tests=$(attribute tests) failures=$(attribute failures) errors=$(attribute errors) skips=$(attribute skipped)
@@ -139,20 +144,28 @@ run_pytest() { # run_pytest <folder> <venv> [pytest arguments]
     skipped=$((skipped + skips))
 }
 
-for file in ${NODE_TIER_FILES:-node.test.ts buildDaemon.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts egress.test.ts sleep.test.ts wakerRestart.test.ts}; do
+after_sleep=$here/agent-loop/test_after_sleep.py
+for file in ${NODE_TIER_FILES:-node.test.ts buildDaemon.test.ts stack.test.ts agents agent-loop persistence.test.ts backup.test.ts egress.test.ts sleep.test.ts wakerRestart.test.ts agent-loop-after-sleep}; do
     tap=$work/$(basename "$file").tap # a file outside tests/node (bench/wake's) is named from here
     file_started=$SECONDS
-    if [ "$file" = agents ] || [ "$file" = agent-loop ]; then
-        if [ "$file" = agents ]; then
-            venv=$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)
-        else
-            venv=$(bash "$repo/scripts/agent-runtime/venv.sh")
-        fi
-        # shellcheck disable=SC2086  # pytest arguments, one per word
-        run_pytest "$file" "$venv" ${NODE_TIER_PYTEST_ARGS:-}
-        echo "node tier: $file took $((SECONDS - file_started)) s"
-        continue
-    fi
+    case "$file" in
+        agents | agent-loop | agent-loop-after-sleep)
+            if [ "$file" = agents ]; then
+                venv=$(bash "$repo/tests/desktop-e2e/run.sh" --print-venv)
+                paths=("$here/agents")
+            elif [ "$file" = agent-loop ]; then
+                venv=$(bash "$repo/scripts/agent-runtime/venv.sh")
+                paths=("$here/agent-loop" --ignore="$after_sleep")
+            else
+                venv=$(bash "$repo/scripts/agent-runtime/venv.sh")
+                paths=("$after_sleep")
+            fi
+            # shellcheck disable=SC2086  # pytest arguments, one per word
+            run_pytest "$file" "$venv" "${paths[@]}" ${NODE_TIER_PYTEST_ARGS:-}
+            echo "node tier: $file took $((SECONDS - file_started)) s"
+            continue
+            ;;
+    esac
     if ! node --require tsx/cjs --test --test-concurrency=1 \
         --test-reporter=spec --test-reporter-destination=stdout \
         --test-reporter=tap --test-reporter-destination="$tap" \

@@ -4,8 +4,10 @@
  * and pushed, `pulumi up`). Against the running pods: an idle computer scales to zero by itself and
  * `pulumi preview` shows no drift; discovery is answered while it sleeps; a tool call through the waker
  * (the URL kagent is given) wakes it and gets a normal answer, with the workspace file and the jobs'
- * journal intact; a running job keeps it awake past idleAfter; two agents sleep and wake independently;
- * another agent's token wakes nothing. Runs last: it leaves the agents asleep.
+ * journal intact; a running job keeps it awake past idleAfter, and so does a viewer connected to the browser
+ * view, and a visit to the view through the waker wakes it; two agents sleep and wake independently;
+ * another agent's token wakes nothing. It leaves the agents
+ * asleep, for agent-loop/test_after_sleep.py (Kagent's runtime wakes them).
  */
 import * as assert from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -13,6 +15,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
+import { openWebSocket, RfbViewer } from "../../images/browser-view/test/viewer";
+import { wakerViewPath } from "../../components/contract/waker";
 import { stackPlans } from "../../scripts/local-stack/stackPlans";
 import { clusterDir, type Forward, kubectlOk, mcpClient, portForward, REPO, secretValue, waitFor } from "./fixture";
 import { stackProject } from "./stackProject";
@@ -196,5 +200,79 @@ describe("sleep on idle on the node", () => {
         console.log(`devbot (desktop) woke and answered in ${seconds.toFixed(1)} s`);
         const databot = computer("databot");
         assert.strictEqual(replicas(databot.namespace, databot.name), 0);
+    });
+
+    it("keeps the desktop awake while a viewer is connected to its browser view, and sleeps it after", async () => {
+        const plan = plans.devbot;
+        const port = plan.computer.servicePorts.find((p) => p.name === "browser-view")!.port;
+        const view = await portForward(plan.namespace.name, `svc/${plan.computer.name}`, port);
+        const { namespace, name } = computer("devbot");
+        try {
+            const login = await fetch(`http://127.0.0.1:${view.port}/login`, {
+                method: "POST",
+                headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                body: new URLSearchParams({
+                    token: secretValue(namespace, plan.credentials.secretName, "browser-view-token"),
+                }),
+                redirect: "manual",
+            });
+            assert.strictEqual(login.status, 303, "the browser view refused devbot's own token");
+            const cookie = login.headers.getSetCookie()[0].split(";")[0];
+            const { ws, early } = await openWebSocket(`ws://127.0.0.1:${view.port}/websockify`, { Cookie: cookie });
+            assert.ok(ws, "the browser view refused the viewer's WebSocket");
+            const viewer = new RfbViewer(ws, early);
+            await viewer.handshake();
+            // The viewer only watches: no tool call, no job. Past idleAfter (and the waker's check) it stays awake.
+            const until = Date.now() + (IDLE_AFTER_SECONDS + 30) * 1000;
+            while (Date.now() < until) {
+                assert.strictEqual(replicas(namespace, name), 1, "asleep while a viewer was connected");
+                assert.ok(!viewer.closed, "the viewer's connection closed");
+                await new Promise((resolve) => setTimeout(resolve, 5000));
+            }
+            ws.close();
+        } finally {
+            view.close();
+        }
+        await asleep("devbot");
+    });
+
+    it("wakes the desktop on a visit to its browser view through the waker; the view works there", async () => {
+        const plan = plans.devbot;
+        const view = `http://127.0.0.1:${forward.port}${wakerViewPath("devbot")}`;
+        const started = Date.now();
+        const page = await fetch(view);
+        const seconds = (Date.now() - started) / 1000;
+        assert.strictEqual(page.status, 200);
+        assert.match(await page.text(), /<form method="post" action="login"/, "not the view's login page");
+        console.log(`devbot (desktop) woke for a visit to its browser view and served it in ${seconds.toFixed(1)} s`);
+        const { namespace, name } = computer("devbot");
+        assert.strictEqual(replicas(namespace, name), 1);
+        const login = await fetch(`${view}login`, {
+            method: "POST",
+            headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({
+                token: secretValue(namespace, plan.credentials.secretName, "browser-view-token"),
+            }),
+            redirect: "manual",
+        });
+        assert.strictEqual(login.status, 303);
+        assert.strictEqual(
+            new URL(login.headers.get("location")!, `${view}login`).href,
+            view,
+            "login leads back to the view",
+        );
+        const cookie = login.headers.getSetCookie()[0].split(";")[0];
+        const { ws, early } = await openWebSocket(`${view.replace(/^http/, "ws")}websockify`, { Cookie: cookie });
+        assert.ok(ws, "the viewer's WebSocket through the waker was refused");
+        try {
+            const { width, height } = await new RfbViewer(ws, early).handshake();
+            const resolution = plan.computer.containers
+                .find((c) => c.role === "desktop")
+                ?.env.find((e) => e.name === "RESOLUTION")?.value;
+            assert.strictEqual(`${width}x${height}`, resolution);
+        } finally {
+            ws.close();
+        }
+        await asleep("devbot");
     });
 });

@@ -121,7 +121,7 @@ describe("sleep on idle: plan", () => {
         assert.deepStrictEqual(Object.keys(route.servers).sort(), ["computer-control", "shell"]);
         assert.strictEqual(route.deployment, devbot.computer.name);
         assert.strictEqual(route.token.secret, devbot.credentials.secretName);
-        assert.strictEqual(route.viewersUrl, "http://devbot-computer.agent-devbot.svc.cluster.local:6080/activity");
+        assert.deepStrictEqual(route.view, { url: "http://devbot-computer.agent-devbot.svc.cluster.local:6080" });
         assert.ok(stack.images?.needed.includes("waker"), "the waker's image is built");
     });
 

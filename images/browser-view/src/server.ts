@@ -158,7 +158,7 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
             // Ends the session on the server: its open connections close, and a copy of the cookie is dead.
             for (const value of sessionCookieValues(req, config.agentName)) sessions.endByValue(value, "logout");
             return send(res, 303, "", undefined, {
-                Location: "/",
+                Location: "./",
                 "Set-Cookie": clearSessionCookies(req, config.agentName),
             });
         }
@@ -201,8 +201,9 @@ export function createBrowserView(config: Config, mode: ModeFile, log: (event: o
         if (body === undefined) return send(res, 413, "login form too large\n");
         const form = new URLSearchParams(body);
         const submitted = form.get("token") ?? "";
-        // Back to the page the login form was shown for; only our own pages (no open redirect).
-        const next = form.get("next") === "/replay" ? "/replay" : "/";
+        // Back to the page the login form was shown for; only our own pages (no open redirect). Relative, as
+        // every URL of the pages: the view is also served under a prefix (the waker's /agents/<agent>/view/).
+        const next = form.get("next") === "/replay" ? "replay" : "./";
         let current: string;
         try {
             current = await token.value();

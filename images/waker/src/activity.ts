@@ -36,16 +36,17 @@ export function activityOf(route: AgentRoute, fetcher: typeof fetch = fetch): Ac
             return jobs;
         },
         async viewersConnected() {
-            if (route.viewersUrl === undefined) {
+            if (route.view === undefined) {
                 return 0;
             }
-            const response = await get(route.viewersUrl);
+            const viewersUrl = `${route.view.url}/activity`;
+            const response = await get(viewersUrl);
             if (!response.ok) {
-                throw new Error(`${route.viewersUrl} answered ${response.status}`);
+                throw new Error(`${viewersUrl} answered ${response.status}`);
             }
             const { viewers } = (await response.json()) as { viewers?: unknown };
             if (typeof viewers !== "number") {
-                throw new Error(`${route.viewersUrl} has no viewers count`);
+                throw new Error(`${viewersUrl} has no viewers count`);
             }
             return viewers;
         },

@@ -32,8 +32,11 @@ const agentRoute = z.strictObject({
     ),
     /** The shell server's metrics (`shell_jobs_running`): a running job keeps the computer awake. */
     jobsMetricsUrl: z.url(),
-    /** The browser view's `/activity` (`{"viewers": n}`), for an agent with one: a viewer keeps it awake. */
-    viewersUrl: z.url().optional(),
+    /**
+     * The agent's browser view (its base URL), for an agent with one: served at `/agents/<agent>/view/`, so a
+     * visit wakes the computer, and asked `/activity` (`{"viewers": n}`): a connected viewer keeps it awake.
+     */
+    view: z.strictObject({ url: baseUrl }).optional(),
 });
 export type AgentRoute = z.infer<typeof agentRoute>;
 

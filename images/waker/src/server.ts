@@ -3,15 +3,17 @@
  * agent's runtime cannot wake another's computer), held while the computer wakes, then proxied to the
  * computer's Service unchanged (headers, body, streamed answers). A refused or failed request gets an
  * error a person can act on, as a JSON-RPC error (what an MCP client prints) with the HTTP status.
+ * `/agents/<agent>/view/<path>` is the agent's browser view (view.ts): no bearer token there, a visit wakes.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import type { ComputerApi } from "./cluster.js";
 import { type Computer, SuspendedByOperator, WakeTimeout } from "./computer.js";
 import { AgentDiscovery, type Classified, classify, resultOf } from "./discovery.js";
 import { type AgentRoute, SERVER_NAMES, type ServerName } from "./routes.js";
+import { createViewProxy } from "./view.js";
 
 export interface WakerAgent {
     route: AgentRoute;
@@ -68,6 +70,7 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
     const streaming = createProxyServer({ xfwd: false, proxyTimeout: 0 });
     const remembering = createProxyServer({ xfwd: false, selfHandleResponse: true });
     const forwardedDiscovery = new WeakMap<IncomingMessage, [AgentDiscovery, ServerName, Discovery]>();
+    const view = createViewProxy(log);
 
     const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
         if (request.url === "/healthz") {
@@ -80,8 +83,12 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             refuse(
                 response,
                 404,
-                `no such route: the waker serves /agents/<agent>/<server>/…, agents: ${[...byName.keys()].join(", ") || "none"}`,
+                `no such route: the waker serves /agents/<agent>/<server>/… and /agents/<agent>/view/, agents: ${[...byName.keys()].join(", ") || "none"}`,
             );
+            return;
+        }
+        if (match[2] === "view") {
+            await view.web(agent, request, response, `${match[3] ?? ""}${match[4] ?? ""}`);
             return;
         }
         const serverName = match[2] as ServerName;
@@ -182,9 +189,20 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
             response.writeHead(upstream.statusCode ?? 502, upstream.headers).end(text);
         });
     });
+    // WebSockets: only a browser view's viewers (MCP is plain POSTs).
+    server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const match = ROUTE.exec(request.url ?? "");
+        const agent = match ? byName.get(match[1]) : undefined;
+        if (!match || !agent || match[2] !== "view") {
+            socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+            return;
+        }
+        void view.upgrade(agent, request, socket, head, `${match[3] ?? "/"}${match[4] ?? ""}`);
+    });
     server.on("close", () => {
         streaming.close();
         remembering.close();
+        view.close();
     });
     return server;
 }

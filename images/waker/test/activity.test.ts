@@ -52,7 +52,7 @@ test("jobs come from the shell's metrics; a server that cannot say is an error, 
 
 test("viewers come from the browser view's /activity; none without a browser view", async () => {
     const viewersUrl = "http://computer:6080/activity";
-    const withView = { ...route, viewersUrl };
+    const withView = { ...route, view: { url: "http://computer:6080" } };
     assert.equal(await activityOf(withView, fakeFetch({ [viewersUrl]: '{"viewers":2}' })).viewersConnected(), 2);
     assert.equal(await activityOf(route, fakeFetch({})).viewersConnected(), 0);
     await assert.rejects(

@@ -169,17 +169,18 @@ class PodRuntime:
 
 @dataclass(frozen=True)
 class PodPath:
-    """A path in the agent's shell container, read with `kubectl exec` (the workspace on its claim)."""
+    """A path in the agent's shell container, read with `kubectl exec` (the workspace on its claim). The pod is
+    looked up at each read: a computer that slept and woke is a new pod."""
 
-    namespace: str
-    pod: str
+    plan: dict
     path: str
 
     def __truediv__(self, part: str) -> "PodPath":
-        return PodPath(self.namespace, self.pod, f"{self.path.rstrip('/')}/{part}")
+        return PodPath(self.plan, f"{self.path.rstrip('/')}/{part}")
 
     def read_text(self) -> str:
-        return kubectl("-n", self.namespace, "exec", self.pod, "-c", "shell", "--", "cat", self.path)
+        return kubectl("-n", self.plan["namespace"], "exec", computer_pod(self.plan), "-c", "shell", "--", "cat",
+                       self.path)
 
 
 @dataclass
@@ -209,7 +210,7 @@ def start_agent(plan: dict, image: str, stack_file: Path) -> NodeAgent:
     runtime.port = forward.__enter__()
     workspace_dir = next(env["value"] for container in plan["computer"]["containers"] if container["role"] == "shell"
                          for env in container["env"] if env["name"] == "WORKSPACE_DIR")
-    return NodeAgent(name, files, runtime, PodPath(namespace, computer_pod(plan), workspace_dir),
+    return NodeAgent(name, files, runtime, PodPath(plan, workspace_dir),
                      secret_value(plan, "model-api-key"), files["runtime.json"].get("resolution"))
 
 

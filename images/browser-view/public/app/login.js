@@ -7,8 +7,9 @@ const ENDED = {
     idle: "Your session ended after a while without activity.",
     evicted: "Your session ended to make room for newer ones.",
 };
-// Shown for the replay page (/replay): back there once logged in.
-if (location.pathname === "/replay") document.getElementById("next").value = "/replay";
+// Shown for the replay page (…/replay): back there once logged in. Every URL of these pages is relative:
+// the view is served at / by its container and at /agents/<agent>/view/ by the waker (sleep on idle).
+if (location.pathname.endsWith("/replay")) document.getElementById("next").value = "/replay";
 const query = new URLSearchParams(location.search);
 const reason = query.get("ended");
 if (reason) {

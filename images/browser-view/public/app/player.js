@@ -8,8 +8,8 @@
 // one server message per event (after the ProtocolVersion it waits for the next event whatever its
 // receive queue holds), and once the ServerInit has connected it, bytes that came in the same event
 // wait for the next one. Fed as one block, the handshake stopped at "Security" with the rest queued.
-import RFB from "/novnc/core/rfb.js";
-import { parseSegment } from "/app/segment.js";
+import RFB from "../novnc/core/rfb.js";
+import { parseSegment } from "./segment.js";
 
 // What a VNC server says before its ServerInit (RFB 3.8: its version, one security type: None, then
 // the security result OK), one message each; the recorded ServerInit and updates follow.

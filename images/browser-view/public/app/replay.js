@@ -1,6 +1,6 @@
 // The replay page: the recorded desktop on a timeline, with the audit trail's tool calls marked on it.
 // Click the timeline or a tool call to see the screen as it was then; play, pause, speed up.
-import { Player } from "/app/player.js";
+import { Player } from "./player.js";
 
 const status = document.getElementById("status");
 const clock = document.getElementById("clock");
@@ -11,13 +11,13 @@ const callsBody = document.querySelector("#calls tbody");
 
 async function getJson(path) {
     const response = await fetch(path, { cache: "no-store" });
-    if (response.status === 401) location.replace(`/?ended=${(await response.json().catch(() => ({}))).error}`);
+    if (response.status === 401) location.replace(`./?ended=${(await response.json().catch(() => ({}))).error}`);
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return response.json();
 }
 
 async function fetchSegment(name) {
-    const response = await fetch(`/replay/segments/${name}`, { cache: "no-store" });
+    const response = await fetch(`replay/segments/${name}`, { cache: "no-store" });
     if (!response.ok) throw new Error(`segment ${name}: ${response.status}`);
     return response.arrayBuffer();
 }
@@ -28,7 +28,7 @@ const time = (ms) => {
     return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 };
 
-const index = await getJson("/replay/index");
+const index = await getJson("replay/index");
 const { segments, calls } = index;
 if (!segments.length) {
     status.textContent = "nothing recorded yet";

@@ -1,6 +1,6 @@
 // The noVNC viewer. Whether input is sent is decided by the server (it drops input in view-only
 // mode); `viewOnly` here only keeps the page from trying, and follows the mode the server reports.
-import RFB from "/novnc/core/rfb.js";
+import RFB from "../novnc/core/rfb.js";
 
 const status = document.getElementById("status");
 const modeLabel = document.getElementById("mode");
@@ -15,11 +15,11 @@ let lastReport = 0;
 
 /** Back to the login form, saying why the session ended (logout elsewhere, rotation, expiry, idleness). */
 function ended(reason) {
-    location.replace(`/?ended=${encodeURIComponent(reason ?? "unknown")}`);
+    location.replace(`./?ended=${encodeURIComponent(reason ?? "unknown")}`);
 }
 
 async function refreshSession() {
-    const response = await fetch("/session", { cache: "no-store" });
+    const response = await fetch("session", { cache: "no-store" });
     if (response.status === 401) {
         ended((await response.json().catch(() => ({}))).error);
         return false;
@@ -44,13 +44,14 @@ async function reportActivity() {
     if (!personActive || Date.now() - lastReport < reportEveryMs) return;
     personActive = false;
     lastReport = Date.now();
-    const response = await fetch("/activity", { method: "POST", cache: "no-store" });
+    const response = await fetch("activity", { method: "POST", cache: "no-store" });
     if (response.status === 401) ended((await response.json().catch(() => ({}))).error);
 }
 
 function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    rfb = new RFB(document.getElementById("screen"), `${scheme}://${location.host}/websockify`, { shared: true });
+    // Relative to the page (http→ws, https→wss): the waker serves the view under /agents/<agent>/view/.
+    const url = new URL("websockify", location.href.replace(/^http/, "ws"));
+    rfb = new RFB(document.getElementById("screen"), url.href, { shared: true });
     rfb.scaleViewport = true;
     rfb.viewOnly = mode !== "interactive";
     rfb.addEventListener("connect", () => {
