@@ -22,7 +22,8 @@ const fragment = new URLSearchParams(location.hash.slice(1));
 const fromFragment = fragment.get("token");
 // A link to a moment of the replay (/replay#at=2026-12-05T03:10:00Z) keeps its moment through the login, which
 // goes back to /replay without the fragment (replay.js reads it once).
-if (location.pathname.endsWith("/replay") && fragment.get("at")) sessionStorage.setItem("replay-at", fragment.get("at"));
+if (location.pathname.endsWith("/replay") && fragment.get("at"))
+    sessionStorage.setItem("replay-at", fragment.get("at"));
 if (fromFragment || reason) history.replaceState(null, "", location.pathname);
 if (fromFragment) {
     document.getElementById("token").value = fromFragment;
