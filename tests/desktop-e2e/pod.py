@@ -61,6 +61,11 @@ def display_in_use(number: int) -> bool:
             return False
         except PermissionError:
             return True
+    # X listens on an abstract socket too, which belongs to the network namespace, not to /tmp: a run on the
+    # host's network (the agent-loop tier) sees another run's server there though its /tmp is its own.
+    with socket.socket(socket.AF_UNIX) as probe:
+        if probe.connect_ex(f"\0/tmp/.X11-unix/X{number}") == 0:
+            return True
     socket_path = X_SOCKET_DIR / f"X{number}"
     if not socket_path.exists():
         return False
