@@ -1,4 +1,6 @@
 /** A computer's Deployment as the API server would keep it, and a recorder of the waker's events. */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { ComputerApi, ComputerStatus } from "../src/cluster.js";
 import type { Activity, WakeEvents } from "../src/computer.js";
 
@@ -91,3 +93,10 @@ export class RecordedEvents implements WakeEvents {
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts a test server on an ephemeral loopback port; its base URL. */
+export function listen(server: Server): Promise<string> {
+    return new Promise((resolve) =>
+        server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+    );
+}

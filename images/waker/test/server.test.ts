@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, test } from "node:test";
 import { Computer } from "../src/computer.js";
 import { AgentDiscovery } from "../src/discovery.js";
 import type { AgentRoute } from "../src/routes.js";
 import { createWaker } from "../src/server.js";
-import { FakeActivity, FakeDeployment, pause, RecordedEvents } from "./fakes.js";
+import { FakeActivity, FakeDeployment, listen, pause, RecordedEvents } from "./fakes.js";
 
 /**
  * The computer's shell server: a JSON-RPC request gets its method, the path, the token and the body size
@@ -20,12 +19,6 @@ let waker: Server;
 let wakerUrl: string;
 let route: AgentRoute;
 const IDLE_AFTER_MS = 150;
-
-function listen(server: Server): Promise<string> {
-    return new Promise((resolve) =>
-        server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
-    );
-}
 
 before(async () => {
     upstream = createServer((request, response) => {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { Computer } from "../src/computer.js";
 import type { AgentRoute } from "../src/routes.js";
 import { createWaker } from "../src/server.js";
-import { FakeActivity, FakeDeployment, pause, RecordedEvents } from "./fakes.js";
+import { FakeActivity, FakeDeployment, listen, pause, RecordedEvents } from "./fakes.js";
 
 /**
  * The agent's browser view: a page answers with the path, Host and Cookie it got and whether the computer
@@ -17,12 +17,6 @@ let computer: Computer;
 let waker: Server;
 let wakerUrl: string;
 const IDLE_AFTER_MS = 150;
-
-function listen(server: Server): Promise<string> {
-    return new Promise((resolve) =>
-        server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
-    );
-}
 
 before(async () => {
     view = createServer((request, response) => {
