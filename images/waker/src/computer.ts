@@ -206,3 +206,23 @@ export class Computer {
         return next;
     }
 }
+
+/**
+ * Wakes the computer for a request: undefined once it is ready, else what to tell the caller (an operator's
+ * suspend and a timeout say it themselves; any other failure is logged too, as `waking <what> failed`).
+ */
+export async function wakeOrExplain(
+    computer: Computer,
+    log: (line: string) => void,
+    what: string,
+): Promise<string | undefined> {
+    try {
+        await computer.awake();
+        return undefined;
+    } catch (error) {
+        if (!(error instanceof SuspendedByOperator || error instanceof WakeTimeout)) {
+            log(`waker: waking ${what} failed: ${(error as Error).message}`);
+        }
+        return (error as Error).message;
+    }
+}

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type Duplex, Readable } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
 import type { ComputerApi } from "./cluster.js";
-import { type Computer, SuspendedByOperator, WakeTimeout } from "./computer.js";
+import { type Computer, wakeOrExplain } from "./computer.js";
 import { AgentDiscovery, type Classified, classify, resultOf } from "./discovery.js";
 import { type AgentRoute, SERVER_NAMES, type ServerName } from "./routes.js";
 import { createViewProxy } from "./view.js";
@@ -214,16 +214,12 @@ async function holdUntilAwake(
     log: (line: string) => void,
     agent: string,
 ): Promise<boolean> {
-    try {
-        await computer.awake();
+    const why = await wakeOrExplain(computer, log, agent);
+    if (why === undefined) {
         return true;
-    } catch (error) {
-        if (!(error instanceof SuspendedByOperator || error instanceof WakeTimeout)) {
-            log(`waker: waking ${agent} failed: ${(error as Error).message}`);
-        }
-        refuse(response, 503, (error as Error).message);
-        return false;
     }
+    refuse(response, 503, why);
+    return false;
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
-import { type Computer, SuspendedByOperator, WakeTimeout } from "./computer.js";
+import { type Computer, wakeOrExplain } from "./computer.js";
 import type { AgentRoute } from "./routes.js";
 
 export interface ViewAgent {
@@ -21,17 +21,13 @@ export function createViewProxy(log: (line: string) => void) {
 
     /** Marks the visit as activity, wakes the computer; false (the visitor told why) when it cannot. */
     async function wake(agent: ViewAgent, fail: (status: number, message: string) => void, done: () => void) {
-        try {
-            await agent.computer.awake();
+        const why = await wakeOrExplain(agent.computer, log, `${agent.route.name} for its browser view`);
+        if (why === undefined) {
             return true;
-        } catch (error) {
-            if (!(error instanceof SuspendedByOperator || error instanceof WakeTimeout)) {
-                log(`waker: waking ${agent.route.name} for its browser view failed: ${(error as Error).message}`);
-            }
-            done();
-            fail(503, (error as Error).message);
-            return false;
         }
+        done();
+        fail(503, why);
+        return false;
     }
 
     return {
