@@ -17,7 +17,7 @@
 #                           that version; a go >= 1.21 fetches it from the Go module proxy by itself; an
 #                           older or missing one (Debian's golang-go, installed if missing) downloads it into
 #                           the go folder. The tests' tools (actionlint, promtool, buildkitd) use the same go.
-# Each build lands in $PERSISTENT_AGENTS_CACHE/toolchain/<component>-<version>/bin/ (default cache:
+# Each build lands in $PERSISTENT_AGENTS_CACHE/toolchain/<component>-<version>-<go>/bin/ (default cache:
 # ~/.cache/persistent-agents), built in a temporary folder and moved into place, so a folder that exists
 # is complete. A lock per component makes concurrent runs wait for one another instead of building twice.
 # Prints what it built and how long each build took (also appended to build-times.log in that folder).

@@ -22,7 +22,14 @@ component_version() {
     esac
 }
 
-component_folder() { echo "$toolchain_root/$1-$(component_version "$1")"; }
+# A Go program's folder names the Go that built it too: a new GO_TOOLCHAIN (a fix in the standard library)
+# rebuilds every program with it instead of keeping binaries of the old one.
+component_folder() {
+    case "$1" in
+        go | etcd | node-runtime) echo "$toolchain_root/$1-$(component_version "$1")" ;;
+        *) echo "$toolchain_root/$1-$(component_version "$1")-$GO_TOOLCHAIN" ;;
+    esac
+}
 
 # PATH without the toolchain's own bin folders: where an installed (official) CLI would be found.
 path_without_toolchain() {
