@@ -196,7 +196,7 @@ with zipfile.ZipFile(wheel) as archive:
     (lib / "site-packages" / member).write_bytes(archive.read(member))
 PYTHON
         ctr=$(buildah from --pull=never "$debian_tag")
-        buildah run --network host "$ctr" -- sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PYTHON_RUNTIME_PACKAGES//$'\n'/ } >/dev/null && rm -rf /var/lib/apt/lists/*" >&2
+        buildah run --network host "$ctr" -- sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PYTHON_RUNTIME_PACKAGES//$'\n'/ } >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin" >&2
         buildah copy "$ctr" "$work/python/usr/local" /usr/local >/dev/null
         # libpython is found through /usr/local/lib (in ld.so.conf) once the pyenv rpath no longer exists.
         buildah run --network none "$ctr" -- sh -c 'ldconfig && python3 --version && pip --version && python3 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, uuid, tkinter"' >&2
