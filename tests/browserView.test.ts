@@ -216,6 +216,49 @@ describe("browser view in the stack", () => {
         }
     });
 
+    it("sends the route of an agent that sleeps to the waker, which the ingress controller reaches instead of 6080", async () => {
+        const values = config({ route: true });
+        values.platform.suspend = { enabled: true, idleAfter: "30m" };
+        values.platform.apiServer = { cidrs: ["10.96.0.1/32"] };
+        const sleeping = await runProgram({ config: values });
+        const [ingress] = sleeping.byType(TYPES.ingress).map((i) => i.inputs);
+        assert.strictEqual(ingress.metadata.namespace, "agent-waker", "an Ingress's backend is in its own namespace");
+        assert.strictEqual(ingress.spec.rules[0].host, "devbot.desktops.example.com");
+        assert.deepStrictEqual(ingress.spec.rules[0].http.paths[0].backend, {
+            service: { name: "waker", port: { name: "http" } },
+        });
+        const routes = JSON.parse(
+            sleeping.byType(TYPES.configMap).find((c) => c.inputs.metadata.namespace === "agent-waker")!.inputs.data[
+                "routes.json"
+            ],
+        );
+        const devbot = routes.agents.find((agent: any) => agent.name === "devbot");
+        assert.deepStrictEqual(devbot.view, {
+            url: "http://devbot-computer.agent-devbot.svc.cluster.local:6080",
+            host: "devbot.desktops.example.com",
+        });
+        const cluster = clusterOf(sleeping);
+        cluster.namespaceLabels["agent-waker"] = { "kubernetes.io/metadata.name": "agent-waker" };
+        const waker: Endpoint = {
+            namespace: "agent-waker",
+            labels: {
+                "app.kubernetes.io/name": "waker",
+                "app.kubernetes.io/component": "waker",
+                "app.kubernetes.io/managed-by": "pulumi",
+            },
+        };
+        assert.ok(allowed(cluster, ingressController, waker, 8080), "the ingress controller reaches the waker");
+        assert.ok(
+            !allowed(cluster, ingressController, waker, 9105),
+            "the ingress controller reaches the waker's metrics",
+        );
+        assert.ok(
+            !allowed(cluster, ingressController, computer("devbot"), 6080),
+            "the ingress controller still reaches the computer, around the waker",
+        );
+        assert.ok(allowed(cluster, waker, computer("devbot"), 6080), "the waker reaches the view it serves");
+    });
+
     it("outputs the URL to open, the mode, and the port-forward recipe", () => {
         assert.deepStrictEqual(routed.outputs.agentEndpoints.devbot.browserView, {
             url: "https://devbot.desktops.example.com/",

@@ -134,12 +134,13 @@ export const platformSchema = strictObject({
         ingressClassName: text({ check: formats.dnsSubdomain })
             .optional()
             .meta({ description: "the Ingress's class; unset: the cluster default" }),
-        ingressNamespace: text({ check: formats.dnsLabel() })
-            .default("ingress-nginx")
-            .meta({ description: "where the ingress controller runs (admitted to port 6080 when a route exists)" }),
+        ingressNamespace: text({ check: formats.dnsLabel() }).default("ingress-nginx").meta({
+            description:
+                "where the ingress controller runs (admitted to port 6080 when a route exists, or to the waker's port for an agent that sleeps)",
+        }),
         tlsSecretName: text({ check: formats.dnsSubdomain }).optional().meta({
             description:
-                "TLS Secret for `host` in each agent's namespace (or one cert-manager issues through `annotations`); required with `host` when an agent has a browser view: the route is HTTPS only",
+                "TLS Secret for `host` in each agent's namespace, and in the waker's for agents that sleep (whose Ingress goes through the waker), or one cert-manager issues through `annotations`; required with `host` when an agent has a browser view: the route is HTTPS only",
         }),
         annotations: z.record(z.string(), z.string()).default({}).meta({
             description:

@@ -79,7 +79,9 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
     }));
     const labels = agentLabels(agent.name, "computer");
     const selector = computerSelector(agent.name);
-    const sleep = planAgentSleep(agent, shared.waker, containers);
+    // An agent that sleeps is reached through the waker: its tools and its browser view's Ingress.
+    const browserView = planBrowserView(agent, platform, agent.sleep ? shared.waker : undefined);
+    const sleep = planAgentSleep(agent, shared.waker, containers, browserView?.route?.host);
     const mcpServers = planMcpServers(
         agent,
         containers,
@@ -87,7 +89,6 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
     );
     const host = serviceHost(names.computer, agent.namespace);
     const backup = planBackup(agent, platform);
-    const browserView = planBrowserView(agent, platform);
     const network = planNetwork(
         agent,
         platform,

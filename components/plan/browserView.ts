@@ -9,12 +9,17 @@
  *   annotations (oauth2-proxy, the cluster's auth middleware), and a NetworkPolicy admitting the ingress
  *   controller's namespace to port 6080 only. The viewers of `network.vncViewers` reach 6080 through the
  *   agent's viewer policy, like VNC.
+ * - for an agent that sleeps on idle, that Ingress goes to the waker instead (in the waker's namespace, an
+ *   Ingress's backend being a Service of its own namespace): the waker serves the view by the Host header
+ *   and wakes the computer on a visit, and its own policy admits the ingress controller.
  */
 import type { AgentSpec, PlatformSpec } from "../config";
 import { agentLabels, computerSelector } from "../contract/labels";
 import { agentObjectNames, browserViewHost } from "../contract/names";
 import { PORT_NAMES, PORTS } from "../contract/pod";
+import { WAKER_NAME, WAKER_PORT_NAME } from "../contract/waker";
 import { type PolicyPlan, tcp } from "./network";
+import type { WakerService } from "./waker";
 
 export interface BrowserViewPlan {
     namespace: string;
@@ -26,19 +31,26 @@ export interface BrowserViewPlan {
     portForward: string;
     route?: {
         ingressName: string;
+        /** The agent's namespace, or the waker's when the agent sleeps. */
+        namespace: string;
         host: string;
         ingressClassName?: string;
         tlsSecretName?: string;
         annotations: Record<string, string>;
-        /** The computer's Service and the port the Ingress sends to. */
+        /** The Service the Ingress sends to and its port: the computer's, or the waker's. */
         serviceName: string;
         servicePort: string;
-        /** Admits the ingress controller's namespace to the view's port. */
-        policy: PolicyPlan;
+        /** Admits the ingress controller's namespace to the view's port (none through the waker: its policy does). */
+        policy?: PolicyPlan;
     };
 }
 
-export function planBrowserView(agent: AgentSpec, platform: PlatformSpec): BrowserViewPlan | undefined {
+/** `waker`: the stack's waker when this agent sleeps on idle (its Ingress then goes through the waker). */
+export function planBrowserView(
+    agent: AgentSpec,
+    platform: PlatformSpec,
+    waker?: WakerService,
+): BrowserViewPlan | undefined {
     if (!agent.desktop.browserView.enabled) {
         return undefined;
     }
@@ -61,18 +73,25 @@ export function planBrowserView(agent: AgentSpec, platform: PlatformSpec): Brows
                       ingressClassName: settings.ingressClassName,
                       tlsSecretName: settings.tlsSecretName,
                       annotations: settings.annotations,
-                      serviceName: names.computer,
-                      servicePort: PORT_NAMES.browserView,
-                      policy: {
-                          name: names.browserViewIngressPolicy,
-                          namespace: agent.namespace,
-                          labels: agentLabels(agent.name, "network"),
-                          podSelector: computerSelector(agent.name),
-                          policyTypes: ["Ingress"],
-                          ingress: [
-                              { peers: [{ namespace: settings.ingressNamespace }], ports: tcp(PORTS.browserView) },
-                          ],
-                      },
+                      ...(waker
+                          ? { namespace: waker.namespace, serviceName: WAKER_NAME, servicePort: WAKER_PORT_NAME }
+                          : {
+                                namespace: agent.namespace,
+                                serviceName: names.computer,
+                                servicePort: PORT_NAMES.browserView,
+                                policy: browserViewIngressPolicy(agent, settings.ingressNamespace),
+                            }),
                   },
+    };
+}
+
+function browserViewIngressPolicy(agent: AgentSpec, ingressNamespace: string): PolicyPlan {
+    return {
+        name: agentObjectNames(agent.name).browserViewIngressPolicy,
+        namespace: agent.namespace,
+        labels: agentLabels(agent.name, "network"),
+        podSelector: computerSelector(agent.name),
+        policyTypes: ["Ingress"],
+        ingress: [{ peers: [{ namespace: ingressNamespace }], ports: tcp(PORTS.browserView) }],
     };
 }

@@ -44,8 +44,11 @@ export interface WakerRoute {
     token: { secret: string; key: string };
     servers: Partial<Record<"shell" | "computer-control", { url: string; health: string }>>;
     jobsMetricsUrl: string;
-    /** The browser view's base URL: the waker serves it (a visit wakes) and asks its /activity. */
-    view?: { url: string };
+    /**
+     * The browser view's base URL: the waker serves it (a visit wakes) and asks its /activity; `host`, the
+     * Host its Ingress sends (platform.browserView.host), which the waker serves the view at the root of.
+     */
+    view?: { url: string; host?: string };
 }
 
 export interface RoleRulePlan {
@@ -101,11 +104,15 @@ export function planWakerService(platform: Pick<PlatformSpec, "suspend">): Waker
     };
 }
 
-/** The agent's side, when it sleeps (config: `suspend.idleAfter`, checked against the waker's presence). */
+/**
+ * The agent's side, when it sleeps (config: `suspend.idleAfter`, checked against the waker's presence);
+ * `viewHost`, its browser view's Ingress host when it has one (that Ingress goes to the waker).
+ */
 export function planAgentSleep(
     agent: AgentSpec,
     waker: WakerService | undefined,
     containers: ContainerPlan[],
+    viewHost?: string,
 ): AgentSleepPlan | undefined {
     if (!waker || !agent.sleep) {
         return undefined;
@@ -140,7 +147,9 @@ export function planAgentSleep(
             token: { secret: names.credentials, key: SECRET_KEYS.mcpToken },
             servers,
             jobsMetricsUrl: `http://${host}:${PORTS.shellMetrics}/metrics`,
-            ...(browserView ? { view: { url: `http://${host}:${PORTS.browserView}` } } : {}),
+            ...(browserView
+                ? { view: { url: `http://${host}:${PORTS.browserView}`, ...(viewHost ? { host: viewHost } : {}) } }
+                : {}),
         },
         access: {
             name: `${agent.name}-${WAKER_NAME}`,
@@ -171,7 +180,7 @@ export function planAgentSleep(
 export function planWaker(
     service: WakerService,
     sleeping: { agent: string; namespace: string; sleep: AgentSleepPlan }[],
-    platform: Pick<PlatformSpec, "kagentNamespace" | "network" | "apiServer" | "monitoring">,
+    platform: Pick<PlatformSpec, "kagentNamespace" | "network" | "apiServer" | "monitoring" | "browserView">,
 ): WakerPlan {
     const namespace = service.namespace;
     const labels = { ...WAKER_POD_LABELS };
@@ -214,6 +223,10 @@ export function planWaker(
                         ],
                         ports: tcp(WAKER_PORT),
                     },
+                    // The ingress controller, for the browser views whose Ingress goes through the waker.
+                    ...(sleeping.some(({ sleep }) => sleep.route.view?.host !== undefined)
+                        ? [{ peers: [{ namespace: platform.browserView.ingressNamespace }], ports: tcp(WAKER_PORT) }]
+                        : []),
                     ...(monitoring.enabled
                         ? [
                               {
@@ -236,7 +249,9 @@ export function planWaker(
                 ],
             }),
         },
-        resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+        // Measured on the node: 82 MiB working set idle (docs/benchmarks.md, "Sleep and wake"); the request holds
+        // that with room for viewers' WebSockets and discovery answers in flight.
+        resources: { requests: { cpu: "20m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
         podMonitor: monitoring.enabled
             ? {
                   name: WAKER_NAME,

@@ -1,6 +1,7 @@
 /**
  * The browser view's objects as its plan says (plan/browserView.ts): the mode ConfigMap, and with a
- * route the Ingress and the NetworkPolicy admitting the ingress controller.
+ * route the Ingress (in the waker's namespace for an agent that sleeps) and, for a route straight to the
+ * computer, the NetworkPolicy admitting the ingress controller.
  */
 import { BROWSER_VIEW_MODE_KEY } from "../contract/pod";
 import type { BrowserViewPlan } from "../plan/types";
@@ -25,7 +26,7 @@ export function browserViewObjects(plan: BrowserViewPlan): Rendered[] {
                 kind: "Ingress",
                 metadata: {
                     name: route.ingressName,
-                    namespace: plan.namespace,
+                    namespace: route.namespace,
                     labels: plan.labels,
                     annotations: route.annotations,
                 },
@@ -50,7 +51,7 @@ export function browserViewObjects(plan: BrowserViewPlan): Rendered[] {
                     ],
                 },
             },
-            networkPolicy(route.policy),
+            ...(route.policy ? [networkPolicy(route.policy)] : []),
         );
     }
     return objects.map((object) => ({ key: `browser-view-${object.kind.toLowerCase()}`, object }));

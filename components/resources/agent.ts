@@ -15,6 +15,7 @@ import { type IssuedBuildCertificates, issueBuildCertificates } from "./buildCer
 import type { BuildService } from "./buildService";
 import { register, registerObject } from "./register";
 import { registerVaultAccess } from "./vaultAccess";
+import type { Waker } from "./waker";
 
 /**
  * Fields of a claim the program never changes once the claim exists. Kubernetes cannot change them on a
@@ -39,6 +40,8 @@ export interface PersistentAgentArgs {
     images: ImageRefs;
     /** The build namespace's resources, when the stack runs the build service (the agent's daemon goes there). */
     buildService?: BuildService;
+    /** The stack's waker, when it runs (an agent that sleeps has its browser view's Ingress in its namespace). */
+    waker?: Waker;
 }
 
 export class PersistentAgent extends pulumi.ComponentResource {
@@ -72,8 +75,12 @@ export class PersistentAgent extends pulumi.ComponentResource {
             dependsOn: [namespace, ...store, ...written],
         });
 
-        // The mode ConfigMap before the pod that mounts it; the route and its policy alongside.
-        const browserView = register(name, objects.browserView, inNamespace);
+        // The mode ConfigMap before the pod that mounts it; the route and its policy alongside (the route in
+        // the waker's namespace when the agent sleeps).
+        const browserView = register(name, objects.browserView, {
+            ...parent,
+            dependsOn: [namespace, ...(plan.sleep && args.waker ? args.waker.ready : [])],
+        });
         // The egress proxy before the computer that sends everything to it; the broker's Secret key first.
         const egressProxy = register(name, objects.egressProxy, {
             ...parent,

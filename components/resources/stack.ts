@@ -32,11 +32,11 @@ export function registerStack(plan: StackPlan): StackOutputs {
     // Once per stack, when enabled: the build namespace and the store of its daemons' certificates (each
     // agent's daemon is one of the agent's resources).
     const buildService = plan.buildService ? new BuildService("build-service", { plan: plan.buildService }) : undefined;
-    for (const agent of plan.agents) {
-        new PersistentAgent(agent.agent, { plan: agent, images: images?.refs ?? {}, buildService });
-    }
     // Once per stack, when enabled: the waker between kagent and the computers that sleep on idle.
     const waker = plan.waker ? new Waker("waker", { plan: plan.waker, images: images?.refs ?? {} }) : undefined;
+    for (const agent of plan.agents) {
+        new PersistentAgent(agent.agent, { plan: agent, images: images?.refs ?? {}, buildService, waker });
+    }
     // Once per stack: the alert rules and the dashboard (per-agent scrape targets are in each agent's plan).
     if (plan.monitoring) {
         register("monitoring", stackMonitoringObjects(plan.monitoring), {});

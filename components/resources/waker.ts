@@ -15,6 +15,8 @@ export interface WakerArgs {
 
 export class Waker extends pulumi.ComponentResource {
     readonly namespace: string;
+    /** What an object of an agent's in the waker's namespace waits for (its browser view's Ingress). */
+    readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: WakerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("persistent-agents:index:Waker", name, {}, opts);
@@ -27,6 +29,7 @@ export class Waker extends pulumi.ComponentResource {
         const guards = register(name, [defaultDeny, policy], { parent: this, dependsOn: [namespace] });
         register(name, rest, { parent: this, dependsOn: [namespace, ...guards] });
         this.namespace = args.plan.namespace;
+        this.ready = [namespace];
         this.registerOutputs({ namespace: this.namespace });
     }
 }

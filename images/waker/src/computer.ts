@@ -51,6 +51,12 @@ export class Computer {
     private pendingWake: Promise<void> | undefined;
     /** As last seen or made by this waker (refresh() reads it back); discovery is answered from memory while true. */
     private sleepingNow = false;
+    /**
+     * The servers have answered through the Service since the pod last started, as far as this waker knows.
+     * False until checked: a pod made Ready by someone else (a person's `kubectl scale`, a restarted pod,
+     * this waker's own restart) may not be routed to yet, and its first call would meet a 502.
+     */
+    private servingSeen = false;
 
     constructor(
         readonly policy: ComputerPolicy,
@@ -133,6 +139,7 @@ export class Computer {
             }
             await this.api.scale(0);
             this.sleepingNow = true;
+            this.servingSeen = false;
             await this.api.markSleepState("asleep", new Date(this.now()));
             this.events.slept(this.policy.agent);
             this.events.sleeping(this.policy.agent, true);
@@ -144,8 +151,14 @@ export class Computer {
     async refresh(): Promise<ComputerStatus> {
         const status = await this.api.status();
         this.sleepingNow = status.replicas === 0;
+        this.servingSeen &&= !this.sleepingNow && status.ready >= 1;
         this.events.sleeping(this.policy.agent, this.sleepingNow);
         return status;
+    }
+
+    /** A request could not reach the servers: the next one checks they answer before it is sent on. */
+    unreachable(): void {
+        this.servingSeen = false;
     }
 
     private idleLongEnough(): boolean {
@@ -163,10 +176,11 @@ export class Computer {
             // Scaled up by a waker that died before marking it (or by a person's kubectl scale): say it runs.
             await this.api.markSleepState("awake", new Date(started));
         }
-        if (status.replicas >= 1 && status.ready >= 1) {
+        if (status.replicas >= 1 && status.ready >= 1 && this.servingSeen) {
             this.sleepingNow = false;
             return; // awake: the common case, one GET
         }
+        const alreadyUp = status.replicas >= 1 && status.ready >= 1;
         try {
             if (status.replicas === 0) {
                 await this.api.scale(1);
@@ -179,7 +193,11 @@ export class Computer {
             this.events.wakeFailed(this.policy.agent, error instanceof WakeTimeout ? "timeout" : "error");
             throw error;
         }
+        this.servingSeen = true;
         this.sleepingNow = false;
+        if (alreadyUp) {
+            return; // up already: only checked, not a wake of this waker's (no wake counted)
+        }
         this.lastActivity = this.now();
         this.events.woke(this.policy.agent, (this.now() - started) / 1000);
     }

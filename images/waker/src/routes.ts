@@ -35,15 +35,34 @@ const agentRoute = z.strictObject({
     /**
      * The agent's browser view (its base URL), for an agent with one: served at `/agents/<agent>/view/`, so a
      * visit wakes the computer, and asked `/activity` (`{"viewers": n}`): a connected viewer keeps it awake.
+     * `host`: the Host its Ingress sends (platform.browserView.host); a request with that Host is the view's,
+     * whatever its path, so the Ingress reaches the view and nothing else of the waker.
      */
-    view: z.strictObject({ url: baseUrl }).optional(),
+    view: z
+        .strictObject({
+            url: baseUrl,
+            host: z
+                .string()
+                .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "a lower-case host name, no port")
+                .optional(),
+        })
+        .optional(),
 });
 export type AgentRoute = z.infer<typeof agentRoute>;
 
 export const routesSchema = z.strictObject({
-    agents: z.array(agentRoute).refine((agents) => new Set(agents.map((a) => a.name)).size === agents.length, {
-        message: "agent names must be unique",
-    }),
+    agents: z
+        .array(agentRoute)
+        .refine((agents) => new Set(agents.map((a) => a.name)).size === agents.length, {
+            message: "agent names must be unique",
+        })
+        .refine(
+            (agents) => {
+                const hosts = agents.flatMap((a) => (a.view?.host ? [a.view.host] : []));
+                return new Set(hosts).size === hosts.length;
+            },
+            { message: "view hosts must be unique: one origin per agent" },
+        ),
 });
 export type Routes = z.infer<typeof routesSchema>;
 

@@ -4,6 +4,8 @@
  * computer's Service unchanged (headers, body, streamed answers). A refused or failed request gets an
  * error a person can act on, as a JSON-RPC error (what an MCP client prints) with the HTTP status.
  * `/agents/<agent>/view/<path>` is the agent's browser view (view.ts): no bearer token there, a visit wakes.
+ * A request whose Host is an agent's view host (its Ingress, platform.browserView.host) is that view's, at
+ * the root: through the Ingress only the view is reached, never an MCP route.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -71,8 +73,21 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
     const remembering = createProxyServer({ xfwd: false, selfHandleResponse: true });
     const forwardedDiscovery = new WeakMap<IncomingMessage, [AgentDiscovery, ServerName, Discovery]>();
     const view = createViewProxy(log);
+    const byViewHost = new Map(
+        [...byName.values()].flatMap((agent) => (agent.route.view?.host ? [[agent.route.view.host, agent]] : [])),
+    );
+    /** The agent whose view host the request names (the Host header, without its port), if any. */
+    const viewedAt = (request: IncomingMessage) =>
+        byViewHost.size === 0
+            ? undefined
+            : byViewHost.get((request.headers.host ?? "").replace(/:\d+$/, "").toLowerCase());
 
     const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+        const viewed = viewedAt(request);
+        if (viewed) {
+            await view.web(viewed, request, response, request.url ?? "/");
+            return;
+        }
         if (request.url === "/healthz") {
             response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
             return;
@@ -143,6 +158,7 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
         request.url = `${match[3] ?? "/"}${match[4] ?? ""}`;
         const forward = { target: target.url, buffer: Readable.from([body]) };
         const failed = (error: Error) => {
+            agent.computer.unreachable();
             log(`waker: ${agent.route.name}/${serverName}: ${error.message}`);
             refuse(response, 502, `agent ${agent.route.name}'s ${serverName} server did not answer: ${error.message}`);
         };
@@ -191,6 +207,11 @@ export function createWaker(agents: WakerAgent[], log: (line: string) => void): 
     });
     // WebSockets: only a browser view's viewers (MCP is plain POSTs).
     server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const viewed = viewedAt(request);
+        if (viewed) {
+            void view.upgrade(viewed, request, socket, head, request.url ?? "/");
+            return;
+        }
         const match = ROUTE.exec(request.url ?? "");
         const agent = match ? byName.get(match[1]) : undefined;
         if (!match || !agent || match[2] !== "view") {

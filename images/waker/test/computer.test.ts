@@ -149,3 +149,30 @@ test("a waker that died between scaling up and marking: the next one's wake mark
     assert.deepEqual(deployment.scaleCalls, []);
     assert.equal(deployment.sleepState, "awake");
 });
+
+test("Ready by someone else's hand: the first call waits for the servers to answer, later ones do not ask", async () => {
+    const deployment = new FakeDeployment(true); // a person's kubectl scale --replicas=1, or a restarted waker
+    const { computer, activity, events } = setup(deployment);
+    activity.servingAnswer = false;
+    setTimeout(() => {
+        activity.servingAnswer = true;
+    }, 300);
+    const started = Date.now();
+    await computer.awake();
+    assert.ok(Date.now() - started >= 300, "sent on before the Service routed to the pod");
+    assert.deepEqual(deployment.scaleCalls, []);
+    assert.deepEqual(events.lines, [], "only checked: not counted as a wake");
+
+    activity.servingAnswer = false; // from here on, asking would hold the call until the timeout
+    const again = Date.now();
+    await computer.awake();
+    assert.ok(Date.now() - again < 200, "the servers were asked again although they had answered");
+
+    computer.unreachable(); // a call met a connection error: the next one checks first
+    setTimeout(() => {
+        activity.servingAnswer = true;
+    }, 300);
+    const afterError = Date.now();
+    await computer.awake();
+    assert.ok(Date.now() - afterError >= 300, "sent on without checking after a failed call");
+});

@@ -257,3 +257,32 @@ test("a restarted waker answers discovery from the answers the last one saved, w
         again.close();
     }
 });
+
+test("a call that cannot reach the servers makes the next one check that they answer before it is sent on", async () => {
+    const gone = createServer();
+    const goneUrl = await listen(gone);
+    gone.close(); // nothing listens there any more: a pod whose Service does not route to it yet
+    const activity = new FakeActivity();
+    const ready = new FakeDeployment(true);
+    const policy = { agent: "devbot", idleAfterMs: 60_000, wakeTimeoutMs: 300 };
+    const lonely = new Computer(policy, ready, activity, new RecordedEvents());
+    const servers = { shell: { url: goneUrl, health: "/healthz" } };
+    const front = createWaker([{ route: { ...route, servers }, computer: lonely, api: ready }], () => undefined);
+    const frontUrl = await listen(front);
+    const post = () =>
+        fetch(`${frontUrl}/agents/devbot/shell/mcp`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${ready.tokenValue}` },
+            body: rpc("tools/call", 1),
+        });
+    try {
+        assert.equal((await post()).status, 502, "the servers said they answer, the call met nothing");
+        activity.servingAnswer = false;
+        const held = await post();
+        assert.equal(held.status, 503, "sent on again without checking the servers answer");
+        const { error } = (await held.json()) as { error: { message: string } };
+        assert.match(error.message, /waiting for its servers to answer through the Service/);
+    } finally {
+        front.close();
+    }
+});

@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { Computer } from "../src/computer.js";
-import type { AgentRoute } from "../src/routes.js";
+import { type AgentRoute, routesSchema } from "../src/routes.js";
 import { createWaker } from "../src/server.js";
 import { FakeActivity, FakeDeployment, listen, pause, RecordedEvents } from "./fakes.js";
 
@@ -17,6 +17,8 @@ let computer: Computer;
 let waker: Server;
 let wakerUrl: string;
 const IDLE_AFTER_MS = 150;
+/** devbot's view host: what its Ingress (platform.browserView.host) sends to the waker. */
+const VIEW_HOST = "devbot.desktops.example.com";
 
 before(async () => {
     view = createServer((request, response) => {
@@ -44,7 +46,7 @@ before(async () => {
         token: { secret: "devbot-credentials", key: "mcp-token" },
         servers: { shell: { url: viewUrl, health: "/healthz" } },
         jobsMetricsUrl: `${viewUrl}/metrics`,
-        view: { url: viewUrl },
+        view: { url: viewUrl, host: VIEW_HOST },
     };
     deployment = new FakeDeployment(false);
     const policy = { agent: "devbot", idleAfterMs: IDLE_AFTER_MS, wakeTimeoutMs: 5000 };
@@ -109,10 +111,13 @@ test("an agent without a browser view gets a 404 saying so", async () => {
 });
 
 /** Opens a WebSocket-style upgrade through the waker; the socket once switched, or the refusal's status. */
-function upgrade(path: string): Promise<{ socket?: Socket; status?: number; headers?: IncomingMessage["headers"] }> {
+function upgrade(
+    path: string,
+    host?: string,
+): Promise<{ socket?: Socket; status?: number; headers?: IncomingMessage["headers"] }> {
     return new Promise((resolve, reject) => {
         const req = httpRequest(`${wakerUrl}${path}`, {
-            headers: { connection: "Upgrade", upgrade: "websocket" },
+            headers: { connection: "Upgrade", upgrade: "websocket", ...(host ? { host } : {}) },
         });
         req.on("upgrade", (response, socket) => resolve({ socket, headers: response.headers }));
         req.on("response", (response) => {
@@ -146,4 +151,77 @@ test("a viewer's WebSocket wakes the computer, reaches the view and keeps the co
 test("upgrades anywhere but a view are refused", async () => {
     assert.equal((await upgrade("/agents/devbot/shell/mcp")).status, 404);
     assert.equal((await upgrade("/elsewhere")).status, 404);
+});
+
+/** A request as the Ingress sends it: the agent's view host in Host (fetch cannot set Host). */
+function throughIngress(
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const req = httpRequest(`${wakerUrl}${path}`, {
+            method: init.method ?? "GET",
+            headers: { host: `${VIEW_HOST}:443`, ...init.headers },
+        });
+        req.on("response", (response) => {
+            const chunks: Buffer[] = [];
+            response.on("data", (chunk: Buffer) => chunks.push(chunk));
+            response.on("end", () =>
+                resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+            );
+        });
+        req.on("error", reject);
+        req.end(init.body);
+    });
+}
+
+test("through its Ingress (the view's Host) the view is served at the root, and a visit wakes the computer", async () => {
+    await sleepNow();
+    const { status, body } = await throughIngress("/?resize=remote");
+    assert.equal(status, 200);
+    assert.deepEqual(JSON.parse(body), {
+        path: "/?resize=remote",
+        host: `${VIEW_HOST}:443`,
+        readyWhenServed: 1,
+    });
+    assert.deepEqual(deployment.scaleCalls, [1]);
+});
+
+test("through the Ingress only the view is reached: an MCP route's path goes to the view, even with the token", async () => {
+    const { status, body } = await throughIngress("/agents/devbot/shell/mcp", {
+        method: "POST",
+        headers: { authorization: `Bearer ${deployment.tokenValue}`, "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: {} }),
+    });
+    assert.equal(status, 200);
+    assert.equal(
+        (JSON.parse(body) as { path: string }).path,
+        "/agents/devbot/shell/mcp",
+        "proxied to the shell server",
+    );
+});
+
+test("a viewer's WebSocket through the Ingress reaches the view at the root", async () => {
+    const { socket, headers } = await upgrade("/websockify", VIEW_HOST);
+    assert.ok(socket, "the upgrade was refused");
+    socket.destroy();
+    assert.equal(headers?.["x-path"], "/websockify");
+});
+
+test("two agents with one view host are refused: one origin per agent", () => {
+    const agent = (name: string) => ({
+        name,
+        namespace: `agent-${name}`,
+        deployment: `${name}-computer`,
+        idleAfterSeconds: 60,
+        wakeTimeoutSeconds: 5,
+        token: { secret: `${name}-credentials`, key: "mcp-token" },
+        servers: {},
+        jobsMetricsUrl: "http://computer:9464/metrics",
+        view: { url: "http://computer:6080", host: VIEW_HOST },
+    });
+    const parsed = routesSchema.safeParse({ agents: [agent("devbot"), agent("webbot")] });
+    assert.equal(parsed.success, false);
+    assert.match(JSON.stringify(parsed.error?.issues), /view hosts must be unique/);
+    assert.equal(routesSchema.safeParse({ agents: [agent("devbot")] }).success, true);
 });
