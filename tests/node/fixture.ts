@@ -7,6 +7,7 @@
  *   pushImage(local image, repository)     an image of buildah's storage onto the node: its reference by digest
  *   toolsImage()                           Debian's static busybox (sh, nc, nslookup, httpd), pushed once
  *   runPod(spec)                           a pod, waited for until Ready; its IP
+ *   computerPods(namespace, agent)         the pods of an agent's computer (kubectl's JSON items)
  *   exec(namespace, pod, command)          kubectl exec
  *   tcpOpen(namespace, pod, ip, port)      whether a TCP connection from that pod (busybox nc) succeeds
  *   portForward(namespace, target, port)   kubectl port-forward on a free local port; close() ends it
@@ -15,6 +16,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { computerSelector } from "../../components/contract/labels";
 import { type CommandResult, kubectl } from "../real/kube";
 
 export { kubectl } from "../real/kube";
@@ -152,6 +154,14 @@ export async function runPod(spec: PodSpec): Promise<string> {
             ]).stdout === "True",
     );
     return podIp(spec.namespace, spec.name);
+}
+
+/** The pods of an agent's computer (its Deployment's selector), as kubectl's JSON items. */
+export function computerPods(namespace: string, agent: string): any[] {
+    const selector = Object.entries(computerSelector(agent))
+        .map(([key, value]) => `${key}=${value}`)
+        .join(",");
+    return JSON.parse(kubectlOk(["-n", namespace, "get", "pods", "-l", selector, "-o", "json"])).items;
 }
 
 export function podIp(namespace: string, name: string): string {

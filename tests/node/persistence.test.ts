@@ -10,7 +10,7 @@ import * as yaml from "js-yaml";
 import { before, describe, it } from "node:test";
 import { stackPlans } from "../../scripts/local-stack/stackPlans";
 import type { LocalStackProject } from "../real/localStackProject";
-import { kubectl, kubectlOk, runCommand, secretValue, waitFor } from "./fixture";
+import { computerPods, kubectl, kubectlOk, runCommand, secretValue, waitFor } from "./fixture";
 import { stackProject } from "./stackProject";
 
 const AGENT = "databot";
@@ -30,26 +30,12 @@ describe("the workspace outlives the pod and the agent", () => {
             command,
         );
     }
-    const computerPods = () =>
-        JSON.parse(
-            kubectlOk([
-                "-n",
-                plan.namespace.name,
-                "get",
-                "pods",
-                "-l",
-                Object.entries(plan.computer.selector)
-                    .map(([k, v]) => `${k}=${v}`)
-                    .join(","),
-                "-o",
-                "json",
-            ]),
-        ).items;
+    const pods = () => computerPods(plan.namespace.name, AGENT);
     const readyPod = () =>
         waitFor(
             `${AGENT}'s computer Ready`,
             () => {
-                const ready = computerPods().find(
+                const ready = pods().find(
                     (p: any) =>
                         !p.metadata.deletionTimestamp &&
                         p.status.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
@@ -85,7 +71,7 @@ describe("the workspace outlives the pod and the agent", () => {
         project.removeConfig(`agents[${agents.indexOf(entry)}]`);
         project.up();
         assert.strictEqual(claim(workspaceClaim).metadata.uid, keptUid, "the claim is kept");
-        await waitFor("the computer to go", () => computerPods().length === 0, 120_000);
+        await waitFor("the computer to go", () => pods().length === 0, 120_000);
 
         // Back, with the same entry: first the agent's component, then its kept objects imported under it.
         const back = yaml.load(fs.readFileSync(project.configFile, "utf8")) as { config: Record<string, any> };

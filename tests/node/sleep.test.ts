@@ -18,7 +18,17 @@ import * as yaml from "js-yaml";
 import { openWebSocket, RfbViewer } from "../../images/browser-view/test/viewer";
 import { wakerViewPath } from "../../components/contract/waker";
 import { stackPlans } from "../../scripts/local-stack/stackPlans";
-import { clusterDir, type Forward, kubectlOk, mcpClient, portForward, REPO, secretValue, waitFor } from "./fixture";
+import {
+    clusterDir,
+    computerPods,
+    type Forward,
+    kubectlOk,
+    mcpClient,
+    portForward,
+    REPO,
+    secretValue,
+    waitFor,
+} from "./fixture";
 import { stackProject } from "./stackProject";
 
 const PROJECT_PREFIX = "persistent-agents:";
@@ -41,17 +51,7 @@ function replicas(namespace: string, deployment: string): number {
 }
 
 function runningPods(namespace: string, agent: string): number {
-    const pods = kubectlOk([
-        "-n",
-        namespace,
-        "get",
-        "pods",
-        "-l",
-        `persistent-agents.dev/agent=${agent},app.kubernetes.io/component=computer`,
-        "-o",
-        "name",
-    ]);
-    return pods.split("\n").filter(Boolean).length;
+    return computerPods(namespace, agent).length;
 }
 
 describe("sleep on idle on the node", () => {

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { stackPlans } from "../../scripts/local-stack/stackPlans";
 import type { LocalStackProject } from "../real/localStackProject";
-import { REPO, clusterDir, kubectlOk } from "./fixture";
+import { REPO, clusterDir, computerPods, kubectlOk } from "./fixture";
 import { createStackProject } from "./stackProject";
 
 describe("the local stack on the node", () => {
@@ -34,20 +34,7 @@ describe("the local stack on the node", () => {
         const { plans, platform } = stackPlans(project.configFile);
         assert.strictEqual(plans.length, 2);
         for (const plan of plans) {
-            const pods = JSON.parse(
-                kubectlOk([
-                    "-n",
-                    plan.namespace.name,
-                    "get",
-                    "pods",
-                    "-l",
-                    Object.entries(plan.computer.selector)
-                        .map(([k, v]) => `${k}=${v}`)
-                        .join(","),
-                    "-o",
-                    "json",
-                ]),
-            ).items;
+            const pods = computerPods(plan.namespace.name, plan.agent);
             assert.strictEqual(pods.length, 1, `${plan.agent}: one computer pod`);
             const statuses = pods[0].status.containerStatuses as any[];
             assert.deepStrictEqual(

@@ -13,7 +13,7 @@ import * as assert from "node:assert";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { stackPlans } from "../../scripts/local-stack/stackPlans";
-import { type Forward, kubectlOk, mcpClient, portForward, secretValue, sleep, waitFor } from "./fixture";
+import { computerPods, type Forward, kubectlOk, mcpClient, portForward, secretValue, sleep, waitFor } from "./fixture";
 import { stackProject } from "./stackProject";
 
 const WAKER_NAMESPACE = "agent-waker";
@@ -40,18 +40,7 @@ describe("the waker's restart on the node", () => {
         const deployment = JSON.parse(
             kubectlOk(["-n", plan.namespace.name, "get", "deployment", plan.computer.name, "-o", "json"]),
         );
-        const pods = JSON.parse(
-            kubectlOk([
-                "-n",
-                plan.namespace.name,
-                "get",
-                "pods",
-                "-l",
-                `persistent-agents.dev/agent=${AGENT},app.kubernetes.io/component=computer`,
-                "-o",
-                "json",
-            ]),
-        ).items;
+        const pods = computerPods(plan.namespace.name, AGENT);
         // Not the Deployment's generation: an annotation's change moves it too (the sleep state, the discovery
         // answers), since the controller copies annotations to the ReplicaSet.
         const events = JSON.parse(
