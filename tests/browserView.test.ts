@@ -6,6 +6,7 @@ import * as assert from "node:assert";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { type Cluster, type Endpoint, allowed } from "./harness/networkPolicyEvaluator";
 import { type ProgramRun, runProgram } from "./harness/program";
+import { clusterOf as clusterOfRun, computerPod, wakerPod } from "./harness/programCluster";
 import { copy, stackConfig } from "./harness/stackFile";
 
 const testCluster = stackConfig("test-cluster");
@@ -19,14 +20,7 @@ const TYPES = {
     password: "random:index/randomPassword:RandomPassword",
 };
 
-const computer = (agent: string): Endpoint => ({
-    namespace: `agent-${agent}`,
-    labels: {
-        "app.kubernetes.io/name": "persistent-agent",
-        "app.kubernetes.io/component": "computer",
-        "persistent-agents.dev/agent": agent,
-    },
-});
+const computer = computerPod;
 const viewer: Endpoint = { namespace: "vnc-viewers", labels: { app: "guacamole" } };
 const ingressController: Endpoint = {
     namespace: "ingress-nginx",
@@ -73,13 +67,8 @@ function problems(values: Record<string, any>): string {
     return assert.fail("accepted");
 }
 
-function clusterOf(run: ProgramRun): Cluster {
-    const namespaceLabels: Record<string, Record<string, string>> = {};
-    for (const name of ["default", "vnc-viewers", "ingress-nginx", "agent-devbot", "agent-databot"]) {
-        namespaceLabels[name] = { "kubernetes.io/metadata.name": name };
-    }
-    return { policies: run.byType(TYPES.policy).map((p) => p.inputs), namespaceLabels };
-}
+/** The run's policies and namespaces, with the viewers', the ingress controller's and a stranger's. */
+const clusterOf = (run: ProgramRun): Cluster => clusterOfRun(run, ["default", "vnc-viewers", "ingress-nginx"]);
 
 function browserViewContainer(run: ProgramRun, agent = "devbot"): any {
     const deployment = run.byType(TYPES.deployment).find((d) => d.inputs.metadata.name === `${agent}-computer`)!;
@@ -238,15 +227,7 @@ describe("browser view in the stack", () => {
             host: "devbot.desktops.example.com",
         });
         const cluster = clusterOf(sleeping);
-        cluster.namespaceLabels["agent-waker"] = { "kubernetes.io/metadata.name": "agent-waker" };
-        const waker: Endpoint = {
-            namespace: "agent-waker",
-            labels: {
-                "app.kubernetes.io/name": "waker",
-                "app.kubernetes.io/component": "waker",
-                "app.kubernetes.io/managed-by": "pulumi",
-            },
-        };
+        const waker = wakerPod;
         assert.ok(allowed(cluster, ingressController, waker, 8080), "the ingress controller reaches the waker");
         assert.ok(
             !allowed(cluster, ingressController, waker, 9105),

@@ -21,6 +21,16 @@ export const kagentPod = (agent: string): Endpoint => ({
     labels: { app: "kagent", kagent: agent },
 });
 
+/** The stack's waker (platform.suspend), in its default namespace. */
+export const wakerPod: Endpoint = {
+    namespace: "agent-waker",
+    labels: {
+        "app.kubernetes.io/name": "waker",
+        "app.kubernetes.io/component": "waker",
+        "app.kubernetes.io/managed-by": "pulumi",
+    },
+};
+
 /**
  * The run's NetworkPolicies, and the labels of its Namespaces plus those of `others` (namespaces the
  * cluster has without the stack: kagent's, DNS's, …), each with the name label Kubernetes gives it.

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { SLEEP_ANNOTATIONS, WAKER_FIELD_MANAGER } from "../../components/contract/waker";
 import { type Cluster, type Endpoint, allowed } from "../harness/networkPolicyEvaluator";
 import { runProgram } from "../harness/program";
-import { clusterOf, computerPod, kagentPod } from "../harness/programCluster";
+import { clusterOf, computerPod, kagentPod, wakerPod } from "../harness/programCluster";
 import { copy, stackConfig } from "../harness/stackFile";
 import { MIN_IDLE_AFTER_SECONDS } from "../../components/config/agentSchema";
 import { compileStack } from "../../components/plan";
@@ -180,14 +180,7 @@ describe("sleep on idle: plan", () => {
 
 describe("sleep on idle: who reaches whom", () => {
     const computer = computerPod;
-    const waker: Endpoint = {
-        namespace: "agent-waker",
-        labels: {
-            "app.kubernetes.io/name": "waker",
-            "app.kubernetes.io/component": "waker",
-            "app.kubernetes.io/managed-by": "pulumi",
-        },
-    };
+    const waker = wakerPod;
     const stranger: Endpoint = { namespace: "default", labels: { app: "curious" } };
     const kagentController: Endpoint = { namespace: "kagent", labels: { app: "kagent-controller" } };
     let cluster: Cluster;
