@@ -224,9 +224,19 @@ def test_the_desktop_is_recorded_where_the_config_says_and_replays_in_chromium(d
     with PortForward(devbot["namespace"], f"svc/{devbot['computer']['name']}", view_port) as local:
         open_replay(browser, f"http://127.0.0.1:{local}", secret_value(devbot, "browser-view-token"))
         replayed = {name: show_event(browser, made.found(events, shot)[0]) for name, shot in zip(("before", "after"), shots)}
+        # The runbook's link to a moment (/replay#at=<an audit event's time>), opened logged out: the page opens there.
+        after = made.found(events, shots[1])[0]
+        moment = unix_ms(after["time"]) + round(after["durationMs"])
+        browser.call("open", viewport={"width": 1400, "height": 900})
+        browser.call("goto", url=f"http://127.0.0.1:{local}/replay#at={utc(moment)}")
+        assert browser.call("login", token=secret_value(devbot, "browser-view-token"))["status"] == 200
+        browser.call("waitFor", selector="body[data-state=ready]")
+        assert abs(int(browser.call("dataset")["position"]) - moment) < 2, (browser.call("dataset"), moment)
+        replayed["link"] = png(base64.b64decode(browser.call("canvasPixels")["png"]))
     shot = {name: png(data) for name, data in session["shots"].items()}
+    shot["link"] = shot["after"]
     box = session["box"]
-    for name, other in (("after", "before"), ("before", "after")):
+    for name, other in (("after", "before"), ("before", "after"), ("link", "before")):
         own, others = difference(replayed[name], shot[name], box), difference(replayed[name], shot[other], box)
         print(f"replay at the {name} screenshot: {own:.2f} against it, {others:.2f} against the {other} one")
         assert own < 6 and others > 3 * own + 2, (name, own, others)
