@@ -12,6 +12,7 @@
 import * as assert from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { request as httpRequest } from "node:http";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as yaml from "js-yaml";
@@ -35,6 +36,8 @@ const PROJECT_PREFIX = "persistent-agents:";
 const IDLE_AFTER_SECONDS = 30;
 const WAKER_NAMESPACE = "agent-waker";
 const AGENTS = ["devbot", "databot"] as const;
+/** platform.browserView.host: devbot's view gets an Ingress, which goes through the waker since devbot sleeps. */
+const VIEW_HOST = "desktops.local.test";
 type Agent = (typeof AGENTS)[number];
 
 /** Where pods reach the API server: the kubernetes Service's address and the server's own (after DNAT). */
@@ -91,6 +94,8 @@ describe("sleep on idle on the node", () => {
         const platform = stack.config[`${PROJECT_PREFIX}platform`];
         platform.suspend = { enabled: true, wakeTimeout: "3m" };
         platform.apiServer = apiServerAddresses();
+        // No ingress controller runs on the node: the tests send what one would (the view's Host) to the waker.
+        platform.browserView = { host: VIEW_HOST, tlsSecretName: "desktops-tls" };
         for (const agent of stack.config[`${PROJECT_PREFIX}agents`]) {
             agent.suspend = { idleAfter: `${IDLE_AFTER_SECONDS}s` };
         }
@@ -273,6 +278,41 @@ describe("sleep on idle on the node", () => {
         } finally {
             ws.close();
         }
+        await asleep("devbot");
+    });
+
+    it("serves the desktop's view by its Ingress host through the waker, waking it, and no MCP route there", async () => {
+        const ingress = JSON.parse(
+            kubectlOk(["-n", WAKER_NAMESPACE, "get", "ingress", "devbot-browser-view", "-o", "json"]),
+        );
+        const host = ingress.spec.rules[0].host as string;
+        assert.strictEqual(host, `devbot.${VIEW_HOST}`);
+        assert.deepStrictEqual(ingress.spec.rules[0].http.paths[0].backend.service, {
+            name: "waker",
+            port: { name: "http" },
+        });
+        /** A GET as the ingress controller sends it: the view's host in Host. */
+        const get = (pathname: string) =>
+            new Promise<{ status: number; body: string }>((resolve, reject) => {
+                const req = httpRequest(`http://127.0.0.1:${forward.port}${pathname}`, { headers: { host } });
+                req.on("response", (response) => {
+                    const chunks: Buffer[] = [];
+                    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+                    response.on("end", () =>
+                        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+                    );
+                });
+                req.on("error", reject);
+                req.end();
+            });
+        const { namespace, name } = computer("devbot");
+        assert.strictEqual(replicas(namespace, name), 0, "devbot is awake before the visit");
+        const page = await get("/");
+        assert.strictEqual(page.status, 200);
+        assert.match(page.body, /<form method="post" action="login"/, "not the view's login page");
+        assert.strictEqual(replicas(namespace, name), 1);
+        const mcp = await get("/agents/devbot/shell/mcp");
+        assert.doesNotMatch(mcp.body, /jsonrpc/, "an MCP route answered through the view's host");
         await asleep("devbot");
     });
 });
