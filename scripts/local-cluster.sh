@@ -135,6 +135,9 @@ up() {
     # shellcheck source=/dev/null  # written below
     [ ! -f "$dir/ports.env" ] || listening=$(. "$dir/ports.env" && echo "${API_ADDRESS:-127.0.0.1}")
     if [ "$running" -eq ${#processes[@]} ] && [ "$listening" = "$api_address" ] && apiserver_ready; then
+        # The ports it listens on, for the node's steps below (a second `up` while it runs).
+        # shellcheck source=/dev/null  # written by choose_ports
+        . "$dir/ports.env"
         say "already running"
     else
         [ "$running" -eq 0 ] || down_control_plane # half up, or listening elsewhere: start clean

@@ -4,11 +4,23 @@
  * allow), and logs, exec and port-forward through the API server.
  */
 import * as assert from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { apply, clusterDir, ensureNamespace, exec, kubectlOk, portForward, runPod, tcpOpen, waitFor } from "./fixture";
+import {
+    apply,
+    clusterDir,
+    ensureNamespace,
+    exec,
+    kubectlOk,
+    portForward,
+    REPO,
+    runPod,
+    tcpOpen,
+    waitFor,
+} from "./fixture";
 
 const SERVER = "node-test-server";
 const CLIENT = "node-test-client";
@@ -61,6 +73,21 @@ describe("the local node", () => {
     });
     after(() => {
         kubectlOk(["delete", "namespace", SERVER, CLIENT, "--wait=false"]);
+    });
+
+    it("takes a second `up` while it runs (the README's first command run again): nothing restarted", () => {
+        const before = kubectlOk(["get", "--raw", "/livez?verbose"]);
+        const again = spawnSync("bash", [path.join(REPO, "scripts", "local-cluster.sh"), "up"], {
+            env: { ...process.env, LOCAL_CLUSTER_DIR: clusterDir(), LOCAL_CLUSTER_NODE: "1" },
+            encoding: "utf8",
+            timeout: 5 * 60_000,
+        });
+        assert.strictEqual(again.status, 0, `the second up failed:\n${again.stdout}\n${again.stderr}`);
+        assert.match(again.stdout + again.stderr, /already running/);
+        assert.ok(before.includes("livez check passed"));
+        const node = JSON.parse(kubectlOk(["get", "nodes", "-o", "json"])).items[0];
+        const ready = node.status.conditions.find((c: { type: string }) => c.type === "Ready");
+        assert.strictEqual(ready.status, "True", "the node is not Ready after the second up");
     });
 
     it("is Ready at its private address, and kubelet refuses anonymous callers", async () => {
