@@ -95,7 +95,13 @@ describe("sleep on idle on the node", () => {
         platform.suspend = { enabled: true, wakeTimeout: "3m" };
         platform.apiServer = apiServerAddresses();
         // No ingress controller runs on the node: the tests send what one would (the view's Host) to the waker.
-        platform.browserView = { host: VIEW_HOST, tlsSecretName: "desktops-tls" };
+        // Nothing publishes the Ingress's address either, so Pulumi is told not to wait for one (the
+        // operator's annotations pass through to the Ingress).
+        platform.browserView = {
+            host: VIEW_HOST,
+            tlsSecretName: "desktops-tls",
+            annotations: { "pulumi.com/skipAwait": "true" },
+        };
         for (const agent of stack.config[`${PROJECT_PREFIX}agents`]) {
             agent.suspend = { idleAfter: `${IDLE_AFTER_SECONDS}s` };
         }
