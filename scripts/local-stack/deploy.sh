@@ -17,6 +17,11 @@ project=${2:-$repo}
 cluster=$(cd "$cluster" && pwd)
 cd "$project"
 step() { printf '\n==== %s\n' "$*"; }
+# Temporary files go into the cluster's folder, not the machine's /tmp: Pulumi's Kubernetes provider leaves
+# a kubeconfig<digits> file there on every run, and tsx its cache. Emptied on each deploy; `reset` removes it.
+export TMPDIR=$cluster/tmp
+rm -rf "$TMPDIR"
+mkdir -p "$TMPDIR"
 
 step "images: built with buildah (cached layers), pushed to the node's registry"
 # Each step's output is taken in a variable, not read from a process substitution, whose exit status bash
