@@ -22,7 +22,7 @@ import { planNetwork } from "./network";
 import { planQuota } from "./quotas";
 import type { AgentPlan, ClaimPlan, ImageName } from "./types";
 import { planVaultAccess } from "./vaultAccess";
-import { type WakerService, planAgentSleep } from "./waker";
+import { type WakerService, planAgentSleep, wakerOf } from "./waker";
 
 /** The stack's shared services an agent uses (plan/stack.ts plans them first). */
 export interface SharedServices {
@@ -80,7 +80,7 @@ export function planAgent(agent: AgentSpec, platform: PlatformSpec, shared: Shar
     const labels = agentLabels(agent.name, "computer");
     const selector = computerSelector(agent.name);
     // An agent that sleeps is reached through the waker: its tools and its browser view's Ingress.
-    const browserView = planBrowserView(agent, platform, agent.sleep ? shared.waker : undefined);
+    const browserView = planBrowserView(agent, platform, wakerOf(agent, shared.waker));
     const sleep = planAgentSleep(agent, shared.waker, containers, browserView?.route?.host);
     const mcpServers = planMcpServers(
         agent,

@@ -104,6 +104,11 @@ export function planWakerService(platform: Pick<PlatformSpec, "suspend">): Waker
     };
 }
 
+/** The stack's waker when this agent sleeps on idle through it (its tools and browser view go there), else undefined. */
+export function wakerOf(agent: AgentSpec, waker: WakerService | undefined): WakerService | undefined {
+    return agent.sleep ? waker : undefined;
+}
+
 /**
  * The agent's side, when it sleeps (config: `suspend.idleAfter`, checked against the waker's presence);
  * `viewHost`, its browser view's Ingress host when it has one (that Ingress goes to the waker).
@@ -114,7 +119,8 @@ export function planAgentSleep(
     containers: ContainerPlan[],
     viewHost?: string,
 ): AgentSleepPlan | undefined {
-    if (!waker || !agent.sleep) {
+    const through = wakerOf(agent, waker);
+    if (!through || !agent.sleep) {
         return undefined;
     }
     const names = agentObjectNames(agent.name);
@@ -171,7 +177,7 @@ export function planAgentSleep(
                 },
                 { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [names.credentials] },
             ],
-            subject: { namespace: waker.namespace, serviceAccount: WAKER_NAME },
+            subject: { namespace: through.namespace, serviceAccount: WAKER_NAME },
         },
     };
 }
